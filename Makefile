@@ -1,0 +1,135 @@
+# rnnsweep — build, set-up, tests, benchmarks.  See README.md.
+#
+#   make            build bin/rnnsweep and every test binary
+#   make deps       install missing Debian packages (apt-get; sudo when not root)
+#   make run        deps + build + default dataset + default run
+#   make test       deps + build + every test suite (exit non-zero on any failure)
+#   make asan       the test suites under AddressSanitizer + UBSan
+#   make bench      throughput benchmarks (see bench/README.md)
+#   make data       fetch the default dataset into data/ (npm pack, sha256 checked)
+#   make clean
+#
+# Sources are found by wildcard: worker/*.c, coordinator/*.c, cluster/*.c,
+# tests/test_*.c (one CUnit binary each), bench/bench_*.c.  A test whose name
+# ends in _dbl links the double-precision build of the worker (gradient checks).
+
+SHELL     := /bin/bash
+.DEFAULT_GOAL := all
+
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+LIBDIR    := /usr/lib/$(MULTIARCH)
+BLASDIR   := $(LIBDIR)/openblas-openmp
+H5DIR     := $(LIBDIR)/hdf5/openmpi
+
+CC        := mpicc
+BUILD     ?= build
+BIN       ?= bin
+OPT       ?= -O2
+SAN       ?=
+CPPFLAGS  := -I. -I/usr/include/iniparser -I/usr/include/hdf5/openmpi \
+             -I/usr/include/$(MULTIARCH)/openblas-openmp -D_GNU_SOURCE
+CFLAGS    := -std=c11 $(OPT) -g -Wall -Wextra -fopenmp $(SAN) $(EXTRA_CFLAGS)
+LDFLAGS   := -fopenmp $(SAN) -L$(BLASDIR) -Wl,-rpath,$(BLASDIR) -L$(H5DIR) -Wl,-rpath,$(H5DIR)
+LDLIBS    := -lhdf5 -liniparser -lcunit -lopenblas -lz -lm
+
+WORKER_SRC := $(wildcard worker/*.c)
+COORD_SRC  := $(wildcard coordinator/*.c)
+CLUSTER_SRC:= $(wildcard cluster/*.c)
+TEST_SRC   := $(wildcard tests/test_*.c)
+BENCH_SRC  := $(wildcard bench/bench_*.c)
+
+WORKER_LIB := $(BUILD)/libworker.a
+WORKER_DBL := $(BUILD)/dbl/libworker.a
+COORD_LIB  := $(BUILD)/libcoord.a
+CLUSTER_OBJ:= $(CLUSTER_SRC:%.c=$(BUILD)/%.o)
+TESTS      := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCHES    := $(filter-out $(BUILD)/bench/bench_onednn,$(BENCH_SRC:bench/%.c=$(BUILD)/bench/%))
+
+# Every object depends on every header: the project is small and a stale
+# object after a struct change costs more than a rebuild.
+HEADERS    := $(wildcard worker/*.h coordinator/*.h cluster/*.h tests/*.h)
+
+.PHONY: all deps run test test-run asan bench bench-deps data clean
+all: $(BIN)/rnnsweep $(TESTS) $(BENCHES)
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/dbl/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DRS_DOUBLE $(CFLAGS) -c $< -o $@
+
+$(WORKER_LIB): $(WORKER_SRC:%.c=$(BUILD)/%.o)
+	@rm -f $@; ar rcs $@ $^
+
+$(WORKER_DBL): $(WORKER_SRC:%.c=$(BUILD)/dbl/%.o)
+	@rm -f $@; ar rcs $@ $^
+
+$(COORD_LIB): $(COORD_SRC:%.c=$(BUILD)/%.o)
+	@rm -f $@; ar rcs $@ $^
+
+$(BIN)/rnnsweep: $(CLUSTER_OBJ) $(COORD_LIB) $(WORKER_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%_dbl: $(BUILD)/tests/%_dbl.o $(WORKER_DBL)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(COORD_LIB) $(WORKER_LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(COORD_LIB) $(WORKER_LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# oneDNN's comparison benchmark builds only when libdnnl-dev is installed.
+$(BUILD)/bench/bench_onednn: bench/bench_onednn.c $(WORKER_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ -ldnnl $(LDLIBS) -o $@
+
+.PRECIOUS: $(BUILD)/%.o $(BUILD)/dbl/%.o
+
+# ---- set-up ----------------------------------------------------------------
+DEB_PKGS := openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools \
+            libopenblas-openmp-dev libiniparser-dev libcunit1-dev zlib1g-dev
+BENCH_PKGS := python3-torch libdnnl-dev
+
+deps:
+	@PKGS="$(DEB_PKGS)" bash .ci/deps.sh
+
+bench-deps:
+	@PKGS="$(DEB_PKGS) $(BENCH_PKGS)" bash .ci/deps.sh
+
+# The default dataset: S&P 500 daily 2000-2020 from the npm package
+# vega-datasets@3.2.1 (BSD-3-Clause), verified by sha256.
+SP500     := data/sp500-2000.csv
+
+data: $(SP500)
+$(SP500):
+	@bash .ci/fetch_sp500.sh $@
+
+# ---- the two commands ------------------------------------------------------
+run: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory data
+	$(BIN)/rnnsweep demo
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory test-run
+
+test-run: $(TESTS)
+	@BUILD=$(BUILD) BIN=$(BIN) bash tests/run.sh $(TESTS)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	    all test-run
+
+bench: bench-deps
+	@$(MAKE) --no-print-directory all
+	@-$(MAKE) --no-print-directory $(BUILD)/bench/bench_onednn
+	@BUILD=$(BUILD) bash bench/run.sh
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,53 @@
+/*
+ * main.c — the rnnsweep program: subcommand dispatch.
+ *
+ * Exit statuses: 0 success, 1 internal failure, 2 bad input (config, data
+ * file, command line).  Each subcommand prints its own --help.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "worker/version.h"
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command *find_command(const char *name);
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: rnnsweep <command> [options]\n"
+        "       rnnsweep --version | --help\n\ncommands:\n");
+    for (const command *c = find_command(NULL); c && c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\n'rnnsweep <command> --help' describes each command.\n");
+}
+
+static const command COMMANDS[] = {
+    { NULL, NULL, NULL }
+};
+
+static const command *find_command(const char *name) {
+    if (!name) return COMMANDS;
+    for (const command *c = COMMANDS; c->name; c++)
+        if (strcmp(c->name, name) == 0) return c;
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) { printf("rnnsweep %s\n", RS_VERSION); return 0; }
+    const command *c = find_command(argv[1]);
+    if (!c) {
+        fprintf(stderr, "rnnsweep: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    return c->fn(argc - 1, argv + 1);
+}
