@@ -73,7 +73,7 @@ $(BIN)/rnnsweep: $(CLUSTER_OBJ) $(COORD_LIB) $(WORKER_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%_dbl: $(BUILD)/tests/%_dbl.o $(WORKER_DBL)
+$(BUILD)/tests/%_dbl: $(BUILD)/dbl/tests/%_dbl.o $(WORKER_DBL)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(COORD_LIB) $(WORKER_LIB)

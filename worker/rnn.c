@@ -1,0 +1,893 @@
+/*
+ * rnn.c — forward/backward of the recurrent cells, the head and the loss.
+ * See rnn.h for the contracts, the layouts and the cell equations.
+ *
+ * Shapes use: T time steps, b rows in this batch (<= B), H hidden size of the
+ * layer, in its input width, G gates, GH = G*H.  All matrices are row-major.
+ */
+#include "worker/rnn.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef RS_DOUBLE
+#define GEMM cblas_dgemm
+#else
+#define GEMM cblas_sgemm
+#endif
+
+/* Elementwise passes smaller than this many elements stay on one thread:
+ * below it an OpenMP fork/join per time step costs more than it saves. */
+#define PAR_MIN 16384
+
+/* ---- activations -------------------------------------------------------
+ * The float build uses its own exp so the fused gate loops vectorise (libm's
+ * expf is a scalar call without -ffast-math, which we refuse: NaN checks must
+ * keep working).  Cephes' single-precision polynomials: about 1 ulp for exp,
+ * 2 ulp for tanh.  NaN propagates through every branch.  The double build uses
+ * libm so the gradient checks compare against exact functions. */
+#ifdef RS_DOUBLE
+static inline __attribute__((always_inline)) real sigm(real x) { return 1.0 / (1.0 + exp(-x)); }
+static inline __attribute__((always_inline)) real tanh_r(real x) { return tanh(x); }
+#else
+typedef union { float f; uint32_t u; } f32bits;
+
+static inline __attribute__((always_inline)) float exp_f(float x) {
+    x = x < -87.0f ? -87.0f : x;           /* ternaries keep NaN (compare false) */
+    x = x > 88.0f ? 88.0f : x;
+    const float magic = 12582912.0f;       /* 1.5 * 2^23: adds round to integer  */
+    f32bits t = { x * 1.44269504088896341f + magic };
+    float k = t.f - magic;
+    uint32_t ki = t.u - 0x4B400000u;       /* k as a two's complement integer   */
+    float r = x - k * 0.693359375f;
+    r = r - k * -2.12194440e-4f;
+    float r2 = r * r;
+    float p = 1.9875691500E-4f;
+    p = p * r + 1.3981999507E-3f;
+    p = p * r + 8.3334519073E-3f;
+    p = p * r + 4.1665795894E-2f;
+    p = p * r + 1.6666665459E-1f;
+    p = p * r + 5.0000001201E-1f;
+    p = p * r2 + r + 1.0f;
+    f32bits s = { .u = (ki + 127u) << 23 };
+    return p * s.f;
+}
+static inline __attribute__((always_inline)) float sigm(float x) { return 1.0f / (1.0f + exp_f(-x)); }
+static inline __attribute__((always_inline)) float tanh_r(float x) {
+    float ax = x < 0.0f ? -x : x;
+    float big = 1.0f - 2.0f / (exp_f(2.0f * ax) + 1.0f);
+    big = x < 0.0f ? -big : big;
+    float z = x * x;
+    float small = ((((-5.70498872745E-3f * z + 2.06390887954E-2f) * z - 5.37397155531E-2f) * z
+                    + 1.33314422036E-1f) * z - 3.33332819422E-1f) * z * x + x;
+    return ax < 0.625f ? small : big;
+}
+#endif
+
+/* ---- threads and GEMMs --------------------------------------------------
+ * OpenBLAS's own threading is not reproducible across thread counts (its
+ * partition changes the kernels that touch an element), and in its OpenMP
+ * build its thread count IS omp_get_max_threads().  So the engine owns the
+ * parallelism: on entry to forward/backward it records the caller's thread
+ * count in `tl_nt` and drops the OpenMP ICV to 1, which keeps every OpenBLAS
+ * call single-threaded; large GEMMs are cut into chunks along M or N whose
+ * boundaries depend on the shape only, and the chunks run on tl_nt threads.
+ * One thread computes the same chunks one after another, so results are
+ * bitwise identical whatever the thread count. */
+static _Thread_local int tl_nt = 1;
+
+static int engine_enter(void) {
+    int saved = omp_get_max_threads();
+    tl_nt = saved;
+    if (saved > 1) omp_set_num_threads(1);
+    return saved;
+}
+static void engine_leave(int saved) {
+    if (saved > 1) omp_set_num_threads(saved);
+}
+
+typedef enum { SPLIT_M, SPLIT_N } split_dim;
+
+/* Chunks: 1, 2, 4 or 8, a function of the shape alone.  A chunk carries at
+ * least ~1M multiply-adds and 32 rows/columns, else fork/join and repacking
+ * cost more than a second core gives back. */
+static int gemm_chunks(int M, int N, int K, int len) {
+    double work = (double)M * N * K;
+    int c = 1;
+    while (c < 8 && work / (2.0 * c) >= (double)(1 << 20) && len / (2 * c) >= 32) c *= 2;
+    return c;
+}
+
+static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K,
+                 const real *A, int lda, const real *B, int ldb, real beta, real *C, int ldc,
+                 split_dim sd) {
+    int len = sd == SPLIT_M ? M : N;
+    int nch = gemm_chunks(M, N, K, len);
+    /* Boundaries rounded to 16 so chunks start on cache lines. */
+    int step = ((len + nch - 1) / nch + 15) / 16 * 16;
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (nch > 1 && tl_nt > 1)
+    for (int c = 0; c < nch; c++) {
+        int lo = c * step, hi = lo + step < len ? lo + step : len;
+        if (lo >= hi) continue;
+        if (sd == SPLIT_M)
+            GEMM(CblasRowMajor, ta, tb, hi - lo, N, K, 1,
+                 ta == CblasNoTrans ? A + (size_t)lo * lda : A + lo, lda, B, ldb,
+                 beta, C + (size_t)lo * ldc, ldc);
+        else
+            GEMM(CblasRowMajor, ta, tb, M, hi - lo, K, 1, A, lda,
+                 tb == CblasNoTrans ? B + lo : B + (size_t)lo * ldb, ldb,
+                 beta, C + lo, ldc);
+    }
+}
+
+/* Row-major C = A·op(B) + beta·C in the three forms the engine uses.  Each
+ * call site names the dimension to split: the long one of C. */
+static inline void gemm_nt(int M, int N, int K, const real *A, int lda, const real *B, int ldb,
+                           real beta, real *C, int ldc, split_dim sd) {
+    gemm(CblasNoTrans, CblasTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
+}
+static inline void gemm_nn(int M, int N, int K, const real *A, int lda, const real *B, int ldb,
+                           real beta, real *C, int ldc, split_dim sd) {
+    gemm(CblasNoTrans, CblasNoTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
+}
+static inline void gemm_tn(int M, int N, int K, const real *A, int lda, const real *B, int ldb,
+                           real beta, real *C, int ldc, split_dim sd) {
+    gemm(CblasTrans, CblasNoTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
+}
+
+/* acc[j] += sum over rows r of A[r][j], j < n, rows in order: deterministic. */
+static void colsum_acc(const real *A, int rows, int n, int lda, real *acc) {
+    for (int r = 0; r < rows; r++) {
+        const real *a = A + (size_t)r * lda;
+        #pragma omp simd
+        for (int j = 0; j < n; j++) acc[j] += a[j];
+    }
+}
+
+static int gates_of(rnn_cell c) {
+    switch (c) {
+    case RNN_LSTM: return 4;
+    case RNN_GRU: case RNN_GRU_CLASSIC: return 3;
+    default: return 1;
+    }
+}
+
+/* ---- spec, sizes, arena -------------------------------------------------- */
+
+static const char *CELL_NAMES[] = { "lstm", "gru", "gru_classic", "rnn_tanh", "rnn_relu" };
+
+const char *rnn_cell_name(rnn_cell c) {
+    return (unsigned)c < 5 ? CELL_NAMES[c] : "?";
+}
+
+int rnn_cell_parse(const char *s, rnn_cell *out) {
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(s, CELL_NAMES[i])) { *out = (rnn_cell)i; return 0; }
+    if (!strcmp(s, "rnn")) { *out = RNN_TANH; return 0; }
+    return -1;
+}
+
+int rnn_spec_check(const rnn_spec *s, rs_err *e) {
+    if ((unsigned)s->cell > RNN_RELU)
+        return rs_err_set(e, RS_EINPUT, "model: cell %d: expected lstm, gru, gru_classic, rnn_tanh or rnn_relu", (int)s->cell);
+    if (s->n_layers < 1 || s->n_layers > RNN_MAX_LAYERS)
+        return rs_err_set(e, RS_EINPUT, "model: layers = %d: expected 1..%d", s->n_layers, RNN_MAX_LAYERS);
+    for (int l = 0; l < s->n_layers; l++)
+        if (s->hidden[l] < 1 || s->hidden[l] > 65536)
+            return rs_err_set(e, RS_EINPUT, "model: hidden size of layer %d = %d: expected 1..65536", l + 1, s->hidden[l]);
+    if (s->n_in < 1 || s->n_in > 65536)
+        return rs_err_set(e, RS_EINPUT, "model: %d input features: expected 1..65536", s->n_in);
+    if (s->head == RNN_HEAD_REG && s->n_out != 1)
+        return rs_err_set(e, RS_EINPUT, "model: a regression head has 1 output, not %d", s->n_out);
+    if (s->head == RNN_HEAD_CLS && (s->n_out < 2 || s->n_out > 1024))
+        return rs_err_set(e, RS_EINPUT, "model: a classification head needs 2..1024 classes, not %d", s->n_out);
+    if ((unsigned)s->head > RNN_HEAD_CLS)
+        return rs_err_set(e, RS_EINPUT, "model: head %d: expected regression or classification", (int)s->head);
+    if (s->seq_len < 1 || s->batch < 1)
+        return rs_err_set(e, RS_EINPUT, "model: lookback %d and batch %d must both be >= 1", s->seq_len, s->batch);
+    if (!(s->dropout >= 0.0 && s->dropout < 1.0))
+        return rs_err_set(e, RS_EINPUT, "model: dropout = %g: expected a value in [0, 1)", s->dropout);
+    /* GEMM dimensions are ints (OpenBLAS's blasint): T*B*max(width) must fit. */
+    int G = gates_of(s->cell);
+    double widest = s->n_in;
+    for (int l = 0; l < s->n_layers; l++) if ((double)G * s->hidden[l] > widest) widest = (double)G * s->hidden[l];
+    if ((double)s->seq_len * s->batch * widest > 2147483647.0)
+        return rs_err_set(e, RS_EINPUT, "model: lookback x batch x gate width = %.0f exceeds 2^31", (double)s->seq_len * s->batch * widest);
+    return RS_OK;
+}
+
+size_t rnn_param_count(const rnn_spec *s) {
+    if (rnn_spec_check(s, NULL)) return 0;
+    size_t n = 0, in = (size_t)s->n_in, G = (size_t)gates_of(s->cell);
+    for (int l = 0; l < s->n_layers; l++) {
+        size_t H = (size_t)s->hidden[l];
+        n += G * H * in + G * H * H + 2 * G * H;
+        in = H;
+    }
+    return n + (size_t)s->n_out * in + (size_t)s->n_out;
+}
+
+/* Round every view to 64 bytes so GEMM operands start cache-line aligned. */
+static size_t al(size_t n_reals) {
+    size_t per = 64 / sizeof(real);
+    return (n_reals + per - 1) / per * per;
+}
+
+/* One walk over the arena layout serves both sizing (m == NULL) and carving
+ * the views, so the two can never disagree. */
+static void take(real **view, real *base, size_t *off, size_t n) {
+    if (base) *view = base + *off;
+    *off += al(n);
+}
+
+static size_t layout(rnn_model *m, const rnn_spec *s, real *base) {
+    size_t off = 0;
+    real *dummy, *decay = NULL;
+    size_t T = (size_t)s->seq_len, B = (size_t)s->batch, G = (size_t)gates_of(s->cell);
+    size_t np = rnn_param_count(s), Hmax = (size_t)s->n_in;
+    for (int l = 0; l < s->n_layers; l++) if ((size_t)s->hidden[l] > Hmax) Hmax = (size_t)s->hidden[l];
+#define TAKE(field, n) take(m ? &m->field : &dummy, base, &off, (n))
+    TAKE(params, np);
+    TAKE(grads, np);
+    TAKE(adam_m, np);
+    TAKE(adam_v, np);
+    TAKE(best, np);
+    take(&decay, base, &off, (np + sizeof(real) - 1) / sizeof(real));
+    if (m) m->decay = (unsigned char *)decay;
+    TAKE(xbatch, T * B * (size_t)s->n_in);
+    TAKE(ybatch, B);
+    TAKE(logits, B * (size_t)s->n_out);
+    TAKE(dlogits, B * (size_t)s->n_out);
+    TAKE(dseq[0], T * B * Hmax);
+    TAKE(dseq[1], T * B * Hmax);
+    for (int i = 0; i < 4; i++) TAKE(step[i], B * G * Hmax);
+    for (int l = 0; l < s->n_layers; l++) {
+        size_t H = (size_t)s->hidden[l];
+        TAKE(a[l].gates, T * B * G * H);
+        TAKE(a[l].hs, (T + 1) * B * H);
+        if (s->cell == RNN_LSTM) {
+            TAKE(a[l].cs, (T + 1) * B * H);
+            TAKE(a[l].tc, T * B * H);
+        }
+        if (s->cell == RNN_GRU || s->cell == RNN_GRU_CLASSIC) TAKE(a[l].aux, T * B * H);
+        if (s->dropout > 0 && l < s->n_layers - 1) {
+            TAKE(a[l].mask, T * B * H);
+            TAKE(a[l].drop, T * B * H);
+        }
+    }
+#undef TAKE
+    return off * sizeof(real);
+}
+
+size_t rnn_arena_bytes(const rnn_spec *s) {
+    if (rnn_spec_check(s, NULL)) return 0;
+    return layout(NULL, s, NULL);
+}
+
+/* Carve parameter views in the documented flat order and mark which entries
+ * are weight matrices (decoupled weight decay applies to those only). */
+static void carve_params(rnn_model *m) {
+    const rnn_spec *s = &m->spec;
+    size_t off = 0, in = (size_t)s->n_in, G = (size_t)m->G;
+    memset(m->decay, 0, m->n_params);
+    for (int l = 0; l < s->n_layers; l++) {
+        size_t H = (size_t)s->hidden[l], GH = G * H;
+        m->p[l].w_ih = m->params + off; m->g[l].w_ih = m->grads + off;
+        memset(m->decay + off, 1, GH * in); off += GH * in;
+        m->p[l].w_hh = m->params + off; m->g[l].w_hh = m->grads + off;
+        memset(m->decay + off, 1, GH * H); off += GH * H;
+        m->p[l].b_ih = m->params + off; m->g[l].b_ih = m->grads + off; off += GH;
+        m->p[l].b_hh = m->params + off; m->g[l].b_hh = m->grads + off; off += GH;
+        m->a[l].in = (int)in; m->a[l].H = (int)H;
+        in = H;
+    }
+    m->w_out = m->params + off; m->gw_out = m->grads + off;
+    memset(m->decay + off, 1, (size_t)s->n_out * in); off += (size_t)s->n_out * in;
+    m->b_out = m->params + off; m->gb_out = m->grads + off; off += (size_t)s->n_out;
+}
+
+static void fill_uniform(rs_rng *r, real *p, size_t n, double bound) {
+    for (size_t i = 0; i < n; i++) p[i] = (real)((2.0 * rs_rng_uniform(r) - 1.0) * bound);
+}
+
+void rnn_init_params(rnn_model *m, uint64_t seed) {
+    const rnn_spec *s = &m->spec;
+    rs_rng r;
+    rs_rng_seed(&r, seed);
+    int in = s->n_in;
+    for (int l = 0; l < s->n_layers; l++) {
+        int H = s->hidden[l];
+        size_t GH = (size_t)m->G * H;
+        double bound = 1.0 / sqrt((double)H);
+        fill_uniform(&r, m->p[l].w_ih, GH * in, bound);
+        fill_uniform(&r, m->p[l].w_hh, GH * H, bound);
+        fill_uniform(&r, m->p[l].b_ih, GH, bound);
+        fill_uniform(&r, m->p[l].b_hh, GH, bound);
+        if (s->cell == RNN_LSTM && s->forget_bias_one)
+            for (int j = 0; j < H; j++) { m->p[l].b_ih[H + j] = 1; m->p[l].b_hh[H + j] = 0; }
+        in = H;
+    }
+    double bound = 1.0 / sqrt((double)in);
+    fill_uniform(&r, m->w_out, (size_t)s->n_out * in, bound);
+    fill_uniform(&r, m->b_out, (size_t)s->n_out, bound);
+    memset(m->adam_m, 0, m->n_params * sizeof(real));
+    memset(m->adam_v, 0, m->n_params * sizeof(real));
+    memcpy(m->best, m->params, m->n_params * sizeof(real));
+    m->adam_t = 0;
+}
+
+rnn_model *rnn_create(const rnn_spec *s, rs_err *e) {
+    if (rnn_spec_check(s, e)) return NULL;
+    rnn_model *m = calloc(1, sizeof *m);
+    if (!m) { rs_err_set(e, RS_EINTERNAL, "out of memory"); return NULL; }
+    m->spec = *s;
+    m->G = gates_of(s->cell);
+    m->n_params = rnn_param_count(s);
+    m->arena_bytes = layout(NULL, s, NULL);
+    if (posix_memalign(&m->arena, 64, m->arena_bytes)) {
+        rs_err_set(e, RS_EINTERNAL, "out of memory: model arena of %zu bytes", m->arena_bytes);
+        free(m);
+        return NULL;
+    }
+    /* Zeroed once: hs[0]/cs[0] (initial states) must start at zero and
+     * sanitizers must never see uninitialised scratch. */
+    memset(m->arena, 0, m->arena_bytes);
+    layout(m, s, m->arena);
+    carve_params(m);
+    rnn_init_params(m, s->seed);
+    return m;
+}
+
+void rnn_free(rnn_model *m) {
+    if (!m) return;
+    free(m->arena);
+    free(m);
+}
+
+void rnn_zero_grad(rnn_model *m) { memset(m->grads, 0, m->n_params * sizeof(real)); }
+
+/* ---- fused forward passes, one time step ---------------------------------
+ * g: [b][GH] pre-activations in, activated gates out. */
+
+static void lstm_fwd_step(int b, int H, real *g, const real *cprev, real *c, real *tc, real *h) {
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
+    for (int bi = 0; bi < b; bi++) {
+        real *gr = g + (size_t)bi * 4 * H;
+        const real *cp = cprev + (size_t)bi * H;
+        real *cr = c + (size_t)bi * H, *tr = tc + (size_t)bi * H, *hr = h + (size_t)bi * H;
+        #pragma omp simd
+        for (int j = 0; j < H; j++) {
+            real i_ = sigm(gr[j]), f_ = sigm(gr[H + j]);
+            real g_ = tanh_r(gr[2 * H + j]), o_ = sigm(gr[3 * H + j]);
+            gr[j] = i_; gr[H + j] = f_; gr[2 * H + j] = g_; gr[3 * H + j] = o_;
+            real cc = f_ * cp[j] + i_ * g_;
+            real t = tanh_r(cc);
+            cr[j] = cc; tr[j] = t; hr[j] = o_ * t;
+        }
+    }
+}
+
+/* GRU (PyTorch form).  gx: [b][3H] input side incl. b_ih; hp: [b][3H]
+ * U h (without b_hh); hn out: U_n h + b_hn (kept for backward). */
+static void gru_fwd_step(int b, int H, real *gx, const real *hp, const real *b_hh,
+                         const real *hprev, real *hn, real *h) {
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
+    for (int bi = 0; bi < b; bi++) {
+        real *g = gx + (size_t)bi * 3 * H;
+        const real *q = hp + (size_t)bi * 3 * H, *hp_ = hprev + (size_t)bi * H;
+        real *hnr = hn + (size_t)bi * H, *hr = h + (size_t)bi * H;
+        #pragma omp simd
+        for (int j = 0; j < H; j++) {
+            real r = sigm(g[j] + q[j] + b_hh[j]);
+            real z = sigm(g[H + j] + q[H + j] + b_hh[H + j]);
+            real u = q[2 * H + j] + b_hh[2 * H + j];
+            real n = tanh_r(g[2 * H + j] + r * u);
+            g[j] = r; g[H + j] = z; g[2 * H + j] = n;
+            hnr[j] = u;
+            hr[j] = (1 - z) * n + z * hp_[j];
+        }
+    }
+}
+
+/* GRU classic, first half: r, z and r⊙h.  hp: [b][2H] U_rz h. */
+static void gruc_fwd_rz(int b, int H, real *gx, const real *hp, const real *b_hh,
+                        const real *hprev, real *rh) {
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
+    for (int bi = 0; bi < b; bi++) {
+        real *g = gx + (size_t)bi * 3 * H;
+        const real *q = hp + (size_t)bi * 2 * H, *hp_ = hprev + (size_t)bi * H;
+        real *rr = rh + (size_t)bi * H;
+        #pragma omp simd
+        for (int j = 0; j < H; j++) {
+            real r = sigm(g[j] + q[j] + b_hh[j]);
+            real z = sigm(g[H + j] + q[H + j] + b_hh[H + j]);
+            g[j] = r; g[H + j] = z;
+            rr[j] = r * hp_[j];
+        }
+    }
+}
+
+/* GRU classic, second half: n and h.  un: [b][H] U_n (r⊙h). */
+static void gruc_fwd_n(int b, int H, real *gx, const real *un, const real *b_hn,
+                       const real *hprev, real *h) {
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
+    for (int bi = 0; bi < b; bi++) {
+        real *g = gx + (size_t)bi * 3 * H;
+        const real *u = un + (size_t)bi * H, *hp_ = hprev + (size_t)bi * H;
+        real *hr = h + (size_t)bi * H;
+        #pragma omp simd
+        for (int j = 0; j < H; j++) {
+            real n = tanh_r(g[2 * H + j] + u[j] + b_hn[j]);
+            real z = g[H + j];
+            g[2 * H + j] = n;
+            hr[j] = (1 - z) * n + z * hp_[j];
+        }
+    }
+}
+
+static void rnn_fwd_step(int b, int H, int relu, real *g, real *h) {
+    int n = b * H;
+    if (relu) {
+        #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
+        for (int k = 0; k < n; k++) { real v = g[k] > 0 ? g[k] : 0; g[k] = v; h[k] = v; }
+    } else {
+        #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
+        for (int k = 0; k < n; k++) { real v = tanh_r(g[k]); g[k] = v; h[k] = v; }
+    }
+}
+
+/* ---- forward ---------------------------------------------------------------- */
+
+static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, uint64_t key) {
+    const rnn_spec *s = &m->spec;
+    rnn_layer_act *a = &m->a[l];
+    const rnn_layer_view *p = &m->p[l];
+    const int T = s->seq_len, H = a->H, in = a->in, GH = m->G * H, TB = T * b;
+    a->x = (real *)x;
+    /* Initial states are zero.  They must be cleared on every pass: their
+     * extent is b*H, so a smaller earlier batch wrote its h_1 over rows that
+     * a larger batch reads as h_0. */
+    memset(a->hs, 0, sizeof(real) * (size_t)b * H);
+    if (a->cs) memset(a->cs, 0, sizeof(real) * (size_t)b * H);
+
+    /* Input projection of all T steps at once: gates[TB x GH] = x · W_ih^T. */
+    gemm_nt(TB, GH, in, x, in, p->w_ih, in, 0, a->gates, GH, SPLIT_M);
+    /* Biases: LSTM/RNN fold both vectors in here; the GRUs keep b_hh for the
+     * recurrent side because the reset gate multiplies U_n h + b_hn. */
+    real *bias = m->step[3];
+    for (int j = 0; j < GH; j++)
+        bias[j] = p->b_ih[j] + ((s->cell == RNN_LSTM || s->cell >= RNN_TANH) ? p->b_hh[j] : 0);
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if ((long)TB * GH >= PAR_MIN)
+    for (int r = 0; r < TB; r++) {
+        real *g = a->gates + (size_t)r * GH;
+        #pragma omp simd
+        for (int j = 0; j < GH; j++) g[j] += bias[j];
+    }
+
+    for (int t = 0; t < T; t++) {
+        real *g = a->gates + (size_t)t * b * GH;
+        const real *hprev = a->hs + (size_t)t * b * H;
+        real *h = a->hs + (size_t)(t + 1) * b * H;
+        switch (s->cell) {
+        case RNN_LSTM:
+            if (t > 0) gemm_nt(b, GH, H, hprev, H, p->w_hh, H, 1, g, GH, SPLIT_N);   /* h0 = 0 */
+            lstm_fwd_step(b, H, g, a->cs + (size_t)t * b * H, a->cs + (size_t)(t + 1) * b * H,
+                          a->tc + (size_t)t * b * H, h);
+            break;
+        case RNN_GRU: {
+            real *hp = m->step[0];
+            if (t > 0) gemm_nt(b, GH, H, hprev, H, p->w_hh, H, 0, hp, GH, SPLIT_N);
+            else memset(hp, 0, sizeof(real) * (size_t)b * GH);
+            gru_fwd_step(b, H, g, hp, p->b_hh, hprev, a->aux + (size_t)t * b * H, h);
+            break;
+        }
+        case RNN_GRU_CLASSIC: {
+            real *hp = m->step[0], *un = m->step[1], *rh = a->aux + (size_t)t * b * H;
+            if (t > 0) gemm_nt(b, 2 * H, H, hprev, H, p->w_hh, H, 0, hp, 2 * H, SPLIT_N);
+            else memset(hp, 0, sizeof(real) * (size_t)b * 2 * H);
+            gruc_fwd_rz(b, H, g, hp, p->b_hh, hprev, rh);
+            if (t > 0) gemm_nt(b, H, H, rh, H, p->w_hh + (size_t)2 * H * H, H, 0, un, H, SPLIT_N);
+            else memset(un, 0, sizeof(real) * (size_t)b * H);
+            gruc_fwd_n(b, H, g, un, p->b_hh + 2 * H, hprev, h);
+            break;
+        }
+        case RNN_TANH: case RNN_RELU:
+            if (t > 0) gemm_nt(b, H, H, hprev, H, p->w_hh, H, 1, g, H, SPLIT_N);
+            rnn_fwd_step(b, H, s->cell == RNN_RELU, g, h);
+            break;
+        }
+    }
+
+    /* The output fed upward: hs[1..T] itself, or its inverted-dropout copy.
+     * Each mask element is a hash of (key, layer, index): the same for any
+     * thread count, and reproducible from the seed. */
+    const real *hseq = a->hs + (size_t)b * H;
+    a->masked = a->mask && train;
+    if (a->masked) {
+        const double pdrop = s->dropout;
+        const real keep = (real)(1.0 / (1.0 - pdrop));
+        const uint64_t lk = rs_hash2(key, (uint64_t)l);
+        const long n = (long)TB * H;
+        #pragma omp parallel for schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
+        for (long k = 0; k < n; k++) {
+            real mk = rs_u01(rs_hash2(lk, (uint64_t)k)) < pdrop ? 0 : keep;
+            a->mask[k] = mk;
+            a->drop[k] = hseq[k] * mk;
+        }
+        a->out = a->drop;
+    } else {
+        a->out = (real *)hseq;
+    }
+}
+
+void rnn_forward(rnn_model *m, const real *x, int b, int train, uint64_t dropout_key) {
+    const rnn_spec *s = &m->spec;
+    m->b = b;
+    int saved = engine_enter();
+    const real *in = x;
+    for (int l = 0; l < s->n_layers; l++) {
+        layer_forward(m, l, in, b, train, dropout_key);
+        in = m->a[l].out;
+    }
+    /* Head on the last state of the top layer (never dropped out). */
+    const rnn_layer_act *top = &m->a[s->n_layers - 1];
+    const int H = top->H, K = s->n_out;
+    const real *hT = top->hs + (size_t)s->seq_len * b * H;
+    gemm_nt(b, K, H, hT, H, m->w_out, H, 0, m->logits, K, SPLIT_M);
+    for (int bi = 0; bi < b; bi++)
+        for (int k = 0; k < K; k++) m->logits[(size_t)bi * K + k] += m->b_out[k];
+    engine_leave(saved);
+}
+
+double rnn_loss(rnn_model *m, const real *y) {
+    const int b = m->b, K = m->spec.n_out;
+    double loss = 0;
+    if (m->spec.head == RNN_HEAD_REG) {
+        for (int bi = 0; bi < b; bi++) {
+            double d = (double)m->logits[bi] - (double)y[bi];
+            loss += d * d;
+            m->dlogits[bi] = (real)(2.0 * d / b);
+        }
+        return loss / b;
+    }
+    for (int bi = 0; bi < b; bi++) {
+        const real *z = m->logits + (size_t)bi * K;
+        real *dz = m->dlogits + (size_t)bi * K;
+        double yc = (double)y[bi];
+        int c = (int)yc;
+        if (!(yc >= 0 && yc < K) || (double)c != yc) return NAN;
+        double mx = z[0], sum = 0;
+        for (int k = 1; k < K; k++) if (z[k] > mx) mx = z[k];
+        for (int k = 0; k < K; k++) sum += exp((double)z[k] - mx);
+        double lse = mx + log(sum);
+        loss += lse - (double)z[c];
+        for (int k = 0; k < K; k++)
+            dz[k] = (real)((exp((double)z[k] - lse) - (k == c)) / b);
+    }
+    return loss / b;
+}
+
+void rnn_outputs(const rnn_model *m, double *out) {
+    const int b = m->b, K = m->spec.n_out;
+    for (int bi = 0; bi < b; bi++) {
+        const real *z = m->logits + (size_t)bi * K;
+        double *o = out + (size_t)bi * K;
+        if (m->spec.head == RNN_HEAD_REG) { o[0] = z[0]; continue; }
+        double mx = z[0], sum = 0;
+        for (int k = 1; k < K; k++) if (z[k] > mx) mx = z[k];
+        for (int k = 0; k < K; k++) { o[k] = exp((double)z[k] - mx); sum += o[k]; }
+        for (int k = 0; k < K; k++) o[k] /= sum;
+    }
+}
+
+/* ---- fused backward passes, one time step ---------------------------------
+ * dhn [b][H]: in, dLoss/dh_t (already including the sequence gradient);
+ * out, the part of dLoss/dh_{t-1} that does not go through U. */
+
+static void lstm_bwd_step(int b, int H, real *g, const real *tc, const real *cprev,
+                          real *dhn, real *dcn) {
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
+    for (int bi = 0; bi < b; bi++) {
+        real *gr = g + (size_t)bi * 4 * H;
+        const real *tr = tc + (size_t)bi * H, *cp = cprev + (size_t)bi * H;
+        real *dh = dhn + (size_t)bi * H, *dc = dcn + (size_t)bi * H;
+        #pragma omp simd
+        for (int j = 0; j < H; j++) {
+            real i_ = gr[j], f_ = gr[H + j], g_ = gr[2 * H + j], o_ = gr[3 * H + j];
+            real t = tr[j], d = dh[j];
+            real dcc = dc[j] + d * o_ * (1 - t * t);
+            gr[j] = dcc * g_ * i_ * (1 - i_);
+            gr[H + j] = dcc * cp[j] * f_ * (1 - f_);
+            gr[2 * H + j] = dcc * i_ * (1 - g_ * g_);
+            gr[3 * H + j] = d * t * o_ * (1 - o_);
+            dc[j] = dcc * f_;
+            dh[j] = 0;
+        }
+    }
+}
+
+/* GRU: g holds r,z,n in, dGx out; hn holds U_n h + b_hn in, dGh's n part out;
+ * dgh [b][3H] is the contiguous h-side gradient for the per-step GEMM. */
+static void gru_bwd_step(int b, int H, real *g, real *hn, const real *hprev, real *dhn, real *dgh) {
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
+    for (int bi = 0; bi < b; bi++) {
+        real *gr = g + (size_t)bi * 3 * H, *u = hn + (size_t)bi * H;
+        const real *hp = hprev + (size_t)bi * H;
+        real *dh = dhn + (size_t)bi * H, *dq = dgh + (size_t)bi * 3 * H;
+        #pragma omp simd
+        for (int j = 0; j < H; j++) {
+            real r = gr[j], z = gr[H + j], n = gr[2 * H + j], d = dh[j];
+            real dn = d * (1 - z) * (1 - n * n);
+            real dz = d * (hp[j] - n) * z * (1 - z);
+            real dr = dn * u[j] * r * (1 - r);
+            gr[j] = dr; gr[H + j] = dz; gr[2 * H + j] = dn;
+            dq[j] = dr; dq[H + j] = dz; dq[2 * H + j] = dn * r;
+            u[j] = dn * r;
+            dh[j] = d * z;
+        }
+    }
+}
+
+/* GRU classic, first half: dz, dn (into g), and dh*z into dhn. */
+static void gruc_bwd_zn(int b, int H, real *g, const real *hprev, real *dhn) {
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
+    for (int bi = 0; bi < b; bi++) {
+        real *gr = g + (size_t)bi * 3 * H;
+        const real *hp = hprev + (size_t)bi * H;
+        real *dh = dhn + (size_t)bi * H;
+        #pragma omp simd
+        for (int j = 0; j < H; j++) {
+            real z = gr[H + j], n = gr[2 * H + j], d = dh[j];
+            gr[H + j] = d * (hp[j] - n) * z * (1 - z);
+            gr[2 * H + j] = d * (1 - z) * (1 - n * n);
+            dh[j] = d * z;
+        }
+    }
+}
+
+/* GRU classic, second half: drh = d(r⊙h) → dr and the direct part of dh. */
+static void gruc_bwd_r(int b, int H, real *g, const real *drh, const real *hprev, real *dhn) {
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
+    for (int bi = 0; bi < b; bi++) {
+        real *gr = g + (size_t)bi * 3 * H;
+        const real *d = drh + (size_t)bi * H, *hp = hprev + (size_t)bi * H;
+        real *dh = dhn + (size_t)bi * H;
+        #pragma omp simd
+        for (int j = 0; j < H; j++) {
+            real r = gr[j];
+            gr[j] = d[j] * hp[j] * r * (1 - r);
+            dh[j] += d[j] * r;
+        }
+    }
+}
+
+static void rnn_bwd_step(int b, int H, int relu, real *g, real *dhn) {
+    int n = b * H;
+    if (relu) {
+        #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
+        for (int k = 0; k < n; k++) { g[k] = g[k] > 0 ? dhn[k] : 0; dhn[k] = 0; }
+    } else {
+        #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
+        for (int k = 0; k < n; k++) { g[k] = dhn[k] * (1 - g[k] * g[k]); dhn[k] = 0; }
+    }
+}
+
+static void add_into(real *dst, const real *src, long n) {
+    #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
+    for (long k = 0; k < n; k++) dst[k] += src[k];
+}
+
+/* Backward through layer l.
+ *   dseq  [T][b][H] dLoss/d(out) from the layer above, or NULL (top layer)
+ *   dlast [b][H]    dLoss/dh_T from the head, or NULL
+ *   dx    [T][b][in] receives dLoss/d(input), or NULL (layer 0) */
+static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, real *dx) {
+    const rnn_spec *s = &m->spec;
+    rnn_layer_act *a = &m->a[l];
+    const rnn_layer_view *p = &m->p[l], *gd = &m->g[l];
+    const int T = s->seq_len, b = m->b, H = a->H, in = a->in, GH = m->G * H, TB = T * b;
+    real *dhn = m->step[0], *dcn = m->step[1], *tmp = m->step[2];
+
+    /* Gradient through the dropout of this layer's output. */
+    if (dseq && a->masked) {
+        const long n = (long)TB * H;
+        #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
+        for (long k = 0; k < n; k++) dseq[k] *= a->mask[k];
+    }
+    if (dlast) memcpy(dhn, dlast, sizeof(real) * (size_t)b * H);
+    else memset(dhn, 0, sizeof(real) * (size_t)b * H);
+    if (s->cell == RNN_LSTM) memset(dcn, 0, sizeof(real) * (size_t)b * H);
+
+    for (int t = T - 1; t >= 0; t--) {
+        real *g = a->gates + (size_t)t * b * GH;
+        const real *hprev = a->hs + (size_t)t * b * H;
+        if (dseq) add_into(dhn, dseq + (size_t)t * b * H, (long)b * H);
+        switch (s->cell) {
+        case RNN_LSTM:
+            lstm_bwd_step(b, H, g, a->tc + (size_t)t * b * H, a->cs + (size_t)t * b * H, dhn, dcn);
+            if (t > 0) gemm_nn(b, H, GH, g, GH, p->w_hh, H, 0, dhn, H, SPLIT_N);
+            break;
+        case RNN_GRU:
+            gru_bwd_step(b, H, g, a->aux + (size_t)t * b * H, hprev, dhn, tmp);
+            if (t > 0) gemm_nn(b, H, GH, tmp, GH, p->w_hh, H, 1, dhn, H, SPLIT_N);
+            break;
+        case RNN_GRU_CLASSIC:
+            gruc_bwd_zn(b, H, g, hprev, dhn);
+            gemm_nn(b, H, H, g + 2 * H, GH, p->w_hh + (size_t)2 * H * H, H, 0, tmp, H, SPLIT_N);
+            gruc_bwd_r(b, H, g, tmp, hprev, dhn);
+            if (t > 0) gemm_nn(b, H, 2 * H, g, GH, p->w_hh, H, 1, dhn, H, SPLIT_N);
+            break;
+        case RNN_TANH: case RNN_RELU:
+            rnn_bwd_step(b, H, s->cell == RNN_RELU, g, dhn);
+            if (t > 0) gemm_nn(b, H, H, g, H, p->w_hh, H, 0, dhn, H, SPLIT_N);
+            break;
+        }
+    }
+
+    /* Whole-sequence gradients.  Step 0 saw h_{-1} = 0, so the recurrent
+     * weight GEMMs start at step 1; biases see every step. */
+    const int TB1 = (T - 1) * b;
+    const real *gates1 = a->gates + (size_t)b * GH, *hprev1 = a->hs + (size_t)b * H;
+    gemm_tn(GH, in, TB, a->gates, GH, a->x, in, 1, gd->w_ih, in, SPLIT_M);
+    colsum_acc(a->gates, TB, GH, GH, gd->b_ih);
+    switch (s->cell) {
+    case RNN_GRU:
+        if (TB1 > 0) {
+            gemm_tn(2 * H, H, TB1, gates1, GH, hprev1, H, 1, gd->w_hh, H, SPLIT_M);
+            gemm_tn(H, H, TB1, a->aux + (size_t)b * H, H, hprev1, H, 1, gd->w_hh + (size_t)2 * H * H, H, SPLIT_M);
+        }
+        colsum_acc(a->gates, TB, 2 * H, GH, gd->b_hh);
+        colsum_acc(a->aux, TB, H, H, gd->b_hh + 2 * H);
+        break;
+    case RNN_GRU_CLASSIC:
+        if (TB1 > 0) {
+            gemm_tn(2 * H, H, TB1, gates1, GH, hprev1, H, 1, gd->w_hh, H, SPLIT_M);
+            gemm_tn(H, H, TB1, gates1 + 2 * H, GH, a->aux + (size_t)b * H, H, 1,
+                    gd->w_hh + (size_t)2 * H * H, H, SPLIT_M);
+        }
+        colsum_acc(a->gates, TB, GH, GH, gd->b_hh);
+        break;
+    default:
+        if (TB1 > 0) gemm_tn(GH, H, TB1, gates1, GH, hprev1, H, 1, gd->w_hh, H, SPLIT_M);
+        colsum_acc(a->gates, TB, GH, GH, gd->b_hh);
+        break;
+    }
+    if (dx) gemm_nn(TB, in, GH, a->gates, GH, p->w_ih, in, 0, dx, in, SPLIT_M);
+}
+
+void rnn_backward(rnn_model *m) {
+    const rnn_spec *s = &m->spec;
+    const int L = s->n_layers, b = m->b, K = s->n_out;
+    const rnn_layer_act *top = &m->a[L - 1];
+    const int H = top->H;
+    const real *hT = top->hs + (size_t)s->seq_len * b * H;
+    real *dlast = m->step[3];
+    int saved = engine_enter();
+    gemm_tn(K, H, b, m->dlogits, K, hT, H, 1, m->gw_out, H, SPLIT_N);
+    colsum_acc(m->dlogits, b, K, K, m->gb_out);
+    gemm_nn(b, H, K, m->dlogits, K, m->w_out, H, 0, dlast, H, SPLIT_N);
+    real *cur = NULL;
+    for (int l = L - 1; l >= 0; l--) {
+        real *dx = l > 0 ? m->dseq[l & 1] : NULL;
+        layer_backward(m, l, cur, l == L - 1 ? dlast : NULL, dx);
+        cur = dx;
+    }
+    engine_leave(saved);
+}
+
+/* ---- weights blob -------------------------------------------------------- */
+
+typedef struct {
+    char     magic[8];                 /* "RNNSWEEP"                        */
+    uint32_t version;                  /* 1                                 */
+    uint32_t elem;                     /* sizeof(real): 4 or 8              */
+    uint32_t cell, head, n_layers, n_in, n_out;
+    uint32_t hidden[RNN_MAX_LAYERS];
+    uint32_t pad;
+    uint64_t n_params;
+} blob_header;
+
+size_t rnn_blob_size(const rnn_model *m) { return sizeof(blob_header) + m->n_params * sizeof(real); }
+
+static void fill_header(const rnn_model *m, blob_header *h) {
+    memset(h, 0, sizeof *h);
+    memcpy(h->magic, "RNNSWEEP", 8);
+    h->version = 1;
+    h->elem = sizeof(real);
+    h->cell = (uint32_t)m->spec.cell; h->head = (uint32_t)m->spec.head;
+    h->n_layers = (uint32_t)m->spec.n_layers;
+    h->n_in = (uint32_t)m->spec.n_in; h->n_out = (uint32_t)m->spec.n_out;
+    for (int l = 0; l < m->spec.n_layers; l++) h->hidden[l] = (uint32_t)m->spec.hidden[l];
+    h->n_params = m->n_params;
+}
+
+void rnn_blob_write(const rnn_model *m, void *buf) {
+    blob_header h;
+    fill_header(m, &h);
+    memcpy(buf, &h, sizeof h);
+    memcpy((char *)buf + sizeof h, m->params, m->n_params * sizeof(real));
+}
+
+int rnn_blob_read(rnn_model *m, const void *buf, size_t len, rs_err *e) {
+    blob_header h, want;
+    if (len < sizeof h) return rs_err_set(e, RS_EINPUT, "weights: %zu bytes is too short for a header", len);
+    memcpy(&h, buf, sizeof h);
+    if (memcmp(h.magic, "RNNSWEEP", 8)) return rs_err_set(e, RS_EINPUT, "weights: not an rnnsweep weights blob (bad magic)");
+    if (h.version != 1) return rs_err_set(e, RS_EINPUT, "weights: version %u, expected 1", h.version);
+    if (h.elem != sizeof(real))
+        return rs_err_set(e, RS_EINPUT, "weights: %u-byte reals, this build uses %zu", h.elem, sizeof(real));
+    fill_header(m, &want);
+    if (memcmp(&h, &want, sizeof h)) {
+        char hs[96] = "", ws[96] = "";
+        int n1 = 0, n2 = 0;
+        for (unsigned l = 0; l < h.n_layers && l < RNN_MAX_LAYERS; l++)
+            n1 += snprintf(hs + n1, sizeof hs - (size_t)n1, "%s%u", l ? "x" : "", h.hidden[l]);
+        for (unsigned l = 0; l < want.n_layers; l++)
+            n2 += snprintf(ws + n2, sizeof ws - (size_t)n2, "%s%u", l ? "x" : "", want.hidden[l]);
+        return rs_err_set(e, RS_EINPUT,
+            "weights: shape mismatch: blob has %s %s in=%u out=%u, model is %s %s in=%u out=%u",
+            rnn_cell_name((rnn_cell)h.cell), hs, h.n_in, h.n_out,
+            rnn_cell_name(m->spec.cell), ws, want.n_in, want.n_out);
+    }
+    if (len != rnn_blob_size(m))
+        return rs_err_set(e, RS_EINPUT, "weights: %zu bytes, expected %zu", len, rnn_blob_size(m));
+    memcpy(m->params, (const char *)buf + sizeof h, m->n_params * sizeof(real));
+    memcpy(m->best, m->params, m->n_params * sizeof(real));
+    return RS_OK;
+}
+
+int rnn_save(const rnn_model *m, const char *path, rs_err *e) {
+    size_t n = rnn_blob_size(m);
+    void *buf = malloc(n);
+    if (!buf) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    rnn_blob_write(m, buf);
+    /* Write a temporary then rename: a crash never leaves a half file. */
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    int rc = RS_OK;
+    if (!f) rc = rs_err_set(e, RS_EINTERNAL, "%s: cannot create", tmp);
+    else {
+        if (fwrite(buf, 1, n, f) != n) rc = rs_err_set(e, RS_EINTERNAL, "%s: write failed", tmp);
+        if (fclose(f) && !rc) rc = rs_err_set(e, RS_EINTERNAL, "%s: write failed", tmp);
+        if (!rc && rename(tmp, path)) rc = rs_err_set(e, RS_EINTERNAL, "%s: cannot rename into place", path);
+        if (rc) remove(tmp);
+    }
+    free(buf);
+    return rc;
+}
+
+int rnn_load(rnn_model *m, const char *path, rs_err *e) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return rs_err_set(e, RS_EINPUT, "%s: cannot open weights file", path);
+    size_t cap = rnn_blob_size(m) + 1, n;
+    char *buf = malloc(cap);
+    if (!buf) { fclose(f); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
+    n = fread(buf, 1, cap, f);
+    fclose(f);
+    int rc = rnn_blob_read(m, buf, n, e);
+    if (rc) {
+        char msg[RS_ERRLEN];
+        snprintf(msg, sizeof msg, "%.200s: %.300s", path, e ? e->msg : "");
+        if (e) memcpy(e->msg, msg, sizeof msg);
+    }
+    free(buf);
+    return rc;
+}
+
+double rnn_flops_per_seq(const rnn_spec *s, int train) {
+    double f = 0, in = s->n_in, G = gates_of(s->cell);
+    for (int l = 0; l < s->n_layers; l++) {
+        double H = s->hidden[l], T = s->seq_len;
+        double proj = 2 * T * in * G * H, rec = 2 * (T - 1) * H * G * H;
+        f += proj + rec;                                  /* forward            */
+        if (train) f += proj + 2 * rec + (l > 0 ? proj : 0) + (T - 1) * 0; /* dW_ih, dh + dW_hh, dX */
+        in = H;
+    }
+    f += 2 * in * s->n_out * (train ? 3 : 1);
+    return f;
+}
