@@ -351,93 +351,113 @@ void rnn_free(rnn_model *m) {
 void rnn_zero_grad(rnn_model *m) { memset(m->grads, 0, m->n_params * sizeof(real)); }
 
 /* ---- fused forward passes, one time step ---------------------------------
- * g: [b][GH] pre-activations in, activated gates out. */
+ * Each pass is a row kernel (one batch row, H wide) cloned for AVX-512, AVX2
+ * and baseline x86-64 — the binary picks at load time, so one build runs on
+ * any node of a cluster — and a driver that spreads rows over threads.  The
+ * kernels are elementwise and contraction is off (-std=c11), so every clone
+ * computes bitwise the same values.  g: [b][GH] pre-activations in,
+ * activated gates out. */
+#if defined(__x86_64__) && !defined(RS_NO_CLONES)
+#define ROWK __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define ROWK
+#endif
 
+#define FOR_ROWS(b, H) \
+    _Pragma("omp parallel for schedule(static) num_threads(tl_nt) if ((b) * (H) >= PAR_MIN)") \
+    for (int bi = 0; bi < (b); bi++)
+
+ROWK static void lstm_fwd_row(int H, real *restrict g, const real *restrict cp,
+                              real *restrict c, real *restrict tc, real *restrict h) {
+    #pragma omp simd
+    for (int j = 0; j < H; j++) {
+        real i_ = sigm(g[j]), f_ = sigm(g[H + j]);
+        real g_ = tanh_r(g[2 * H + j]), o_ = sigm(g[3 * H + j]);
+        g[j] = i_; g[H + j] = f_; g[2 * H + j] = g_; g[3 * H + j] = o_;
+        real cc = f_ * cp[j] + i_ * g_;
+        real t = tanh_r(cc);
+        c[j] = cc; tc[j] = t; h[j] = o_ * t;
+    }
+}
 static void lstm_fwd_step(int b, int H, real *g, const real *cprev, real *c, real *tc, real *h) {
-    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
-    for (int bi = 0; bi < b; bi++) {
-        real *gr = g + (size_t)bi * 4 * H;
-        const real *cp = cprev + (size_t)bi * H;
-        real *cr = c + (size_t)bi * H, *tr = tc + (size_t)bi * H, *hr = h + (size_t)bi * H;
-        #pragma omp simd
-        for (int j = 0; j < H; j++) {
-            real i_ = sigm(gr[j]), f_ = sigm(gr[H + j]);
-            real g_ = tanh_r(gr[2 * H + j]), o_ = sigm(gr[3 * H + j]);
-            gr[j] = i_; gr[H + j] = f_; gr[2 * H + j] = g_; gr[3 * H + j] = o_;
-            real cc = f_ * cp[j] + i_ * g_;
-            real t = tanh_r(cc);
-            cr[j] = cc; tr[j] = t; hr[j] = o_ * t;
-        }
+    FOR_ROWS(b, H) {
+        size_t o = (size_t)bi * H;
+        lstm_fwd_row(H, g + 4 * o, cprev + o, c + o, tc + o, h + o);
     }
 }
 
 /* GRU (PyTorch form).  gx: [b][3H] input side incl. b_ih; hp: [b][3H]
  * U h (without b_hh); hn out: U_n h + b_hn (kept for backward). */
+ROWK static void gru_fwd_row(int H, real *restrict g, const real *restrict q, const real *restrict b_hh,
+                             const real *restrict hp, real *restrict hn, real *restrict h) {
+    #pragma omp simd
+    for (int j = 0; j < H; j++) {
+        real r = sigm(g[j] + q[j] + b_hh[j]);
+        real z = sigm(g[H + j] + q[H + j] + b_hh[H + j]);
+        real u = q[2 * H + j] + b_hh[2 * H + j];
+        real n = tanh_r(g[2 * H + j] + r * u);
+        g[j] = r; g[H + j] = z; g[2 * H + j] = n;
+        hn[j] = u;
+        h[j] = (1 - z) * n + z * hp[j];
+    }
+}
 static void gru_fwd_step(int b, int H, real *gx, const real *hp, const real *b_hh,
                          const real *hprev, real *hn, real *h) {
-    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
-    for (int bi = 0; bi < b; bi++) {
-        real *g = gx + (size_t)bi * 3 * H;
-        const real *q = hp + (size_t)bi * 3 * H, *hp_ = hprev + (size_t)bi * H;
-        real *hnr = hn + (size_t)bi * H, *hr = h + (size_t)bi * H;
-        #pragma omp simd
-        for (int j = 0; j < H; j++) {
-            real r = sigm(g[j] + q[j] + b_hh[j]);
-            real z = sigm(g[H + j] + q[H + j] + b_hh[H + j]);
-            real u = q[2 * H + j] + b_hh[2 * H + j];
-            real n = tanh_r(g[2 * H + j] + r * u);
-            g[j] = r; g[H + j] = z; g[2 * H + j] = n;
-            hnr[j] = u;
-            hr[j] = (1 - z) * n + z * hp_[j];
-        }
+    FOR_ROWS(b, H) {
+        size_t o = (size_t)bi * H;
+        gru_fwd_row(H, gx + 3 * o, hp + 3 * o, b_hh, hprev + o, hn + o, h + o);
     }
 }
 
 /* GRU classic, first half: r, z and r⊙h.  hp: [b][2H] U_rz h. */
+ROWK static void gruc_fwd_rz_row(int H, real *restrict g, const real *restrict q, const real *restrict b_hh,
+                                 const real *restrict hp, real *restrict rh) {
+    #pragma omp simd
+    for (int j = 0; j < H; j++) {
+        real r = sigm(g[j] + q[j] + b_hh[j]);
+        real z = sigm(g[H + j] + q[H + j] + b_hh[H + j]);
+        g[j] = r; g[H + j] = z;
+        rh[j] = r * hp[j];
+    }
+}
 static void gruc_fwd_rz(int b, int H, real *gx, const real *hp, const real *b_hh,
                         const real *hprev, real *rh) {
-    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
-    for (int bi = 0; bi < b; bi++) {
-        real *g = gx + (size_t)bi * 3 * H;
-        const real *q = hp + (size_t)bi * 2 * H, *hp_ = hprev + (size_t)bi * H;
-        real *rr = rh + (size_t)bi * H;
-        #pragma omp simd
-        for (int j = 0; j < H; j++) {
-            real r = sigm(g[j] + q[j] + b_hh[j]);
-            real z = sigm(g[H + j] + q[H + j] + b_hh[H + j]);
-            g[j] = r; g[H + j] = z;
-            rr[j] = r * hp_[j];
-        }
+    FOR_ROWS(b, H) {
+        size_t o = (size_t)bi * H;
+        gruc_fwd_rz_row(H, gx + 3 * o, hp + 2 * o, b_hh, hprev + o, rh + o);
     }
 }
 
 /* GRU classic, second half: n and h.  un: [b][H] U_n (r⊙h). */
+ROWK static void gruc_fwd_n_row(int H, real *restrict g, const real *restrict u, const real *restrict b_hn,
+                                const real *restrict hp, real *restrict h) {
+    #pragma omp simd
+    for (int j = 0; j < H; j++) {
+        real n = tanh_r(g[2 * H + j] + u[j] + b_hn[j]);
+        real z = g[H + j];
+        g[2 * H + j] = n;
+        h[j] = (1 - z) * n + z * hp[j];
+    }
+}
 static void gruc_fwd_n(int b, int H, real *gx, const real *un, const real *b_hn,
                        const real *hprev, real *h) {
-    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
-    for (int bi = 0; bi < b; bi++) {
-        real *g = gx + (size_t)bi * 3 * H;
-        const real *u = un + (size_t)bi * H, *hp_ = hprev + (size_t)bi * H;
-        real *hr = h + (size_t)bi * H;
-        #pragma omp simd
-        for (int j = 0; j < H; j++) {
-            real n = tanh_r(g[2 * H + j] + u[j] + b_hn[j]);
-            real z = g[H + j];
-            g[2 * H + j] = n;
-            hr[j] = (1 - z) * n + z * hp_[j];
-        }
+    FOR_ROWS(b, H) {
+        size_t o = (size_t)bi * H;
+        gruc_fwd_n_row(H, gx + 3 * o, un + o, b_hn, hprev + o, h + o);
     }
 }
 
-static void rnn_fwd_step(int b, int H, int relu, real *g, real *h) {
-    int n = b * H;
+ROWK static void rnn_fwd_row(int H, int relu, real *restrict g, real *restrict h) {
     if (relu) {
-        #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
-        for (int k = 0; k < n; k++) { real v = g[k] > 0 ? g[k] : 0; g[k] = v; h[k] = v; }
+        #pragma omp simd
+        for (int k = 0; k < H; k++) { real v = g[k] > 0 ? g[k] : 0; g[k] = v; h[k] = v; }
     } else {
-        #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
-        for (int k = 0; k < n; k++) { real v = tanh_r(g[k]); g[k] = v; h[k] = v; }
+        #pragma omp simd
+        for (int k = 0; k < H; k++) { real v = tanh_r(g[k]); g[k] = v; h[k] = v; }
     }
+}
+static void rnn_fwd_step(int b, int H, int relu, real *g, real *h) {
+    FOR_ROWS(b, H) rnn_fwd_row(H, relu, g + (size_t)bi * H, h + (size_t)bi * H);
 }
 
 /* ---- forward ---------------------------------------------------------------- */
@@ -588,92 +608,97 @@ void rnn_outputs(const rnn_model *m, double *out) {
  * dhn [b][H]: in, dLoss/dh_t (already including the sequence gradient);
  * out, the part of dLoss/dh_{t-1} that does not go through U. */
 
+ROWK static void lstm_bwd_row(int H, real *restrict g, const real *restrict tc, const real *restrict cp,
+                              real *restrict dh, real *restrict dc) {
+    #pragma omp simd
+    for (int j = 0; j < H; j++) {
+        real i_ = g[j], f_ = g[H + j], g_ = g[2 * H + j], o_ = g[3 * H + j];
+        real t = tc[j], d = dh[j];
+        real dcc = dc[j] + d * o_ * (1 - t * t);
+        g[j] = dcc * g_ * i_ * (1 - i_);
+        g[H + j] = dcc * cp[j] * f_ * (1 - f_);
+        g[2 * H + j] = dcc * i_ * (1 - g_ * g_);
+        g[3 * H + j] = d * t * o_ * (1 - o_);
+        dc[j] = dcc * f_;
+        dh[j] = 0;
+    }
+}
 static void lstm_bwd_step(int b, int H, real *g, const real *tc, const real *cprev,
                           real *dhn, real *dcn) {
-    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
-    for (int bi = 0; bi < b; bi++) {
-        real *gr = g + (size_t)bi * 4 * H;
-        const real *tr = tc + (size_t)bi * H, *cp = cprev + (size_t)bi * H;
-        real *dh = dhn + (size_t)bi * H, *dc = dcn + (size_t)bi * H;
-        #pragma omp simd
-        for (int j = 0; j < H; j++) {
-            real i_ = gr[j], f_ = gr[H + j], g_ = gr[2 * H + j], o_ = gr[3 * H + j];
-            real t = tr[j], d = dh[j];
-            real dcc = dc[j] + d * o_ * (1 - t * t);
-            gr[j] = dcc * g_ * i_ * (1 - i_);
-            gr[H + j] = dcc * cp[j] * f_ * (1 - f_);
-            gr[2 * H + j] = dcc * i_ * (1 - g_ * g_);
-            gr[3 * H + j] = d * t * o_ * (1 - o_);
-            dc[j] = dcc * f_;
-            dh[j] = 0;
-        }
+    FOR_ROWS(b, H) {
+        size_t o = (size_t)bi * H;
+        lstm_bwd_row(H, g + 4 * o, tc + o, cprev + o, dhn + o, dcn + o);
     }
 }
 
 /* GRU: g holds r,z,n in, dGx out; hn holds U_n h + b_hn in, dGh's n part out;
  * dgh [b][3H] is the contiguous h-side gradient for the per-step GEMM. */
+ROWK static void gru_bwd_row(int H, real *restrict g, real *restrict u, const real *restrict hp,
+                             real *restrict dh, real *restrict dq) {
+    #pragma omp simd
+    for (int j = 0; j < H; j++) {
+        real r = g[j], z = g[H + j], n = g[2 * H + j], d = dh[j];
+        real dn = d * (1 - z) * (1 - n * n);
+        real dz = d * (hp[j] - n) * z * (1 - z);
+        real dr = dn * u[j] * r * (1 - r);
+        g[j] = dr; g[H + j] = dz; g[2 * H + j] = dn;
+        dq[j] = dr; dq[H + j] = dz; dq[2 * H + j] = dn * r;
+        u[j] = dn * r;
+        dh[j] = d * z;
+    }
+}
 static void gru_bwd_step(int b, int H, real *g, real *hn, const real *hprev, real *dhn, real *dgh) {
-    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
-    for (int bi = 0; bi < b; bi++) {
-        real *gr = g + (size_t)bi * 3 * H, *u = hn + (size_t)bi * H;
-        const real *hp = hprev + (size_t)bi * H;
-        real *dh = dhn + (size_t)bi * H, *dq = dgh + (size_t)bi * 3 * H;
-        #pragma omp simd
-        for (int j = 0; j < H; j++) {
-            real r = gr[j], z = gr[H + j], n = gr[2 * H + j], d = dh[j];
-            real dn = d * (1 - z) * (1 - n * n);
-            real dz = d * (hp[j] - n) * z * (1 - z);
-            real dr = dn * u[j] * r * (1 - r);
-            gr[j] = dr; gr[H + j] = dz; gr[2 * H + j] = dn;
-            dq[j] = dr; dq[H + j] = dz; dq[2 * H + j] = dn * r;
-            u[j] = dn * r;
-            dh[j] = d * z;
-        }
+    FOR_ROWS(b, H) {
+        size_t o = (size_t)bi * H;
+        gru_bwd_row(H, g + 3 * o, hn + o, hprev + o, dhn + o, dgh + 3 * o);
     }
 }
 
 /* GRU classic, first half: dz, dn (into g), and dh*z into dhn. */
+ROWK static void gruc_bwd_zn_row(int H, real *restrict g, const real *restrict hp, real *restrict dh) {
+    #pragma omp simd
+    for (int j = 0; j < H; j++) {
+        real z = g[H + j], n = g[2 * H + j], d = dh[j];
+        g[H + j] = d * (hp[j] - n) * z * (1 - z);
+        g[2 * H + j] = d * (1 - z) * (1 - n * n);
+        dh[j] = d * z;
+    }
+}
 static void gruc_bwd_zn(int b, int H, real *g, const real *hprev, real *dhn) {
-    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
-    for (int bi = 0; bi < b; bi++) {
-        real *gr = g + (size_t)bi * 3 * H;
-        const real *hp = hprev + (size_t)bi * H;
-        real *dh = dhn + (size_t)bi * H;
-        #pragma omp simd
-        for (int j = 0; j < H; j++) {
-            real z = gr[H + j], n = gr[2 * H + j], d = dh[j];
-            gr[H + j] = d * (hp[j] - n) * z * (1 - z);
-            gr[2 * H + j] = d * (1 - z) * (1 - n * n);
-            dh[j] = d * z;
-        }
+    FOR_ROWS(b, H) {
+        size_t o = (size_t)bi * H;
+        gruc_bwd_zn_row(H, g + 3 * o, hprev + o, dhn + o);
     }
 }
 
 /* GRU classic, second half: drh = d(r⊙h) → dr and the direct part of dh. */
+ROWK static void gruc_bwd_r_row(int H, real *restrict g, const real *restrict d, const real *restrict hp,
+                                real *restrict dh) {
+    #pragma omp simd
+    for (int j = 0; j < H; j++) {
+        real r = g[j];
+        g[j] = d[j] * hp[j] * r * (1 - r);
+        dh[j] += d[j] * r;
+    }
+}
 static void gruc_bwd_r(int b, int H, real *g, const real *drh, const real *hprev, real *dhn) {
-    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (b * H >= PAR_MIN)
-    for (int bi = 0; bi < b; bi++) {
-        real *gr = g + (size_t)bi * 3 * H;
-        const real *d = drh + (size_t)bi * H, *hp = hprev + (size_t)bi * H;
-        real *dh = dhn + (size_t)bi * H;
-        #pragma omp simd
-        for (int j = 0; j < H; j++) {
-            real r = gr[j];
-            gr[j] = d[j] * hp[j] * r * (1 - r);
-            dh[j] += d[j] * r;
-        }
+    FOR_ROWS(b, H) {
+        size_t o = (size_t)bi * H;
+        gruc_bwd_r_row(H, g + 3 * o, drh + o, hprev + o, dhn + o);
     }
 }
 
-static void rnn_bwd_step(int b, int H, int relu, real *g, real *dhn) {
-    int n = b * H;
+ROWK static void rnn_bwd_row(int H, int relu, real *restrict g, real *restrict dh) {
     if (relu) {
-        #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
-        for (int k = 0; k < n; k++) { g[k] = g[k] > 0 ? dhn[k] : 0; dhn[k] = 0; }
+        #pragma omp simd
+        for (int k = 0; k < H; k++) { g[k] = g[k] > 0 ? dh[k] : 0; dh[k] = 0; }
     } else {
-        #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
-        for (int k = 0; k < n; k++) { g[k] = dhn[k] * (1 - g[k] * g[k]); dhn[k] = 0; }
+        #pragma omp simd
+        for (int k = 0; k < H; k++) { g[k] = dh[k] * (1 - g[k] * g[k]); dh[k] = 0; }
     }
+}
+static void rnn_bwd_step(int b, int H, int relu, real *g, real *dhn) {
+    FOR_ROWS(b, H) rnn_bwd_row(H, relu, g + (size_t)bi * H, dhn + (size_t)bi * H);
 }
 
 static void add_into(real *dst, const real *src, long n) {
@@ -885,7 +910,7 @@ double rnn_flops_per_seq(const rnn_spec *s, int train) {
         double H = s->hidden[l], T = s->seq_len;
         double proj = 2 * T * in * G * H, rec = 2 * (T - 1) * H * G * H;
         f += proj + rec;                                  /* forward            */
-        if (train) f += proj + 2 * rec + (l > 0 ? proj : 0) + (T - 1) * 0; /* dW_ih, dh + dW_hh, dX */
+        if (train) f += proj + 2 * rec + (l > 0 ? proj : 0);   /* dW_ih; dh and dW_hh; dX */
         in = H;
     }
     f += 2 * in * s->n_out * (train ? 3 : 1);

@@ -1,0 +1,173 @@
+/*
+ * bench_rnn.c — training and inference throughput of rnnsweep's RNN engine,
+ * and cblas_sgemm's rate on the engine's own GEMM shapes, side by side.
+ *
+ *   build/bench/bench_rnn [--threads N] [--quick] [--filter cell,H,L,T] [--min-time S]
+ *
+ * Protocol (shared with bench/torch_rnn.py and bench/bench_onednn.c):
+ *   cell in {lstm, gru}, H in {32, 64, 128, 300}, L in {1, 2} (both H wide),
+ *   T in {20, 60, 100}, batch 64, D = 3, float32, time-major input.
+ *   train = forward + MSE loss on a linear head + backward + Adam step;
+ *   infer = forward + head.  2 warm-up steps, then steps until --min-time
+ *   seconds pass = one sample; the median of 3 samples is reported.
+ *
+ * Output, one line per measurement:
+ *   rnnsweep cell L H T threads mode seq_per_s gflops
+ *   sgemm    cell L H T threads train gflops_on_engine_shapes
+ * gflops counts GEMM arithmetic only (rnn_flops_per_seq).  The sgemm line
+ * replays the training step's GEMM shapes (per-step recurrent products,
+ * whole-sequence weight gradients, input projections) with plain
+ * cblas_sgemm on N threads and reports their combined rate: the rate the
+ * engine would reach if it did nothing but its GEMMs.
+ */
+#include "worker/train.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double min_time = 0.5;
+
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median over 3 samples of steps/s for fn(ctx). */
+static double measure(void (*fn)(void *), void *ctx) {
+    double s[3];
+    fn(ctx); fn(ctx);
+    for (int k = 0; k < 3; k++) {
+        long n = 0;
+        double t0 = rs_now(), t;
+        do { fn(ctx); n++; t = rs_now() - t0; } while (t < min_time);
+        s[k] = n / t;
+    }
+    qsort(s, 3, sizeof s[0], cmp_d);
+    return s[1];
+}
+
+typedef struct { rnn_model *m; rnn_train_opts o; int b; } step_ctx;
+
+static void train_step(void *p) {
+    step_ctx *c = p;
+    rnn_zero_grad(c->m);
+    rnn_forward(c->m, c->m->xbatch, c->b, 1, 0);
+    rnn_loss(c->m, c->m->ybatch);
+    rnn_backward(c->m);
+    rnn_adam_step(c->m, &c->o);
+}
+
+static void infer_step(void *p) {
+    step_ctx *c = p;
+    rnn_forward(c->m, c->m->xbatch, c->b, 0, 0);
+}
+
+/* ---- sgemm on the engine's shapes ---------------------------------------- */
+typedef struct { CBLAS_TRANSPOSE ta, tb; int M, N, K, count; } gshape;
+typedef struct { gshape s[16]; int n; float *A, *B, *C; } gemm_ctx;
+
+static void add_shape(gemm_ctx *g, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, int count) {
+    if (count > 0 && M > 0 && N > 0 && K > 0) g->s[g->n++] = (gshape){ ta, tb, M, N, K, count };
+}
+
+static void gemm_replay(void *p) {
+    gemm_ctx *g = p;
+    for (int i = 0; i < g->n; i++) {
+        const gshape *s = &g->s[i];
+        int lda = s->ta == CblasNoTrans ? s->K : s->M, ldb = s->tb == CblasNoTrans ? s->N : s->K;
+        for (int c = 0; c < s->count; c++)
+            cblas_sgemm(CblasRowMajor, s->ta, s->tb, s->M, s->N, s->K, 1, g->A, lda, g->B, ldb, 1, g->C, s->N);
+    }
+}
+
+/* The GEMMs of one training step of an L-layer lstm/gru, H wide, as the
+ * engine issues them (see rnn.c): forward projection and T-1 recurrent
+ * products; backward T-1 recurrent products, the weight gradients over the
+ * whole sequence, and the input gradient of upper layers. */
+static double sgemm_rate(rnn_cell cell, int L, int H, int T, int B, int D) {
+    gemm_ctx g = { .n = 0 };
+    int G = cell == RNN_LSTM ? 4 : 3, GH = G * H, in = D;
+    double flops = 0;
+    for (int l = 0; l < L; l++) {
+        add_shape(&g, CblasNoTrans, CblasTrans, T * B, GH, in, 1);
+        add_shape(&g, CblasNoTrans, CblasTrans, B, GH, H, T - 1);
+        add_shape(&g, CblasNoTrans, CblasNoTrans, B, H, GH, T - 1);
+        add_shape(&g, CblasTrans, CblasNoTrans, GH, H, (T - 1) * B, 1);
+        add_shape(&g, CblasTrans, CblasNoTrans, GH, in, T * B, 1);
+        if (l > 0) add_shape(&g, CblasNoTrans, CblasNoTrans, T * B, in, GH, 1);
+        in = H;
+    }
+    size_t big = (size_t)T * B * GH + (size_t)GH * 512 + 4096;
+    g.A = calloc(big, sizeof(float)); g.B = calloc(big, sizeof(float)); g.C = calloc(big, sizeof(float));
+    for (size_t i = 0; i < big; i++) { g.A[i] = 1e-3f * (float)(i % 17); g.B[i] = 1e-3f * (float)(i % 13); }
+    for (int i = 0; i < g.n; i++) flops += 2.0 * g.s[i].M * g.s[i].N * g.s[i].K * g.s[i].count;
+    double per_s = measure(gemm_replay, &g);
+    free(g.A); free(g.B); free(g.C);
+    return per_s * flops / 1e9;
+}
+
+static void run_config(rnn_cell cell, int H, int L, int T, int threads) {
+    const int B = 64, D = 3;
+    rnn_spec s = { .cell = cell, .n_layers = L, .n_in = D, .seq_len = T, .batch = B,
+                   .head = RNN_HEAD_REG, .n_out = 1, .seed = 1 };
+    for (int l = 0; l < L; l++) s.hidden[l] = H;
+    rs_err e;
+    rnn_model *m = rnn_create(&s, &e);
+    if (!m) { fprintf(stderr, "bench_rnn: %s\n", e.msg); exit(1); }
+    rs_rng r; rs_rng_seed(&r, 2);
+    for (int i = 0; i < T * B * D; i++) m->xbatch[i] = (real)rs_rng_normal(&r);
+    for (int i = 0; i < B; i++) m->ybatch[i] = (real)rs_rng_normal(&r);
+    step_ctx c = { m, rnn_train_defaults(), B };
+    const char *cn = rnn_cell_name(cell);
+    double ft = rnn_flops_per_seq(&s, 1), fi = rnn_flops_per_seq(&s, 0);
+    double tr = measure(train_step, &c) * B;
+    printf("rnnsweep %s %d %d %d %d train %.1f %.2f\n", cn, L, H, T, threads, tr, tr * ft / 1e9);
+    double in = measure(infer_step, &c) * B;
+    printf("rnnsweep %s %d %d %d %d infer %.1f %.2f\n", cn, L, H, T, threads, in, in * fi / 1e9);
+    printf("sgemm %s %d %d %d %d train %.2f\n", cn, L, H, T, threads, sgemm_rate(cell, L, H, T, B, D));
+    fflush(stdout);
+    rnn_free(m);
+}
+
+int main(int argc, char **argv) {
+    int threads = 1, quick = 0;
+    const char *filter = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
+        else if (!strcmp(argv[i], "--min-time") && i + 1 < argc) min_time = atof(argv[++i]);
+        else {
+            fprintf(stderr, "usage: bench_rnn [--threads N] [--quick] [--filter cell,H,L,T] [--min-time S]\n");
+            return 2;
+        }
+    }
+    if (threads < 1) { fprintf(stderr, "bench_rnn: --threads must be >= 1\n"); return 2; }
+    omp_set_num_threads(threads);
+    const char *ct = getenv("OPENBLAS_CORETYPE");
+    printf("# rnnsweep engine; OPENBLAS_CORETYPE=%s; openblas %s; threads %d\n",
+           ct ? ct : "(unset)", openblas_get_config(), threads);
+    if (filter) {
+        char cn[32]; int H, L, T;
+        rnn_cell cell;
+        if (sscanf(filter, "%31[^,],%d,%d,%d", cn, &H, &L, &T) != 4 || rnn_cell_parse(cn, &cell)) {
+            fprintf(stderr, "bench_rnn: --filter expects cell,H,L,T (e.g. lstm,64,1,60)\n");
+            return 2;
+        }
+        run_config(cell, H, L, T, threads);
+        return 0;
+    }
+    static const int Hs[4] = { 32, 64, 128, 300 }, Ts[3] = { 20, 60, 100 };
+    for (int c = 0; c < 2; c++)
+        for (int hi = 0; hi < 4; hi++)
+            for (int L = 1; L <= 2; L++)
+                for (int ti = 0; ti < 3; ti++) {
+                    if (quick && (Hs[hi] == 64 || Hs[hi] == 300 || L == 2 || Ts[ti] != 60)) continue;
+                    run_config(c ? RNN_GRU : RNN_LSTM, Hs[hi], L, Ts[ti], threads);
+                }
+    return 0;
+}
