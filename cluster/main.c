@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster/commands.h"
 #include "worker/version.h"
 
 typedef struct {
@@ -27,6 +28,7 @@ static void usage(FILE *f) {
 }
 
 static const command COMMANDS[] = {
+    { "demo", cmd_demo, "train one model on a built-in series and print its learning curve" },
     { NULL, NULL, NULL }
 };
 

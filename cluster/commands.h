@@ -1,0 +1,12 @@
+/*
+ * commands.h — the subcommands of the rnnsweep program.  Each takes the
+ * arguments after the program name (argv[0] is the command's name) and
+ * returns the process exit status: 0 success, 1 internal failure, 2 bad
+ * input (config, data file, command line) with one message on stderr.
+ */
+#ifndef RS_COMMANDS_H
+#define RS_COMMANDS_H
+
+int cmd_demo(int argc, char **argv);   /* train one model on a built-in series */
+
+#endif

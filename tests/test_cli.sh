@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# test_cli.sh — the program's command line: version, help, exit statuses,
+# and a real (short) demo training that must improve on persistence.
+set -u
+BIN=${BIN:-bin}
+rs="$BIN/rnnsweep"
+fail=0
+check() {  # check NAME EXPECTED_STATUS CMD...
+  local name=$1 want=$2; shift 2
+  local out; out=$("$@" 2>&1); local got=$?
+  if [ "$got" -ne "$want" ]; then echo "FAIL $name: exit $got, expected $want"; echo "$out" | tail -5; fail=1
+  else echo "ok   $name"; fi
+}
+check "--version" 0 "$rs" --version
+check "--help" 0 "$rs" --help
+check "no command is a usage error" 2 "$rs"
+check "unknown command" 2 "$rs" frobnicate
+check "demo --help" 0 "$rs" demo --help
+check "demo bad cell" 2 "$rs" demo --cell transformer
+check "demo bad hidden" 2 "$rs" demo --hidden 64xx
+check "demo bad lookback" 2 "$rs" demo --lookback 0
+check "demo missing value" 2 "$rs" demo --epochs
+msg=$("$rs" demo --cell foo 2>&1 >/dev/null)
+[ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] && echo "ok   one-line error message" || { echo "FAIL multi-line error: $msg"; fail=1; }
+out=$("$rs" demo --cell gru --hidden 16 --epochs 4 --lookback 20 2>&1); rc=$?
+pct=$(printf '%s\n' "$out" | sed -n 's/.*(persistence [0-9.]*, \([0-9.]*\)% of it).*/\1/p')
+if [ "$rc" -eq 0 ] && [ -n "$pct" ] && awk -v p="$pct" 'BEGIN{exit !(p < 60)}'; then
+  echo "ok   demo trains (validation MSE at ${pct}% of persistence)"
+else echo "FAIL demo: rc=$rc pct=$pct"; printf '%s\n' "$out" | tail -3; fail=1; fi
+exit $fail
