@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# make bench: every throughput benchmark, side by side, in one run.
+#
+#   bench/run.sh [--quick] [--threads "1 2"] [--min-time S]
+#
+# For each OpenBLAS kernel setting (the environment's OPENBLAS_CORETYPE,
+# Haswell/AVX2 on these machines, and unset = the library's own pick,
+# AVX-512 here) and each thread count, runs rnnsweep's engine bench, the
+# PyTorch script (when /usr/bin/python3 has torch) and oneDNN's (when built;
+# oneDNN has its own JIT and ignores OPENBLAS_CORETYPE, so it runs once per
+# thread count).  Raw lines go to build/bench/raw-<stamp>.txt and the table
+# with ratios to build/bench/summary-<stamp>.md (bench/summarize.py).
+# Then the backtester and (when ../shared/data exists) the loader.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+quick=""; threads="1 2"; mt=0.25
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=--quick ;;
+    --threads) threads=$2; shift ;;
+    --min-time) mt=$2; shift ;;
+    *) echo "usage: bench/run.sh [--quick] [--threads \"1 2\"] [--min-time S]" >&2; exit 2 ;;
+  esac; shift
+done
+stamp=$(date +%Y%m%d-%H%M%S)
+raw=$BUILD/bench/raw-$stamp.txt
+mkdir -p "$BUILD/bench"
+env_ct=${OPENBLAS_CORETYPE:-}
+have_torch=0; /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
+{
+  echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# date: $(date -u +%Y-%m-%dT%H:%MZ); command: bench/run.sh $quick --threads \"$threads\" --min-time $mt"
+} > "$raw"
+run() {  # run LABEL CMD...: prefix each data line with the kernel label
+  local label=$1; shift
+  "$@" | while read -r line; do
+    case $line in '#'*) echo "# [$label] ${line#\# }";; *) echo "$label $line";; esac
+  done | tee -a "$raw"
+}
+for ct in "${env_ct:-Haswell}" unset; do
+  for th in $threads; do
+    if [ "$ct" = unset ]; then E=(env -u OPENBLAS_CORETYPE); label=openblas-auto
+    else E=(env OPENBLAS_CORETYPE="$ct"); label=openblas-$ct; fi
+    echo ">> kernels $label, $th thread(s)" >&2
+    run "$label" "${E[@]}" OMP_NUM_THREADS="$th" "$BUILD"/bench/bench_rnn --threads "$th" $quick --min-time "$mt"
+    if [ $have_torch = 1 ]; then
+      run "$label" "${E[@]}" OMP_NUM_THREADS="$th" /usr/bin/python3 bench/torch_rnn.py --threads "$th" $quick --min-time "$mt"
+    else echo "# torch not installed (make bench-deps installs python3-torch)" | tee -a "$raw"; fi
+    if [ "$ct" != unset ] && [ -x "$BUILD/bench/bench_onednn" ]; then
+      run "$label" env OMP_NUM_THREADS="$th" "$BUILD"/bench/bench_onednn --threads "$th" $quick --min-time "$mt"
+    fi
+  done
+done
+[ -x "$BUILD/bench/bench_onednn" ] || echo "# oneDNN bench not built (libdnnl-dev missing)" | tee -a "$raw"
+python3 bench/summarize.py "$raw" > "$BUILD/bench/summary-$stamp.md" && cat "$BUILD/bench/summary-$stamp.md"
+echo
+echo ">> backtester"; OMP_NUM_THREADS=1 "$BUILD"/bench/bench_backtest 1000000 7
+if [ -d ../shared/data/fx/histdata-m1 ]; then echo ">> loader"; OMP_NUM_THREADS=2 "$BUILD"/bench/bench_load 3; fi
+echo ">> raw lines: $raw; table: $BUILD/bench/summary-$stamp.md"
