@@ -8,5 +8,6 @@
 #define RS_COMMANDS_H
 
 int cmd_demo(int argc, char **argv);   /* train one model on a built-in series */
+int cmd_check(int argc, char **argv);  /* validate a config, print its plan    */
 
 #endif

@@ -28,6 +28,7 @@ static void usage(FILE *f) {
 }
 
 static const command COMMANDS[] = {
+    { "check", cmd_check, "validate a sweep config and its data paths, print the plan" },
     { "demo", cmd_demo, "train one model on a built-in series and print its learning curve" },
     { NULL, NULL, NULL }
 };

@@ -20,6 +20,17 @@ check "demo bad cell" 2 "$rs" demo --cell transformer
 check "demo bad hidden" 2 "$rs" demo --hidden 64xx
 check "demo bad lookback" 2 "$rs" demo --lookback 0
 check "demo missing value" 2 "$rs" demo --epochs
+check "check --help" 0 "$rs" check --help
+check "check --keys" 0 "$rs" check --keys
+check "check without config" 2 "$rs" check
+check "check missing file" 2 "$rs" check /nonexistent/x.ini
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+sed 's/^lookback = 20, 40/lookbak = 20, 40/' configs/quick.ini > "$tmp/typo.ini"
+msg=$("$rs" check "$tmp/typo.ini" 2>&1); rc=$?
+if [ $rc -eq 2 ] && [[ "$msg" == *"typo.ini:"*"[model] lookbak: unknown key; did you mean 'lookback'?"* ]]; then echo "ok   check: typo gets file:line and did-you-mean"
+else echo "FAIL check typo: rc=$rc: $msg"; fail=1; fi
+if [ -f data/sp500-2000.csv ]; then check "check configs/quick.ini" 0 "$rs" check configs/quick.ini
+else check "check configs/quick.ini without its data file" 2 "$rs" check configs/quick.ini; fi
 msg=$("$rs" demo --cell foo 2>&1 >/dev/null)
 [ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] && echo "ok   one-line error message" || { echo "FAIL multi-line error: $msg"; fail=1; }
 out=$("$rs" demo --cell gru --hidden 16 --epochs 4 --lookback 20 2>&1); rc=$?

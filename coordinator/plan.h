@@ -1,0 +1,162 @@
+/*
+ * plan.h — a validated sweep_config expanded into what the coordinator
+ * schedules (DESIGN.md, "The task model — train once, evaluate many").
+ *
+ *   model points     the cartesian product of every [model] and [training]
+ *                    dimension: everything that changes training.
+ *   strategy points  for each strategy kind, the product of the [strategy]
+ *                    dimensions that kind uses (grid-only keys do not
+ *                    multiply signal points; threshold is used by return /
+ *                    price targets, min_prob by trend3): everything that
+ *                    only changes trading.  Evaluated inside each task on
+ *                    the same predictions.
+ *   folds            come from the data (folds_build): one per test year.
+ *   tasks            model points × folds.  Strategies never multiply tasks.
+ *
+ * Expansion order is fixed by the code (not by the INI): model dimensions
+ * cell, hidden, lookback, dropout, seed, forget_bias_one, lr, batch, epochs,
+ * weight_decay, clip_norm, patience, min_delta, the last varying fastest;
+ * strategies by kind in the listed order, then CS_* order.
+ *
+ * Keys.  The canonical text of a model point is one "name=value" line per
+ * parameter, sorted bytewise, each ending in '\n':
+ *     model.cell=lstm            enum names, lower case
+ *     model.hidden=64x32         layer sizes bottom first
+ *     model.lookback=20          integers as %d / %llu
+ *     training.lr=0.001          every real as %.17g (so 1e-3 == 0.001)
+ *     training.beta1=0.9 ...     the fixed optimiser constants
+ *                                (rnn_train_defaults: beta1, beta2, eps,
+ *                                explode) so a change of default re-keys
+ *     version=rnnsweep-model-1
+ * model.forget_bias_one is written for LSTM only (other cells ignore it;
+ * equal-key points are merged, so "forget_bias_one = 0, 1" does not double
+ * the GRU points).
+ *     model key  = rs_hash_bytes(canonical text, its length, data_hash)
+ *     task key   = rs_hash2(model key, (uint64_t)(int64_t)fold year)
+ * where data_hash = config_data_hash (data, features, target, walk-forward
+ * but not its first/last year).  So the key carries every training
+ * parameter, the seed, the data and the fold; it does not depend on the
+ * order of keys in the INI, on how numbers are written, on other grid
+ * values, on [strategy] or on [run].  Extending a grid keeps every old key.
+ * A task's random streams derive from its key: plan_task_spec.
+ *
+ * Strategy keys: rs_hash_bytes of the strategy's canonical text (same
+ * rules; "strategy.*" lines for the keys its kind and the target use,
+ * strategy.market, bars_per_year=auto when derived from the data).
+ *
+ * Memory: plan_build fills a caller-owned sweep_plan with malloc'd arrays;
+ * plan_free releases them.  The plan does not point into the config.
+ */
+#ifndef RS_PLAN_H
+#define RS_PLAN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "coordinator/config.h"
+#include "worker/backtest.h"
+#include "worker/rnn.h"
+#include "worker/train.h"
+
+#define PLAN_MAX_MODELS     1000000   /* model points one sweep may expand to    */
+#define PLAN_MAX_STRATEGIES 100000    /* strategy points (evaluated per task)    */
+#define PLAN_CANON_MAX      1024      /* a canonical text always fits in this    */
+
+typedef struct {
+    int            index;                 /* position in plan.models              */
+    uint64_t       key;                   /* model key (above)                    */
+    rnn_cell       cell;
+    int            n_layers;
+    int            hidden[RNN_MAX_LAYERS];
+    int            lookback;              /* T                                    */
+    double         dropout;
+    int            forget_bias_one;
+    uint64_t       seed;                  /* the [model] seed value (replicate)   */
+    int            batch;
+    rnn_train_opts train;                 /* epochs, lr, …; .seed set per task    */
+    double         flops_per_window;      /* rnn_flops_per_seq(train = 1)         */
+    size_t         arena_bytes;           /* rnn_arena_bytes                      */
+} plan_model;
+
+typedef struct {
+    int         index;                    /* position in plan.strategies          */
+    uint64_t    key;                      /* strategy key (above)                 */
+    int         bars_per_year_auto;       /* 1: set by plan_set_bar_seconds       */
+    bt_strategy s;                        /* passes backtest_check                */
+} plan_strategy;
+
+typedef struct {
+    int      model;                       /* index into plan.models               */
+    int      fold;                        /* index into the caller's folds        */
+    int      year;                        /* the fold's test year                 */
+    uint64_t key;                         /* plan_task_key(model, year)           */
+    double   cost;                        /* estimated FLOPs (plan_task_cost)     */
+} plan_task;
+
+typedef struct {
+    int            n_models;
+    plan_model    *models;                /* [n_models]                           */
+    int            n_strategies;
+    plan_strategy *strategies;            /* [n_strategies]                       */
+    uint64_t       data_hash;             /* config_data_hash of the config       */
+    int            n_in;                  /* features per time step               */
+    rnn_head       head;                  /* REG (return, price) or CLS (trend3)  */
+    int            n_out;                 /* 1 or 3                               */
+    int            merged;                /* model points merged as equal keys    */
+} sweep_plan;
+
+/* Expand a loaded config.  Each model point passes rnn_spec_check and
+ * rnn_train_opts_check, each strategy point backtest_check.  Returns 0, or
+ * RS_EINPUT ("FILE: [model] ...: N model points, more than PLAN_MAX_MODELS",
+ * a point that fails a check — named by its index and canonical values) /
+ * RS_EINTERNAL, with *p zeroed. */
+int plan_build(const sweep_config *c, sweep_plan *p, rs_err *e);
+
+/* Release the plan's arrays and zero it (NULL fine). */
+void plan_free(sweep_plan *p);
+
+/* The canonical text of a model / strategy point (format above) into buf
+ * (NUL-terminated, truncated to n); returns the full length. */
+size_t plan_model_canon(const plan_model *m, char *buf, size_t n);
+size_t plan_strategy_canon(const sweep_plan *p, const plan_strategy *s, char *buf, size_t n);
+
+/* Task key of (model, fold year). */
+uint64_t plan_task_key(const plan_model *m, int year);
+
+/* The network and training options of one task: spec (n_in, head, n_out,
+ * cell, layers, T, batch, dropout) with spec->seed = rs_hash2(key, 1) for
+ * the initial weights, and opts = m->train with opts->seed = rs_hash2(key, 2)
+ * for shuffles and dropout — so a result never depends on which rank ran
+ * the task or in what order. */
+void plan_task_spec(const sweep_plan *p, const plan_model *m, uint64_t task_key,
+                    rnn_spec *spec, rnn_train_opts *opts);
+
+/* Estimated FLOPs of one task: flops_per_window × train_windows × epochs
+ * (an upper bound: early stopping only shortens it; prediction and
+ * backtests are small beside training). */
+double plan_task_cost(const plan_model *m, int64_t train_windows);
+
+/* The tasks of n_folds folds (years[f], train_windows[f] from folds_build:
+ * fold_count(train_lo, train_hi); pass NULL to cost every fold alike):
+ * n_models × n_folds tasks, sorted longest-estimated first, ties by key,
+ * then model and fold — the same order on every run.  *out is malloc'd
+ * (the caller frees).  Returns 0, or RS_EINPUT (n_folds < 0, duplicate
+ * years) / RS_EINTERNAL. */
+int plan_tasks(const sweep_plan *p, const int *years, const int64_t *train_windows, int n_folds,
+               plan_task **out, int *n_out, rs_err *e);
+
+/* Sort tasks longest-estimated-first, ties broken by key (then model,
+ * fold): deterministic whatever the input order. */
+void plan_sort_tasks(plan_task *t, int n);
+
+/* Strategies whose bars_per_year is "auto" get
+ * backtest_bars_per_year(market, bar_seconds) (call once the data's bar
+ * length is known; until then they hold the market's daily default). */
+void plan_set_bar_seconds(sweep_plan *p, double bar_seconds);
+
+/* A summary: counts (models, strategies, tasks for 1, 5, 10, 20 folds),
+ * the estimated cost per task at `train_windows` windows (min, median, max,
+ * the sum per fold), the memory of the largest model arena, the data hash. */
+void plan_describe(const sweep_plan *p, int64_t train_windows, FILE *f);
+
+#endif /* RS_PLAN_H */

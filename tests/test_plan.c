@@ -1,0 +1,387 @@
+/* test_plan.c — grid expansion, canonical texts, keys, reuse, task order. */
+#include "tests/cu.h"
+#include "coordinator/plan.h"
+
+#include <string.h>
+
+static char g_dir[256];
+
+#define DATA "[data]\ninstruments = SPX\nSPX.path = data/none.csv\n" \
+             "[features]\nSPX = close, logret, rsi:14\n[target]\nkind = return\nhorizon = 1\n"
+
+static const char *BASE =
+    DATA
+    "[model]\ncell = lstm, gru\nlookback = 10:30:10\nhidden = 16, 32x16\nseed = 1, 2\n"
+    "[training]\nlr = 0.001, 0.01\nepochs = 5\n"
+    "[strategy]\nmarket = equity\nkind = signal, grid\nthreshold = 0, 0.001\nspacing = 1, 2, 3\nmax_levels = 3, 5\n";
+
+/* Load a config from text and build its plan; 0 on success. */
+static int build(const char *text, sweep_config *c, sweep_plan *p) {
+    static int n;
+    char path[300];
+    snprintf(path, sizeof path, "%s/p%d.ini", g_dir, n++);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+    rs_err e;
+    int r = config_load(path, c, &e);
+    if (!r) {
+        r = plan_build(c, p, &e);
+        if (r) config_free(c);
+    }
+    if (r) fprintf(stderr, "\n  %s\n", e.msg);
+    CU_ASSERT_EQUAL(r, 0);
+    return r;
+}
+
+static void done(sweep_config *c, sweep_plan *p) { plan_free(p); config_free(c); }
+
+static int has_model_key(const sweep_plan *p, uint64_t k) {
+    for (int i = 0; i < p->n_models; i++)
+        if (p->models[i].key == k) return 1;
+    return 0;
+}
+
+static void test_counts(void) {
+    sweep_config c;
+    sweep_plan p;
+    if (build(BASE, &c, &p)) return;
+    CU_ASSERT_EQUAL(p.n_models, 2 * 3 * 2 * 2 * 2);                 /* cell lookback hidden seed lr */
+    CU_ASSERT_EQUAL(p.n_strategies, 2 + 2 * 3 * 2);                 /* signal: threshold; grid: x spacing x levels */
+    CU_ASSERT_EQUAL(p.merged, 0);
+    CU_ASSERT_EQUAL(p.n_in, 3);
+    CU_ASSERT_EQUAL(p.head, RNN_HEAD_REG);
+    /* the last dimension varies fastest: models 0 and 1 differ in lr only */
+    CU_ASSERT_EQUAL(p.models[0].train.lr, 0.001);
+    CU_ASSERT_EQUAL(p.models[1].train.lr, 0.01);
+    CU_ASSERT_EQUAL(p.models[0].cell, RNN_LSTM);
+    CU_ASSERT_EQUAL(p.models[p.n_models - 1].cell, RNN_GRU);
+    CU_ASSERT_EQUAL(p.models[p.n_models - 1].n_layers, 2);
+    CU_ASSERT(p.models[0].flops_per_window > 0);
+    CU_ASSERT(p.models[0].arena_bytes > 0);
+    /* strategy points resolve market defaults and pass backtest_check */
+    int grid = 0;
+    for (int i = 0; i < p.n_strategies; i++) {
+        const bt_strategy *s = &p.strategies[i].s;
+        CU_ASSERT_EQUAL(s->market, BT_EQUITY);
+        CU_ASSERT_EQUAL(s->leverage, 1.0);
+        CU_ASSERT_EQUAL(backtest_check(s, NULL), 0);
+        grid += s->kind == BT_GRID;
+    }
+    CU_ASSERT_EQUAL(grid, 12);
+    done(&c, &p);
+
+    /* trend3: min_prob is the classifier's dimension, threshold is not used */
+    if (build("[data]\ninstruments = A\nA.path = x\n[target]\nkind = trend3\n"
+              "[strategy]\nkind = signal, grid\nmin_prob = 0.4, 0.5\nspacing = 10:40:10\n", &c, &p)) return;
+    CU_ASSERT_EQUAL(p.head, RNN_HEAD_CLS);
+    CU_ASSERT_EQUAL(p.n_out, 3);
+    CU_ASSERT_EQUAL(p.n_strategies, 2 + 2 * 4);
+    done(&c, &p);
+}
+
+static void test_keys_unique_and_stable(void) {
+    sweep_config c, c2;
+    sweep_plan p, p2;
+    if (build(BASE, &c, &p)) return;
+    for (int i = 0; i < p.n_models; i++)
+        for (int j = 0; j < i; j++) CU_ASSERT_NOT_EQUAL(p.models[i].key, p.models[j].key);
+    for (int i = 0; i < p.n_strategies; i++)
+        for (int j = 0; j < i; j++) CU_ASSERT_NOT_EQUAL(p.strategies[i].key, p.strategies[j].key);
+    /* task keys over folds */
+    int years[3] = { 2017, 2018, 2019 };
+    plan_task *t;
+    int nt;
+    CU_ASSERT_EQUAL_FATAL(plan_tasks(&p, years, NULL, 3, &t, &nt, NULL), 0);
+    CU_ASSERT_EQUAL(nt, p.n_models * 3);
+    for (int i = 0; i < nt; i++)
+        for (int j = 0; j < i; j++) CU_ASSERT_NOT_EQUAL(t[i].key, t[j].key);
+    free(t);
+    /* same config, loaded again: same keys, in the same order */
+    if (build(BASE, &c2, &p2)) { done(&c, &p); return; }
+    CU_ASSERT_EQUAL(p2.data_hash, p.data_hash);
+    CU_ASSERT_EQUAL_FATAL(p2.n_models, p.n_models);
+    for (int i = 0; i < p.n_models; i++) CU_ASSERT_EQUAL(p2.models[i].key, p.models[i].key);
+    for (int i = 0; i < p.n_strategies; i++) CU_ASSERT_EQUAL(p2.strategies[i].key, p.strategies[i].key);
+    done(&c2, &p2);
+    done(&c, &p);
+}
+
+static void test_reformatted_same_keys(void) {
+    sweep_config c, c2;
+    sweep_plan p, p2;
+    if (build(BASE, &c, &p)) return;
+    /* sections and keys reordered, ranges written as lists and vice versa,
+     * numbers reformatted, case and comments changed, defaults spelled out */
+    const char *other =
+        "# the same sweep, written differently\n"
+        "[STRATEGY]\nmax_levels=3,5\nspacing = 1:3:1 ; percent\nthreshold = 0.0, 1e-3\nkind = Signal, GRID\n"
+        "market = EQUITY\nleverage = 1\n"
+        "[training]\nEpochs = 5\nlr = 1e-3, 1.0e-2\nbatch = 32\nclip_norm = 1.0\n"
+        "[model]\nseed = 1:2\nhidden = 16, 32X16\nlookback = 10, 20, 30\ncell = LSTM, GRU\ndropout = 0\n"
+        "[target]\nhorizon = 1\nkind = return\n"
+        "[features]\nspx = close,logret,rsi\n"
+        "[data]\nSPX.path = data/none.csv\ninstruments = SPX\n"
+        "[run]\nname = renamed\nthreads = 2\n";
+    if (build(other, &c2, &p2)) { done(&c, &p); return; }
+    CU_ASSERT_EQUAL(p2.data_hash, p.data_hash);
+    CU_ASSERT_EQUAL(p2.n_models, p.n_models);
+    CU_ASSERT_EQUAL(p2.n_strategies, p.n_strategies);
+    for (int i = 0; i < p.n_models; i++) CU_ASSERT(has_model_key(&p2, p.models[i].key));
+    for (int i = 0; i < p.n_strategies; i++) {
+        int found = 0;
+        for (int j = 0; j < p2.n_strategies; j++) found |= p2.strategies[j].key == p.strategies[i].key;
+        CU_ASSERT(found);
+    }
+    done(&c2, &p2);
+    done(&c, &p);
+}
+
+static char *replace(const char *text, const char *from, const char *to) {
+    static char out[4096];
+    char in[4096];                      /* text may be the previous result */
+    snprintf(in, sizeof in, "%s", text);
+    const char *at = strstr(in, from);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    snprintf(out, sizeof out, "%.*s%s%s", (int)(at - in), in, to, at + strlen(from));
+    return out;
+}
+
+static void test_trading_change_keeps_model_keys(void) {
+    sweep_config c, c2;
+    sweep_plan p, p2;
+    if (build(BASE, &c, &p)) return;
+    const char *edits[][2] = {
+        { "threshold = 0, 0.001", "threshold = 0.002, 0.003, 0.004" },
+        { "kind = signal, grid", "kind = grid\nspread = 5\ncommission = 0\nbar_path = with" },
+        { "market = equity", "market = equity\nlong_only = 1, 0\nbalance = 100000" },
+        { "[strategy]", "[run]\nname = x\noutput = /tmp/elsewhere.h5\n[strategy]" },
+    };
+    for (size_t k = 0; k < sizeof edits / sizeof edits[0]; k++) {
+        if (build(replace(BASE, edits[k][0], edits[k][1]), &c2, &p2)) continue;
+        CU_ASSERT_EQUAL(p2.data_hash, p.data_hash);
+        CU_ASSERT_EQUAL_FATAL(p2.n_models, p.n_models);
+        for (int i = 0; i < p.n_models; i++) CU_ASSERT_EQUAL(p2.models[i].key, p.models[i].key);
+        done(&c2, &p2);
+    }
+    done(&c, &p);
+}
+
+static void test_data_change_changes_data_hash(void) {
+    sweep_config c, c2;
+    sweep_plan p, p2;
+    if (build(BASE, &c, &p)) return;
+    const char *edits[][2] = {
+        { "SPX.path = data/none.csv", "SPX.path = data/other.csv" },
+        { "SPX.path = data/none.csv", "SPX.path = data/none.csv\nSPX.price_div = 100" },
+        { "SPX = close, logret, rsi:14", "SPX = close, logret, rsi:10" },
+        { "SPX = close, logret, rsi:14", "SPX = close, rsi:14, logret" },     /* column order */
+        { "SPX = close, logret, rsi:14", "SPX = close, logret, rsi:14\nscaler = minmax" },
+        { "horizon = 1", "horizon = 2" },
+        { "kind = return", "kind = price" },
+        { "[model]", "[walkforward]\nrolling_years = 5\n[model]" },
+        { "[model]", "[walkforward]\nval_frac = 0.1\n[model]" },
+        { "[model]", "[data]\nresample = 1d\n[model]" },
+    };
+    for (size_t k = 0; k < sizeof edits / sizeof edits[0]; k++) {
+        const char *text = replace(BASE, edits[k][0], edits[k][1]);
+        /* "[data]" twice would be a duplicate section: iniparser merges it, fine */
+        if (build(text, &c2, &p2)) continue;
+        if (p2.data_hash == p.data_hash) fprintf(stderr, "\n  edit %zu kept the data hash\n", k);
+        CU_ASSERT_NOT_EQUAL(p2.data_hash, p.data_hash);
+        for (int i = 0; i < p2.n_models; i++) CU_ASSERT(!has_model_key(&p, p2.models[i].key));
+        rs_err e;
+        CU_ASSERT_EQUAL(config_check_compatible(&c, &c2, &e), RS_EINPUT);
+        done(&c2, &p2);
+    }
+    /* choosing other test years is not a data change: task keys carry the year */
+    if (!build(replace(BASE, "[model]", "[walkforward]\nfirst_year = 2010\nlast_year = 2012\n[model]"), &c2, &p2)) {
+        CU_ASSERT_EQUAL(p2.data_hash, p.data_hash);
+        rs_err e;
+        CU_ASSERT_EQUAL(config_check_compatible(&c, &c2, &e), 0);
+        done(&c2, &p2);
+    }
+    /* a trend3 threshold is irrelevant to a return target */
+    if (!build(replace(BASE, "horizon = 1", "horizon = 1\ntrend3_fit = fixed\ntrend3_theta = 0.01"), &c2, &p2)) {
+        CU_ASSERT_EQUAL(p2.data_hash, p.data_hash);
+        done(&c2, &p2);
+    }
+    done(&c, &p);
+}
+
+static void test_extend_grid_keeps_keys(void) {
+    sweep_config c, c2;
+    sweep_plan p, p2;
+    if (build(BASE, &c, &p)) return;
+    const char *text = replace(BASE, "lookback = 10:30:10\nhidden = 16, 32x16",
+                               "lookback = 10:50:10\nhidden = 16, 32x16, 64x32x16");
+    text = replace(text, "lr = 0.001, 0.01", "lr = 0.0001, 0.001, 0.01\nweight_decay = 0, 0.01");
+    if (build(text, &c2, &p2)) { done(&c, &p); return; }
+    CU_ASSERT_EQUAL(p2.n_models, 2 * 5 * 3 * 2 * 3 * 2);
+    for (int i = 0; i < p.n_models; i++) CU_ASSERT(has_model_key(&p2, p.models[i].key));
+    /* task keys too */
+    for (int i = 0; i < p.n_models; i++) {
+        uint64_t k = plan_task_key(&p.models[i], 2018);
+        int found = 0;
+        for (int j = 0; j < p2.n_models; j++) found |= plan_task_key(&p2.models[j], 2018) == k;
+        CU_ASSERT(found);
+    }
+    done(&c2, &p2);
+    done(&c, &p);
+}
+
+static void test_canonical_text(void) {
+    sweep_config c;
+    sweep_plan p;
+    if (build(DATA "[model]\ncell = lstm\nhidden = 64x32\nlookback = 40\nforget_bias_one = 1\n"
+              "[training]\nlr = 1e-3\nbatch = 64\n", &c, &p)) return;
+    char buf[PLAN_CANON_MAX];
+    size_t n = plan_model_canon(&p.models[0], buf, sizeof buf);
+    CU_ASSERT_EQUAL(n, strlen(buf));
+    CU_ASSERT_STRING_EQUAL(buf,
+        "model.cell=lstm\nmodel.dropout=0\nmodel.forget_bias_one=1\nmodel.hidden=64x32\nmodel.lookback=40\n"
+        "model.seed=1\ntraining.batch=64\ntraining.beta1=0.90000000000000002\ntraining.beta2=0.999\n"
+        "training.clip_norm=1\ntraining.epochs=20\ntraining.eps=1e-08\ntraining.explode=1000\n"
+        "training.lr=0.001\ntraining.min_delta=0\ntraining.patience=5\ntraining.shuffle=1\n"
+        "training.weight_decay=0\nversion=rnnsweep-model-1\n");
+    CU_ASSERT_EQUAL(p.models[0].key, rs_hash_bytes(buf, n, p.data_hash));
+    CU_ASSERT_EQUAL(plan_task_key(&p.models[0], 2019), rs_hash2(p.models[0].key, 2019));
+    /* truncation is snprintf-like */
+    char small[16];
+    CU_ASSERT_EQUAL(plan_model_canon(&p.models[0], small, sizeof small), n);
+    CU_ASSERT_EQUAL(strlen(small), 15);
+    n = plan_strategy_canon(&p, &p.strategies[0], buf, sizeof buf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "strategy.kind=signal\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "strategy.bars_per_year=auto\n"));
+    CU_ASSERT_PTR_NULL(strstr(buf, "strategy.spacing="));           /* grid-only: not a signal key */
+    CU_ASSERT_PTR_NULL(strstr(buf, "strategy.min_prob="));          /* classifier-only */
+    done(&c, &p);
+}
+
+static void test_merge_equal_points(void) {
+    sweep_config c;
+    sweep_plan p;
+    if (build(DATA "[model]\ncell = lstm, gru\nforget_bias_one = 0, 1\n", &c, &p)) return;
+    CU_ASSERT_EQUAL(p.n_models, 3);          /* gru x {0,1} is one training */
+    CU_ASSERT_EQUAL(p.merged, 1);
+    for (int i = 0; i < p.n_models; i++) CU_ASSERT_EQUAL(p.models[i].index, i);
+    done(&c, &p);
+    /* Dropout acts only between layers: on one layer it changes nothing, so
+     * {1 layer} x {0, 0.2} is one training and {2 layers} x {0, 0.2} two. */
+    if (build(DATA "[model]\ncell = gru\nhidden = 16, 16x8\ndropout = 0, 0.2\n", &c, &p)) return;
+    CU_ASSERT_EQUAL(p.n_models, 3);
+    CU_ASSERT_EQUAL(p.merged, 1);
+    done(&c, &p);
+}
+
+static void test_task_order_and_spec(void) {
+    sweep_config c;
+    sweep_plan p;
+    if (build(BASE, &c, &p)) return;
+    int years[4] = { 2016, 2017, 2018, 2019 };
+    int64_t win[4] = { 4000, 4250, 4500, 4750 };
+    plan_task *t;
+    int nt;
+    CU_ASSERT_EQUAL_FATAL(plan_tasks(&p, years, win, 4, &t, &nt, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(nt, p.n_models * 4);
+    for (int i = 1; i < nt; i++) {
+        CU_ASSERT(t[i - 1].cost >= t[i].cost);
+        if (t[i - 1].cost == t[i].cost) CU_ASSERT(t[i - 1].key < t[i].key);
+    }
+    CU_ASSERT_EQUAL(t[0].year, 2019);                       /* most windows */
+    CU_ASSERT_EQUAL(t[0].cost, plan_task_cost(&p.models[t[0].model], 4750));
+    for (int i = 0; i < nt; i++) CU_ASSERT_EQUAL(t[i].key, plan_task_key(&p.models[t[i].model], t[i].year));
+    /* sorting is deterministic whatever the input order */
+    plan_task *u = malloc((size_t)nt * sizeof *u);
+    for (int i = 0; i < nt; i++) u[i] = t[(i * 7 + 3) % nt];   /* 7 is coprime with 96 */
+    plan_sort_tasks(u, nt);
+    CU_ASSERT_EQUAL(memcmp(u, t, (size_t)nt * sizeof *u), 0);
+    free(u);
+    /* the task's streams derive from its key */
+    rnn_spec s1, s2;
+    rnn_train_opts o1, o2;
+    plan_task_spec(&p, &p.models[t[0].model], t[0].key, &s1, &o1);
+    plan_task_spec(&p, &p.models[t[1].model], t[1].key, &s2, &o2);
+    CU_ASSERT_EQUAL(rnn_spec_check(&s1, NULL), 0);
+    CU_ASSERT_EQUAL(s1.seed, rs_hash2(t[0].key, 1));
+    CU_ASSERT_EQUAL(o1.seed, rs_hash2(t[0].key, 2));
+    CU_ASSERT_NOT_EQUAL(s1.seed, s2.seed);
+    CU_ASSERT_EQUAL(s1.n_in, 3);
+    CU_ASSERT_EQUAL(s1.seq_len, p.models[t[0].model].lookback);
+    free(t);
+    /* duplicate years are refused */
+    int dup[2] = { 2018, 2018 };
+    rs_err e;
+    CU_ASSERT_EQUAL(plan_tasks(&p, dup, NULL, 2, &t, &nt, &e), RS_EINPUT);
+    CU_ASSERT_PTR_NULL(t);
+    done(&c, &p);
+}
+
+static void test_describe_and_bars(void) {
+    sweep_config c;
+    sweep_plan p;
+    if (build(BASE, &c, &p)) return;
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    plan_describe(&p, 4000, f);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "plan: 48 model points x 14 strategy points"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "5 folds -> 240"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "FLOP"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "memory: largest model arena"));
+    free(buf);
+    plan_set_bar_seconds(&p, 3600);
+    CU_ASSERT_EQUAL(p.strategies[0].s.bars_per_year, backtest_bars_per_year(BT_EQUITY, 3600));
+    done(&c, &p);
+}
+
+static void test_plan_errors(void) {
+    sweep_config c;
+    sweep_plan p;
+    rs_err e;
+    char path[300];
+    snprintf(path, sizeof path, "%s/big.ini", g_dir);
+    FILE *f = fopen(path, "w");
+    fputs("[data]\ninstruments = A\nA.path = x\n[model]\nlookback = 1:10000\nhidden = 1:200\n", f);
+    fclose(f);
+    CU_ASSERT_EQUAL_FATAL(config_load(path, &c, &e), 0);
+    CU_ASSERT_EQUAL(plan_build(&c, &p, &e), RS_EINPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "2000000 model points, more than 1000000"));
+    CU_ASSERT_PTR_NULL(p.models);
+    config_free(&c);
+    /* a cross-field strategy error surfaces from backtest_check */
+    f = fopen(path, "w");
+    fputs("[data]\ninstruments = A\nA.path = x\n[strategy]\nmargin_call = 10\nstop_out = 50\n", f);
+    fclose(f);
+    CU_ASSERT_EQUAL_FATAL(config_load(path, &c, &e), 0);
+    CU_ASSERT_EQUAL(plan_build(&c, &p, &e), RS_EINPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "[strategy] point 0"));
+    config_free(&c);
+}
+
+static CU_TestInfo tests[] = {
+    {"expansion counts = product of grid dimensions", test_counts},
+    {"keys unique; same config -> same keys", test_keys_unique_and_stable},
+    {"reordered / reformatted INI -> same keys", test_reformatted_same_keys},
+    {"trading-only and [run] changes keep every model key", test_trading_change_keeps_model_keys},
+    {"data / features / target / walk-forward change the data hash", test_data_change_changes_data_hash},
+    {"extending a grid keeps the old keys", test_extend_grid_keeps_keys},
+    {"canonical text pinned; key = hash(canon, data hash)", test_canonical_text},
+    {"points equal in training are merged", test_merge_equal_points},
+    {"tasks: longest first, ties by key; specs seeded from keys", test_task_order_and_spec},
+    {"plan_describe, plan_set_bar_seconds", test_describe_and_bars},
+    {"plan errors: too many points, strategy cross-checks", test_plan_errors},
+    CU_TEST_INFO_NULL
+};
+
+int main(void) {
+    snprintf(g_dir, sizeof g_dir, "/tmp/rs_test_plan_XXXXXX");
+    if (!mkdtemp(g_dir)) return 2;
+    int r = cu_run("plan", tests);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+    if (system(cmd)) {}
+    return r;
+}
