@@ -9,5 +9,6 @@
 
 int cmd_demo(int argc, char **argv);   /* train one model on a built-in series */
 int cmd_check(int argc, char **argv);  /* validate a config, print its plan    */
+int cmd_inspect(int argc, char **argv);/* load and describe price files        */
 
 #endif

@@ -29,6 +29,7 @@ static void usage(FILE *f) {
 
 static const command COMMANDS[] = {
     { "check", cmd_check, "validate a sweep config and its data paths, print the plan" },
+    { "inspect", cmd_inspect, "load price files as a sweep would, validate and describe them" },
     { "demo", cmd_demo, "train one model on a built-in series and print its learning curve" },
     { NULL, NULL, NULL }
 };

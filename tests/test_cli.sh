@@ -31,6 +31,16 @@ if [ $rc -eq 2 ] && [[ "$msg" == *"typo.ini:"*"[model] lookbak: unknown key; did
 else echo "FAIL check typo: rc=$rc: $msg"; fail=1; fi
 if [ -f data/sp500-2000.csv ]; then check "check configs/quick.ini" 0 "$rs" check configs/quick.ini
 else check "check configs/quick.ini without its data file" 2 "$rs" check configs/quick.ini; fi
+printf 'date,open,high,low,close\n2020-01-01,1,2,0.5,1.5\n2020-01-02,1,0.4,0.5,1.5\n' > "$tmp/bad.csv"
+msg=$("$rs" inspect "$tmp/bad.csv" 2>&1); rc=$?
+if [ $rc -eq 2 ] && [[ "$msg" == *"bad.csv:3: column 3 (high)"* ]]; then echo "ok   inspect: bad bar gets file:line:column, status 2"
+else echo "FAIL inspect bad: rc=$rc: $msg"; fail=1; fi
+check "inspect missing file" 2 "$rs" inspect /nonexistent.csv
+check "inspect bad option" 2 "$rs" inspect --price-div -3 x.csv
+printf 'date,open,high,low,close\n2020-01-01,1,2,0.5,1.5\n2020-01-02,1,2,0.5,1.6\n' > "$tmp/ok.csv"
+out=$("$rs" inspect "$tmp/ok.csv" 2>&1); rc=$?
+if [ $rc -eq 0 ] && [[ "$out" == *"2 bars from 1 file"* ]]; then echo "ok   inspect: describes a good file"
+else echo "FAIL inspect ok: rc=$rc: $out"; fail=1; fi
 msg=$("$rs" demo --cell foo 2>&1 >/dev/null)
 [ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] && echo "ok   one-line error message" || { echo "FAIL multi-line error: $msg"; fail=1; }
 out=$("$rs" demo --cell gru --hidden 16 --epochs 4 --lookback 20 2>&1); rc=$?
