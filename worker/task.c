@@ -1,0 +1,141 @@
+/*
+ * task.c — the packed task result (task.h): sizes, packing, zero-copy
+ * parsing, and the shared data block.  task_run lives in task_run.c.
+ */
+#include "worker/task.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *task_status_name(int status) {
+    switch (status) {
+    case TASK_OK: return "ok";
+    case TASK_DIVERGED: return "diverged";
+    case TASK_EMPTY: return "empty";
+    case TASK_FAILED: return "failed";
+    default: return "?";
+    }
+}
+
+/* ---- shared data ------------------------------------------------------- */
+
+static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+int task_data_alloc(task_data *d, int64_t n, int n_feat, rs_err *e) {
+    if (n < 1 || n_feat < 1) return rs_err_set(e, RS_EINPUT, "task data: %lld rows of %d features",
+                                               (long long)n, n_feat);
+    size_t bt = align8((size_t)n * sizeof(int64_t));
+    size_t bx = align8((size_t)n * (size_t)n_feat * sizeof(float));
+    size_t by = align8((size_t)n * sizeof(float));
+    size_t bb = (size_t)n * 4 * sizeof(double);
+    unsigned char *p = malloc(bt + bx + by + bb);
+    if (!p) return rs_err_set(e, RS_EINTERNAL, "task data: out of memory (%zu bytes)", bt + bx + by + bb);
+    d->block = p;
+    d->block_bytes = bt + bx + by + bb;
+    d->n = n;
+    d->n_feat = n_feat;
+    d->t = (int64_t *)p;
+    d->x = (float *)(p + bt);
+    d->y = (float *)(p + bt + bx);
+    d->bars = (double *)(p + bt + bx + by);
+    return 0;
+}
+
+void task_data_free(task_data *d) {
+    if (!d) return;
+    free(d->block);
+    memset(d, 0, sizeof *d);
+}
+
+/* ---- packing ------------------------------------------------------------ */
+
+void task_buf_free(task_buf *b) {
+    if (!b) return;
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+/* Offsets of the blocks of a packed result; every block 8-byte aligned. */
+typedef struct { size_t rows, t, y, pred, ret, bh, end; } layout;
+
+static layout layout_of(int n_strat, int n_test, int n_out) {
+    layout L;
+    size_t ns = (size_t)n_strat, nt = (size_t)n_test, no = (size_t)n_out;
+    L.rows = align8(sizeof(task_head));
+    L.t    = L.rows + align8(ns * sizeof(task_row));
+    L.y    = L.t + nt * sizeof(int64_t);
+    L.pred = L.y + nt * sizeof(double);
+    L.ret  = L.pred + nt * no * sizeof(double);
+    L.bh   = L.ret + ns * nt * sizeof(float);
+    L.end  = align8(L.bh + nt * sizeof(float));
+    return L;
+}
+
+size_t task_packed_size(int n_strat, int n_test, int n_out) {
+    return layout_of(n_strat, n_test, n_out).end;
+}
+
+int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
+    memset(v, 0, sizeof *v);
+    if (!buf || len < sizeof(task_head))
+        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, shorter than its head", len);
+    if ((uintptr_t)buf & 7) return rs_err_set(e, RS_EINPUT, "task record: buffer not 8-byte aligned");
+    const task_head *h = buf;
+    if (h->magic != TASK_MAGIC) return rs_err_set(e, RS_EINPUT, "task record: bad magic %08x", h->magic);
+    if (h->version != TASK_VERSION)
+        return rs_err_set(e, RS_EINPUT, "task record: version %u, this program reads %u", h->version,
+                          TASK_VERSION);
+    if (h->n_strat < 0 || h->n_strat > 10000000 || h->n_test < 0 || h->n_test > 1000000000 ||
+        (h->n_out != 1 && h->n_out != 3))
+        return rs_err_set(e, RS_EINPUT, "task record: bad counts (strategies %d, test bars %d, outputs %d)",
+                          h->n_strat, h->n_test, h->n_out);
+    layout L = layout_of(h->n_strat, h->n_test, h->n_out);
+    if (L.end != len)
+        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, its counts need %zu", len, L.end);
+    if (memchr(h->message, 0, sizeof h->message) == NULL)
+        return rs_err_set(e, RS_EINPUT, "task record: message not terminated");
+    const unsigned char *p = buf;
+    v->h = h;
+    v->rows = (const task_row *)(p + L.rows);
+    if (h->n_test > 0) {
+        v->t = (const int64_t *)(p + L.t);
+        v->y = (const double *)(p + L.y);
+        v->pred = (const double *)(p + L.pred);
+        v->ret = (const float *)(p + L.ret);
+        v->bh = (const float *)(p + L.bh);
+    }
+    v->bytes = len;
+    return 0;
+}
+
+int task_pack(task_buf *out, const task_head *h, const task_row *rows,
+              const int64_t *t, const double *y, const double *pred,
+              const float *ret, const float *bh, rs_err *e) {
+    layout L = layout_of(h->n_strat, h->n_test, h->n_out);
+    if (out->cap < L.end) {
+        size_t cap = out->cap ? out->cap : 4096;
+        while (cap < L.end) cap *= 2;
+        unsigned char *p = realloc(out->p, cap);
+        if (!p) return rs_err_set(e, RS_EINTERNAL, "task record: out of memory (%zu bytes)", L.end);
+        out->p = p;
+        out->cap = cap;
+    }
+    unsigned char *p = out->p;
+    memset(p, 0, L.end);     /* padding bytes are zero: records compare with memcmp */
+    task_head hh = *h;
+    hh.magic = TASK_MAGIC;
+    hh.version = TASK_VERSION;
+    hh.message[TASK_MSG_MAX - 1] = 0;
+    memcpy(p, &hh, sizeof hh);
+    if (h->n_strat > 0) memcpy(p + L.rows, rows, (size_t)h->n_strat * sizeof(task_row));
+    size_t nt = (size_t)h->n_test;
+    if (nt) {
+        memcpy(p + L.t, t, nt * sizeof(int64_t));
+        memcpy(p + L.y, y, nt * sizeof(double));
+        memcpy(p + L.pred, pred, nt * (size_t)h->n_out * sizeof(double));
+        memcpy(p + L.ret, ret, nt * (size_t)h->n_strat * sizeof(float));
+        memcpy(p + L.bh, bh, nt * sizeof(float));
+    }
+    out->len = L.end;
+    return 0;
+}

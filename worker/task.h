@@ -1,0 +1,245 @@
+/*
+ * task.h — one sweep task, end to end, with no MPI and no files: for a
+ * (model point, fold year) it builds the fold, fits the scalers and labels
+ * on training rows only, trains, predicts the test year once, scores the
+ * forecast against its baselines, and backtests every strategy point on
+ * those same predictions (DESIGN.md, "train once, evaluate many").
+ *
+ * The result is ONE packed byte buffer (layout below).  The same bytes are
+ * what a worker sends to the coordinator (MPI_BYTE), what the journal
+ * stores, and what the HDF5 writer reads — so a result is never converted
+ * between three representations, and a resumed sweep replays exactly the
+ * bytes an uninterrupted one would have written.
+ *
+ * Packed layout (native byte order; every block starts 8-byte aligned):
+ *     task_head                       fixed size
+ *     task_row   rows[n_strat]        one per strategy point, plan order
+ *     int64_t    t[n_test]            timestamp of each test end row
+ *     double     y[n_test]            the truth in target units: log return
+ *                                     (return), price (price), class id 0..2
+ *                                     (trend3)
+ *     double     pred[n_test][n_out]  the prediction made at that bar's close
+ *                                     (regression: target units; trend3:
+ *                                     probabilities SHORT, RANGE, LONG)
+ *     float      ret[n_strat][n_test] per-bar strategy returns
+ *                                     (equity[t]/equity[t-1] - 1, ret[.][0]=0)
+ *     float      bh[n_test]           buy-and-hold per-bar returns (strategy
+ *                                     0's costs and account)
+ * A task that could not produce predictions (status EMPTY, DIVERGED,
+ * FAILED) has n_test = 0: rows only, no series.
+ *
+ * Determinism: the bytes depend only on the data, the input (spec, options,
+ * strategies, keys, year) and nothing else — not on the thread count, the
+ * rank, or the time — EXCEPT the fields marked (runtime) in task_head
+ * (rank, timings).  Task rows carry no runtime field.
+ *
+ * Honest evaluation (features.h, folds.h): the feature scaler is fit on the
+ * fold's [fit_lo, fit_hi] rows, a price-target scaler and trend3 quantile
+ * thresholds on its training labels only; test bars are traded by
+ * backtest_run, which acts on a prediction from the next bar's open.
+ */
+#ifndef RS_TASK_H
+#define RS_TASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "worker/backtest.h"
+#include "worker/folds.h"
+#include "worker/metrics.h"
+#include "worker/rnn.h"
+#include "worker/train.h"
+#include "worker/util.h"
+
+#define TASK_MAGIC   0x52535431u   /* "RST1": a packed task result              */
+#define TASK_VERSION 1u
+#define TASK_MSG_MAX 200
+
+/* Task status (task_head.status and every task_row.status). */
+enum {
+    TASK_OK       = 0,   /* trained, predicted, backtested                       */
+    TASK_DIVERGED = 1,   /* training diverged (NaN / exploding loss): no metrics */
+    TASK_EMPTY    = 2,   /* the fold has too few windows (FOLD_EMPTY)            */
+    TASK_FAILED   = 3    /* anything else; task_head.message says what           */
+};
+
+/* The name of a status ("ok", "diverged", "empty", "failed", "?"). */
+const char *task_status_name(int status);
+
+/* What every task of a sweep shares: set once per sweep on rank 0 and
+ * broadcast.  Plain data. */
+typedef struct {
+    int       target_kind;     /* TARGET_RETURN | TARGET_PRICE | TARGET_TREND3   */
+    int       horizon;         /* h >= 1                                         */
+    int       trend3_fit;      /* 1: training quantiles, 0: +-trend3_theta       */
+    double    trend3_theta;
+    int       target_scaler;   /* SCALE_*: TARGET_PRICE labels only               */
+    int       feat_scaler;     /* SCALE_* of the features                        */
+    fold_opts folds;           /* walk-forward options; .lookback is set per task */
+} task_setup;
+
+/* The prepared data of a sweep: the aligned rows of every instrument's
+ * features, the raw target, and the bars of the TRADED instrument (the
+ * first in [data] instruments).  Flat arrays so they broadcast as they are.
+ * Built by the coordinator (task_data_alloc, then filled); workers receive
+ * it.  Rows before first_valid are feature warm-up (NaN). */
+typedef struct {
+    task_setup setup;
+    int64_t    n;              /* rows                                            */
+    int        n_feat;         /* feature columns                                 */
+    int64_t    first_valid;    /* first row where every feature is defined        */
+    double     bar_seconds;    /* modal bar length of the traded instrument       */
+    int64_t   *t;              /* [n] timestamps                                  */
+    float     *x;              /* [n][n_feat] features, unscaled                  */
+    float     *y;              /* [n] target_kind RETURN / TREND3: the forward log
+                                  return log(c[e+h]/c[e]); PRICE: c[e+h]; NaN where
+                                  undefined                                       */
+    double    *bars;           /* [4][n] open | high | low | close, traded instrument */
+    void      *block;          /* the one allocation behind t, x, y, bars          */
+    size_t     block_bytes;
+} task_data;
+
+/* Allocate the arrays of a task_data for n rows of n_feat features in one
+ * block (t, x, y, bars set as views; contents uninitialised; setup and the
+ * scalars untouched).  Returns 0 or RS_EINTERNAL. */
+int  task_data_alloc(task_data *d, int64_t n, int n_feat, rs_err *e);
+void task_data_free(task_data *d);          /* NULL fine; zeroes *d */
+
+/* One task's input.  Not owned: task_run only reads it. */
+typedef struct {
+    uint64_t            task_key;    /* plan_task_key                             */
+    uint64_t            model_key;
+    int                 year;        /* test year                                 */
+    rnn_spec            spec;        /* n_in = data n_feat, head/n_out from the
+                                        target, seeds set (plan_task_spec)         */
+    rnn_train_opts      opts;        /* seed set                                   */
+    int                 n_strat;     /* >= 1                                       */
+    const bt_strategy  *strat;       /* [n_strat], each passes backtest_check      */
+    const uint64_t     *strat_key;   /* [n_strat] strategy keys                    */
+    int                 rank;        /* (runtime) recorded in the head             */
+} task_input;
+
+/* Fixed head of a packed result. */
+typedef struct {
+    uint32_t magic;                  /* TASK_MAGIC                                 */
+    uint32_t version;                /* TASK_VERSION                               */
+    uint64_t task_key;
+    uint64_t model_key;
+    int32_t  year;
+    int32_t  status;                 /* TASK_*                                     */
+    int32_t  n_strat;                /* rows that follow                           */
+    int32_t  n_test;                 /* test bars in the series (0: no series)     */
+    int32_t  n_out;                  /* prediction width: 1 or 3                   */
+    int32_t  epochs_run;
+    int32_t  best_epoch;
+    int32_t  rank;                   /* (runtime) rank that ran it                 */
+    int64_t  steps;                  /* optimiser steps                            */
+    double   sec_train;              /* (runtime) wall seconds: training           */
+    double   sec_predict;            /* (runtime) prediction + forecast metrics    */
+    double   sec_backtest;           /* (runtime) every strategy + buy-and-hold    */
+    double   sec_total;              /* (runtime) the whole task_run               */
+    char     message[TASK_MSG_MAX];  /* "" when OK; why it is EMPTY/DIVERGED/FAILED */
+} task_head;
+
+/* One result row: (task, strategy).  Fixed size, no pointers, no runtime
+ * field: written as one HDF5 compound row.  Forecast fields are the task's
+ * (equal on every row of a task).  Metrics that do not apply are NaN:
+ * regression fields for trend3, class fields for return/price, and every
+ * metric of a task that is not OK.  Trading fields are zero when the task
+ * is not OK (trading.flags = 0, and status says why). */
+typedef struct {
+    uint64_t   task_key;
+    uint64_t   model_key;
+    uint64_t   strategy_key;
+    int32_t    year;
+    int32_t    status;               /* TASK_*                                     */
+    int32_t    model;                /* index in /plan/models; -1 until the
+                                        coordinator maps the key                   */
+    int32_t    strategy;             /* index in /plan/strategies; -1 likewise     */
+    int32_t    epochs_run;
+    int32_t    best_epoch;
+    int32_t    n_train;              /* windows                                     */
+    int32_t    n_val;
+    int32_t    n_test;
+    int32_t    pad_;                 /* 0                                           */
+    double     train_loss;           /* last epoch's mean training loss             */
+    double     val_loss;             /* best validation loss (NaN without one)      */
+    double     test_loss;            /* the model's loss on the test windows        */
+    /* forecast, regression (return / price): price targets score rmse, mae,
+       r2 in price units and dir_acc on the implied return log(pred/c[e]) */
+    double     rmse, mae, r2, dir_acc;
+    /* forecast, trend3 */
+    double     accuracy, macro_f1, log_loss;
+    /* baselines: persistence (regression) and training-majority (trend3) */
+    double     base_rmse, base_mae, base_r2, base_dir_acc;
+    double     base_accuracy, base_macro_f1, base_log_loss;
+    /* buy-and-hold over the test bars, this strategy's costs and account */
+    double     bh_roi_pct, bh_sharpe, bh_max_dd_pct;
+    /* the strategy */
+    mt_trading trading;
+} task_row;
+
+/* A growable byte buffer a worker reuses for every task. */
+typedef struct {
+    unsigned char *p;
+    size_t         len, cap;
+} task_buf;
+
+void task_buf_free(task_buf *b);            /* NULL fine; zeroes *b */
+
+/* Zero-copy view of a packed result. */
+typedef struct {
+    const task_head *h;
+    const task_row  *rows;           /* [n_strat]                                   */
+    const int64_t   *t;              /* [n_test]  (NULL when n_test = 0)            */
+    const double    *y;              /* [n_test]                                    */
+    const double    *pred;           /* [n_test][n_out]                             */
+    const float     *ret;            /* [n_strat][n_test]                           */
+    const float     *bh;             /* [n_test]                                    */
+    size_t           bytes;          /* the packed length                           */
+} task_view;
+
+/* Bytes of a packed result with these counts. */
+size_t task_packed_size(int n_strat, int n_test, int n_out);
+
+/* Validate a packed buffer (magic, version, counts, length exactly
+ * task_packed_size) and set *v to views into it.  Returns 0, or RS_EINPUT
+ * ("task record: ...") for anything inconsistent.  buf must be 8-byte
+ * aligned (malloc'd buffers are). */
+int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e);
+
+/* Build a packed result from parts (used by task_run, and by readers that
+ * reconstruct records from a results file).  out is resized as needed.
+ * t/y/pred/ret/bh may be NULL when n_test = 0.  Returns 0 or RS_EINTERNAL. */
+int task_pack(task_buf *out, const task_head *h, const task_row *rows,
+              const int64_t *t, const double *y, const double *pred,
+              const float *ret, const float *bh, rs_err *e);
+
+/* Run one task and write its packed result into *out.  Task-level problems
+ * (an empty fold, divergence, a label NaN, a strategy the data cannot
+ * support) are NOT errors: they give a result with that status and a
+ * message.  Returns non-zero only when no result can be produced at all
+ * (out of memory: RS_EINTERNAL; inconsistent input such as spec.n_in !=
+ * d->n_feat or n_strat < 1: RS_EINPUT), with *e filled.  Uses OpenMP
+ * threads through the RNN engine; allocates per task, never per step.
+ *
+ * Details the layout above leaves open:
+ *   - The fold is folds_build's for year in->year with d->setup.folds,
+ *     lookback spec.seq_len and horizon d->setup.horizon; options it
+ *     refuses make the task FAILED with its message.
+ *   - Inconsistent input (RS_EINPUT, *out untouched) also covers a head
+ *     that does not match the target (trend3: RNN_HEAD_CLS with 3 outputs;
+ *     return / price: RNN_HEAD_REG with 1), a spec or training options that
+ *     rnn_spec_check / rnn_train_opts_check refuse, and a strategy that
+ *     backtest_check refuses.
+ *   - Rows of a task that is not OK still carry n_train / n_val (the
+ *     fold's windows, once it was built) and, once training ran, epochs and
+ *     train / val losses; row n_test is the number of test windows scored,
+ *     0 unless OK (as head n_test).
+ *   - test_loss is the model's own loss on the test windows: for a price
+ *     target the MSE of the SCALED price.
+ *   - A price prediction <= 0 has no implied return to trade on: the task
+ *     is FAILED. */
+int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e);
+
+#endif /* RS_TASK_H */
