@@ -1,0 +1,391 @@
+/*
+ * journal.c — the append-only journal of finished tasks (see journal.h).
+ *
+ * Writes go straight to the file descriptor with writev(2), one call per
+ * record (header, payload, zero pad): once it returns, the record is in the
+ * kernel's page cache and survives a kill -9 of this process.  There is no
+ * stdio buffer in between, so there is nothing to forget to flush.
+ *
+ * The reader treats the file as a sequence of self-checking records and
+ * stops at the first one that is not whole and correct: a torn tail is what
+ * a crash mid-append leaves, and everything before it is still good.
+ */
+#include "coordinator/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "coordinator/results.h"
+#include "worker/version.h"
+
+/* The fixed header in front of every payload: 24 bytes, so a payload that
+ * starts 8-byte aligned keeps the next one aligned too (payloads are padded
+ * to a multiple of 8). */
+typedef struct {
+    uint32_t magic;           /* JOURNAL_MAGIC                                 */
+    uint32_t type;            /* JOURNAL_HEAD | JOURNAL_TASK                   */
+    uint64_t len;             /* payload bytes, without the pad                */
+    uint32_t crc;             /* journal_crc of the payload                    */
+    uint32_t zero;            /* 0: reserved                                   */
+} rec_hdr;
+
+_Static_assert(sizeof(rec_hdr) == 24, "journal record header must be 24 bytes");
+_Static_assert(sizeof(journal_head) % 8 == 0, "journal_head must keep the INI text 8-aligned");
+
+struct journal {
+    int     fd;               /* O_WRONLY | O_APPEND                           */
+    char   *path;             /* for messages                                  */
+    size_t  size;             /* bytes of whole records in the file            */
+    double  last_sync;        /* rs_now() of the last fdatasync                */
+    int     broken;           /* a failed append could not be rolled back      */
+};
+
+static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+/* Continue a zlib CRC-32 over n more bytes.  zlib takes a uInt length:
+ * feed huge buffers in slices. */
+static uLong crc_update(uLong c, const void *p, size_t n) {
+    const unsigned char *b = p;
+    while (n > 0) {
+        uInt k = n > (size_t)(UINT_MAX / 2) ? (uInt)(UINT_MAX / 2) : (uInt)n;
+        c = crc32(c, b, k);
+        b += k;
+        n -= k;
+    }
+    return c;
+}
+
+uint32_t journal_crc(const void *p, size_t n) {
+    return (uint32_t)crc_update(crc32(0L, Z_NULL, 0), p, n);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Write every byte of iov[0..n) at the end of the file, retrying short
+ * writes and EINTR.  Returns 0 or -1 with errno set. */
+static int write_all(int fd, struct iovec *iov, int n) {
+    while (n > 0) {
+        ssize_t w = writev(fd, iov, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        size_t left = (size_t)w;
+        while (n > 0 && left >= iov->iov_len) {
+            left -= iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + left;
+            iov->iov_len -= left;
+        }
+    }
+    return 0;
+}
+
+/* Append one whole record.  On failure the file is cut back to where the
+ * record began, so a half-written record never sits in front of later ones
+ * (the reader would stop at it and lose them all); when even that fails the
+ * journal refuses further appends. */
+static int put_record(journal *j, uint32_t type, const void *a, size_t na, const void *b, size_t nb,
+                      rs_err *e) {
+    static const unsigned char zeros[8];
+    if (j->broken)
+        return rs_err_set(e, RS_EINTERNAL, "%s: an earlier write failed and could not be undone", j->path);
+    size_t len = na + nb;
+    uLong c = crc_update(crc_update(crc32(0L, Z_NULL, 0), a, na), b, nb);
+    rec_hdr h = { JOURNAL_MAGIC, type, (uint64_t)len, (uint32_t)c, 0 };
+    struct iovec iov[4];
+    int n = 0;
+    iov[n++] = (struct iovec){ &h, sizeof h };
+    if (na) iov[n++] = (struct iovec){ (void *)a, na };
+    if (nb) iov[n++] = (struct iovec){ (void *)b, nb };
+    if (pad8(len) > len) iov[n++] = (struct iovec){ (void *)zeros, pad8(len) - len };
+    if (write_all(j->fd, iov, n) != 0) {
+        int err = errno;
+        if (ftruncate(j->fd, (off_t)j->size) != 0) j->broken = 1;
+        return rs_err_set(e, RS_EINTERNAL, "%s: write: %s", j->path, strerror(err));
+    }
+    j->size += sizeof h + pad8(len);
+    return 0;
+}
+
+static int sync_fd(journal *j, rs_err *e) {
+    if (fdatasync(j->fd) != 0)
+        return rs_err_set(e, RS_EINTERNAL, "%s: fdatasync: %s", j->path, strerror(errno));
+    j->last_sync = rs_now();
+    return 0;
+}
+
+/* Make a new file's directory entry durable: without it a node crash can
+ * lose the whole journal even though its bytes were synced.  Filesystems
+ * that cannot sync a directory (EINVAL) have nothing to sync. */
+static int sync_parent_dir(const char *path, rs_err *e) {
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    if (!slash) dir = strdup(".");
+    else if (slash == path) dir = strdup("/");
+    else dir = strndup(path, (size_t)(slash - path));
+    if (!dir) return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = 0;
+    if (fd < 0) rc = rs_err_set(e, RS_EINTERNAL, "%s: open: %s", dir, strerror(errno));
+    else {
+        if (fsync(fd) != 0 && errno != EINVAL)
+            rc = rs_err_set(e, RS_EINTERNAL, "%s: fsync: %s", dir, strerror(errno));
+        close(fd);
+    }
+    free(dir);
+    return rc;
+}
+
+static journal *journal_new(const char *path, int fd, size_t size) {
+    journal *j = calloc(1, sizeof *j);
+    if (!j) return NULL;
+    j->path = strdup(path);
+    if (!j->path) { free(j); return NULL; }
+    j->fd = fd;
+    j->size = size;
+    j->last_sync = rs_now();
+    return j;
+}
+
+static void journal_free(journal *j) {
+    if (!j) return;
+    free(j->path);
+    free(j);
+}
+
+int journal_create(const char *path, uint64_t data_hash, const char *ini_text, size_t ini_len,
+                   journal **out, rs_err *e) {
+    *out = NULL;
+    if (ini_len && !ini_text) return rs_err_set(e, RS_EINTERNAL, "%s: INI text missing", path);
+    /* O_EXCL: a journal is the record of one sweep; never mix two. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        if (errno == EEXIST) return rs_err_set(e, RS_EINPUT, "%s: exists", path);
+        return rs_err_set(e, RS_EINTERNAL, "%s: create: %s", path, strerror(errno));
+    }
+    journal *j = journal_new(path, fd, 0);
+    if (!j) {
+        close(fd);
+        unlink(path);
+        return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path);
+    }
+    journal_head h;
+    memset(&h, 0, sizeof h);   /* no stack garbage in the file: journals compare byte for byte */
+    h.schema = RESULTS_SCHEMA;
+    h.task_version = TASK_VERSION;
+    h.data_hash = data_hash;
+    h.ini_len = ini_len;
+    snprintf(h.program, sizeof h.program, "rnnsweep %s", RS_VERSION);
+    int rc = put_record(j, JOURNAL_HEAD, &h, sizeof h, ini_text, ini_len, e);
+    if (rc == 0) rc = sync_fd(j, e);
+    if (rc == 0) rc = sync_parent_dir(path, e);
+    if (rc != 0) {
+        /* The file is ours (O_EXCL) and holds no task: leave nothing behind. */
+        close(fd);
+        unlink(path);
+        journal_free(j);
+        return rc;
+    }
+    *out = j;
+    return 0;
+}
+
+int journal_open_append(const char *path, size_t valid_bytes, journal **out, rs_err *e) {
+    *out = NULL;
+    /* Whole records end on 8-byte boundaries and the head comes first. */
+    if (valid_bytes < sizeof(rec_hdr) + sizeof(journal_head) || valid_bytes % 8)
+        return rs_err_set(e, RS_EINTERNAL, "%s: %zu is not a valid journal length", path, valid_bytes);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) return rs_err_set(e, RS_EINTERNAL, "%s: open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int err = errno;
+        close(fd);
+        return rs_err_set(e, RS_EINTERNAL, "%s: stat: %s", path, strerror(err));
+    }
+    if ((uint64_t)st.st_size < valid_bytes) {
+        close(fd);
+        return rs_err_set(e, RS_EINTERNAL, "%s: %lld bytes, shorter than its %zu valid bytes (changed since read?)",
+                          path, (long long)st.st_size, valid_bytes);
+    }
+    /* Cut the torn tail and make the cut durable before anything follows
+     * it: otherwise a node crash could bring the old bytes back between
+     * valid records. */
+    if ((uint64_t)st.st_size > valid_bytes) {
+        if (ftruncate(fd, (off_t)valid_bytes) != 0 || fdatasync(fd) != 0) {
+            int err = errno;
+            close(fd);
+            return rs_err_set(e, RS_EINTERNAL, "%s: truncate to %zu bytes: %s", path, valid_bytes, strerror(err));
+        }
+    }
+    journal *j = journal_new(path, fd, valid_bytes);
+    if (!j) {
+        close(fd);
+        return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path);
+    }
+    *out = j;
+    return 0;
+}
+
+int journal_append(journal *j, const void *rec, size_t len, rs_err *e) {
+    task_view v;
+    rs_err pe;
+    if (task_view_parse(rec, len, &v, &pe) != 0)
+        return rs_err_set(e, RS_EINPUT, "%s: not appended: %s", j->path, pe.msg);
+    if (put_record(j, JOURNAL_TASK, rec, len, NULL, 0, e) != 0) return RS_EINTERNAL;
+    /* Group commit: the record is already safe from a process crash; pay
+     * for the disk at most once per JOURNAL_SYNC_SECONDS.  When this sync
+     * fails the record is in the file all the same; a caller that retries
+     * it only adds a duplicate, which readers resolve (the last wins). */
+    if (rs_now() - j->last_sync >= JOURNAL_SYNC_SECONDS) return sync_fd(j, e);
+    return 0;
+}
+
+int journal_sync(journal *j, rs_err *e) { return sync_fd(j, e); }
+
+int journal_close(journal *j, rs_err *e) {
+    if (!j) return 0;
+    int rc = sync_fd(j, e);
+    if (close(j->fd) != 0 && rc == 0)
+        rc = rs_err_set(e, RS_EINTERNAL, "%s: close: %s", j->path, strerror(errno));
+    journal_free(j);
+    return rc;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+void journal_contents_free(journal_contents *c) {
+    if (!c) return;
+    free(c->ini_text);
+    free(c->rec);
+    free(c->buf);
+    memset(c, 0, sizeof *c);
+}
+
+/* Read the whole file into a malloc'd buffer (malloc's alignment is what
+ * keeps every payload 8-aligned).  Returns 0 or RS_EINTERNAL. */
+static int slurp(const char *path, unsigned char **buf, size_t *n, rs_err *e) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return rs_err_set(e, RS_EINTERNAL, "%s: open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int err = errno;
+        close(fd);
+        return rs_err_set(e, RS_EINTERNAL, "%s: stat: %s", path, strerror(err));
+    }
+    size_t size = (size_t)st.st_size;
+    unsigned char *p = malloc(size ? size : 1);
+    if (!p) {
+        close(fd);
+        return rs_err_set(e, RS_EINTERNAL, "%s: out of memory (%zu bytes)", path, size);
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t r = read(fd, p + got, size - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            int err = errno;
+            free(p);
+            close(fd);
+            return rs_err_set(e, RS_EINTERNAL, "%s: read: %s", path, strerror(err));
+        }
+        if (r == 0) break;   /* shrank under us: read what is there */
+        got += (size_t)r;
+    }
+    close(fd);
+    *buf = p;
+    *n = got;
+    return 0;
+}
+
+/* Check the record at buf[off..n): whole (pad included), the expected type,
+ * the CRC.  Returns its payload length, or -1 when it is not good. */
+static int64_t record_at(const unsigned char *buf, size_t n, size_t off, uint32_t type) {
+    if (n - off < sizeof(rec_hdr)) return -1;
+    rec_hdr h;
+    memcpy(&h, buf + off, sizeof h);
+    if (h.magic != JOURNAL_MAGIC || h.type != type || h.zero != 0) return -1;
+    size_t room = n - off - sizeof h;
+    if (h.len > room || pad8((size_t)h.len) > room) return -1;
+    if (journal_crc(buf + off + sizeof h, (size_t)h.len) != h.crc) return -1;
+    return (int64_t)h.len;
+}
+
+int journal_read(const char *path, journal_contents *out, rs_err *e) {
+    memset(out, 0, sizeof *out);
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    if (slurp(path, &buf, &n, e) != 0) return RS_EINTERNAL;
+    out->buf = buf;
+
+    /* The head: anything wrong with it means this is not our file (or a
+     * create that never finished, which holds no task either). */
+    int64_t hl = record_at(buf, n, 0, JOURNAL_HEAD);
+    const char *why = NULL;
+    if (n == 0) why = "empty file";
+    else if (hl < 0) why = "bad head record";
+    else if ((size_t)hl < sizeof(journal_head)) why = "head record too short";
+    if (!why) {
+        memcpy(&out->head, buf + sizeof(rec_hdr), sizeof out->head);
+        if (out->head.ini_len != (uint64_t)hl - sizeof(journal_head)) why = "head record length mismatch";
+    }
+    if (why) {
+        journal_contents_free(out);
+        return rs_err_set(e, RS_EINPUT, "%s: not an rnnsweep journal (%s)", path, why);
+    }
+    out->head.program[sizeof out->head.program - 1] = 0;
+    /* Records of another task version would all fail task_view_parse and a
+     * later journal_open_append would truncate them away: refuse instead. */
+    if (out->head.task_version != TASK_VERSION) {
+        uint32_t v = out->head.task_version;
+        journal_contents_free(out);
+        return rs_err_set(e, RS_EINPUT, "%s: written with task record version %u, this program reads %u",
+                          path, v, TASK_VERSION);
+    }
+    size_t ini_len = (size_t)out->head.ini_len;
+    out->ini_text = malloc(ini_len + 1);
+    if (!out->ini_text) {
+        journal_contents_free(out);
+        return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path);
+    }
+    memcpy(out->ini_text, buf + sizeof(rec_hdr) + sizeof(journal_head), ini_len);
+    out->ini_text[ini_len] = 0;
+    size_t off = sizeof(rec_hdr) + pad8((size_t)hl);
+
+    /* Task records, until the first one that is not whole and correct. */
+    int cap = 0;
+    while (off < n) {
+        int64_t len = record_at(buf, n, off, JOURNAL_TASK);
+        if (len < 0) break;
+        const void *p = buf + off + sizeof(rec_hdr);
+        task_view v;
+        if (task_view_parse(p, (size_t)len, &v, NULL) != 0) break;
+        if (out->n == cap) {
+            int nc = cap ? 2 * cap : 64;
+            journal_rec *r = realloc(out->rec, (size_t)nc * sizeof *r);
+            if (!r) {
+                journal_contents_free(out);
+                return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path);
+            }
+            out->rec = r;
+            cap = nc;
+        }
+        out->rec[out->n++] = (journal_rec){ p, (size_t)len };
+        off += sizeof(rec_hdr) + pad8((size_t)len);
+    }
+    out->valid_bytes = off;
+    out->torn_bytes = n - off;
+    return 0;
+}

@@ -1,0 +1,118 @@
+/*
+ * journal.h — the append-only journal beside a results file: the sweep's
+ * source of truth (DESIGN.md, "Data flow" 4, "Errors and faults").
+ *
+ * The coordinator appends one record per finished task, the packed bytes
+ * of task.h exactly as the worker sent them, and flushes it to the kernel
+ * before the task counts as done; so a killed run (even kill -9) loses at
+ * most the tasks in flight.  The HDF5 file is always (re)written FROM the
+ * journal, so a missing or damaged HDF5 file is rebuilt from it.
+ *
+ * File format (native byte order, like the packed records):
+ *     record = u32 magic "RSJ1" | u32 type | u64 payload length
+ *            | u32 crc32 (zlib) of the payload | u32 0 | payload | zero pad
+ *              to a multiple of 8
+ *     type 1  JOURNAL_HEAD, exactly once, first: payload = journal_head
+ *             followed by the INI text (head.ini_len bytes, no NUL)
+ *     type 2  JOURNAL_TASK: payload = one packed task result (task.h)
+ * A record that is cut short or whose CRC does not match ends the journal:
+ * everything before it is kept (journal_read reports the valid length and
+ * the bytes it ignored), and journal_open_append truncates the file to the
+ * valid length before appending, so a torn tail from a crash never
+ * poisons later records.
+ *
+ * Durability: journal_append hands every record to the kernel in one
+ * writev(2) on an O_APPEND descriptor, no user-space buffer (a crash of the
+ * process loses nothing appended; a failed write is cut back so half a
+ * record never precedes later ones), and fdatasync()s at most once per
+ * JOURNAL_SYNC_SECONDS (group commit, so tiny tasks are not throttled by
+ * the disk) and always in journal_sync / journal_close.  A node crash can
+ * thus lose at most that many seconds of finished tasks, which --resume
+ * then reruns.
+ *
+ * The same task key may appear more than once (a retried failure); readers
+ * keep the LAST record of a key.
+ *
+ * Memory: journal_read fills a caller-owned journal_contents whose records
+ * point into one malloc'd buffer holding the file; journal_contents_free
+ * releases it.  A journal handle is owned by its opener (journal_close).
+ */
+#ifndef RS_JOURNAL_H
+#define RS_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "worker/task.h"
+#include "worker/util.h"
+
+#define JOURNAL_MAGIC        0x314a5352u  /* "RSJ1" as bytes R S J 1 (little endian) */
+#define JOURNAL_HEAD         1u
+#define JOURNAL_TASK         2u
+#define JOURNAL_SYNC_SECONDS 1.0
+
+/* The head record's fixed part. */
+typedef struct {
+    uint32_t schema;          /* RESULTS_SCHEMA of the writer                  */
+    uint32_t task_version;    /* TASK_VERSION of the writer                    */
+    uint64_t data_hash;       /* config_data_hash of the sweep                 */
+    uint64_t ini_len;         /* bytes of INI text after this struct           */
+    char     program[32];     /* "rnnsweep 0.1.0"                              */
+} journal_head;
+
+typedef struct {
+    const void *p;            /* the packed task result (8-byte aligned)       */
+    size_t      len;
+} journal_rec;
+
+typedef struct {
+    journal_head head;
+    char        *ini_text;    /* NUL-terminated copy (malloc'd)                */
+    int          n;           /* task records, file order (duplicates kept)    */
+    journal_rec *rec;         /* [n] views into `buf`                          */
+    size_t       valid_bytes; /* length of the well-formed prefix              */
+    size_t       torn_bytes;  /* bytes after it that were ignored              */
+    void        *buf;         /* the file's bytes                              */
+} journal_contents;
+
+typedef struct journal journal;   /* an open journal (append mode) */
+
+/* Create a NEW journal at `path` (fails if it exists: RS_EINPUT "PATH:
+ * exists") holding only the head record, synced (file and directory); a
+ * failure after the file was created removes it.  Returns 0 and *out, or
+ * RS_EINPUT / RS_EINTERNAL (I/O, with strerror). */
+int journal_create(const char *path, uint64_t data_hash, const char *ini_text, size_t ini_len,
+                   journal **out, rs_err *e);
+
+/* Read a whole journal.  Returns 0, RS_EINPUT when the file is not a
+ * journal (bad first record, no head) — "PATH: not an rnnsweep journal
+ * (why)" — or whose head.task_version is not TASK_VERSION (reading on would
+ * count every record as torn, and a later append would truncate them all),
+ * or RS_EINTERNAL (I/O).  A torn or corrupt tail is NOT an error (see
+ * valid_bytes / torn_bytes).  Every task record passes task_view_parse;
+ * one that does not ends the valid prefix like a CRC mismatch. */
+int journal_read(const char *path, journal_contents *out, rs_err *e);
+
+void journal_contents_free(journal_contents *c);   /* NULL fine; zeroes */
+
+/* Open an existing journal for appending after its first valid_bytes
+ * (from journal_read), truncating anything beyond (synced before any new
+ * record).  Returns 0 and *out or RS_EINTERNAL (also for a valid_bytes
+ * below the head, not a multiple of 8, or beyond the file: untouched). */
+int journal_open_append(const char *path, size_t valid_bytes, journal **out, rs_err *e);
+
+/* Append one packed task result (validated with task_view_parse first:
+ * RS_EINPUT for a malformed one, nothing written).  Flushed on return;
+ * synced per the group-commit rule.  Returns 0 or RS_EINTERNAL. */
+int journal_append(journal *j, const void *rec, size_t len, rs_err *e);
+
+/* fdatasync now.  Returns 0 or RS_EINTERNAL. */
+int journal_sync(journal *j, rs_err *e);
+
+/* Sync and close (NULL fine).  Returns 0 or RS_EINTERNAL. */
+int journal_close(journal *j, rs_err *e);
+
+/* CRC-32 (zlib's) of n bytes: exposed for tests. */
+uint32_t journal_crc(const void *p, size_t n);
+
+#endif /* RS_JOURNAL_H */

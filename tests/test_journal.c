@@ -1,0 +1,581 @@
+/* test_journal.c — the append-only journal: byte-exact round trips, torn
+ * tails at every cut, corruption, foreign files, and a real kill -9 of a
+ * writer in the middle of its appends. */
+#include "tests/cu.h"
+#include "coordinator/journal.h"
+#include "coordinator/results.h"
+#include "worker/version.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ASSERT_MSG_HAS(e, sub) do { \
+    CU_ASSERT_PTR_NOT_NULL(strstr((e).msg, (sub))); \
+    if (!strstr((e).msg, (sub))) printf("\n  message was: %s\n", (e).msg); } while (0)
+
+static char g_dir[64];
+static int  g_seq;
+
+/* A fresh path in the temp directory for each use. */
+static const char *tmp_path(char *buf, size_t n, const char *stem) {
+    snprintf(buf, n, "%s/%s_%d.rsj", g_dir, stem, g_seq++);
+    return buf;
+}
+
+static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+/* ---- records ------------------------------------------------------------ */
+
+#define MAX_STRAT 3
+#define MAX_TEST  8
+
+/* A packed task result whose every field derives from `key`, so two
+ * records with different keys differ and equal keys with a different
+ * `variant` differ too.  n_test = 0 gives the rows-only form of a failed
+ * task: records of different lengths exercise the padding. */
+static void make_rec(task_buf *b, uint64_t key, int n_strat, int n_test, int variant) {
+    task_head h;
+    memset(&h, 0, sizeof h);
+    h.task_key = key;
+    h.model_key = key ^ 0x5555u;
+    h.year = 2010 + (int)(key % 10);
+    h.status = n_test ? TASK_OK : TASK_FAILED;
+    h.n_strat = n_strat;
+    h.n_test = n_test;
+    h.n_out = 1;
+    h.epochs_run = 3 + variant;
+    h.steps = (int64_t)(key & 0xffff);
+    if (!n_test) snprintf(h.message, sizeof h.message, "variant %d failed", variant);
+    task_row rows[MAX_STRAT];
+    memset(rows, 0, sizeof rows);
+    for (int s = 0; s < n_strat; s++) {
+        rows[s].task_key = key;
+        rows[s].model_key = h.model_key;
+        rows[s].strategy_key = rs_hash2(key, (uint64_t)s);
+        rows[s].year = h.year;
+        rows[s].status = h.status;
+        rows[s].model = rows[s].strategy = -1;
+        rows[s].rmse = (double)(key % 1000) / 7.0 + variant;
+        rows[s].trading.sharpe = (double)s - 0.5;
+    }
+    int64_t t[MAX_TEST];
+    double y[MAX_TEST], pred[MAX_TEST];
+    float ret[MAX_STRAT * MAX_TEST], bh[MAX_TEST];
+    for (int i = 0; i < n_test; i++) {
+        t[i] = 1262304000 + (int64_t)i * 86400;
+        y[i] = rs_u01(rs_hash2(key, (uint64_t)i)) - 0.5;
+        pred[i] = y[i] * 0.25 + variant;
+        bh[i] = (float)y[i];
+        for (int s = 0; s < n_strat; s++) ret[s * n_test + i] = (float)(y[i] * (s + 1));
+    }
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(task_pack(b, &h, rows, t, y, pred, ret, bh, &e), 0);
+}
+
+/* Copies of appended records, to compare with what the reader returns. */
+typedef struct { unsigned char *p; size_t len; } blob;
+
+static blob blob_of(const task_buf *b) {
+    blob r = { malloc(b->len), b->len };
+    memcpy(r.p, b->p, b->len);
+    return r;
+}
+
+static void blobs_free(blob *bl, int n) {
+    for (int i = 0; i < n; i++) free(bl[i].p);
+}
+
+/* The shape of record i in the standard test journal: lengths vary. */
+static void make_std(task_buf *b, int i) {
+    make_rec(b, rs_hash64((uint64_t)i + 1), 1 + i % MAX_STRAT, (i % 3 == 2) ? 0 : 5, 0);
+}
+
+static const char INI[] = "[data]\nfile = data/eurusd.csv\n[model]\ncell = lstm, gru\n";  /* odd length */
+
+/* Create a journal at path with records make_std(0..n-1); keep copies. */
+static void write_std(const char *path, int n, blob *out) {
+    journal *j;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(journal_create(path, 0xfeedbeefcafe1234ull, INI, strlen(INI), &j, &e), 0);
+    task_buf b = {0};
+    for (int i = 0; i < n; i++) {
+        make_std(&b, i);
+        CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), 0);
+        if (out) out[i] = blob_of(&b);
+    }
+    CU_ASSERT_EQUAL(journal_close(j, &e), 0);
+    task_buf_free(&b);
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static unsigned char *file_bytes(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fseek(f, 0, SEEK_END);
+    long sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *p = malloc((size_t)sz + 1);
+    *n = fread(p, 1, (size_t)sz, f);
+    fclose(f);
+    return p;
+}
+
+static void file_put(const char *path, const void *p, size_t n) {
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    if (n) CU_ASSERT_EQUAL(fwrite(p, 1, n, f), n);
+    fclose(f);
+}
+
+/* Offset where record i (0 = head) starts, from the contents' views. */
+static size_t rec_start(const journal_contents *c, const unsigned char *buf, int i) {
+    return (size_t)((const unsigned char *)c->rec[i].p - buf) - 24;
+}
+
+/* Every record of c equals bl[0..n) byte for byte, and sits 8-aligned. */
+static void assert_records(const journal_contents *c, const blob *bl, int n) {
+    CU_ASSERT_EQUAL_FATAL(c->n, n);
+    for (int i = 0; i < n; i++) {
+        CU_ASSERT_EQUAL(c->rec[i].len, bl[i].len);
+        CU_ASSERT_EQUAL((uintptr_t)c->rec[i].p & 7, 0);
+        if (c->rec[i].len == bl[i].len) CU_ASSERT_EQUAL(memcmp(c->rec[i].p, bl[i].p, bl[i].len), 0);
+    }
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_crc(void) {
+    CU_ASSERT_EQUAL(journal_crc("123456789", 9), 0xCBF43926u);
+    CU_ASSERT_EQUAL(journal_crc("", 0), 0u);
+    CU_ASSERT_NOT_EQUAL(journal_crc("123456788", 9), 0xCBF43926u);
+}
+
+static void test_round_trip(void) {
+    char path[128];
+    tmp_path(path, sizeof path, "rt");
+    enum { N = 7 };
+    blob bl[N];
+    write_std(path, N, bl);
+
+    journal_contents c;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    CU_ASSERT_EQUAL(c.head.schema, RESULTS_SCHEMA);
+    CU_ASSERT_EQUAL(c.head.task_version, TASK_VERSION);
+    CU_ASSERT_EQUAL(c.head.data_hash, 0xfeedbeefcafe1234ull);
+    CU_ASSERT_EQUAL(c.head.ini_len, strlen(INI));
+    CU_ASSERT_STRING_EQUAL(c.head.program, "rnnsweep " RS_VERSION);
+    CU_ASSERT_STRING_EQUAL(c.ini_text, INI);
+    assert_records(&c, bl, N);
+
+    /* The layout is exactly the documented one: head, then records, each
+     * 24 header bytes plus the payload padded to 8. */
+    size_t want = 24 + pad8(sizeof(journal_head) + strlen(INI));
+    for (int i = 0; i < N; i++) want += 24 + pad8(bl[i].len);
+    struct stat st;
+    CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
+    CU_ASSERT_EQUAL((size_t)st.st_size, want);
+    CU_ASSERT_EQUAL(c.valid_bytes, (size_t)st.st_size);
+    CU_ASSERT_EQUAL(c.torn_bytes, 0);
+    uint32_t magic;
+    memcpy(&magic, c.buf, 4);
+    CU_ASSERT_EQUAL(magic, JOURNAL_MAGIC);
+    CU_ASSERT_EQUAL(memcmp(c.buf, "RSJ1", 4), 0);
+    journal_contents_free(&c);
+    CU_ASSERT_PTR_NULL(c.buf);
+    CU_ASSERT_EQUAL(c.n, 0);
+    journal_contents_free(NULL);
+    blobs_free(bl, N);
+
+    /* No INI text and no records. */
+    journal *j;
+    tmp_path(path, sizeof path, "empty_ini");
+    CU_ASSERT_EQUAL_FATAL(journal_create(path, 7, NULL, 0, &j, &e), 0);
+    CU_ASSERT_EQUAL(journal_sync(j, &e), 0);
+    CU_ASSERT_EQUAL(journal_close(j, &e), 0);
+    CU_ASSERT_EQUAL(journal_close(NULL, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    CU_ASSERT_STRING_EQUAL(c.ini_text, "");
+    CU_ASSERT_EQUAL(c.head.data_hash, 7);
+    CU_ASSERT_EQUAL(c.n, 0);
+    CU_ASSERT_EQUAL(c.valid_bytes, 24 + sizeof(journal_head));
+    journal_contents_free(&c);
+}
+
+static void test_create_exists(void) {
+    char path[128];
+    rs_err e;
+    journal *j = (journal *)&e;     /* must be reset to NULL on failure */
+
+    /* A foreign file. */
+    tmp_path(path, sizeof path, "exists");
+    const char text[] = "precious results, not a journal\n";
+    file_put(path, text, sizeof text - 1);
+    CU_ASSERT_EQUAL(journal_create(path, 1, INI, strlen(INI), &j, &e), RS_EINPUT);
+    CU_ASSERT_PTR_NULL(j);
+    ASSERT_MSG_HAS(e, path);
+    ASSERT_MSG_HAS(e, "exists");
+    size_t n;
+    unsigned char *p = file_bytes(path, &n);
+    CU_ASSERT_EQUAL(n, sizeof text - 1);
+    CU_ASSERT_EQUAL(memcmp(p, text, sizeof text - 1), 0);
+    free(p);
+
+    /* A journal with records: byte-identical afterwards. */
+    tmp_path(path, sizeof path, "exists_journal");
+    write_std(path, 3, NULL);
+    size_t n0, n1;
+    unsigned char *before = file_bytes(path, &n0);
+    CU_ASSERT_EQUAL(journal_create(path, 2, "x", 1, &j, &e), RS_EINPUT);
+    unsigned char *after = file_bytes(path, &n1);
+    CU_ASSERT_EQUAL(n0, n1);
+    if (n0 == n1) CU_ASSERT_EQUAL(memcmp(before, after, n0), 0);
+    free(before);
+    free(after);
+
+    /* A directory that does not exist: an I/O error naming the path. */
+    snprintf(path, sizeof path, "%s/no/such/dir/j.rsj", g_dir);
+    CU_ASSERT_EQUAL(journal_create(path, 1, NULL, 0, &j, &e), RS_EINTERNAL);
+    ASSERT_MSG_HAS(e, path);
+    ASSERT_MSG_HAS(e, strerror(ENOENT));
+}
+
+static void test_torn_tail(void) {
+    char path[128], cut_path[128];
+    tmp_path(path, sizeof path, "torn");
+    enum { N = 4 };
+    blob bl[N];
+    write_std(path, N, bl);
+    size_t size;
+    unsigned char *bytes = file_bytes(path, &size);
+    journal_contents c;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    size_t last = rec_start(&c, c.buf, N - 1);
+    journal_contents_free(&c);
+    CU_ASSERT_EQUAL_FATAL(last + 24 + pad8(bl[N - 1].len), size);
+
+    /* Every cut inside the last record, pad included, keeps N-1 records. */
+    tmp_path(cut_path, sizeof cut_path, "torn_cut");
+    int bad = 0;
+    for (size_t cut = last; cut < size; cut++) {
+        file_put(cut_path, bytes, cut);
+        if (journal_read(cut_path, &c, &e) != 0) { bad++; continue; }
+        if (c.n != N - 1 || c.valid_bytes != last || c.torn_bytes != cut - last) bad++;
+        else assert_records(&c, bl, N - 1);
+        journal_contents_free(&c);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+
+    /* Resume after a cut in the middle of the last record: the torn bytes
+     * are dropped and the new record lands right after record N-2. */
+    size_t cut = last + (size - last) / 2;
+    file_put(cut_path, bytes, cut);
+    CU_ASSERT_EQUAL_FATAL(journal_read(cut_path, &c, &e), 0);
+    size_t valid = c.valid_bytes;
+    CU_ASSERT_EQUAL(c.torn_bytes, cut - last);
+    journal_contents_free(&c);
+
+    journal *j;
+    CU_ASSERT_EQUAL(journal_open_append(cut_path, size + 8, &j, &e), RS_EINTERNAL);   /* longer than the file */
+    ASSERT_MSG_HAS(e, cut_path);
+    CU_ASSERT_EQUAL(journal_open_append(cut_path, 0, &j, &e), RS_EINTERNAL);          /* would drop the head */
+    struct stat st;
+    CU_ASSERT_EQUAL(stat(cut_path, &st), 0);
+    CU_ASSERT_EQUAL((size_t)st.st_size, cut);                                          /* untouched by both */
+
+    CU_ASSERT_EQUAL_FATAL(journal_open_append(cut_path, valid, &j, &e), 0);
+    task_buf b = {0};
+    make_rec(&b, 0xabcdefull, 2, 5, 1);
+    free(bl[N - 1].p);
+    bl[N - 1] = blob_of(&b);
+    CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), 0);
+    CU_ASSERT_EQUAL(journal_close(j, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(journal_read(cut_path, &c, &e), 0);
+    assert_records(&c, bl, N);
+    CU_ASSERT_EQUAL(c.torn_bytes, 0);
+    CU_ASSERT_EQUAL(c.valid_bytes, last + 24 + pad8(b.len));
+    CU_ASSERT_EQUAL(((const task_head *)c.rec[N - 1].p)->task_key, 0xabcdefull);
+    journal_contents_free(&c);
+
+    task_buf_free(&b);
+    free(bytes);
+    blobs_free(bl, N);
+}
+
+static void test_corruption(void) {
+    char path[128];
+    enum { N = 6, K = 2 };
+    blob bl[N];
+    tmp_path(path, sizeof path, "corrupt");
+    write_std(path, N, bl);
+    size_t size;
+    unsigned char *orig = file_bytes(path, &size);
+    journal_contents c;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    size_t off = rec_start(&c, c.buf, K);
+    journal_contents_free(&c);
+    unsigned char *bytes = malloc(size);
+
+    /* Three kinds of damage to record K; each keeps records 0..K-1 only:
+     * a flipped payload byte (CRC), a flipped header byte (magic), and a
+     * payload that is not a task record but whose CRC matches. */
+    for (int kind = 0; kind < 3; kind++) {
+        memcpy(bytes, orig, size);
+        if (kind == 0) bytes[off + 24 + bl[K].len / 2] ^= 0x10;
+        if (kind == 1) bytes[off + 1] ^= 0x01;
+        if (kind == 2) {
+            bytes[off + 24] ^= 0xff;    /* task magic */
+            uint32_t crc = journal_crc(bytes + off + 24, bl[K].len);
+            memcpy(bytes + off + 16, &crc, 4);
+        }
+        file_put(path, bytes, size);
+        CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+        assert_records(&c, bl, K);
+        CU_ASSERT_EQUAL(c.valid_bytes, off);
+        CU_ASSERT_EQUAL(c.torn_bytes, size - off);
+        journal_contents_free(&c);
+    }
+
+    /* Appending after a damaged record cuts it and everything after. */
+    journal *j;
+    CU_ASSERT_EQUAL_FATAL(journal_open_append(path, off, &j, &e), 0);
+    task_buf b = {0};
+    make_std(&b, K);
+    CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), 0);
+    CU_ASSERT_EQUAL(journal_close(j, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    assert_records(&c, bl, K + 1);
+    CU_ASSERT_EQUAL(c.torn_bytes, 0);
+    journal_contents_free(&c);
+
+    task_buf_free(&b);
+    free(bytes);
+    free(orig);
+    blobs_free(bl, N);
+}
+
+static void test_duplicates(void) {
+    char path[128];
+    tmp_path(path, sizeof path, "dup");
+    journal *j;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(journal_create(path, 1, INI, strlen(INI), &j, &e), 0);
+    task_buf b = {0};
+    blob bl[3];
+    make_rec(&b, 11, 2, 0, 0);   bl[0] = blob_of(&b);    /* failed ...         */
+    CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), 0);
+    make_rec(&b, 22, 2, 5, 0);   bl[1] = blob_of(&b);
+    CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), 0);
+    make_rec(&b, 11, 2, 5, 1);   bl[2] = blob_of(&b);    /* ... then retried   */
+    CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), 0);
+    CU_ASSERT_EQUAL(journal_close(j, &e), 0);
+
+    journal_contents c;
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    assert_records(&c, bl, 3);
+    const task_head *h0 = c.rec[0].p, *h2 = c.rec[2].p;
+    CU_ASSERT_EQUAL(h0->task_key, 11);
+    CU_ASSERT_EQUAL(h2->task_key, 11);
+    CU_ASSERT_EQUAL(h0->status, TASK_FAILED);
+    CU_ASSERT_EQUAL(h2->status, TASK_OK);      /* the last of the key is the retry */
+    journal_contents_free(&c);
+    task_buf_free(&b);
+    blobs_free(bl, 3);
+}
+
+static void test_not_a_journal(void) {
+    char path[128];
+    journal_contents c;
+    rs_err e;
+
+    tmp_path(path, sizeof path, "text");
+    const char text[] = "[data]\nfile = prices.csv\ninstruments = EURUSD\n";
+    file_put(path, text, sizeof text - 1);
+    CU_ASSERT_EQUAL(journal_read(path, &c, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, path);
+    ASSERT_MSG_HAS(e, "not an rnnsweep journal");
+    CU_ASSERT_PTR_NULL(c.buf);
+    CU_ASSERT_PTR_NULL(c.ini_text);
+
+    tmp_path(path, sizeof path, "empty");
+    file_put(path, "", 0);
+    CU_ASSERT_EQUAL(journal_read(path, &c, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, path);
+    ASSERT_MSG_HAS(e, "not an rnnsweep journal");
+
+    /* A create that died inside the head record, its zero pad included
+     * (INI has an odd length, so the head has one). */
+    CU_ASSERT_NOT_EQUAL(pad8(sizeof(journal_head) + strlen(INI)), sizeof(journal_head) + strlen(INI));
+    tmp_path(path, sizeof path, "torn_head");
+    write_std(path, 1, NULL);
+    size_t n;
+    unsigned char *p = file_bytes(path, &n);
+    size_t head_end = 24 + pad8(sizeof(journal_head) + strlen(INI));
+    int bad = 0;
+    for (size_t cut = 1; cut < head_end; cut++) {
+        file_put(path, p, cut);
+        if (journal_read(path, &c, &e) != RS_EINPUT || !strstr(e.msg, "not an rnnsweep journal")) {
+            bad++;
+            journal_contents_free(&c);
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    free(p);
+
+    snprintf(path, sizeof path, "%s/missing.rsj", g_dir);
+    CU_ASSERT_EQUAL(journal_read(path, &c, &e), RS_EINTERNAL);
+    ASSERT_MSG_HAS(e, path);
+    ASSERT_MSG_HAS(e, strerror(ENOENT));
+    journal *j;
+    CU_ASSERT_EQUAL(journal_open_append(path, 4096, &j, &e), RS_EINTERNAL);
+    ASSERT_MSG_HAS(e, path);
+    struct stat st;
+    CU_ASSERT_NOT_EQUAL(stat(path, &st), 0);       /* not created by the attempt */
+}
+
+/* The child of test_crash: append records with keys 1, 2, ... forever,
+ * acknowledging each on the pipe only after journal_append returned. */
+static void crash_child(const char *path, int ack_fd) {
+    journal *j;
+    rs_err e;
+    if (journal_create(path, 3, INI, strlen(INI), &j, &e) != 0) _exit(3);
+    task_buf b = {0};
+    for (uint32_t i = 1;; i++) {
+        make_rec(&b, i, 1 + i % MAX_STRAT, MAX_TEST, 0);
+        if (journal_append(j, b.p, b.len, &e) != 0) _exit(4);
+        if (write(ack_fd, &i, sizeof i) != (ssize_t)sizeof i) _exit(5);
+    }
+}
+
+static void test_crash(void) {
+    /* Several rounds: the kill lands at a different point of an append
+     * each time (between records, inside writev, inside fdatasync). */
+    const uint32_t ks[] = { 1, 57, 400 };
+    for (int round = 0; round < 3; round++) {
+        char path[128];
+        tmp_path(path, sizeof path, "crash");
+        int fds[2];
+        CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+        fflush(stdout);
+        pid_t pid = fork();
+        CU_ASSERT_FATAL(pid >= 0);
+        if (pid == 0) {
+            close(fds[0]);
+            crash_child(path, fds[1]);
+        }
+        close(fds[1]);
+        uint32_t acked = 0, got;
+        while (acked < ks[round] && read(fds[0], &got, sizeof got) == (ssize_t)sizeof got) acked = got;
+        kill(pid, SIGKILL);
+        int status;
+        CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+        CU_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        close(fds[0]);
+        CU_ASSERT_EQUAL(acked, ks[round]);
+
+        journal_contents c;
+        rs_err e;
+        CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+        CU_ASSERT((uint32_t)c.n >= acked);
+        task_buf b = {0};
+        int bad = 0;
+        for (int i = 0; i < c.n; i++) {   /* every record intact, in order */
+            make_rec(&b, (uint64_t)i + 1, 1 + (i + 1) % MAX_STRAT, MAX_TEST, 0);
+            if (c.rec[i].len != b.len || memcmp(c.rec[i].p, b.p, b.len) != 0) bad++;
+        }
+        CU_ASSERT_EQUAL(bad, 0);
+
+        /* And the run resumes on it. */
+        size_t valid = c.valid_bytes;
+        int n = c.n;
+        journal_contents_free(&c);
+        journal *j;
+        CU_ASSERT_EQUAL_FATAL(journal_open_append(path, valid, &j, &e), 0);
+        make_rec(&b, 999999, 1, 0, 0);
+        CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), 0);
+        CU_ASSERT_EQUAL(journal_close(j, &e), 0);
+        CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+        CU_ASSERT_EQUAL(c.n, n + 1);
+        CU_ASSERT_EQUAL(c.torn_bytes, 0);
+        if (c.n == n + 1) CU_ASSERT_EQUAL(((const task_head *)c.rec[n].p)->task_key, 999999);
+        journal_contents_free(&c);
+        task_buf_free(&b);
+    }
+}
+
+static void test_malformed_append(void) {
+    char path[128];
+    tmp_path(path, sizeof path, "malformed");
+    journal *j;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(journal_create(path, 1, INI, strlen(INI), &j, &e), 0);
+    task_buf b = {0};
+    blob bl[3];
+    for (int i = 0; i < 2; i++) {
+        make_std(&b, i);
+        bl[i] = blob_of(&b);
+        CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), 0);
+    }
+    size_t n0, n1;
+    unsigned char *before = file_bytes(path, &n0);
+
+    make_std(&b, 2);
+    CU_ASSERT_EQUAL(journal_append(j, b.p, b.len - 8, &e), RS_EINPUT);   /* length disagrees with counts */
+    ASSERT_MSG_HAS(e, path);
+    ASSERT_MSG_HAS(e, "task record");
+    ((task_head *)b.p)->magic ^= 1;
+    CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), RS_EINPUT);       /* not a task record */
+    ((task_head *)b.p)->magic ^= 1;
+    ((task_head *)b.p)->n_out = 2;
+    CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), RS_EINPUT);       /* bad counts */
+    ((task_head *)b.p)->n_out = 1;
+    CU_ASSERT_EQUAL(journal_append(j, b.p, 16, &e), RS_EINPUT);          /* shorter than a head */
+    CU_ASSERT_EQUAL(journal_sync(j, &e), 0);
+    unsigned char *after = file_bytes(path, &n1);
+    CU_ASSERT_EQUAL(n0, n1);
+    if (n0 == n1) CU_ASSERT_EQUAL(memcmp(before, after, n0), 0);
+
+    /* The journal is still usable. */
+    bl[2] = blob_of(&b);
+    CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), 0);
+    CU_ASSERT_EQUAL(journal_close(j, &e), 0);
+    journal_contents c;
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    assert_records(&c, bl, 3);
+    CU_ASSERT_EQUAL(c.torn_bytes, 0);
+    journal_contents_free(&c);
+    free(before);
+    free(after);
+    task_buf_free(&b);
+    blobs_free(bl, 3);
+}
+
+static CU_TestInfo tests[] = {
+    {"journal_crc: the CRC-32 check value", test_crc},
+    {"create, append, close, read: byte-exact, documented layout", test_round_trip},
+    {"create on an existing path: RS_EINPUT, file untouched", test_create_exists},
+    {"torn tail at every cut; open_append truncates and resumes", test_torn_tail},
+    {"corrupt record k: keep 0..k-1; append cuts it", test_corruption},
+    {"duplicate keys kept in file order", test_duplicates},
+    {"not a journal: text, empty, torn head; missing file", test_not_a_journal},
+    {"kill -9 of a writer: every acknowledged record survives", test_crash},
+    {"malformed append: RS_EINPUT, nothing written", test_malformed_append},
+    CU_TEST_INFO_NULL
+};
+
+int main(void) {
+    snprintf(g_dir, sizeof g_dir, "/tmp/rs_test_journal_XXXXXX");
+    if (!mkdtemp(g_dir)) return 2;
+    int r = cu_run("journal", tests);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
+    if (system(cmd)) {}
+    return r;
+}
