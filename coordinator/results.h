@@ -1,0 +1,142 @@
+/*
+ * results.h — the sweep's HDF5 results file (DESIGN.md, "HDF5 layout").
+ *
+ * Only rank 0 writes, and it always writes the WHOLE file from the task
+ * records it holds (the journal's, task.h packed form) into PATH.tmp, then
+ * renames it over PATH: a reader, a crash or a full disk never sees a
+ * half-written file, and the file's content does not depend on the order
+ * in which tasks finished — tasks are written sorted by (model index, test
+ * year), rows by strategy index, so `-np 1` and `-np 3` give identical
+ * /results, /plan and /series datasets, bit for bit.  Runtime facts (rank,
+ * seconds, hosts, time) live only in /tasks and in root attributes.
+ *
+ * Layout (schema RESULTS_SCHEMA):
+ *   /                 attributes: schema (int), program ("rnnsweep 0.1.0"),
+ *                     ini (the full INI text), name, sweep_hash (hex string:
+ *                     results_sweep_hash), data_hash (hex), created, updated
+ *                     (ISO 8601 UTC), ranks, threads (per rank), blas
+ *                     (OpenBLAS config string), hosts (comma-separated),
+ *                     shard ("" or "k/n"), bar_seconds, tasks_planned, tasks_done,
+ *                     tasks_failed (status != ok), complete (1 when every
+ *                     planned task has a record)
+ *   /plan/models      compound, one row per model point, plan order: index,
+ *                     key, cell (string), layers, hidden (string "64x32"),
+ *                     lookback, dropout, seed, forget_bias_one, lr, batch,
+ *                     epochs, weight_decay, clip_norm, patience, min_delta,
+ *                     params (parameter count), label ("lstm 64x32 T20 ...")
+ *   /plan/strategies  compound, one row per strategy point: index, key, kind
+ *                     (string), every bt_strategy field by its name, label
+ *   /plan/folds       compound, one row per (lookback, year): lookback, year,
+ *                     status (string "ok"/"empty"), train/val/test window
+ *                     counts and first/last timestamps (ISO strings)
+ *   /results          compound task_row (task.h), trading as a nested
+ *                     compound "trading" with mt_trading's fields; rows
+ *                     sorted by (model, year, strategy)
+ *   /tasks            compound, one row per task, same order: task_key,
+ *                     model_key, model, year, status (int), status_name,
+ *                     epochs_run, best_epoch, steps, rank, sec_train,
+ *                     sec_predict, sec_backtest, sec_total, message
+ *   /series/index     compound per task with series: task_key, model, year,
+ *                     offset, n (rows in the datasets below)
+ *   /series/t         int64   [N]                 test bar timestamps
+ *   /series/y         float64 [N]                 truth (target units)
+ *   /series/pred      float64 [N][n_out]          predictions
+ *   /series/returns   float32 [N][n_strategies]   per-bar strategy returns,
+ *                                                 column = strategy index
+ *                                                 (NaN where a task has no
+ *                                                 row for that strategy)
+ *   /series/bh        float32 [N]                 buy-and-hold returns
+ * Datasets are chunked and deflate-compressed (level 4), deterministic.
+ *
+ * Memory: results_read fills a caller-owned results_file (everything
+ * malloc'd; results_file_free releases it).
+ */
+#ifndef RS_RESULTS_H
+#define RS_RESULTS_H
+
+#include <stdint.h>
+
+#include "coordinator/config.h"
+#include "coordinator/plan.h"
+#include "worker/task.h"
+
+#define RESULTS_SCHEMA 1
+
+/* One row of /plan/folds. */
+typedef struct {
+    int32_t lookback;
+    int32_t year;
+    int32_t status;                  /* FOLD_OK | FOLD_EMPTY                     */
+    int32_t pad_;
+    int64_t n_train, n_val, n_test;  /* windows                                  */
+    int64_t train_first, train_last; /* timestamps of the first/last end rows    */
+    int64_t test_first, test_last;   /* (0 when the set is empty)                */
+} results_fold;
+
+/* Run facts for the root attributes. */
+typedef struct {
+    const char *created;             /* ISO 8601 UTC of the sweep's first start  */
+    int         ranks;
+    int         threads;             /* OpenMP threads per rank                  */
+    const char *blas;                /* e.g. openblas_get_config()               */
+    const char *hosts;               /* comma-separated, deduplicated            */
+    const char *shard;               /* "" or "k/n"                              */
+    int         tasks_planned;       /* of this shard                            */
+    double      bar_seconds;         /* the data's bar length (attribute
+                                        "bar_seconds"): merge rebuilds the plan's
+                                        auto bars_per_year from it               */
+} results_meta;
+
+/* The identity of a plan: rs_hash of the data hash, every model key and
+ * every strategy key in plan order.  Equal plans <=> equal sweep hashes
+ * (merge refuses files whose hashes differ). */
+uint64_t results_sweep_hash(const sweep_plan *p);
+
+/* Write the whole file (see above) from n_tasks packed task records.
+ * Records whose model key is not in the plan are left out, rows whose
+ * strategy key is not in the plan too; if two records share a task key
+ * the LATER one in the array wins.  c->ini_text is stored.  Returns 0, or
+ * RS_EINTERNAL (HDF5 or I/O error, message naming the path; PATH is then
+ * untouched and PATH.tmp removed). */
+int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
+                  const results_fold *folds, int n_folds,
+                  const task_view *tasks, int n_tasks, const results_meta *m, rs_err *e);
+
+/* Everything a results file holds, read back. */
+typedef struct {
+    uint32_t   schema;
+    char       program[64];
+    char       name[CFG_NAME_MAX];
+    char      *ini_text;             /* NUL-terminated                           */
+    uint64_t   sweep_hash, data_hash;
+    char       created[40], updated[40];
+    int        ranks, threads;
+    char       blas[256];
+    char      *hosts;                /* NUL-terminated                           */
+    char       shard[32];
+    int        tasks_planned, tasks_done, tasks_failed, complete;
+    int        n_rows;
+    task_row  *rows;                 /* /results, file order                     */
+    int        n_tasks;
+    task_buf  *tasks;                /* [n_tasks] packed records rebuilt from
+                                        /tasks, /results and /series: each passes
+                                        task_view_parse, and equals the record
+                                        that was written (runtime head fields
+                                        included, rows restricted to the plan)   */
+    int        n_folds;
+    results_fold *folds;
+    double     bar_seconds;          /* attribute "bar_seconds" (0 if absent)    */
+} results_file;
+
+/* Read a results file.  Returns 0, RS_EINPUT ("PATH: not an HDF5 file",
+ * "PATH: not an rnnsweep results file (no schema attribute)", "PATH: schema
+ * N, this program reads 1") or RS_EINTERNAL.  HDF5's own error stack is
+ * silenced: the message says what was wrong. */
+int results_read(const char *path, results_file *r, rs_err *e);
+
+void results_file_free(results_file *r);    /* NULL fine; zeroes */
+
+/* Format a time as ISO 8601 UTC "2026-11-21T10:00:00Z" into buf (>= 21). */
+char *results_iso_time(int64_t unix_seconds, char *buf);
+
+#endif /* RS_RESULTS_H */

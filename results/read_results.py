@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""read_results.py - read an rnnsweep results file (HDF5) with h5py and pandas.
+
+The layout is documented in coordinator/results.h (and results/README.md):
+
+    import read_results as rr
+    df = rr.load("results/quick.h5")         # /results, one row per (model, fold, strategy)
+    s = rr.load_series("results/quick.h5", df.task_key[0])   # one task's test period
+    attrs = rr.load_attrs("results/quick.h5")  # the root attributes
+
+    python3 results/read_results.py results/quick.h5       # a short summary
+
+load() flattens the nested "trading" compound into plain columns (sharpe,
+roi_pct, ...; a column is prefixed "trading_" only if its name clashed with a
+task_row field - none does today), turns status codes into names ("ok",
+"diverged", "empty", "failed") and joins the plan's model and strategy
+columns by index (cell, hidden, lookback, ..., kind, threshold, spacing, ...).
+A plan column whose name is already taken gets a "model_" / "strategy_"
+prefix: model_label, strategy_label, strategy_bars_per_year.
+
+Only h5py and numpy are required.  Without pandas, load() and load_series()
+return dicts of numpy arrays (same column names) and say so on stderr.
+"""
+import sys
+
+import h5py
+import numpy as np
+
+try:
+    import pandas as pd
+except ImportError:  # pragma: no cover - exercised only without pandas
+    pd = None
+
+STATUS_NAMES = {0: "ok", 1: "diverged", 2: "empty", 3: "failed"}
+
+
+def _text(v):
+    """A string from h5py: fixed-length fields come back as bytes."""
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.bytes_):
+        return bytes(v).decode("utf-8", "replace")
+    return v
+
+
+def _columns(arr, prefix_on_clash=""):
+    """A structured array as an ordered dict of 1-D columns: nested compounds
+    are flattened (their fields keep their own names unless those clash) and
+    fixed-length strings are decoded."""
+    top = list(arr.dtype.names)
+    cols = {}
+    for name in top:
+        col = arr[name]
+        if col.dtype.names:                      # nested compound ("trading")
+            for sub in col.dtype.names:
+                key = sub if sub not in top and sub not in cols else f"{name}_{sub}"
+                cols[key] = col[sub]
+        elif col.dtype.kind == "S":
+            cols[name] = np.array([_text(v) for v in col], dtype=object)
+        else:
+            cols[name] = col
+    return cols
+
+
+def _frame(cols):
+    if pd is None:
+        return cols
+    return pd.DataFrame(cols)
+
+
+def _no_pandas():
+    print("read_results: pandas is not installed; returning a dict of numpy arrays",
+          file=sys.stderr)
+
+
+def load_attrs(path):
+    """The root attributes as a dict of Python values (strings decoded)."""
+    with h5py.File(path, "r") as f:
+        out = {}
+        for k, v in f.attrs.items():
+            v = _text(v)
+            if isinstance(v, np.generic):
+                v = v.item()
+            out[k] = v
+        return out
+
+
+def load(path):
+    """/results as a DataFrame: task_row fields, trading fields flattened,
+    status as names, and the plan's model and strategy columns joined."""
+    with h5py.File(path, "r") as f:
+        rows = f["/results"][()]
+        models = f["/plan/models"][()]
+        strategies = f["/plan/strategies"][()]
+    cols = _columns(rows)
+    cols["status"] = np.array([STATUS_NAMES.get(int(s), "?") for s in cols["status"]], dtype=object)
+    mcols = _columns(models)
+    scols = _columns(strategies)
+    # index and key are the row's model/strategy and model_key/strategy_key
+    for c in (mcols, scols):
+        c.pop("index", None)
+        c.pop("key", None)
+    taken = set(cols)
+    mi = np.asarray(cols["model"], dtype=np.int64)
+    si = np.asarray(cols["strategy"], dtype=np.int64)
+    for table, other, idx, prefix in ((mcols, scols, mi, "model_"), (scols, mcols, si, "strategy_")):
+        for name, col in table.items():
+            key = prefix + name if (name in taken or name in other) else name
+            cols[key] = col[idx] if len(col) else col[:0]
+            taken.add(key)
+    if pd is None:
+        _no_pandas()
+    return _frame(cols)
+
+
+def load_series(path, task_key):
+    """One task's test period: t (datetime64, UTC), y, the prediction
+    column(s) ("pred", or p_short/p_range/p_long for trend3), bh (buy and
+    hold returns) and one column of per-bar returns per plan strategy, named
+    by its label (or "strategy_<i>" when labels repeat).  A strategy the task
+    has no row for is all NaN.  task_key: an int or a hex string."""
+    if isinstance(task_key, str):
+        task_key = int(task_key, 16)
+    task_key = int(task_key)
+    with h5py.File(path, "r") as f:
+        index = f["/series/index"][()]
+        hit = np.nonzero(index["task_key"] == np.uint64(task_key))[0]
+        if len(hit) == 0:
+            raise KeyError(f"{path}: no series for task {task_key:016x}")
+        off, n = int(index["offset"][hit[0]]), int(index["n"][hit[0]])
+        sl = slice(off, off + n)
+        t = f["/series/t"][sl]
+        y = f["/series/y"][sl]
+        pred = f["/series/pred"][sl]
+        bh = f["/series/bh"][sl]
+        ret = f["/series/returns"][sl]
+        labels = [_text(v) for v in f["/plan/strategies"]["label"]]
+    cols = {"t": t.astype("datetime64[s]"), "y": y}
+    if pred.shape[1] == 1:
+        cols["pred"] = pred[:, 0]
+    else:
+        for k, name in enumerate(("p_short", "p_range", "p_long")[:pred.shape[1]]):
+            cols[name] = pred[:, k]
+    cols["bh"] = bh
+    unique = len(set(labels)) == len(labels)
+    for j in range(ret.shape[1]):
+        cols[labels[j] if unique else f"strategy_{j}"] = ret[:, j]
+    if pd is None:
+        _no_pandas()
+    return _frame(cols)
+
+
+def _summary(path):
+    a = load_attrs(path)
+    print(f"{path}: {a.get('program', '?')}, sweep '{a.get('name', '')}' "
+          f"(hash {a.get('sweep_hash', '?')}), schema {a.get('schema', '?')}")
+    print(f"  created {a.get('created', '?')}, updated {a.get('updated', '?')}, "
+          f"{a.get('ranks', '?')} ranks x {a.get('threads', '?')} threads on {a.get('hosts', '') or '?'}")
+    print(f"  tasks: {a.get('tasks_done', 0)} of {a.get('tasks_planned', 0)} done, "
+          f"{a.get('tasks_failed', 0)} not ok, complete = {a.get('complete', 0)}")
+    df = load(path)
+    if pd is None:
+        print(f"  {len(df['task_key'])} result rows (install python3-pandas for the table)")
+        return
+    print(f"  {len(df)} result rows, {df['model'].nunique() if len(df) else 0} models, "
+          f"{df['strategy'].nunique() if len(df) else 0} strategies, "
+          f"{df['year'].nunique() if len(df) else 0} years")
+    ok = df[df["status"] == "ok"]
+    if ok.empty:
+        print("  no ok rows")
+        return
+    cols = ["year", "model_label", "strategy_label", "sharpe", "roi_pct", "max_dd_pct", "n_trades",
+            "bh_sharpe"]
+    print("  top 5 rows by sharpe:")
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(ok.nlargest(5, "sharpe")[cols].to_string(index=False))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print("usage: read_results.py FILE.h5", file=sys.stderr)
+        sys.exit(2)
+    try:
+        _summary(sys.argv[1])
+    except BrokenPipeError:                  # `| head`
+        sys.stderr.close()
+    except (OSError, KeyError) as exc:
+        print(f"{sys.argv[1]}: {exc}", file=sys.stderr)
+        sys.exit(2)
