@@ -85,6 +85,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(COORD_LIB) $(WORKER_LIB)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(COORD_LIB) $(WORKER_LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# The scheduler benchmark drives the real protocol of cluster/sched.c.
+$(BUILD)/bench/bench_sched: $(BUILD)/bench/bench_sched.o $(BUILD)/cluster/sched.o $(COORD_LIB) $(WORKER_LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 # oneDNN's comparison benchmark builds only when libdnnl-dev is installed.
 $(BUILD)/bench/bench_onednn: bench/bench_onednn.c $(WORKER_LIB)
 	@mkdir -p $(@D)
@@ -95,7 +99,7 @@ $(BUILD)/bench/bench_onednn: bench/bench_onednn.c $(WORKER_LIB)
 # ---- set-up ----------------------------------------------------------------
 DEB_PKGS := openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools \
             libopenblas-openmp-dev libiniparser-dev libcunit1-dev zlib1g-dev
-BENCH_PKGS := python3-torch libdnnl-dev
+BENCH_PKGS := python3-torch libdnnl-dev python3-h5py bc
 
 deps:
 	@PKGS="$(DEB_PKGS)" bash .ci/deps.sh
@@ -112,10 +116,21 @@ $(SP500):
 	@bash .ci/fetch_sp500.sh $@
 
 # ---- the two commands ------------------------------------------------------
+# The default sweep on every local core: one rank per core plus the
+# coordinator, which sleeps between messages (so -np cores+1 oversubscribes
+# nothing that matters), one OpenMP thread per rank (ranks beat threads for
+# small RNNs: bench/README.md).  --resume makes a second `make run` reuse
+# every finished task.
+NP        ?= $(shell echo $$(( $$(nproc) + 1 )))
+MPIRUN    ?= mpirun --oversubscribe --bind-to none
+export OMPI_ALLOW_RUN_AS_ROOT := 1
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory data
-	$(BIN)/rnnsweep demo
+	OMP_NUM_THREADS=1 $(MPIRUN) -np $(NP) $(BIN)/rnnsweep run configs/quick.ini --resume
+	$(BIN)/rnnsweep show results/quick.h5 --top 10 --by model
 
 # The default dataset is fetched when it can be (the S&P 500 suite needs it);
 # without npm or network that suite prints SKIP and the rest still runs.

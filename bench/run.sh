@@ -57,4 +57,13 @@ python3 bench/summarize.py "$raw" > "$BUILD/bench/summary-$stamp.md" && cat "$BU
 echo
 echo ">> backtester"; OMP_NUM_THREADS=1 "$BUILD"/bench/bench_backtest 1000000 7
 if [ -d ../shared/data/fx/histdata-m1 ]; then echo ">> loader"; OMP_NUM_THREADS=2 "$BUILD"/bench/bench_load 3; fi
+echo ">> scheduler: empty tasks through the real protocol (1 thread per rank, oversubscribed)"
+for np in 2 4 8; do
+  for j in no yes; do
+    a=(); [ $j = yes ] && a=(--journal "$BUILD/bench")
+    OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+      mpirun --oversubscribe --bind-to none -np $np "$BUILD"/bench/bench_sched --tasks 20000 "${a[@]}" | tee -a "$raw"
+  done
+done
+if [ -f data/sp500-2000.csv ]; then echo ">> sweep efficiency (configs/quick.ini)"; bash bench/sweep_eff.sh | tee -a "$raw"; fi
 echo ">> raw lines: $raw; table: $BUILD/bench/summary-$stamp.md"

@@ -10,5 +10,9 @@
 int cmd_demo(int argc, char **argv);   /* train one model on a built-in series */
 int cmd_check(int argc, char **argv);  /* validate a config, print its plan    */
 int cmd_inspect(int argc, char **argv);/* load and describe price files        */
+int cmd_run(int argc, char **argv);    /* run a sweep (MPI)                    */
+int cmd_plan(int argc, char **argv);   /* load data, print folds and tasks     */
+int cmd_show(int argc, char **argv);   /* leaderboard of a results file        */
+int cmd_merge(int argc, char **argv);  /* combine shard results files          */
 
 #endif

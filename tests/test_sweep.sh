@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# test_sweep.sh — the sweep end to end on a tiny synthetic config:
+#   - -np 1 and -np 3 (oversubscribed) give identical /results, /plan, /series
+#   - kill -9 partway, then --resume: the same results as an uninterrupted run
+#   - SIGTERM drains with exit 75; --resume completes to the same results
+#   - an extended grid reuses finished tasks; a changed target is refused
+#   - bad input leaves an existing results file byte-identical
+#   - show, plan, merge of shards, read_results.py
+set -u
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d); trap 'pkill -9 -f "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+. tests/sweep_lib.sh
+make_data "$tmp/syn.csv"
+make_config "$tmp/tiny.ini" "$tmp/syn.csv"
+
+run() { "$rs" run "$@" --quiet > "$tmp/out.log" 2>&1; }
+
+# --- reference: one rank --------------------------------------------------
+if run "$tmp/tiny.ini" -o "$tmp/np1.h5"; then ok "np1 run"; else bad "np1 run"; cat "$tmp/out.log"; fi
+done1=$(attr "$tmp/np1.h5" tasks_done)
+if [ "$done1" = 8 ] && [ "$(attr "$tmp/np1.h5" complete)" = 1 ]; then ok "np1: 8 tasks, complete"
+else bad "np1: tasks_done '$done1'"; fi
+nrows=$(h5dump -H -d /results "$tmp/np1.h5" | awk '/DATASPACE/ { gsub(/[(),]/, " "); print $4; exit }')
+[ "$nrows" = 32 ] && ok "np1: 32 result rows (8 tasks x 4 strategies)" || bad "np1: $nrows rows"
+
+# --- three ranks: identical bits ------------------------------------------
+if "${MPIRUN[@]}" -np 3 "$rs" run "$tmp/tiny.ini" -o "$tmp/np3.h5" --quiet > "$tmp/out3.log" 2>&1; then ok "np3 run"
+else bad "np3 run"; tail -20 "$tmp/out3.log"; fi
+same_results "$tmp/np1.h5" "$tmp/np3.h5" np3 && ok "np1 == np3, bit for bit" || bad "np1 != np3"
+[ "$(attr "$tmp/np3.h5" ranks)" = 3 ] && ok "np3 records 3 ranks" || bad "np3 ranks attr"
+
+# --- bad input touches nothing ----------------------------------------------
+cp "$tmp/np1.h5" "$tmp/keep.h5"
+run "$tmp/tiny.ini" -o "$tmp/np1.h5"; rc=$?
+[ $rc -eq 2 ] && cmp -s "$tmp/np1.h5" "$tmp/keep.h5" && ok "existing output without --resume: exit 2, untouched" || bad "overwrite guard (rc $rc)"
+sed 's/^epochs   = 3/epochs   = zero/' "$tmp/tiny.ini" > "$tmp/badval.ini"
+run "$tmp/badval.ini" -o "$tmp/np1.h5" --resume; rc=$?
+grep -q "badval.ini:.*\[training\] epochs" "$tmp/out.log" && [ $rc -eq 2 ] && cmp -s "$tmp/np1.h5" "$tmp/keep.h5" \
+  && ok "bad config with --resume: exit 2 naming file:line and key, output untouched" || { bad "bad config (rc $rc)"; cat "$tmp/out.log"; }
+sed 's/^horizon = 1/horizon = 2/' "$tmp/tiny.ini" > "$tmp/horizon.ini"
+run "$tmp/horizon.ini" -o "$tmp/np1.h5" --resume; rc=$?
+[ $rc -eq 2 ] && grep -q "horizon" "$tmp/out.log" && cmp -s "$tmp/np1.h5" "$tmp/keep.h5" \
+  && ok "changed target on --resume refused (exit 2), output untouched" || { bad "target change (rc $rc)"; cat "$tmp/out.log"; }
+
+# --- kill -9 partway, resume ------------------------------------------------
+# a slower variant of the config so the kill lands mid-sweep
+sed 's/^epochs   = 3/epochs   = 40/; s/^patience = 2/patience = 0/' "$tmp/tiny.ini" > "$tmp/slow.ini"
+run "$tmp/slow.ini" -o "$tmp/slow_ref.h5" || bad "slow reference run"
+"${MPIRUN[@]}" -np 2 "$rs" run "$tmp/slow.ini" -o "$tmp/kill.h5" --quiet > "$tmp/kill.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do  # wait until the journal holds at least one task record
+  n=$(stat -c %s "$tmp/kill.h5.journal" 2>/dev/null || echo 0)
+  [ "$n" -gt 20000 ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.02
+done
+pkill -9 -f "rnnsweep run $tmp/slow.ini -o $tmp/kill.h5"; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+"$rs" run "$tmp/slow.ini" -o "$tmp/kill.h5" --resume > "$tmp/out.log" 2>&1 || { bad "resume after kill -9"; cat "$tmp/out.log"; }
+kept=$(sed -n 's/.*resume: \([0-9]*\) finished tasks kept.*/\1/p' "$tmp/out.log"); kept=${kept:-0}
+[ "$kept" -ge 1 ] && [ "$kept" -lt 8 ] && ok "killed with kill -9 after $kept of 8 tasks; resumed" \
+  || bad "kill -9 did not land mid-sweep (kept '$kept')"
+same_results "$tmp/slow_ref.h5" "$tmp/kill.h5" kill && ok "killed + resumed == uninterrupted" || bad "killed + resumed differs"
+[ "$(attr "$tmp/kill.h5" tasks_done)" = 8 ] && ok "no duplicate, no missing task" || bad "tasks_done after resume"
+
+# --- SIGTERM drains with 75 -------------------------------------------------
+"$rs" run "$tmp/slow.ini" -o "$tmp/term.h5" --quiet > "$tmp/term.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+  n=$(stat -c %s "$tmp/term.h5.journal" 2>/dev/null || echo 0)
+  [ "$n" -gt 8000 ] && break; sleep 0.05
+done
+kill -TERM $pid; wait $pid; rc=$?
+done_t=$(attr "$tmp/term.h5" tasks_done)
+if [ $rc -eq 75 ] && [ -n "$done_t" ] && [ "$done_t" -lt 8 ] && [ "$(attr "$tmp/term.h5" complete)" = 0 ]; then
+  ok "SIGTERM: exit 75, $done_t/8 tasks flushed, file marked incomplete"
+else bad "SIGTERM: rc $rc, tasks_done '$done_t'"; cat "$tmp/term.log"; fi
+run "$tmp/slow.ini" -o "$tmp/term.h5" --resume && [ "$(attr "$tmp/term.h5" complete)" = 1 ] \
+  && ok "resume after drain completes" || bad "resume after drain"
+same_results "$tmp/slow_ref.h5" "$tmp/term.h5" drain && ok "drained + resumed == uninterrupted" || bad "drained + resumed differs"
+
+# SIGUSR1 through mpirun (what a Slurm batch script forwards)
+"${MPIRUN[@]}" -np 3 "$rs" run "$tmp/slow.ini" -o "$tmp/usr1.h5" --quiet > "$tmp/usr1.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+  n=$(stat -c %s "$tmp/usr1.h5.journal" 2>/dev/null || echo 0)
+  [ "$n" -gt 8000 ] && break; sleep 0.05
+done
+kill -USR1 $pid; wait $pid; rc=$?
+[ $rc -eq 75 ] && ok "SIGUSR1 to mpirun: drained, exit 75" || { bad "SIGUSR1 via mpirun: rc $rc"; tail "$tmp/usr1.log"; }
+
+# --- extending the grid reuses finished tasks ---------------------------------
+cp "$tmp/np1.h5" "$tmp/ext.h5"; cp "$tmp/np1.h5.journal" "$tmp/ext.h5.journal"
+sed 's/^hidden   = 4, 6/hidden   = 4, 6, 3/' "$tmp/tiny.ini" > "$tmp/ext.ini"
+"$rs" run "$tmp/ext.ini" -o "$tmp/ext.h5" --resume > "$tmp/out.log" 2>&1
+grep -q "8 finished tasks kept" "$tmp/out.log" && [ "$(attr "$tmp/ext.h5" tasks_done)" = 12 ] \
+  && ok "extended grid: 8 tasks kept, 4 new run" || { bad "extended grid"; cat "$tmp/out.log"; }
+run "$tmp/ext.ini" -o "$tmp/ext_ref.h5"
+same_results "$tmp/ext_ref.h5" "$tmp/ext.h5" extend && ok "extended resume == fresh run of the extended grid" || bad "extended differs"
+
+# --- the HDF5 file is rebuilt from the journal --------------------------------
+cp "$tmp/np1.h5.journal" "$tmp/re.h5.journal"; echo "garbage" > "$tmp/re.h5"
+run "$tmp/tiny.ini" -o "$tmp/re.h5" --resume && same_results "$tmp/np1.h5" "$tmp/re.h5" rebuild \
+  && ok "damaged HDF5 rebuilt from the journal" || bad "rebuild from journal"
+
+# --- shards + merge ---------------------------------------------------------------
+for k in 1 2 3; do run "$tmp/tiny.ini" --shard $k/3 -o "$tmp/sh$k.h5" || bad "shard $k"; done
+"$rs" merge "$tmp/merged.h5" "$tmp/sh1.h5" "$tmp/sh2.h5" "$tmp/sh3.h5" > /dev/null \
+  && same_results "$tmp/np1.h5" "$tmp/merged.h5" merge && [ "$(attr "$tmp/merged.h5" complete)" = 1 ] \
+  && ok "3 shards merged == single run" || bad "shards + merge"
+"$rs" merge "$tmp/m2.h5" "$tmp/sh1.h5" "$tmp/slow_ref.h5" > "$tmp/out.log" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "different plans" "$tmp/out.log" && ! [ -e "$tmp/m2.h5" ] \
+  && ok "merge refuses files of different plans" || bad "merge of different plans (rc $rc)"
+
+# --- show, plan -------------------------------------------------------------------
+"$rs" show "$tmp/np1.h5" --by cell > "$tmp/show.txt" 2>&1 && grep -qi "lstm" "$tmp/show.txt" && grep -qi "gru" "$tmp/show.txt" \
+  && ok "show --by cell" || { bad "show"; cat "$tmp/show.txt"; }
+"$rs" show "$tmp/np1.h5" --metric sharp > "$tmp/out.log" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "did you mean 'sharpe'" "$tmp/out.log" && ok "show: unknown metric, exit 2" || bad "show bad metric"
+"$rs" plan "$tmp/tiny.ini" > "$tmp/plan.txt" 2>&1 && grep -q "tasks: 8" "$tmp/plan.txt" && ok "plan" || { bad "plan"; cat "$tmp/plan.txt"; }
+
+# --- the Python reader --------------------------------------------------------------
+PY=/usr/bin/python3
+if $PY -c 'import h5py, numpy' 2>/dev/null; then
+  if $PY results/read_results.py "$tmp/np1.h5" > "$tmp/py.txt" 2>&1; then ok "read_results.py reads the file"
+  else bad "read_results.py"; cat "$tmp/py.txt"; fi
+else echo "SKIP read_results.py: python3-h5py not installed"; fi
+
+exit $fail
