@@ -24,8 +24,9 @@ int  sched_draining(void) { return drain_flag != 0; }
  * would steal a core from real work. */
 static double backoff_sleep(double *us) {
     struct timespec ts = { 0, (long)(*us * 1000.0) };
+    double t0 = rs_now();
     nanosleep(&ts, NULL);
-    double slept = *us * 1e-6;
+    double slept = rs_now() - t0;    /* measured: timer slack makes it longer */
     *us = *us * 2 > 2000 ? 2000 : *us * 2;
     return slept;
 }
@@ -59,17 +60,20 @@ int sched_coordinate(MPI_Comm comm, const sched_ops *ops, sched_stats *st) {
     size_t cap = 0;
     int active = size - 1, failed = 0, out_of_tasks = 0;
     double us = 50;
+    int spin = 0;      /* polls left before sleeping: replies come in bursts */
     if (!busy || !running) MPI_Abort(comm, 1);
     while (active > 0) {
         int flag = 0;
         MPI_Status ms;
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &ms);
         if (!flag) {
+            if (spin > 0) { spin--; continue; }
             if (ops->idle && ops->idle(ops->ctx)) drain_flag = 1;
             st->wait_seconds += backoff_sleep(&us);
             continue;
         }
         us = 50;
+        spin = 200;
         int src = ms.MPI_SOURCE, count = 0;
         MPI_Get_count(&ms, MPI_BYTE, &count);
         if ((size_t)count > cap) {
