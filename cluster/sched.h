@@ -12,7 +12,8 @@
  * The coordinator hands the next task to whichever worker reports, so
  * long and short tasks balance themselves; the ORDER it hands them out in
  * is the caller's (longest estimated first).  It never blocks in MPI: it
- * polls with MPI_Iprobe and sleeps between polls with a backoff (50 µs
+ * polls with MPI_Iprobe — for 200 µs after each message, since replies
+ * come in bursts — and then sleeps between polls with a backoff (50 µs
  * doubling to 2 ms), so on an oversubscribed node it leaves the core to
  * the workers, while a reply still goes out within ~2 ms.  Workers wait
  * for their next task the same way.
