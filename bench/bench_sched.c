@@ -94,9 +94,9 @@ int main(int argc, char **argv) {
         else sched_coordinate(MPI_COMM_WORLD, &ops, &st);
         if (b.j) { journal_close(b.j, NULL); unlink(jpath); }
         printf("sched ranks=%d workers=%d tasks=%ld record_bytes=%zu journal=%s seconds=%.3f tasks_per_s=%.0f "
-               "us_per_task=%.1f coordinator_asleep=%.0f%%\n", size, size > 1 ? size - 1 : 1, b.n_tasks,
+               "us_per_task=%.1f coordinator_cpu=%.0f%%\n", size, size > 1 ? size - 1 : 1, b.n_tasks,
                b.rec.len, jdir ? "yes" : "no", st.wall, b.n_tasks / st.wall, 1e6 * st.wall / b.n_tasks,
-               100.0 * st.wait_seconds / st.wall);
+               100.0 * st.cpu_seconds / st.wall);
     } else {
         sched_work(MPI_COMM_WORLD, &ops);
     }

@@ -685,8 +685,8 @@ int cmd_run(int argc, char **argv) {
             fprintf(stderr, "rnnsweep: busy fraction per rank over %.1f s:", ss.wall);
             for (int r = 1; r < R.size; r++)
                 fprintf(stderr, " %d:%.0f%%", r, ss.wall > 0 ? 100.0 * R.busy[r] / ss.wall : 0.0);
-            fprintf(stderr, "; coordinator asleep %.0f%% of the time\n",
-                    ss.wall > 0 ? 100.0 * ss.wait_seconds / ss.wall : 0.0);
+            fprintf(stderr, "; coordinator CPU %.2f s (%.1f%% of one core)\n", ss.cpu_seconds,
+                    ss.wall > 0 ? 100.0 * ss.cpu_seconds / ss.wall : 0.0);
         }
         int n_fail = 0, n_div = 0, n_empty = 0;
         for (int i = 0; i < R.st.n; i++) {

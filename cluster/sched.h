@@ -59,6 +59,7 @@ typedef struct {
     long     handed;            /* tasks handed out                          */
     long     results;           /* results received                          */
     double   wait_seconds;      /* coordinator: time asleep between polls    */
+    double   cpu_seconds;       /* coordinator: CPU time its thread used     */
 } sched_stats;
 
 /* Rank 0 of comm (size >= 2).  Returns SCHED_DONE, SCHED_DRAINED or
