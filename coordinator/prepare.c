@@ -141,7 +141,7 @@ int prepare_tasks(const sweep_config *c, const sweep_plan *p, const task_data *d
         fold_opts o = prepare_fold_opts(c, lb[j]);
         if ((rc = folds_build(d->t, d->n, d->first_valid, &o, &fl[j], &nf[j], e))) {
             char msg[RS_ERRLEN];
-            snprintf(msg, sizeof msg, "%s", e->msg);
+            snprintf(msg, sizeof msg, "%s", e ? e->msg : "");
             rs_err_set(e, rc, "%s: [walkforward] with lookback %d: %s", c->file, lb[j], msg);
             goto done;
         }
@@ -175,12 +175,12 @@ int prepare_tasks(const sweep_config *c, const sweep_plan *p, const task_data *d
     int t = 0;
     for (int i = 0; i < p->n_models; i++) {
         const plan_model *m = &p->models[i];
-        for (int j = 0; j < nl; j++) {
+        for (int j = 0, off = 0; j < nl; off += nf[j++]) {
             if (lb[j] != m->lookback) continue;
             for (int f = 0; f < nf[j]; f++) {
                 plan_task *pt = &(*tasks)[t++];
                 pt->model = i;
-                pt->fold = f;
+                pt->fold = off + f;          /* the row of *folds */
                 pt->year = fl[j][f].year;
                 pt->key = plan_task_key(m, pt->year);
                 pt->cost = fl[j][f].status == FOLD_OK

@@ -38,6 +38,10 @@ int task_data_alloc(task_data *d, int64_t n, int n_feat, rs_err *e) {
     d->x = (float *)(p + bt);
     d->y = (float *)(p + bt + bx);
     d->bars = (double *)(p + bt + bx + by);
+    /* the alignment padding is hashed and broadcast with the rest: zero it */
+    memset(p + (size_t)n * sizeof(int64_t), 0, bt - (size_t)n * sizeof(int64_t));
+    memset(p + bt + (size_t)n * (size_t)n_feat * sizeof(float), 0, bx - (size_t)n * (size_t)n_feat * sizeof(float));
+    memset(p + bt + bx + (size_t)n * sizeof(float), 0, by - (size_t)n * sizeof(float));
     return 0;
 }
 

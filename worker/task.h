@@ -100,7 +100,9 @@ typedef struct {
 } task_data;
 
 /* Allocate the arrays of a task_data for n rows of n_feat features in one
- * block (t, x, y, bars set as views; contents uninitialised; setup and the
+ * block (t, x, y, bars set as views; contents uninitialised except the
+ * alignment padding between arrays, which is zeroed because the whole block
+ * is hashed and broadcast; setup and the
  * scalars untouched).  Returns 0 or RS_EINTERNAL. */
 int  task_data_alloc(task_data *d, int64_t n, int n_feat, rs_err *e);
 void task_data_free(task_data *d);          /* NULL fine; zeroes *d */
