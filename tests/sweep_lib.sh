@@ -8,6 +8,17 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 # mpirun as root on a container: no hwthread binding surprises
 MPIRUN=(mpirun --oversubscribe --bind-to none)
+# Under `make asan` the program runs through a wrapper that preloads ASan and
+# tests/nodlclose.c and applies tests/lsan.supp (see the Makefile's asan).
+if [ -n "${RS_ASAN_PRELOAD:-}" ] && [ -n "${tmp:-}" ]; then
+  rs_abs="$(cd "$(dirname "$rs")" && pwd)/$(basename "$rs")"
+  cat > "$tmp/rnnsweep" <<WRAP
+#!/bin/sh
+LD_PRELOAD="$RS_ASAN_PRELOAD" ASAN_OPTIONS=fast_unwind_on_malloc=0 \
+LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp exec $rs_abs "\$@"
+WRAP
+  chmod +x "$tmp/rnnsweep"; rs="$tmp/rnnsweep"
+fi
 fail=0
 ok()   { echo "ok   $*"; }
 bad()  { echo "FAIL $*"; fail=1; }
