@@ -18,7 +18,7 @@ trap cleanup EXIT
 . tests/sweep_lib.sh
 make_data "$tmp/syn.csv"
 make_config "$tmp/tiny.ini" "$tmp/syn.csv"
-sed 's/^epochs   = 3/epochs   = 60/; s/^patience = 2/patience = 0/' "$tmp/tiny.ini" > "$tmp/slow.ini"
+sed "s/^epochs   = 3/epochs   = 600/; s/^patience = 2/patience = 0/" "$tmp/tiny.ini" > "$tmp/slow.ini"
 
 t0=$(date +%s)
 if ! bash cluster/local/up.sh; then echo "FAIL cluster/local/up.sh"; exit 1; fi
@@ -34,6 +34,12 @@ submit() {  # submit OUT_VAR_VALUE sbatch-args... -> prints the job id
   sbatch --parsable --output="$tmp/%x-%j.log" "$@"
 }
 jobstate() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -1; }
+# A requeued running job passes through COMPLETING; a StartTime=now sent then
+# is silently undone (cluster/local/README.md), so wait for PENDING first.
+bring_back() {
+  for _ in $(seq 1 300); do [ "$(jobstate "$1")" = PENDING ] && break; sleep 0.1; done
+  scontrol update JobId="$1" StartTime=now
+}
 wait_journal() {  # wait_journal FILE BYTES SECONDS: the journal holds a task record
   for _ in $(seq 1 $(( $3 * 20 ))); do
     [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt "$2" ] && return 0; sleep 0.05
@@ -50,7 +56,7 @@ same_results "$tmp/ref.h5" "$tmp/job.h5" sbatch && [ "$(attr "$tmp/job.h5" ranks
 # --- requeue of a running sweep ---------------------------------------------------
 id=$(RNNSWEEP_OUTPUT=$tmp/rq.h5 RNNSWEEP_BIN=$rs submit -n 2 jobs/sweep.sbatch "$tmp/slow.ini")
 if wait_journal "$tmp/rq.h5.journal" 20000 120; then
-  scontrol requeue "$id" && scontrol update JobId="$id" StartTime=now
+  scontrol requeue "$id" && bring_back "$id"
   if bash cluster/local/wait_job.sh "$id" 300 > /dev/null; then ok "requeued job $id came back and completed"
   else bad "requeued job $id: $(jobstate "$id")"; cat "$tmp"/*-"$id".log; fi
   grep -q "restart 1" "$tmp"/*-"$id".log && ok "the rerun was a requeue (restart 1)" || bad "no restart in the log"
@@ -65,7 +71,7 @@ if wait_journal "$tmp/sig.h5.journal" 20000 120; then
   for _ in $(seq 1 600); do   # the script requeues itself; bring it back at once
     grep -q "requeueing" "$tmp"/*-"$id".log 2>/dev/null && break; sleep 0.1
   done
-  sleep 1; scontrol update JobId="$id" StartTime=now 2>/dev/null
+  bring_back "$id" 2>/dev/null
   if bash cluster/local/wait_job.sh "$id" 300 > /dev/null; then ok "USR1 drain: job $id requeued itself and completed"
   else bad "USR1 drain job $id: $(jobstate "$id")"; cat "$tmp"/*-"$id".log; fi
   grep -q "drained (exit 75)" "$tmp"/*-"$id".log && ok "the drain exited 75" || { bad "no drain in the log"; cat "$tmp"/*-"$id".log; }
