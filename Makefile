@@ -141,7 +141,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-run
 
 # The job scripts on a real one-node Slurm (cluster/local/up.sh installs and
-# starts it, tests/slurm.sh stops it): a few minutes.  .ci/run runs it
+# starts it, tests/slurm.sh stops it): about 30 s.  .ci/run runs it
 # after `make test`.
 test-slurm: deps
 	@$(MAKE) --no-print-directory all

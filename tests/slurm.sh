@@ -33,11 +33,18 @@ bash cluster/local/up.sh | grep -q "already up" && ok "up.sh is idempotent" || b
 submit() {  # submit OUT_VAR_VALUE sbatch-args... -> prints the job id
   sbatch --parsable --output="$tmp/%x-%j.log" "$@"
 }
+ctldlog() { grep -E "JobId=$1([^0-9]|$)" "$RNNSWEEP_SLURM_DIR/log/slurmctld.log" 2>/dev/null | tail -15; }
 jobstate() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -1; }
 # A requeued running job passes through COMPLETING; a StartTime=now sent then
-# is silently undone (cluster/local/README.md), so wait for PENDING first.
+# is silently undone (cluster/local/README.md), so wait for PENDING first —
+# and for the node to be idle again: a restart before the old instance is
+# cleaned up is killed with "Job credential revoked" (why Slurm itself
+# waits 120 s); slurmd compares the credential's time with the revocation's
+# in whole seconds, so a restart within the same second is refused.
 bring_back() {
   for _ in $(seq 1 300); do [ "$(jobstate "$1")" = PENDING ] && break; sleep 0.1; done
+  for _ in $(seq 1 300); do [ "$(sinfo -h -n localhost -o %T)" = idle ] && break; sleep 0.1; done
+  sleep 1.5   # slurmd compares credential times in whole seconds
   scontrol update JobId="$1" StartTime=now
 }
 wait_journal() {  # wait_journal FILE BYTES SECONDS: the journal holds a task record
@@ -58,7 +65,7 @@ id=$(RNNSWEEP_OUTPUT=$tmp/rq.h5 RNNSWEEP_BIN=$rs submit -n 2 jobs/sweep.sbatch "
 if wait_journal "$tmp/rq.h5.journal" 20000 120; then
   scontrol requeue "$id" && bring_back "$id"
   if bash cluster/local/wait_job.sh "$id" 300 > /dev/null; then ok "requeued job $id came back and completed"
-  else bad "requeued job $id: $(jobstate "$id")"; cat "$tmp"/*-"$id".log; fi
+  else bad "requeued job $id: $(jobstate "$id")"; cat "$tmp"/*-"$id".log; ctldlog "$id"; fi
   grep -q "restart 1" "$tmp"/*-"$id".log && ok "the rerun was a requeue (restart 1)" || bad "no restart in the log"
   same_results "$tmp/slow_ref.h5" "$tmp/rq.h5" requeue && [ "$(attr "$tmp/rq.h5" tasks_done)" = 8 ] \
     && ok "requeued + resumed == uninterrupted, 8 tasks, none duplicated" || bad "requeue results differ"
@@ -73,7 +80,7 @@ if wait_journal "$tmp/sig.h5.journal" 20000 120; then
   done
   bring_back "$id" 2>/dev/null
   if bash cluster/local/wait_job.sh "$id" 300 > /dev/null; then ok "USR1 drain: job $id requeued itself and completed"
-  else bad "USR1 drain job $id: $(jobstate "$id")"; cat "$tmp"/*-"$id".log; fi
+  else bad "USR1 drain job $id: $(jobstate "$id")"; cat "$tmp"/*-"$id".log; ctldlog "$id"; fi
   grep -q "drained (exit 75)" "$tmp"/*-"$id".log && ok "the drain exited 75" || { bad "no drain in the log"; cat "$tmp"/*-"$id".log; }
   same_results "$tmp/slow_ref.h5" "$tmp/sig.h5" usr1 && ok "drained + requeued == uninterrupted" || bad "USR1 results differ"
 else bad "USR1: job $id wrote no task"; cat "$tmp"/*-"$id".log; fi
