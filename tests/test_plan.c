@@ -1,5 +1,6 @@
 /* test_plan.c — grid expansion, canonical texts, keys, reuse, task order. */
 #include "tests/cu.h"
+#include "tests/cu_plan.h"
 #include "coordinator/plan.h"
 
 #include <string.h>
@@ -15,27 +16,7 @@ static const char *BASE =
     "[training]\nlr = 0.001, 0.01\nepochs = 5\n"
     "[strategy]\nmarket = equity\nkind = signal, grid\nthreshold = 0, 0.001\nspacing = 1, 2, 3\nmax_levels = 3, 5\n";
 
-/* Load a config from text and build its plan; 0 on success. */
-static int build(const char *text, sweep_config *c, sweep_plan *p) {
-    static int n;
-    char path[300];
-    snprintf(path, sizeof path, "%s/p%d.ini", g_dir, n++);
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
-    rs_err e;
-    int r = config_load(path, c, &e);
-    if (!r) {
-        r = plan_build(c, p, &e);
-        if (r) config_free(c);
-    }
-    if (r) fprintf(stderr, "\n  %s\n", e.msg);
-    CU_ASSERT_EQUAL(r, 0);
-    return r;
-}
 
-static void done(sweep_config *c, sweep_plan *p) { plan_free(p); config_free(c); }
 
 static int has_model_key(const sweep_plan *p, uint64_t k) {
     for (int i = 0; i < p->n_models; i++)
@@ -46,7 +27,7 @@ static int has_model_key(const sweep_plan *p, uint64_t k) {
 static void test_counts(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(BASE, &c, &p)) return;
+    if (cu_plan_build(BASE, &c, &p)) return;
     CU_ASSERT_EQUAL(p.n_models, 2 * 3 * 2 * 2 * 2);                 /* cell lookback hidden seed lr */
     CU_ASSERT_EQUAL(p.n_strategies, 2 + 2 * 3 * 2);                 /* signal: threshold; grid: x spacing x levels */
     CU_ASSERT_EQUAL(p.merged, 0);
@@ -70,21 +51,21 @@ static void test_counts(void) {
         grid += s->kind == BT_GRID;
     }
     CU_ASSERT_EQUAL(grid, 12);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 
     /* trend3: min_prob is the classifier's dimension, threshold is not used */
-    if (build("[data]\ninstruments = A\nA.path = x\n[target]\nkind = trend3\n"
+    if (cu_plan_build("[data]\ninstruments = A\nA.path = x\n[target]\nkind = trend3\n"
               "[strategy]\nkind = signal, grid\nmin_prob = 0.4, 0.5\nspacing = 10:40:10\n", &c, &p)) return;
     CU_ASSERT_EQUAL(p.head, RNN_HEAD_CLS);
     CU_ASSERT_EQUAL(p.n_out, 3);
     CU_ASSERT_EQUAL(p.n_strategies, 2 + 2 * 4);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_keys_unique_and_stable(void) {
     sweep_config c, c2;
     sweep_plan p, p2;
-    if (build(BASE, &c, &p)) return;
+    if (cu_plan_build(BASE, &c, &p)) return;
     for (int i = 0; i < p.n_models; i++)
         for (int j = 0; j < i; j++) CU_ASSERT_NOT_EQUAL(p.models[i].key, p.models[j].key);
     for (int i = 0; i < p.n_strategies; i++)
@@ -99,19 +80,19 @@ static void test_keys_unique_and_stable(void) {
         for (int j = 0; j < i; j++) CU_ASSERT_NOT_EQUAL(t[i].key, t[j].key);
     free(t);
     /* same config, loaded again: same keys, in the same order */
-    if (build(BASE, &c2, &p2)) { done(&c, &p); return; }
+    if (cu_plan_build(BASE, &c2, &p2)) { cu_plan_free(&c, &p); return; }
     CU_ASSERT_EQUAL(p2.data_hash, p.data_hash);
     CU_ASSERT_EQUAL_FATAL(p2.n_models, p.n_models);
     for (int i = 0; i < p.n_models; i++) CU_ASSERT_EQUAL(p2.models[i].key, p.models[i].key);
     for (int i = 0; i < p.n_strategies; i++) CU_ASSERT_EQUAL(p2.strategies[i].key, p.strategies[i].key);
-    done(&c2, &p2);
-    done(&c, &p);
+    cu_plan_free(&c2, &p2);
+    cu_plan_free(&c, &p);
 }
 
 static void test_reformatted_same_keys(void) {
     sweep_config c, c2;
     sweep_plan p, p2;
-    if (build(BASE, &c, &p)) return;
+    if (cu_plan_build(BASE, &c, &p)) return;
     /* sections and keys reordered, ranges written as lists and vice versa,
      * numbers reformatted, case and comments changed, defaults spelled out */
     const char *other =
@@ -124,7 +105,7 @@ static void test_reformatted_same_keys(void) {
         "[features]\nspx = close,logret,rsi\n"
         "[data]\nSPX.path = data/none.csv\ninstruments = SPX\n"
         "[run]\nname = renamed\nthreads = 2\n";
-    if (build(other, &c2, &p2)) { done(&c, &p); return; }
+    if (cu_plan_build(other, &c2, &p2)) { cu_plan_free(&c, &p); return; }
     CU_ASSERT_EQUAL(p2.data_hash, p.data_hash);
     CU_ASSERT_EQUAL(p2.n_models, p.n_models);
     CU_ASSERT_EQUAL(p2.n_strategies, p.n_strategies);
@@ -134,8 +115,8 @@ static void test_reformatted_same_keys(void) {
         for (int j = 0; j < p2.n_strategies; j++) found |= p2.strategies[j].key == p.strategies[i].key;
         CU_ASSERT(found);
     }
-    done(&c2, &p2);
-    done(&c, &p);
+    cu_plan_free(&c2, &p2);
+    cu_plan_free(&c, &p);
 }
 
 static char *replace(const char *text, const char *from, const char *to) {
@@ -151,7 +132,7 @@ static char *replace(const char *text, const char *from, const char *to) {
 static void test_trading_change_keeps_model_keys(void) {
     sweep_config c, c2;
     sweep_plan p, p2;
-    if (build(BASE, &c, &p)) return;
+    if (cu_plan_build(BASE, &c, &p)) return;
     const char *edits[][2] = {
         { "threshold = 0, 0.001", "threshold = 0.002, 0.003, 0.004" },
         { "kind = signal, grid", "kind = grid\nspread = 5\ncommission = 0\nbar_path = with" },
@@ -159,19 +140,19 @@ static void test_trading_change_keeps_model_keys(void) {
         { "[strategy]", "[run]\nname = x\noutput = /tmp/elsewhere.h5\n[strategy]" },
     };
     for (size_t k = 0; k < sizeof edits / sizeof edits[0]; k++) {
-        if (build(replace(BASE, edits[k][0], edits[k][1]), &c2, &p2)) continue;
+        if (cu_plan_build(replace(BASE, edits[k][0], edits[k][1]), &c2, &p2)) continue;
         CU_ASSERT_EQUAL(p2.data_hash, p.data_hash);
         CU_ASSERT_EQUAL_FATAL(p2.n_models, p.n_models);
         for (int i = 0; i < p.n_models; i++) CU_ASSERT_EQUAL(p2.models[i].key, p.models[i].key);
-        done(&c2, &p2);
+        cu_plan_free(&c2, &p2);
     }
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_data_change_changes_data_hash(void) {
     sweep_config c, c2;
     sweep_plan p, p2;
-    if (build(BASE, &c, &p)) return;
+    if (cu_plan_build(BASE, &c, &p)) return;
     const char *edits[][2] = {
         { "SPX.path = data/none.csv", "SPX.path = data/other.csv" },
         { "SPX.path = data/none.csv", "SPX.path = data/none.csv\nSPX.price_div = 100" },
@@ -187,37 +168,37 @@ static void test_data_change_changes_data_hash(void) {
     for (size_t k = 0; k < sizeof edits / sizeof edits[0]; k++) {
         const char *text = replace(BASE, edits[k][0], edits[k][1]);
         /* "[data]" twice would be a duplicate section: iniparser merges it, fine */
-        if (build(text, &c2, &p2)) continue;
+        if (cu_plan_build(text, &c2, &p2)) continue;
         if (p2.data_hash == p.data_hash) fprintf(stderr, "\n  edit %zu kept the data hash\n", k);
         CU_ASSERT_NOT_EQUAL(p2.data_hash, p.data_hash);
         for (int i = 0; i < p2.n_models; i++) CU_ASSERT(!has_model_key(&p, p2.models[i].key));
         rs_err e;
         CU_ASSERT_EQUAL(config_check_compatible(&c, &c2, &e), RS_EINPUT);
-        done(&c2, &p2);
+        cu_plan_free(&c2, &p2);
     }
     /* choosing other test years is not a data change: task keys carry the year */
-    if (!build(replace(BASE, "[model]", "[walkforward]\nfirst_year = 2010\nlast_year = 2012\n[model]"), &c2, &p2)) {
+    if (!cu_plan_build(replace(BASE, "[model]", "[walkforward]\nfirst_year = 2010\nlast_year = 2012\n[model]"), &c2, &p2)) {
         CU_ASSERT_EQUAL(p2.data_hash, p.data_hash);
         rs_err e;
         CU_ASSERT_EQUAL(config_check_compatible(&c, &c2, &e), 0);
-        done(&c2, &p2);
+        cu_plan_free(&c2, &p2);
     }
     /* a trend3 threshold is irrelevant to a return target */
-    if (!build(replace(BASE, "horizon = 1", "horizon = 1\ntrend3_fit = fixed\ntrend3_theta = 0.01"), &c2, &p2)) {
+    if (!cu_plan_build(replace(BASE, "horizon = 1", "horizon = 1\ntrend3_fit = fixed\ntrend3_theta = 0.01"), &c2, &p2)) {
         CU_ASSERT_EQUAL(p2.data_hash, p.data_hash);
-        done(&c2, &p2);
+        cu_plan_free(&c2, &p2);
     }
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_extend_grid_keeps_keys(void) {
     sweep_config c, c2;
     sweep_plan p, p2;
-    if (build(BASE, &c, &p)) return;
+    if (cu_plan_build(BASE, &c, &p)) return;
     const char *text = replace(BASE, "lookback = 10:30:10\nhidden = 16, 32x16",
                                "lookback = 10:50:10\nhidden = 16, 32x16, 64x32x16");
     text = replace(text, "lr = 0.001, 0.01", "lr = 0.0001, 0.001, 0.01\nweight_decay = 0, 0.01");
-    if (build(text, &c2, &p2)) { done(&c, &p); return; }
+    if (cu_plan_build(text, &c2, &p2)) { cu_plan_free(&c, &p); return; }
     CU_ASSERT_EQUAL(p2.n_models, 2 * 5 * 3 * 2 * 3 * 2);
     for (int i = 0; i < p.n_models; i++) CU_ASSERT(has_model_key(&p2, p.models[i].key));
     /* task keys too */
@@ -227,14 +208,14 @@ static void test_extend_grid_keeps_keys(void) {
         for (int j = 0; j < p2.n_models; j++) found |= plan_task_key(&p2.models[j], 2018) == k;
         CU_ASSERT(found);
     }
-    done(&c2, &p2);
-    done(&c, &p);
+    cu_plan_free(&c2, &p2);
+    cu_plan_free(&c, &p);
 }
 
 static void test_canonical_text(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(DATA "[model]\ncell = lstm\nhidden = 64x32\nlookback = 40\nforget_bias_one = 1\n"
+    if (cu_plan_build(DATA "[model]\ncell = lstm\nhidden = 64x32\nlookback = 40\nforget_bias_one = 1\n"
               "[training]\nlr = 1e-3\nbatch = 64\n", &c, &p)) return;
     char buf[PLAN_CANON_MAX];
     size_t n = plan_model_canon(&p.models[0], buf, sizeof buf);
@@ -256,29 +237,29 @@ static void test_canonical_text(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "strategy.bars_per_year=auto\n"));
     CU_ASSERT_PTR_NULL(strstr(buf, "strategy.spacing="));           /* grid-only: not a signal key */
     CU_ASSERT_PTR_NULL(strstr(buf, "strategy.min_prob="));          /* classifier-only */
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_merge_equal_points(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(DATA "[model]\ncell = lstm, gru\nforget_bias_one = 0, 1\n", &c, &p)) return;
+    if (cu_plan_build(DATA "[model]\ncell = lstm, gru\nforget_bias_one = 0, 1\n", &c, &p)) return;
     CU_ASSERT_EQUAL(p.n_models, 3);          /* gru x {0,1} is one training */
     CU_ASSERT_EQUAL(p.merged, 1);
     for (int i = 0; i < p.n_models; i++) CU_ASSERT_EQUAL(p.models[i].index, i);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
     /* Dropout acts only between layers: on one layer it changes nothing, so
      * {1 layer} x {0, 0.2} is one training and {2 layers} x {0, 0.2} two. */
-    if (build(DATA "[model]\ncell = gru\nhidden = 16, 16x8\ndropout = 0, 0.2\n", &c, &p)) return;
+    if (cu_plan_build(DATA "[model]\ncell = gru\nhidden = 16, 16x8\ndropout = 0, 0.2\n", &c, &p)) return;
     CU_ASSERT_EQUAL(p.n_models, 3);
     CU_ASSERT_EQUAL(p.merged, 1);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_task_order_and_spec(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(BASE, &c, &p)) return;
+    if (cu_plan_build(BASE, &c, &p)) return;
     int years[4] = { 2016, 2017, 2018, 2019 };
     int64_t win[4] = { 4000, 4250, 4500, 4750 };
     plan_task *t;
@@ -315,13 +296,13 @@ static void test_task_order_and_spec(void) {
     rs_err e;
     CU_ASSERT_EQUAL(plan_tasks(&p, dup, NULL, 2, &t, &nt, &e), RS_EINPUT);
     CU_ASSERT_PTR_NULL(t);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_describe_and_bars(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(BASE, &c, &p)) return;
+    if (cu_plan_build(BASE, &c, &p)) return;
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
@@ -334,7 +315,7 @@ static void test_describe_and_bars(void) {
     free(buf);
     plan_set_bar_seconds(&p, 3600);
     CU_ASSERT_EQUAL(p.strategies[0].s.bars_per_year, backtest_bars_per_year(BT_EQUITY, 3600));
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_plan_errors(void) {

@@ -2,12 +2,12 @@
  * tables over small hand-built result tables, the expected-max-Sharpe bar,
  * the normal quantile behind it, labels and option errors. */
 #include "tests/cu.h"
+#include "tests/cu_plan.h"
 #include "coordinator/report.h"
 
 #include <math.h>
 #include <string.h>
 
-static char g_dir[256];
 
 #define ASSERT_MSG_HAS(e, sub) do { \
     CU_ASSERT_PTR_NOT_NULL(strstr((e).msg, (sub))); \
@@ -21,26 +21,7 @@ static const char *INI22 =
     DATA "[model]\ncell = lstm, gru\nhidden = 16\nlookback = 10\n"
     "[strategy]\nmarket = equity\nkind = signal\nthreshold = 0, 0.001\n[run]\nname = t22\n";
 
-static int build(const char *text, sweep_config *c, sweep_plan *p) {
-    static int n;
-    char path[300];
-    snprintf(path, sizeof path, "%s/r%d.ini", g_dir, n++);
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
-    rs_err e;
-    int r = config_load(path, c, &e);
-    if (!r) {
-        r = plan_build(c, p, &e);
-        if (r) config_free(c);
-    }
-    if (r) fprintf(stderr, "\n  %s\n", e.msg);
-    CU_ASSERT_EQUAL(r, 0);
-    return r;
-}
 
-static void done(sweep_config *c, sweep_plan *p) { plan_free(p); config_free(c); }
 
 /* A result row with every metric NaN but the ones a test sets. */
 static task_row mkrow(int model, int strat, int year, int status) {
@@ -151,7 +132,7 @@ static void assert_row(const char *from, const char *first, const char *const *w
 static void test_leaderboard_sharpe(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI22, &c, &p)) return;
+    if (cu_plan_build(INI22, &c, &p)) return;
     task_row rows[12];
     results_file r;
     mkfile(&r, "t22", rows, table22(rows), 6, 6, 0, 1);
@@ -189,13 +170,13 @@ static void test_leaderboard_sharpe(void) {
     CU_ASSERT_EQUAL(find_row(lb, "3", tok), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "(2 more configurations"));
     free(out);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_lower_is_better(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI22, &c, &p)) return;
+    if (cu_plan_build(INI22, &c, &p)) return;
     task_row rows[12];
     results_file r;
     mkfile(&r, "t22", rows, table22(rows), 6, 6, 0, 1);
@@ -213,13 +194,13 @@ static void test_lower_is_better(void) {
     ROW(lb, "3", "lstm", "th0", "20.0000", "±", "10.0000", "30.0000", "3/3", "20.00", "20.00");
     ROW(lb, "4", "gru", "th0.001", "50.0000", "±", "10.0000", "60.0000", "3/3", "20.00", "0.00");
     free(out);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_incomplete_ranks_after_complete(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI22, &c, &p)) return;
+    if (cu_plan_build(INI22, &c, &p)) return;
     task_row rows[12];
     int n = table22(rows);
     /* the gru task of 2018 diverged: both its rows, no metrics (trading
@@ -260,13 +241,13 @@ static void test_incomplete_ranks_after_complete(void) {
     ROW(lb, "4", "gru", "th0", "-", "±", "-", "-", "0/3", "-", "-");
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "3 trials"));
     free(out);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_group_by_cell_and_year(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI22, &c, &p)) return;
+    if (cu_plan_build(INI22, &c, &p)) return;
     task_row rows[12];
     results_file r;
     mkfile(&r, "t22", rows, table22(rows), 6, 6, 0, 1);
@@ -307,13 +288,13 @@ static void test_group_by_cell_and_year(void) {
     ROW(g, "0", "6/6", "2.5000", "±", "0.8367", "3.0000", "33.3");
     ROW(g, "0.001", "6/6", "0.5000", "±", "1.0000", "1.0000", "0.0");
     free(out);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_forecast_metric_once_per_task(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI22, &c, &p)) return;
+    if (cu_plan_build(INI22, &c, &p)) return;
     task_row rows[12];
     results_file r;
     mkfile(&r, "t22", rows, table22(rows), 6, 6, 0, 1);
@@ -347,7 +328,7 @@ static void test_forecast_metric_once_per_task(void) {
     CU_ASSERT_PTR_NULL(render(&r, &p, "accuracy", NULL, 10, &rc, &e));
     CU_ASSERT_EQUAL(rc, RS_EINPUT);
     ASSERT_MSG_HAS(e, "'accuracy'");
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 /* Φ⁻¹ by bisection on Φ(x) = erfc(−x/√2)/2: slow, simple and independent
@@ -397,7 +378,7 @@ static void test_norm_quantile(void) {
 static void test_expected_max_sharpe(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(DATA "[model]\ncell = lstm\nlookback = 10:100:10\n"
+    if (cu_plan_build(DATA "[model]\ncell = lstm\nlookback = 10:100:10\n"
                    "[strategy]\nmarket = equity\nkind = signal\nthreshold = 0:0.009:0.001\n", &c, &p)) return;
     CU_ASSERT_EQUAL_FATAL(p.n_models * p.n_strategies, 100);
     task_row rows[100];
@@ -427,7 +408,7 @@ static void test_expected_max_sharpe(void) {
     CU_ASSERT(want > 2.5 * sd && want < 2.56 * sd);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "(97 more configurations"));
     free(out);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_labels_and_model_groups(void) {
@@ -435,7 +416,7 @@ static void test_labels_and_model_groups(void) {
     sweep_plan p;
     /* 6 model points after merging (GRU ignores forget_bias_one), 6
      * strategies: signal x 2 thresholds, grid x 2 thresholds x 2 spacings */
-    if (build(DATA "[model]\ncell = lstm, gru\nhidden = 16, 32x16\nlookback = 10\nforget_bias_one = 0, 1\n"
+    if (cu_plan_build(DATA "[model]\ncell = lstm, gru\nhidden = 16, 32x16\nlookback = 10\nforget_bias_one = 0, 1\n"
                    "[strategy]\nmarket = equity\nkind = signal, grid\nthreshold = 0, 0.001\n"
                    "spacing = 1, 2\nmax_levels = 3\n", &c, &p)) return;
     CU_ASSERT_EQUAL_FATAL(p.n_models, 6);
@@ -501,15 +482,15 @@ static void test_labels_and_model_groups(void) {
     CU_ASSERT_EQUAL(find_row(g, "-", tok), 7);
     CU_ASSERT_STRING_EQUAL(tok[1], "12/12");                 /* the signal rows */
     free(out);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 
     /* nothing varies: the cell name and the kind */
-    if (build(DATA "[model]\ncell = gru\n[strategy]\nkind = grid\n", &c, &p)) return;
+    if (cu_plan_build(DATA "[model]\ncell = gru\n[strategy]\nkind = grid\n", &c, &p)) return;
     report_model_label(&p, 0, buf, sizeof buf);
     CU_ASSERT_STRING_EQUAL(buf, "gru");
     report_strategy_label(&p, 0, buf, sizeof buf);
     CU_ASSERT_STRING_EQUAL(buf, "grid");
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static void test_errors(void) {
@@ -560,7 +541,7 @@ static void test_errors(void) {
     /* rows whose indices do not fit the plan */
     sweep_config c;
     sweep_plan p;
-    if (build(INI22, &c, &p)) return;
+    if (cu_plan_build(INI22, &c, &p)) return;
     task_row rows[12];
     results_file r;
     mkfile(&r, "t22", rows, table22(rows), 6, 6, 0, 1);
@@ -581,7 +562,7 @@ static void test_errors(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "sweep empty: 0/6 tasks done, 0 failed (INCOMPLETE)"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "(no result rows)"));
     free(out);
-    done(&c, &p);
+    cu_plan_free(&c, &p);
 }
 
 static CU_TestInfo tests[] = {
@@ -597,12 +578,4 @@ static CU_TestInfo tests[] = {
     CU_TEST_INFO_NULL
 };
 
-int main(void) {
-    snprintf(g_dir, sizeof g_dir, "/tmp/rs_test_report_XXXXXX");
-    if (!mkdtemp(g_dir)) return 2;
-    int r = cu_run("report", tests);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    if (system(cmd)) {}
-    return r;
-}
+int main(void) { return cu_run("report", tests); }

@@ -2,6 +2,7 @@
  * task records, order independence, duplicates and unknown keys, NaN
  * returns for missing strategies, atomic replacement, read errors. */
 #include "tests/cu.h"
+#include "tests/cu_plan.h"
 #include "coordinator/results.h"
 #include "worker/version.h"
 
@@ -44,25 +45,6 @@ static char *tmp_path(const char *name) {
     return p;
 }
 
-static int build(const char *text, sweep_config *c, sweep_plan *p) {
-    static int n;
-    char name[32];
-    snprintf(name, sizeof name, "c%d.ini", n++);
-    const char *path = tmp_path(name);
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
-    rs_err e;
-    int r = config_load(path, c, &e);
-    if (!r) {
-        r = plan_build(c, p, &e);
-        if (r) config_free(c);
-    }
-    if (r) fprintf(stderr, "\n  %s\n", e.msg);
-    CU_ASSERT_EQUAL_FATAL(r, 0);
-    return r;
-}
 
 /* ---- synthetic records ----------------------------------------------------------- */
 
@@ -289,7 +271,7 @@ static uint64_t key_of(const task_buf *b) { return ((const task_head *)b->p)->ta
 static void check_round_trip(const char *ini, const char *file) {
     sweep_config c;
     sweep_plan p;
-    if (build(ini, &c, &p)) return;
+    if (cu_plan_build(ini, &c, &p)) return;
     task_buf b[64] = { 0 };
     int n = make_all(&p, b);
     const char *path = tmp_path(file);
@@ -358,7 +340,7 @@ static void test_round_trip_trend3(void) {
 static void test_order_independence(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI, &c, &p)) return;
+    if (cu_plan_build(INI, &c, &p)) return;
     task_buf a[16] = { 0 }, b[16] = { 0 };
     int n = make_all(&p, a);
     make_all(&p, b);
@@ -421,7 +403,7 @@ static void test_order_independence(void) {
 static void test_later_duplicate_wins(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI, &c, &p)) return;
+    if (cu_plan_build(INI, &c, &p)) return;
     task_buf b[16] = { 0 };
     int n = make_all(&p, b);
     /* a retried task: first it failed, later it finished (and the reverse) */
@@ -469,7 +451,7 @@ static void test_later_duplicate_wins(void) {
 static void test_unknown_keys_dropped(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI, &c, &p)) return;
+    if (cu_plan_build(INI, &c, &p)) return;
     task_buf b[16] = { 0 };
     int n = make_all(&p, b);
     /* a record of a model the plan does not have */
@@ -516,7 +498,7 @@ static void test_unknown_keys_dropped(void) {
 static void test_missing_strategy_nan(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI, &c, &p)) return;
+    if (cu_plan_build(INI, &c, &p)) return;
     task_buf b[16] = { 0 };
     int n = make_all(&p, b);
     const int mi = 2, yk = 0, skip = 2, bi = mi * NY + yk;
@@ -599,7 +581,7 @@ static unsigned char *slurp(const char *path, size_t *n) {
 static void test_failed_write_leaves_path(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI, &c, &p)) return;
+    if (cu_plan_build(INI, &c, &p)) return;
     task_buf b[16] = { 0 };
     int n = make_all(&p, b);
     rs_err e;
@@ -699,7 +681,7 @@ static void test_read_errors(void) {
 static void test_empty_file(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI, &c, &p)) return;
+    if (cu_plan_build(INI, &c, &p)) return;
     const char *path = tmp_path("empty.h5");
     rs_err e;
     CU_ASSERT_EQUAL_FATAL(write_bufs(path, &c, &p, NULL, 0, &e), 0);
@@ -726,7 +708,7 @@ static void test_empty_file(void) {
 static void test_sweep_hash(void) {
     sweep_config c;
     sweep_plan p;
-    if (build(INI, &c, &p)) return;
+    if (cu_plan_build(INI, &c, &p)) return;
     uint64_t h = results_sweep_hash(&p);
     CU_ASSERT_EQUAL(h, results_sweep_hash(&p));
     p.strategies[1].key ^= 1;
