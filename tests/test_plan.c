@@ -342,7 +342,78 @@ static void test_plan_errors(void) {
     config_free(&c);
 }
 
+
+/* ---- golden keys --------------------------------------------------------
+ * Task keys are what --resume matches finished work by: a change to the
+ * canonical texts (an enum reordered, a field renamed, a default moved)
+ * silently re-keys every sweep and reruns it.  These values were computed
+ * by the code as it stood when they were pinned; a test failure here means
+ * a key changed, which must be a deliberate, documented decision. */
+
+/* Every [strategy] field with a non-default value, on both targets' keys. */
+static const char *GOLDEN_ALL =
+    "[data]\ninstruments = EURUSD\nEURUSD.path = x.csv\n"
+    "[features]\nall = close, logret\n[target]\nkind = trend3\nhorizon = 5\n"
+    "[model]\ncell = gru\nlookback = 30\nhidden = 32x16\n"
+    "[strategy]\nmarket = fx\nkind = signal, grid\nlong_only = 1\nmin_prob = 0.45\n"
+    "spacing = 1.5\nspacing_unit = atr\natr_period = 10\nmax_levels = 7\ntp = 2\nbasket_tp = 50\n"
+    "close_on_flip = 1\nadapt_factor = 1.5\nadapt_max = 4\nbar_path = against\nspread = 3\n"
+    "slippage = 0.5\ncost_unit = bp\ncommission = 2\ncommission_unit = bp\nleverage = 50\n"
+    "lot = 10000\npip = 0.01\nbalance = 10000\nmargin_call = 120\nstop_out = 30\n"
+    "size_unit = equity\nsize = 0.5\nbars_per_year = 1000\n";
+
+static void golden_check(const char *what, const uint64_t *want, const uint64_t *got, int n) {
+    for (int i = 0; i < n; i++)
+        if (want[i] != got[i]) {
+            printf("\n  golden %s[%d]: want 0x%016llxULL, got 0x%016llxULL", what, i,
+                   (unsigned long long)want[i], (unsigned long long)got[i]);
+            CU_FAIL("a pinned key changed");
+        }
+}
+
+static void test_golden_keys(void) {
+    static const uint64_t QUICK_DATA[1] = {
+        0xff8a7967d04f4579ULL };
+    static const uint64_t QUICK_MODEL[8] = {
+        0x76e41482e94d48cdULL, 0xc6b8b6b30bf5ba93ULL, 0xe37d0bde3deeae22ULL,
+        0xed017056cd6c747bULL, 0x63f3b31043641517ULL, 0x405ec818968cf556ULL,
+        0xa334a1ec02c91bd5ULL, 0x43992ef1222ff4e7ULL };
+    static const uint64_t QUICK_STRAT[9] = {
+        0x50c49310c07e5476ULL, 0xf23d903fcb0f8f67ULL, 0x76cecf27e40b5526ULL,
+        0x61a9075dc13eab18ULL, 0xedb0c8ca38805549ULL, 0x432fb11fd13e5004ULL,
+        0xb7d14b159b1699d1ULL, 0x52ea482f30a447a3ULL, 0x1f626fe90713ec57ULL };
+    static const uint64_t QUICK_TASK[4] = {
+        0x702d6db3cb7f714aULL, 0xad4827d9792c996eULL, 0x840f7571229e149bULL,
+        0x0515adc3adc70d64ULL };         /* model 0, years 2016..2019 */
+    static const uint64_t ALL_STRAT[2] = {
+        0xf737424d0270e093ULL, 0xbbcdef2a3183aacaULL };
+    sweep_config c;
+    sweep_plan p;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(config_load("configs/quick.ini", &c, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(plan_build(&c, &p, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(p.n_models, 8);
+    CU_ASSERT_EQUAL_FATAL(p.n_strategies, 9);
+    uint64_t got[9];
+    got[0] = p.data_hash;
+    golden_check("quick data", QUICK_DATA, got, 1);
+    for (int i = 0; i < 8; i++) got[i] = p.models[i].key;
+    golden_check("quick model", QUICK_MODEL, got, 8);
+    for (int i = 0; i < 9; i++) got[i] = p.strategies[i].key;
+    golden_check("quick strategy", QUICK_STRAT, got, 9);
+    for (int y = 0; y < 4; y++) got[y] = plan_task_key(&p.models[0], 2016 + y);
+    golden_check("quick task", QUICK_TASK, got, 4);
+    cu_plan_free(&c, &p);
+
+    if (cu_plan_build(GOLDEN_ALL, &c, &p)) return;
+    CU_ASSERT_EQUAL_FATAL(p.n_strategies, 2);
+    for (int i = 0; i < 2; i++) got[i] = p.strategies[i].key;
+    golden_check("all-fields strategy", ALL_STRAT, got, 2);
+    cu_plan_free(&c, &p);
+}
+
 static CU_TestInfo tests[] = {
+    {"golden keys (quick.ini, every strategy field)", test_golden_keys},
     {"expansion counts = product of grid dimensions", test_counts},
     {"keys unique; same config -> same keys", test_keys_unique_and_stable},
     {"reordered / reformatted INI -> same keys", test_reformatted_same_keys},
