@@ -54,7 +54,7 @@ int main(int argc, char **argv) {
     printf("%-34s %12s %9s %9s %8s %5s\n", "strategy", "bars/s", "trades", "TPs", "ROI%", "stop");
     const double spacings[] = { 5, 10, 20, 50 };
     for (int i = 0; i < 4; i++) {
-        bt_strategy s; backtest_defaults(&s, BT_FX);
+        bt_strategy s; strategy_defaults(&s, BT_FX);
         s.kind = BT_GRID; s.spacing = spacings[i]; s.max_levels = 10; s.threshold = 0.00003;
         s.bars_per_year = backtest_bars_per_year(BT_FX, 3600);
         /* keep the account alive for all n bars: a stopped-out run is flat
@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
         printf("%-34s %12.3e %9d %9d %8.2f %5d\n", name, rate, m.n_trades, m.n_take_profits, m.roi_pct, m.n_stopouts);
     }
     {
-        bt_strategy s; backtest_defaults(&s, BT_FX);
+        bt_strategy s; strategy_defaults(&s, BT_FX);
         s.kind = BT_GRID; s.spacing = 10; s.max_levels = 10; s.threshold = 0.00003; s.bar_path = BT_PATH_AGAINST;
         s.initial_balance = 1e9; s.close_on_flip = 1;
         mt_trading m;
@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
         printf("%-34s %12.3e %9d %9d %8.2f %5d\n", "grid 10 pips, against-first path", rate, m.n_trades, m.n_take_profits, m.roi_pct, m.n_stopouts);
     }
     {
-        bt_strategy s; backtest_defaults(&s, BT_FX);
+        bt_strategy s; strategy_defaults(&s, BT_FX);
         s.kind = BT_SIGNAL; s.threshold = 0.00003; s.initial_balance = 1e9;
         mt_trading m;
         double rate = best_rate(&s, &b, &p, reps, &m);

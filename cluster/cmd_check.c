@@ -17,26 +17,33 @@ int cmd_check(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: rnnsweep check CONFIG.ini\n"
-                   "       rnnsweep check --keys\n"
+                   "       rnnsweep check --keys | --keys-markdown\n"
                    "Validate a sweep config and its data paths and print the plan (model and\n"
-                   "strategy points, per-task cost and memory); --keys lists every key.\n");
+                   "strategy points, per-task cost and memory); --keys lists every key,\n"
+                   "--keys-markdown the [strategy] table of configs/README.md.\n");
             return 0;
         }
         if (!strcmp(argv[i], "--keys")) keys = 1;
+        else if (!strcmp(argv[i], "--keys-markdown")) keys = 2;
         else if (argv[i][0] == '-' || path) {
             fprintf(stderr, "rnnsweep check: unexpected argument '%s' (see --help)\n", argv[i]);
             return 2;
         } else path = argv[i];
     }
-    if (keys) { config_describe_keys(stdout); return 0; }
+    if (keys == 1) { config_describe_keys(stdout); return 0; }
+    if (keys == 2) { config_describe_strategy_markdown(stdout); return 0; }
     if (!path) { fprintf(stderr, "rnnsweep check: missing CONFIG (see --help)\n"); return 2; }
     sweep_config c;
     sweep_plan p;
     rs_err e;
-    if (config_load(path, &c, &e) || config_check_paths(&c, &e)) {
+    if (config_load(path, &c, &e)) {
         fprintf(stderr, "rnnsweep: %s\n", e.msg);
-        if (e.status == RS_OK) e.status = RS_EINPUT;
-        return e.status;
+        return e.status ? e.status : RS_EINPUT;
+    }
+    if (config_check_paths(&c, &e)) {
+        fprintf(stderr, "rnnsweep: %s\n", e.msg);
+        config_free(&c);
+        return e.status ? e.status : RS_EINPUT;
     }
     if (plan_build(&c, &p, &e)) {
         fprintf(stderr, "rnnsweep: %s\n", e.msg);

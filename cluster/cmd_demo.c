@@ -106,8 +106,8 @@ int cmd_demo(int argc, char **argv) {
     rs_err e;
     rnn_model *m = rnn_create(&s, &e);
     if (!m) { fprintf(stderr, "rnnsweep demo: %s\n", e.msg); return e.status; }
-    printf("rnnsweep demo: %s", rnn_cell_name(s.cell));
-    for (int l = 0; l < s.n_layers; l++) printf("%s%d", l ? "x" : " ", s.hidden[l]);
+    char hid[RNN_MAX_LAYERS * 12];
+    printf("rnnsweep demo: %s %s", rnn_cell_name(s.cell), rnn_hidden_text(s.hidden, s.n_layers, hid, sizeof hid));
     printf(", lookback %d, %zu parameters, %d threads; %d train / %d validation windows\n",
            T, m->n_params, omp_get_max_threads(), ntr, nva);
     printf("target: next value of a noisy two-tone series; noise floor MSE 0.0100, persistence %.4f\n\n", persist);

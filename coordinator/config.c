@@ -36,22 +36,12 @@ enum { ST_INT, ST_I64, ST_DBL, ST_STR, ST_DIM, ST_NONE };
 #define F_LO_OPEN 0x20u   /* lower bound excluded                            */
 #define F_HI_OPEN 0x40u   /* upper bound excluded                            */
 
-typedef struct { const char *name; int code; } cfg_enum;
-
-static const cfg_enum E_CELL[]   = { {"lstm", RNN_LSTM}, {"gru", RNN_GRU}, {"gru_classic", RNN_GRU_CLASSIC},
+static const rs_enum E_CELL[]   = { {"lstm", RNN_LSTM}, {"gru", RNN_GRU}, {"gru_classic", RNN_GRU_CLASSIC},
                                      {"rnn_tanh", RNN_TANH}, {"rnn_relu", RNN_RELU}, {"rnn", RNN_TANH}, {0, 0} };
-static const cfg_enum E_ALIGN[]  = { {"inner", SERIES_INNER}, {"ffill", SERIES_FFILL}, {0, 0} };
-static const cfg_enum E_SCALE[]  = { {"none", SCALE_NONE}, {"minmax", SCALE_MINMAX}, {"zscore", SCALE_ZSCORE}, {0, 0} };
-static const cfg_enum E_TARGET[] = { {"return", TARGET_RETURN}, {"price", TARGET_PRICE}, {"trend3", TARGET_TREND3}, {0, 0} };
-static const cfg_enum E_FIT[]    = { {"quantiles", 1}, {"fixed", 0}, {0, 0} };
-static const cfg_enum E_MARKET[] = { {"fx", BT_FX}, {"equity", BT_EQUITY}, {0, 0} };
-static const cfg_enum E_SKIND[]  = { {"signal", BT_SIGNAL}, {"grid", BT_GRID}, {0, 0} };
-static const cfg_enum E_SUNIT[]  = { {"pips", BT_PIPS}, {"percent", BT_PERCENT}, {"atr", BT_ATR}, {0, 0} };
-static const cfg_enum E_CUNIT[]  = { {"pips", BT_PIPS}, {"bp", BT_BP}, {0, 0} };
-static const cfg_enum E_COMM[]   = { {"per_lot", BT_COMM_PER_LOT}, {"bp", BT_COMM_BP}, {0, 0} };
-static const cfg_enum E_PATH[]   = { {"adverse", BT_PATH_ADVERSE}, {"against", BT_PATH_AGAINST},
-                                     {"with", BT_PATH_WITH}, {0, 0} };
-static const cfg_enum E_SIZE[]   = { {"lots", BT_SIZE_LOTS}, {"equity", BT_SIZE_EQUITY}, {0, 0} };
+static const rs_enum E_ALIGN[]  = { {"inner", SERIES_INNER}, {"ffill", SERIES_FFILL}, {0, 0} };
+static const rs_enum E_SCALE[]  = { {"none", SCALE_NONE}, {"minmax", SCALE_MINMAX}, {"zscore", SCALE_ZSCORE}, {0, 0} };
+static const rs_enum E_TARGET[] = { {"return", TARGET_RETURN}, {"price", TARGET_PRICE}, {"trend3", TARGET_TREND3}, {0, 0} };
+static const rs_enum E_FIT[]    = { {"quantiles", 1}, {"fixed", 0}, {0, 0} };
 
 typedef struct {
     const char     *sec, *name;
@@ -59,11 +49,11 @@ typedef struct {
     int             store;     /* ST_*: how the value sits in sweep_config   */
     unsigned        flags;
     double          lo, hi;    /* numeric bounds (T_INT, T_FLOAT)            */
-    const cfg_enum *en;        /* T_ENUM names                               */
+    const rs_enum *en;        /* T_ENUM names                               */
     const char     *def;       /* default as INI text; NULL: see doc         */
     size_t          off;       /* offset in sweep_config                     */
     size_t          size;      /* ST_STR capacity                            */
-    int             slot;      /* [strategy]: CS_* index, else -1            */
+    int             slot;      /* [strategy]: BT_F_* field, else -1          */
     const char     *doc;
 } cfg_key;
 
@@ -75,9 +65,18 @@ typedef struct {
     { sec, name, type, st, 0, lo, hi, en, def, OFF(field), SZ(field), -1, doc }
 #define K_DIM(sec, name, type, fl, lo, hi, en, def, field, doc) \
     { sec, name, type, ST_DIM, F_LIST | (fl), lo, hi, en, def, OFF(field), 0, -1, doc }
-#define K_STRAT(name, type, fl, lo, hi, en, slot, doc) \
-    { "strategy", name, type, ST_DIM, F_LIST | (fl), lo, hi, en, NULL, \
-      OFF(strategy.dim) + (size_t)(slot) * sizeof(cfg_dim), 0, slot, doc }
+/* [strategy] keys come from worker/strategy.h's table: one generated entry
+ * per field, no default text (absent = the market's default). */
+#define K_USE(use) (((use) & BT_U_GRID ? F_GRID : 0) | ((use) & BT_U_REG ? F_REG : 0) | \
+                    ((use) & BT_U_CLS ? F_CLS : 0))
+#define K_TYPE_INT  T_INT
+#define K_TYPE_REAL T_FLOAT
+#define K_TYPE_BOOL T_BOOL
+#define K_TYPE_ENUM T_ENUM
+#define K_STRAT(ID, key, field, type, names, use, bounds, lo, hi, fx, eq, label, doc)                   \
+    { "strategy", key, K_TYPE_##type, ST_DIM,                                                          \
+      F_LIST | K_USE(use) | ((bounds) == BT_B_LO_OPEN ? F_LO_OPEN : 0), lo, hi, names, NULL,            \
+      OFF(strategy.dim) + (size_t)BT_F_##ID * sizeof(cfg_dim), 0, BT_F_##ID, doc },
 
 static const cfg_key KEYS[] = {
     /* [data] */
@@ -153,43 +152,9 @@ static const cfg_key KEYS[] = {
     K_DIM("training", "min_delta", T_FLOAT, 0, 0, 1e6, NULL, "0", training.min_delta,
           "improvement that resets patience"),
     /* [strategy] */
-    K_SCALAR("strategy", "market", T_ENUM, ST_INT, 0, 0, E_MARKET, "fx", strategy.market,
-             "fx or equity: chooses the defaults of every other [strategy] key (backtest.h)"),
-    { "strategy", "kind", T_ENUM, ST_DIM, F_LIST, 0, 0, E_SKIND, "signal",
-      OFF(strategy.dim) + CS_KIND * sizeof(cfg_dim), 0, CS_KIND, "signal or grid" },
-    K_STRAT("threshold", T_FLOAT, F_REG, 0, BIG, NULL, CS_THRESHOLD,
-            "regression targets: trade when |predicted return| > threshold"),
-    K_STRAT("long_only", T_BOOL, 0, 0, 1, NULL, CS_LONG_ONLY, "short signals become flat"),
-    K_STRAT("min_prob", T_FLOAT, F_CLS, 0, 1, NULL, CS_MIN_PROB,
-            "trend3: RANGE when the winning probability is below this"),
-    K_STRAT("spacing", T_FLOAT, F_GRID | F_LO_OPEN, 0, BIG, NULL, CS_SPACING, "grid spacing in spacing_unit"),
-    K_STRAT("spacing_unit", T_ENUM, F_GRID, 0, 0, E_SUNIT, CS_SPACING_UNIT, "pips, percent or atr"),
-    K_STRAT("atr_period", T_INT, F_GRID, 1, 100000, NULL, CS_ATR_PERIOD, "bars in the ATR (spacing_unit = atr)"),
-    K_STRAT("max_levels", T_INT, F_GRID, 1, BT_MAX_LEVELS, NULL, CS_MAX_LEVELS, "grid entries open at once"),
-    K_STRAT("tp", T_FLOAT, F_GRID, 0, BIG, NULL, CS_TP, "per-entry take-profit in spacings; 0 = none"),
-    K_STRAT("basket_tp", T_FLOAT, F_GRID, 0, BIG, NULL, CS_BASKET_TP,
-            "close the book at this floating profit (money); 0 = off"),
-    K_STRAT("close_on_flip", T_BOOL, F_GRID, 0, 1, NULL, CS_CLOSE_ON_FLIP,
-            "close the book when the trend turns against it"),
-    K_STRAT("adapt_factor", T_FLOAT, F_GRID, 1, 1000, NULL, CS_ADAPT_FACTOR,
-            "adaptive spacing factor on drawdown; 1 = off"),
-    K_STRAT("adapt_max", T_FLOAT, F_GRID, 1, BIG, NULL, CS_ADAPT_MAX, "cap of the adaptive multiplier"),
-    K_STRAT("bar_path", T_ENUM, 0, 0, 0, E_PATH, CS_BAR_PATH, "intrabar order: adverse, against or with"),
-    K_STRAT("spread", T_FLOAT, 0, 0, BIG, NULL, CS_SPREAD, "full bid-ask spread in cost_unit"),
-    K_STRAT("slippage", T_FLOAT, 0, 0, BIG, NULL, CS_SLIPPAGE, "per fill, in cost_unit"),
-    K_STRAT("cost_unit", T_ENUM, 0, 0, 0, E_CUNIT, CS_COST_UNIT, "pips or bp"),
-    K_STRAT("commission", T_FLOAT, 0, 0, BIG, NULL, CS_COMMISSION, "per side, in commission_unit"),
-    K_STRAT("commission_unit", T_ENUM, 0, 0, 0, E_COMM, CS_COMMISSION_UNIT, "per_lot or bp"),
-    K_STRAT("leverage", T_FLOAT, 0, 1, BIG, NULL, CS_LEVERAGE, "400 = 1:400; 1 = unlevered"),
-    K_STRAT("lot", T_FLOAT, F_LO_OPEN, 0, BIG, NULL, CS_LOT, "units per lot"),
-    K_STRAT("pip", T_FLOAT, F_LO_OPEN, 0, BIG, NULL, CS_PIP, "price of one pip"),
-    K_STRAT("balance", T_FLOAT, F_LO_OPEN, 0, BIG, NULL, CS_BALANCE, "initial balance"),
-    K_STRAT("margin_call", T_FLOAT, 0, 0, BIG, NULL, CS_MARGIN_CALL, "entries need this margin level (%)"),
-    K_STRAT("stop_out", T_FLOAT, 0, 0, BIG, NULL, CS_STOP_OUT, "liquidate at this margin level (%)"),
-    K_STRAT("size_unit", T_ENUM, 0, 0, 0, E_SIZE, CS_SIZE_UNIT, "lots or equity"),
-    K_STRAT("size", T_FLOAT, F_LO_OPEN, 0, BIG, NULL, CS_SIZE, "lots, or multiple of equity, per entry"),
-    K_STRAT("bars_per_year", T_FLOAT, 0, 0, BIG, NULL, CS_BARS_PER_YEAR,
-            "annualisation; 0 = from the data's bar length"),
+    K_SCALAR("strategy", "market", T_ENUM, ST_INT, 0, 0, BT_E_MARKET, "fx", strategy.market,
+             "fx or equity: chooses the defaults of every other [strategy] key (worker/strategy.h)"),
+    BT_FIELDS(K_STRAT)
     /* [run] */
     K_SCALAR("run", "name", T_STR, ST_STR, 0, 0, NULL, "", run.name, "sweep name; empty = the INI file's stem"),
     K_SCALAR("run", "output", T_STR, ST_STR, 0, 0, NULL, "", run.output,
@@ -208,28 +173,6 @@ static const char *INST_SUBKEYS[] = { "path", "price_div", "adjust", "columns" }
 #define N_SUBKEYS 4
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static const char *enum_name(const cfg_enum *en, int code) {
-    for (; en->name; en++)
-        if (en->code == code) return en->name;
-    return "?";
-}
-
-static int enum_code(const cfg_enum *en, const char *s, size_t n, int *code) {
-    for (; en->name; en++)
-        if (strlen(en->name) == n && !strncasecmp(en->name, s, n)) { *code = en->code; return 0; }
-    return -1;
-}
-
-static void enum_list(const cfg_enum *en, char *buf, size_t n) {
-    size_t k = 0;
-    buf[0] = 0;
-    for (const cfg_enum *p = en; p->name && k < n; p++) {
-        int dup = 0;   /* aliases (same code) are accepted but not advertised */
-        for (const cfg_enum *q = en; q < p; q++) dup |= q->code == p->code;
-        if (!dup) k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? ", " : "", p->name);
-    }
-}
 
 int config_edit_distance(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
@@ -388,7 +331,7 @@ static void expect_text(const cfg_key *k, char *buf, size_t n) {
                  k->flags & F_HI_OPEN ? ')' : ']');
         break;
     case T_BOOL: snprintf(buf, n, "0 or 1 (true/false, yes/no, on/off)"); break;
-    case T_ENUM: enum_list(k->en, en, sizeof en); snprintf(buf, n, "one of %s", en); break;
+    case T_ENUM: rs_enum_list(k->en, en, sizeof en); snprintf(buf, n, "one of %s", en); break;
     case T_DURATION: snprintf(buf, n, "a duration (3600, 60m, 1h, 1d) up to 366d"); break;
     case T_LAYERS: snprintf(buf, n, "layer sizes in [1, 4096] like 64 or 64x32, at most %d layers",
                             RNN_MAX_LAYERS); break;
@@ -428,14 +371,14 @@ static int parse_token(const cfg_key *k, const char *s, size_t n, double *v) {
     case T_FLOAT:
         return parse_num(s, n, v);
     case T_BOOL: {
-        static const cfg_enum B[] = { {"0", 0}, {"1", 1}, {"false", 0}, {"true", 1}, {"no", 0},
+        static const rs_enum B[] = { {"0", 0}, {"1", 1}, {"false", 0}, {"true", 1}, {"no", 0},
                                       {"yes", 1}, {"off", 0}, {"on", 1}, {0, 0} };
-        if (enum_code(B, s, n, &code)) return -1;
+        if (rs_enum_code(B, s, n, &code)) return -1;
         *v = code;
         return 0;
     }
     case T_ENUM:
-        if (enum_code(k->en, s, n, &code)) return -1;
+        if (rs_enum_code(k->en, s, n, &code)) return -1;
         *v = code;
         return 0;
     case T_DURATION: {
@@ -579,7 +522,7 @@ static int parse_values(const loadctx *L, const cfg_key *k, const char *sec, con
             double d = s[i];
             free(s);
             if (k->type == T_ENUM)
-                return key_err(L, sec, name, "'%s' appears twice in '%s'", enum_name(k->en, (int)d), text);
+                return key_err(L, sec, name, "'%s' appears twice in '%s'", rs_enum_name(k->en, (int)d), text);
             return key_err(L, sec, name, "value %.17g appears twice in '%s'", d, text);
         }
     free(s);
@@ -932,7 +875,7 @@ static int check_cross(loadctx *L) {
         return key_err(L, "target", "trend3_theta", "expected a number > 0 with trend3_fit = fixed, got '%.17g'",
                        c->target.trend3_theta);
     int has_grid = 0;
-    const cfg_dim *kd = &c->strategy.dim[CS_KIND];
+    const cfg_dim *kd = &c->strategy.dim[BT_F_KIND];
     for (int i = 0; i < kd->n; i++) has_grid |= (int)kd->v[i] == BT_GRID;
     for (int i = 0; i < N_KEYS; i++) {
         const cfg_key *k = &KEYS[i];
@@ -1203,7 +1146,7 @@ static void data_lines(const sweep_config *c, lines *ls) {
         const char *base = (const char *)c + k->off;
         switch (k->store) {
         case ST_INT:
-            if (k->type == T_ENUM) add_line(ls, "%s.%s=%s", k->sec, k->name, enum_name(k->en, *(const int *)base));
+            if (k->type == T_ENUM) add_line(ls, "%s.%s=%s", k->sec, k->name, rs_enum_name(k->en, *(const int *)base));
             else add_line(ls, "%s.%s=%d", k->sec, k->name, *(const int *)base);
             break;
         case ST_I64: add_line(ls, "%s.%s=%lld", k->sec, k->name, (long long)*(const int64_t *)base); break;
@@ -1310,42 +1253,13 @@ const char *config_key_name(int i, char *buf, size_t n) {
     return buf;
 }
 
-static void strategy_default(int slot, int market, char *buf, size_t n) {
+/* The market's default of [strategy] field f as INI text. */
+static void strategy_default_text(int f, int market, char *buf, size_t n) {
     bt_strategy s;
-    backtest_defaults(&s, market);
-    double v = 0;
-    const cfg_enum *en = NULL;
-    switch (slot) {
-    case CS_KIND: v = s.kind; en = E_SKIND; break;
-    case CS_THRESHOLD: v = s.threshold; break;
-    case CS_LONG_ONLY: v = s.long_only; break;
-    case CS_MIN_PROB: v = s.min_prob; break;
-    case CS_SPACING: v = s.spacing; break;
-    case CS_SPACING_UNIT: v = s.spacing_unit; en = E_SUNIT; break;
-    case CS_ATR_PERIOD: v = s.atr_period; break;
-    case CS_MAX_LEVELS: v = s.max_levels; break;
-    case CS_TP: v = s.tp_spacings; break;
-    case CS_BASKET_TP: v = s.basket_tp; break;
-    case CS_CLOSE_ON_FLIP: v = s.close_on_flip; break;
-    case CS_ADAPT_FACTOR: v = s.adapt_factor; break;
-    case CS_ADAPT_MAX: v = s.adapt_max; break;
-    case CS_BAR_PATH: v = s.bar_path; en = E_PATH; break;
-    case CS_SPREAD: v = s.spread; break;
-    case CS_SLIPPAGE: v = s.slippage; break;
-    case CS_COST_UNIT: v = s.cost_unit; en = E_CUNIT; break;
-    case CS_COMMISSION: v = s.commission; break;
-    case CS_COMMISSION_UNIT: v = s.commission_unit; en = E_COMM; break;
-    case CS_LEVERAGE: v = s.leverage; break;
-    case CS_LOT: v = s.lot_size; break;
-    case CS_PIP: v = s.pip_size; break;
-    case CS_BALANCE: v = s.initial_balance; break;
-    case CS_MARGIN_CALL: v = s.margin_call_pct; break;
-    case CS_STOP_OUT: v = s.stop_out_pct; break;
-    case CS_SIZE_UNIT: v = s.size_unit; en = E_SIZE; break;
-    case CS_SIZE: v = s.size; break;
-    case CS_BARS_PER_YEAR: v = 0; break;   /* auto: from the bar length */
-    }
-    if (en) snprintf(buf, n, "%s", enum_name(en, (int)v));
+    strategy_defaults(&s, market);
+    double v = strategy_get(&s, f);
+    if (f == BT_F_BARS_PER_YEAR) snprintf(buf, n, "0 (auto)");
+    else if (bt_fields[f].type == BT_T_ENUM) snprintf(buf, n, "%s", rs_enum_name(bt_fields[f].names, (int)v));
     else snprintf(buf, n, "%.10g", v);
 }
 
@@ -1355,10 +1269,10 @@ void config_describe_keys(FILE *f) {
         const cfg_key *k = &KEYS[i];
         if (strcmp(sec, k->sec)) fprintf(f, "[%s]\n", sec = k->sec);
         char def[160], expect[300];
-        if (k->slot >= 0 && k->slot != CS_KIND) {
+        if (k->slot >= 0) {
             char fx[48], eq[48];
-            strategy_default(k->slot, BT_FX, fx, sizeof fx);
-            strategy_default(k->slot, BT_EQUITY, eq, sizeof eq);
+            strategy_default_text(k->slot, BT_FX, fx, sizeof fx);
+            strategy_default_text(k->slot, BT_EQUITY, eq, sizeof eq);
             if (strcmp(fx, eq)) snprintf(def, sizeof def, "fx %s, equity %s", fx, eq);
             else snprintf(def, sizeof def, "%s", fx);
         } else {
@@ -1367,5 +1281,30 @@ void config_describe_keys(FILE *f) {
         expect_text(k, expect, sizeof expect);
         fprintf(f, "  %-16s %-5s default %-22s %s; %s\n", k->name, k->flags & F_LIST ? "GRID" : "",
                 def, expect, k->doc);
+    }
+}
+
+void config_describe_strategy_markdown(FILE *f) {
+    fprintf(f, "| key | default fx | default equity | accepts | meaning |\n|---|---|---|---|---|\n");
+    fprintf(f, "| `market` | `fx` | | one value: `fx`, `equity` | which defaults apply |\n");
+    for (int i = 0; i < N_KEYS; i++) {
+        const cfg_key *k = &KEYS[i];
+        if (k->slot < 0) continue;
+        char fx[48], eq[48], expect[300];
+        strategy_default_text(k->slot, BT_FX, fx, sizeof fx);
+        strategy_default_text(k->slot, BT_EQUITY, eq, sizeof eq);
+        expect_text(k, expect, sizeof expect);
+        const unsigned u = bt_fields[k->slot].use;
+        const char *who = u & BT_U_GRID ? "grid only: " : u & BT_U_REG ? "return / price targets: "
+                        : u & BT_U_CLS ? "trend3 only: " : "";
+        /* '|' inside a cell would end it */
+        char doc[300];
+        size_t o = 0;
+        for (const char *c = k->doc; *c && o + 3 < sizeof doc; c++) {
+            if (*c == '|') doc[o++] = '\\';
+            doc[o++] = *c;
+        }
+        doc[o] = 0;
+        fprintf(f, "| `%s` | `%s` | `%s` | %s | %s%s |\n", k->name, fx, eq, expect, who, doc);
     }
 }

@@ -9,7 +9,8 @@
  *   [walkforward]  yearly folds (folds.h)
  *   [model]        GRID: cell, hidden layer lists, lookback, dropout, seed
  *   [training]     GRID: lr, batch, epochs, weight decay, clipping, patience
- *   [strategy]     GRID: signal / grid strategies, costs, account (backtest.h)
+ *   [strategy]     GRID: signal / grid strategies, costs, account: one key
+ *                  per field of worker/strategy.h's table
  *   [run]          output file, sweep name, threads: never changes a result
  *
  * Value syntax.  Keys of [model], [training] and [strategy] (except
@@ -88,16 +89,6 @@ typedef struct {
     char   features[CFG_TEXT_MAX]; /* [features] <name>, else [features] all */
 } cfg_instrument;
 
-/* [strategy] grid dimensions, in the order of bt_strategy's fields. */
-enum {
-    CS_KIND, CS_THRESHOLD, CS_LONG_ONLY, CS_MIN_PROB, CS_SPACING, CS_SPACING_UNIT,
-    CS_ATR_PERIOD, CS_MAX_LEVELS, CS_TP, CS_BASKET_TP, CS_CLOSE_ON_FLIP,
-    CS_ADAPT_FACTOR, CS_ADAPT_MAX, CS_BAR_PATH, CS_SPREAD, CS_SLIPPAGE,
-    CS_COST_UNIT, CS_COMMISSION, CS_COMMISSION_UNIT, CS_LEVERAGE, CS_LOT, CS_PIP,
-    CS_BALANCE, CS_MARGIN_CALL, CS_STOP_OUT, CS_SIZE_UNIT, CS_SIZE,
-    CS_BARS_PER_YEAR, CS_N
-};
-
 typedef struct {
     char   file[CFG_PATH_MAX];     /* the INI's path as given (messages)     */
     char  *ini_text;               /* the whole file, NUL-terminated (HDF5)  */
@@ -152,7 +143,8 @@ typedef struct {
 
     struct {
         int     market;                  /* BT_FX | BT_EQUITY (scalar)        */
-        cfg_dim dim[CS_N];               /* CS_*; n == 0: market default      */
+        cfg_dim dim[BT_F_N];             /* by BT_F_* field (worker/strategy.h);
+                                            n == 0: the market's default      */
     } strategy;
 
     struct {
@@ -205,6 +197,11 @@ int config_check_compatible(const sweep_config *old, const sweep_config *now, rs
 /* Print every known key: section, name, whether it is a grid dimension,
  * its type and default (configs/README.md is written from this). */
 void config_describe_keys(FILE *f);
+
+/* The [strategy] keys as a markdown table (configs/README.md carries it
+ * between "<!-- strategy-keys -->" markers; a test keeps the two equal:
+ * `rnnsweep check --keys-markdown` prints it). */
+void config_describe_strategy_markdown(FILE *f);
 
 /* Number of known keys and the i-th one's "section.name" (for tests that
  * check the README documents every key).  NULL outside 0..n-1. */

@@ -42,10 +42,8 @@ static size_t cjoin(canon_buf *b, char *buf, size_t n) {
 size_t plan_model_canon(const plan_model *m, char *buf, size_t n) {
     canon_buf b;
     b.n = 0;
-    char hid[RNN_MAX_LAYERS * 12] = "";
-    size_t k = 0;
-    for (int l = 0; l < m->n_layers; l++)
-        k += (size_t)snprintf(hid + k, sizeof hid - k, "%s%d", l ? "x" : "", m->hidden[l]);
+    char hid[RNN_MAX_LAYERS * 12];
+    rnn_hidden_text(m->hidden, m->n_layers, hid, sizeof hid);
     cline(&b, "version=rnnsweep-model-1");
     cline(&b, "model.cell=%s", rnn_cell_name(m->cell));
     cline(&b, "model.hidden=%s", hid);
@@ -69,94 +67,192 @@ size_t plan_model_canon(const plan_model *m, char *buf, size_t n) {
     return cjoin(&b, buf, n);
 }
 
-/* [strategy] dimensions: bt_strategy field, names, and who uses them. */
-#define U_GRID 1
-#define U_REG  2
-#define U_CLS  4
-static const char *N_SKIND[] = { "signal", "grid" };
-static const char *N_SUNIT[] = { "pips", "percent", "atr", "bp" };
-static const char *N_COMM[]  = { "per_lot", "bp" };
-static const char *N_PATH[]  = { "adverse", "against", "with" };
-static const char *N_SIZE[]  = { "lots", "equity" };
-static const char *N_MARKET[] = { "fx", "equity" };
-
-static const struct {
-    const char  *name;
-    size_t       off;
-    int          is_int;
-    int          use;
-    const char **names;      /* enum names by code, or NULL */
-} SDIM[CS_N] = {
-#define D(slot, name, field, isint, use, names) [slot] = { name, offsetof(bt_strategy, field), isint, use, names }
-    D(CS_KIND, "kind", kind, 1, 0, N_SKIND),
-    D(CS_THRESHOLD, "threshold", threshold, 0, U_REG, NULL),
-    D(CS_LONG_ONLY, "long_only", long_only, 1, 0, NULL),
-    D(CS_MIN_PROB, "min_prob", min_prob, 0, U_CLS, NULL),
-    D(CS_SPACING, "spacing", spacing, 0, U_GRID, NULL),
-    D(CS_SPACING_UNIT, "spacing_unit", spacing_unit, 1, U_GRID, N_SUNIT),
-    D(CS_ATR_PERIOD, "atr_period", atr_period, 1, U_GRID, NULL),
-    D(CS_MAX_LEVELS, "max_levels", max_levels, 1, U_GRID, NULL),
-    D(CS_TP, "tp", tp_spacings, 0, U_GRID, NULL),
-    D(CS_BASKET_TP, "basket_tp", basket_tp, 0, U_GRID, NULL),
-    D(CS_CLOSE_ON_FLIP, "close_on_flip", close_on_flip, 1, U_GRID, NULL),
-    D(CS_ADAPT_FACTOR, "adapt_factor", adapt_factor, 0, U_GRID, NULL),
-    D(CS_ADAPT_MAX, "adapt_max", adapt_max, 0, U_GRID, NULL),
-    D(CS_BAR_PATH, "bar_path", bar_path, 1, 0, N_PATH),
-    D(CS_SPREAD, "spread", spread, 0, 0, NULL),
-    D(CS_SLIPPAGE, "slippage", slippage, 0, 0, NULL),
-    D(CS_COST_UNIT, "cost_unit", cost_unit, 1, 0, N_SUNIT),
-    D(CS_COMMISSION, "commission", commission, 0, 0, NULL),
-    D(CS_COMMISSION_UNIT, "commission_unit", commission_unit, 1, 0, N_COMM),
-    D(CS_LEVERAGE, "leverage", leverage, 0, 0, NULL),
-    D(CS_LOT, "lot", lot_size, 0, 0, NULL),
-    D(CS_PIP, "pip", pip_size, 0, 0, NULL),
-    D(CS_BALANCE, "balance", initial_balance, 0, 0, NULL),
-    D(CS_MARGIN_CALL, "margin_call", margin_call_pct, 0, 0, NULL),
-    D(CS_STOP_OUT, "stop_out", stop_out_pct, 0, 0, NULL),
-    D(CS_SIZE_UNIT, "size_unit", size_unit, 1, 0, N_SIZE),
-    D(CS_SIZE, "size", size, 0, 0, NULL),
-    D(CS_BARS_PER_YEAR, "bars_per_year", bars_per_year, 0, 0, NULL),
-#undef D
-};
-
-static int slot_used(int slot, int kind, int cls) {
-    int u = SDIM[slot].use;
-    if ((u & U_GRID) && kind != BT_GRID) return 0;
-    if ((u & U_REG) && cls) return 0;
-    if ((u & U_CLS) && !cls) return 0;
-    return 1;
-}
-
-static double sget(const bt_strategy *s, int slot) {
-    const char *p = (const char *)s + SDIM[slot].off;
-    return SDIM[slot].is_int ? *(const int *)p : *(const double *)p;
-}
-
-static void sset(bt_strategy *s, int slot, double v) {
-    char *p = (char *)s + SDIM[slot].off;
-    if (SDIM[slot].is_int) *(int *)p = (int)v;
-    else *(double *)p = v;
-}
-
 size_t plan_strategy_canon(const sweep_plan *p, const plan_strategy *ps, char *buf, size_t n) {
     canon_buf b;
     b.n = 0;
     const int cls = p->head == RNN_HEAD_CLS;
     cline(&b, "version=rnnsweep-strategy-1");
-    cline(&b, "strategy.market=%s", N_MARKET[ps->s.market == BT_EQUITY]);
-    for (int slot = 0; slot < CS_N; slot++) {
-        if (!slot_used(slot, ps->s.kind, cls)) continue;
-        double v = sget(&ps->s, slot);
-        if (slot == CS_BARS_PER_YEAR && ps->bars_per_year_auto)
-            cline(&b, "strategy.%s=auto", SDIM[slot].name);
-        else if (SDIM[slot].names)
-            cline(&b, "strategy.%s=%s", SDIM[slot].name, SDIM[slot].names[(int)v]);
-        else if (SDIM[slot].is_int)
-            cline(&b, "strategy.%s=%d", SDIM[slot].name, (int)v);
-        else
-            cline(&b, "strategy.%s=%.17g", SDIM[slot].name, v);
+    cline(&b, "strategy.market=%s", rs_enum_name(BT_E_MARKET, ps->s.market));
+    for (int f = 0; f < BT_F_N; f++) {
+        if (!strategy_field_used(f, &ps->s, cls)) continue;
+        char v[64];
+        if (f == BT_F_BARS_PER_YEAR && ps->bars_per_year_auto) snprintf(v, sizeof v, "auto");
+        else strategy_value_text(f, strategy_get(&ps->s, f), v, sizeof v);
+        cline(&b, "strategy.%s=%s", bt_fields[f].key, v);
     }
     return cjoin(&b, buf, n);
+}
+
+/* ---- labels --------------------------------------------------------------
+ * One label function per point kind, used by `show`, the HDF5 file and
+ * every other place a point is named, so they can never disagree.  A label
+ * shows only the fields that vary in this plan (plan_build computes the
+ * masks once), so "lstm 64 T20" names a point among its siblings; every
+ * field is also stored on its own in /plan/models and /plan/strategies. */
+
+/* Append printf text to buf[n] at *k, keeping it NUL-terminated (truncates). */
+__attribute__((format(printf, 4, 5)))
+static void bput(char *buf, size_t n, size_t *k, const char *fmt, ...) {
+    if (*k >= n) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *k, n - *k, fmt, ap);
+    va_end(ap);
+    if (w > 0) *k += (size_t)w < n - *k ? (size_t)w : n - *k - 1;
+}
+
+char *plan_hidden_text(const plan_model *m, char *buf, size_t n) {
+    return rnn_hidden_text(m->hidden, m->n_layers, buf, n);
+}
+
+/* Model label fields, in label order. */
+enum { MF_CELL, MF_HIDDEN, MF_LOOKBACK, MF_DROPOUT, MF_SEED, MF_FBIAS, MF_LR, MF_BATCH, MF_EPOCHS,
+       MF_WD, MF_CLIP, MF_PATIENCE, MF_MINDELTA, MF_N };
+
+static double model_field(const plan_model *m, int f) {
+    switch (f) {
+    case MF_CELL:     return m->cell;
+    case MF_LOOKBACK: return m->lookback;
+    case MF_DROPOUT:  return m->dropout;
+    case MF_SEED:     return (double)m->seed;
+    case MF_FBIAS:    return m->forget_bias_one;
+    case MF_LR:       return m->train.lr;
+    case MF_BATCH:    return m->batch;
+    case MF_EPOCHS:   return m->train.epochs;
+    case MF_WD:       return m->train.weight_decay;
+    case MF_CLIP:     return m->train.clip_norm;
+    case MF_PATIENCE: return m->train.patience;
+    case MF_MINDELTA: return m->train.min_delta;
+    }
+    return 0;
+}
+
+static int same_hidden(const plan_model *a, const plan_model *b) {
+    return a->n_layers == b->n_layers && !memcmp(a->hidden, b->hidden, (size_t)a->n_layers * sizeof(int));
+}
+
+/* Bit f set when model field f differs between two points of the plan.
+ * forget_bias_one only counts among LSTMs: the other cells ignore it. */
+static unsigned model_varies(const sweep_plan *p) {
+    unsigned mask = 0;
+    const plan_model *m0 = p->n_models ? &p->models[0] : NULL, *lstm0 = NULL;
+    for (int i = 0; i < p->n_models; i++) {
+        const plan_model *m = &p->models[i];
+        if (!same_hidden(m, m0)) mask |= 1u << MF_HIDDEN;
+        for (int f = 0; f < MF_N; f++)
+            if (f != MF_HIDDEN && f != MF_FBIAS && model_field(m, f) != model_field(m0, f)) mask |= 1u << f;
+        if (m->cell == RNN_LSTM) {
+            if (!lstm0) lstm0 = m;
+            else if (m->forget_bias_one != lstm0->forget_bias_one) mask |= 1u << MF_FBIAS;
+        }
+    }
+    return mask;
+}
+
+void plan_model_label(const sweep_plan *p, int i, char *buf, size_t n) {
+    if (n == 0) return;
+    buf[0] = 0;
+    if (i < 0 || i >= p->n_models) { snprintf(buf, n, "?"); return; }
+    const plan_model *m = &p->models[i];
+    const unsigned mask = p->model_varies;
+    if (!mask) { snprintf(buf, n, "%s", rnn_cell_name(m->cell)); return; }
+    size_t k = 0;
+    char hid[RNN_MAX_LAYERS * 12];
+    plan_hidden_text(m, hid, sizeof hid);
+    const char *sep = "";
+#define PIECE(f, ...) do { if (mask & (1u << (f))) { bput(buf, n, &k, "%s", sep); bput(buf, n, &k, __VA_ARGS__); sep = " "; } } while (0)
+    PIECE(MF_CELL, "%s", rnn_cell_name(m->cell));
+    PIECE(MF_HIDDEN, "%s", hid);
+    PIECE(MF_LOOKBACK, "T%d", m->lookback);
+    PIECE(MF_DROPOUT, "do%g", m->dropout);
+    PIECE(MF_SEED, "s%llu", (unsigned long long)m->seed);
+    if (m->cell == RNN_LSTM) PIECE(MF_FBIAS, "fb%d", m->forget_bias_one);
+    PIECE(MF_LR, "lr%g", m->train.lr);
+    PIECE(MF_BATCH, "b%d", m->batch);
+    PIECE(MF_EPOCHS, "ep%d", m->train.epochs);
+    PIECE(MF_WD, "wd%g", m->train.weight_decay);
+    PIECE(MF_CLIP, "clip%g", m->train.clip_norm);
+    PIECE(MF_PATIENCE, "pat%d", m->train.patience);
+    PIECE(MF_MINDELTA, "md%g", m->train.min_delta);
+#undef PIECE
+    if (!buf[0]) snprintf(buf, n, "%s", rnn_cell_name(m->cell));
+}
+
+#define SV_KIND_BIT (1ull << 63)        /* the kind varies                        */
+_Static_assert(BT_F_N < 63, "strategy label mask bits");
+
+/* Bit f set when strategy field f differs between two points that use it. */
+static uint64_t strategy_varies(const sweep_plan *p) {
+    const int cls = p->head == RNN_HEAD_CLS;
+    uint64_t mask = 0;
+    for (int f = 0; f < BT_F_N; f++) {
+        if (f == BT_F_KIND) continue;
+        const bt_strategy *first = NULL;
+        for (int i = 0; i < p->n_strategies && !(mask & (1ull << f)); i++) {
+            const bt_strategy *s = &p->strategies[i].s;
+            if (!strategy_field_used(f, s, cls)) continue;
+            if (!first) first = s;
+            else if (strategy_get(s, f) != strategy_get(first, f)) mask |= 1ull << f;
+        }
+    }
+    for (int i = 1; i < p->n_strategies; i++)
+        if (p->strategies[i].s.kind != p->strategies[0].s.kind) mask |= SV_KIND_BIT;
+    return mask;
+}
+
+/* A field's value as a label shows it: %g for reals, names for enums
+ * ("percent" as "%", which reads "sp1%"). */
+static void label_value(int f, double v, char *buf, size_t n) {
+    const bt_field *d = &bt_fields[f];
+    if (d->type == BT_T_ENUM) {
+        const char *nm = rs_enum_name(d->names, (int)v);
+        snprintf(buf, n, "%s", !strcmp(nm, "percent") ? "%" : nm);
+    } else if (d->type == BT_T_REAL) {
+        snprintf(buf, n, "%g", v);
+    } else {
+        snprintf(buf, n, "%d", (int)v);
+    }
+}
+
+/* The fields after f whose label is "": they print inside f's piece. */
+static int attached_end(int f) {
+    int g = f + 1;
+    while (g < BT_F_N && !bt_fields[g].label[0]) g++;
+    return g;
+}
+
+char *plan_field_label(const bt_strategy *s, int f, char *buf, size_t n) {
+    size_t k = 0;
+    char v[64];
+    if (n) buf[0] = 0;
+    for (int a = f, end = attached_end(f); a < end; a++) {
+        label_value(a, strategy_get(s, a), v, sizeof v);
+        bput(buf, n, &k, "%s", v);
+    }
+    return buf;
+}
+
+void plan_strategy_label(const sweep_plan *p, int i, char *buf, size_t n) {
+    if (n == 0) return;
+    buf[0] = 0;
+    if (i < 0 || i >= p->n_strategies) { snprintf(buf, n, "?"); return; }
+    const bt_strategy *s = &p->strategies[i].s;
+    const int cls = p->head == RNN_HEAD_CLS;
+    const uint64_t mask = p->strategy_varies;
+    size_t k = 0;
+    const char *sep = "";
+    if (mask & SV_KIND_BIT) { bput(buf, n, &k, "%s", rs_enum_name(BT_E_KIND, s->kind)); sep = " "; }
+    for (int f = 0; f < BT_F_N; f++) {
+        const bt_field *d = &bt_fields[f];
+        if (f == BT_F_KIND || !d->label[0] || !strategy_field_used(f, s, cls)) continue;
+        int show = 0;
+        for (int a = f, end = attached_end(f); a < end; a++) show |= (int)((mask >> a) & 1);
+        if (!show) continue;
+        char v[96];
+        bput(buf, n, &k, "%s%s%s", sep, d->label, plan_field_label(s, f, v, sizeof v));
+        sep = " ";
+    }
+    if (!buf[0]) snprintf(buf, n, "%s", rs_enum_name(BT_E_KIND, s->kind));
 }
 
 /* ---- keys and specs ----------------------------------------------------- */
@@ -300,14 +396,30 @@ static int build_models(const sweep_config *c, sweep_plan *p, rs_err *e) {
     return 0;
 }
 
+/* The values [strategy] field f takes: the config's grid dimension, or
+ * (absent from the file) the one market default in *def. */
+static const double *field_values(const sweep_config *c, int f, double *def, int *n) {
+    const cfg_dim *d = &c->strategy.dim[f];
+    if (d->n > 0) { *n = d->n; return d->v; }
+    *def = bt_fields[f].def[c->strategy.market == BT_EQUITY ? BT_EQUITY : BT_FX];
+    *n = 1;
+    return def;
+}
+
 static int build_strategies(const sweep_config *c, sweep_plan *p, rs_err *e) {
     const int cls = p->head == RNN_HEAD_CLS;
-    const cfg_dim *kd = &c->strategy.dim[CS_KIND];
+    double kdef;
+    int n_kind;
+    const double *kinds = field_values(c, BT_F_KIND, &kdef, &n_kind);
     double total = 0;
-    for (int ki = 0; ki < kd->n; ki++) {
+    for (int ki = 0; ki < n_kind; ki++) {
+        bt_strategy probe;
+        strategy_defaults(&probe, c->strategy.market);
+        probe.kind = (int)kinds[ki];
         double t = 1;
-        for (int s = 1; s < CS_N; s++)
-            if (slot_used(s, (int)kd->v[ki], cls) && c->strategy.dim[s].n) t *= c->strategy.dim[s].n;
+        for (int f = 0; f < BT_F_N; f++)
+            if (f != BT_F_KIND && strategy_field_used(f, &probe, cls) && c->strategy.dim[f].n)
+                t *= c->strategy.dim[f].n;
         total += t;
     }
     if (total < 1) return rs_err_set(e, RS_EINPUT, "%s: [strategy] kind: empty grid", c->file);
@@ -317,43 +429,42 @@ static int build_strategies(const sweep_config *c, sweep_plan *p, rs_err *e) {
     p->strategies = calloc((size_t)total, sizeof *p->strategies);
     if (!p->strategies) return rs_err_set(e, RS_EINTERNAL, "out of memory");
     int n = 0;
-    for (int ki = 0; ki < kd->n; ki++) {
-        const int kind = (int)kd->v[ki];
-        int idx[CS_N] = {0};
+    for (int ki = 0; ki < n_kind; ki++) {
+        int idx[BT_F_N] = {0};
         for (;;) {
             plan_strategy *ps = &p->strategies[n];
-            backtest_defaults(&ps->s, c->strategy.market);
-            ps->s.kind = kind;
+            strategy_defaults(&ps->s, c->strategy.market);
+            ps->s.kind = (int)kinds[ki];
             ps->index = n;
             ps->bars_per_year_auto = 1;
-            for (int s = 1; s < CS_N; s++) {
-                const cfg_dim *d = &c->strategy.dim[s];
-                if (!slot_used(s, kind, cls) || !d->n) continue;
-                if (s == CS_BARS_PER_YEAR) {
-                    if (d->v[idx[s]] == 0) continue;
+            for (int f = 0; f < BT_F_N; f++) {
+                const cfg_dim *d = &c->strategy.dim[f];
+                if (f == BT_F_KIND || !strategy_field_used(f, &ps->s, cls) || !d->n) continue;
+                if (f == BT_F_BARS_PER_YEAR) {
+                    if (d->v[idx[f]] == 0) continue;      /* auto: plan_set_bar_seconds */
                     ps->bars_per_year_auto = 0;
                 }
-                sset(&ps->s, s, d->v[idx[s]]);
+                strategy_set(&ps->s, f, d->v[idx[f]]);
             }
             rs_err be;
-            if (backtest_check(&ps->s, &be)) {
-                char canon[PLAN_CANON_MAX];
+            char canon[PLAN_CANON_MAX];
+            if (strategy_check(&ps->s, &be)) {
                 plan_strategy_canon(p, ps, canon, sizeof canon);
                 for (char *q = canon; *q; q++) if (*q == '\n') *q = ' ';
                 return rs_err_set(e, RS_EINPUT, "%s: [strategy] point %d (%.200s): %s", c->file, n, canon, be.msg);
             }
-            char canon[PLAN_CANON_MAX];
             size_t len = plan_strategy_canon(p, ps, canon, sizeof canon);
             ps->key = rs_hash_bytes(canon, len < sizeof canon ? len : sizeof canon - 1, 0x73747261ULL);
             n++;
-            int s = CS_N - 1;
-            for (; s >= 1; s--) {
-                const cfg_dim *d = &c->strategy.dim[s];
-                if (!slot_used(s, kind, cls) || d->n <= 1) continue;
-                if (++idx[s] < d->n) break;
-                idx[s] = 0;
+            /* the next combination: the last field varies fastest */
+            int f = BT_F_N - 1;
+            for (; f >= 0; f--) {
+                const cfg_dim *d = &c->strategy.dim[f];
+                if (f == BT_F_KIND || !strategy_field_used(f, &ps->s, cls) || d->n <= 1) continue;
+                if (++idx[f] < d->n) break;
+                idx[f] = 0;
             }
-            if (s < 1) break;
+            if (f < 0) break;
         }
     }
     p->n_strategies = n;
@@ -369,6 +480,10 @@ int plan_build(const sweep_config *c, sweep_plan *p, rs_err *e) {
     p->n_out = p->head == RNN_HEAD_CLS ? 3 : 1;
     int r = build_models(c, p, e);
     if (!r) r = build_strategies(c, p, e);
+    if (!r) {
+        p->model_varies = model_varies(p);
+        p->strategy_varies = strategy_varies(p);
+    }
     if (r) plan_free(p);
     return r;
 }

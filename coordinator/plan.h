@@ -16,7 +16,8 @@
  * Expansion order is fixed by the code (not by the INI): model dimensions
  * cell, hidden, lookback, dropout, seed, forget_bias_one, lr, batch, epochs,
  * weight_decay, clip_norm, patience, min_delta, the last varying fastest;
- * strategies by kind in the listed order, then CS_* order.
+ * strategies by kind in the listed order, then the other fields in the
+ * order of worker/strategy.h's table.
  *
  * Keys.  The canonical text of a model point is one "name=value" line per
  * parameter, sorted bytewise, each ending in '\n':
@@ -103,6 +104,8 @@ typedef struct {
     rnn_head       head;                  /* REG (return, price) or CLS (trend3)  */
     int            n_out;                 /* 1 or 3                               */
     int            merged;                /* model points merged as equal keys    */
+    unsigned       model_varies;          /* label masks (plan.c): which fields   */
+    uint64_t       strategy_varies;       /* differ between points                */
 } sweep_plan;
 
 /* Expand a loaded config.  Each model point passes rnn_spec_check and
@@ -130,6 +133,20 @@ uint64_t plan_task_key(const plan_model *m, int year);
  * the task or in what order. */
 void plan_task_spec(const sweep_plan *p, const plan_model *m, uint64_t task_key,
                     rnn_spec *spec, rnn_train_opts *opts);
+
+/* Labels: what `show`, the HDF5 file and the logs call a point.  A label
+ * shows only the fields that differ between points of this plan, e.g.
+ * "gru 64x32 T40" / "grid th0.001 sp1% L3"; buf is always NUL-terminated
+ * (truncated to n).  Index outside the plan: "?". */
+void plan_model_label(const sweep_plan *p, int model, char *buf, size_t n);
+void plan_strategy_label(const sweep_plan *p, int strategy, char *buf, size_t n);
+
+/* Strategy field f of *s as labels and group tables show it, with the
+ * fields attached to it ("1%" for spacing 1 in percent).  Returns buf. */
+char *plan_field_label(const bt_strategy *s, int f, char *buf, size_t n);
+
+/* "64x32": a model's layer sizes, bottom first.  Returns buf. */
+char *plan_hidden_text(const plan_model *m, char *buf, size_t n);
 
 /* Estimated FLOPs of one task: flops_per_window × train_windows × epochs
  * (an upper bound: early stopping only shortens it; prediction and

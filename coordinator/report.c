@@ -51,41 +51,39 @@ typedef struct {
     int         head;         /* RNN_HEAD_* the metric exists for, or HEAD_ANY  */
 } metric_def;
 
+/* X(name, offset, is_int, forecast, higher, head): one row per metric. */
 #define TR(f) offsetof(task_row, trading.f)
 #define FC(f) offsetof(task_row, f)
-static const metric_def METRICS[] = {
-    { "sharpe",        TR(sharpe),        0, 0, 1, HEAD_ANY },
-    { "sortino",       TR(sortino),       0, 0, 1, HEAD_ANY },
-    { "calmar",        TR(calmar),        0, 0, 1, HEAD_ANY },
-    { "roi_pct",       TR(roi_pct),       0, 0, 1, HEAD_ANY },
-    { "cagr_pct",      TR(cagr_pct),      0, 0, 1, HEAD_ANY },
-    { "max_dd_pct",    TR(max_dd_pct),    0, 0, 0, HEAD_ANY },
-    { "vol_pct",       TR(vol_pct),       0, 0, 0, HEAD_ANY },
-    { "hit_rate_pct",  TR(hit_rate_pct),  0, 0, 1, HEAD_ANY },
-    { "profit_factor", TR(profit_factor), 0, 0, 1, HEAD_ANY },
-    { "n_trades",      TR(n_trades),      1, 0, 1, HEAD_ANY },
-    { "exposure_pct",  TR(exposure_pct),  0, 0, 1, HEAD_ANY },
-    { "rmse",          FC(rmse),          0, 1, 0, RNN_HEAD_REG },
-    { "mae",           FC(mae),           0, 1, 0, RNN_HEAD_REG },
-    { "r2",            FC(r2),            0, 1, 1, RNN_HEAD_REG },
-    { "dir_acc",       FC(dir_acc),       0, 1, 1, RNN_HEAD_REG },
-    { "accuracy",      FC(accuracy),      0, 1, 1, RNN_HEAD_CLS },
-    { "macro_f1",      FC(macro_f1),      0, 1, 1, RNN_HEAD_CLS },
-    { "log_loss",      FC(log_loss),      0, 1, 0, RNN_HEAD_CLS },
-    { "test_loss",     FC(test_loss),     0, 1, 0, HEAD_ANY },
-};
+#define REPORT_METRICS(X)                                          \
+    X("sharpe",        TR(sharpe),        0, 0, 1, HEAD_ANY)       \
+    X("sortino",       TR(sortino),       0, 0, 1, HEAD_ANY)       \
+    X("calmar",        TR(calmar),        0, 0, 1, HEAD_ANY)       \
+    X("roi_pct",       TR(roi_pct),       0, 0, 1, HEAD_ANY)       \
+    X("cagr_pct",      TR(cagr_pct),      0, 0, 1, HEAD_ANY)       \
+    X("max_dd_pct",    TR(max_dd_pct),    0, 0, 0, HEAD_ANY)       \
+    X("vol_pct",       TR(vol_pct),       0, 0, 0, HEAD_ANY)       \
+    X("hit_rate_pct",  TR(hit_rate_pct),  0, 0, 1, HEAD_ANY)       \
+    X("profit_factor", TR(profit_factor), 0, 0, 1, HEAD_ANY)       \
+    X("n_trades",      TR(n_trades),      1, 0, 1, HEAD_ANY)       \
+    X("exposure_pct",  TR(exposure_pct),  0, 0, 1, HEAD_ANY)       \
+    X("rmse",          FC(rmse),          0, 1, 0, RNN_HEAD_REG)   \
+    X("mae",           FC(mae),           0, 1, 0, RNN_HEAD_REG)   \
+    X("r2",            FC(r2),            0, 1, 1, RNN_HEAD_REG)   \
+    X("dir_acc",       FC(dir_acc),       0, 1, 1, RNN_HEAD_REG)   \
+    X("accuracy",      FC(accuracy),      0, 1, 1, RNN_HEAD_CLS)   \
+    X("macro_f1",      FC(macro_f1),      0, 1, 1, RNN_HEAD_CLS)   \
+    X("log_loss",      FC(log_loss),      0, 1, 0, RNN_HEAD_CLS)   \
+    X("test_loss",     FC(test_loss),     0, 1, 0, HEAD_ANY)
+
+#define METRIC_ROW(name, off, is_int, fc, higher, head) { name, off, is_int, fc, higher, head },
+#define METRIC_NAME(name, ...) name,
+static const metric_def METRICS[] = { REPORT_METRICS(METRIC_ROW) };
+static const char *const METRIC_NAMES[] = { REPORT_METRICS(METRIC_NAME) NULL };
+#undef METRIC_ROW
+#undef METRIC_NAME
 #undef TR
 #undef FC
 #define N_METRICS ((int)(sizeof METRICS / sizeof METRICS[0]))
-
-/* The public list; same order as METRICS (the test checks it name by name). */
-static const char *const METRIC_NAMES[] = {
-    "sharpe", "sortino", "calmar", "roi_pct", "cagr_pct", "max_dd_pct", "vol_pct",
-    "hit_rate_pct", "profit_factor", "n_trades", "exposure_pct", "rmse", "mae", "r2",
-    "dir_acc", "accuracy", "macro_f1", "log_loss", "test_loss", NULL
-};
-_Static_assert(sizeof METRIC_NAMES / sizeof METRIC_NAMES[0] == sizeof METRICS / sizeof METRICS[0] + 1,
-               "METRIC_NAMES and METRICS must list the same metrics");
 
 const char *const *report_metric_names(void) { return METRIC_NAMES; }
 
@@ -99,21 +97,27 @@ static double metric_value(const metric_def *m, const task_row *r) {
 
 /* ---- group-by keys --------------------------------------------------------- */
 
+/* Model keys, then "year", then one key per strategy field (named by the
+ * strategy table, worker/strategy.h: K_STRAT0 + BT_F_*). */
 enum { K_CELL, K_LAYERS, K_HIDDEN, K_LOOKBACK, K_DROPOUT, K_SEED, K_LR, K_BATCH, K_EPOCHS, K_WD,
-       K_KIND, K_THRESHOLD, K_MIN_PROB, K_SPACING, K_MAX_LEVELS, K_TP, K_YEAR, K_MODEL, K_N };
+       K_MODEL, K_YEAR, K_STRAT0, K_N = K_STRAT0 + BT_F_N };
 
+#define KEY_NAME_X(ID, key, ...) key,
 static const char *const KEY_NAMES[] = {
     "cell", "layers", "hidden", "lookback", "dropout", "seed", "lr", "batch", "epochs",
-    "weight_decay", "kind", "threshold", "min_prob", "spacing", "max_levels", "tp", "year",
-    "model", NULL
+    "weight_decay", "model", "year", BT_FIELDS(KEY_NAME_X) NULL
 };
+#undef KEY_NAME_X
 _Static_assert(sizeof KEY_NAMES / sizeof KEY_NAMES[0] == K_N + 1, "KEY_NAMES and K_* must agree");
 
-static int key_on_model(int k)    { return k <= K_WD || k == K_MODEL; }
-static int key_on_strategy(int k) { return k >= K_KIND && k <= K_TP; }
+static int key_on_model(int k)    { return k <= K_MODEL; }
+static int key_on_strategy(int k) { return k >= K_STRAT0; }
 /* Numeric keys list their groups in numeric order; the others (names) in
  * plan order, i.e. by the first model / strategy point showing the value. */
-static int key_numeric(int k)     { return !(k == K_CELL || k == K_HIDDEN || k == K_KIND || k == K_MODEL); }
+static int key_numeric(int k) {
+    if (k >= K_STRAT0) return bt_fields[k - K_STRAT0].type != BT_T_ENUM;
+    return !(k == K_CELL || k == K_HIDDEN || k == K_MODEL);
+}
 
 /* ---- names and suggestions --------------------------------------------------- */
 
@@ -164,226 +168,12 @@ int report_check(const report_opts *o, rs_err *e) {
 
 /* ---- labels ---------------------------------------------------------------- */
 
-/* Append printf text to buf[n] at *k, keeping it NUL-terminated (truncates). */
-__attribute__((format(printf, 4, 5)))
-static void bput(char *buf, size_t n, size_t *k, const char *fmt, ...) {
-    if (*k >= n) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(buf + *k, n - *k, fmt, ap);
-    va_end(ap);
-    if (w > 0) *k += (size_t)w < n - *k ? (size_t)w : n - *k - 1;
-}
-
-static void hidden_str(const plan_model *m, char *buf, size_t n) {
-    size_t k = 0;
-    buf[0] = 0;
-    for (int l = 0; l < m->n_layers; l++) bput(buf, n, &k, "%s%d", l ? "x" : "", m->hidden[l]);
-}
-
-/* Model label fields, in label order. */
-enum { MF_CELL, MF_HIDDEN, MF_LOOKBACK, MF_DROPOUT, MF_SEED, MF_FBIAS, MF_LR, MF_BATCH, MF_EPOCHS,
-       MF_WD, MF_CLIP, MF_PATIENCE, MF_MINDELTA, MF_N };
-
-static double model_field(const plan_model *m, int f) {
-    switch (f) {
-    case MF_CELL:     return m->cell;
-    case MF_LOOKBACK: return m->lookback;
-    case MF_DROPOUT:  return m->dropout;
-    case MF_SEED:     return (double)m->seed;
-    case MF_FBIAS:    return m->forget_bias_one;
-    case MF_LR:       return m->train.lr;
-    case MF_BATCH:    return m->batch;
-    case MF_EPOCHS:   return m->train.epochs;
-    case MF_WD:       return m->train.weight_decay;
-    case MF_CLIP:     return m->train.clip_norm;
-    case MF_PATIENCE: return m->train.patience;
-    case MF_MINDELTA: return m->train.min_delta;
-    }
-    return 0;
-}
-
-static int same_hidden(const plan_model *a, const plan_model *b) {
-    return a->n_layers == b->n_layers && !memcmp(a->hidden, b->hidden, (size_t)a->n_layers * sizeof(int));
-}
-
-/* Bit f set when model field f differs between two points of the plan.
- * forget_bias_one only counts among LSTMs: the other cells ignore it. */
-static unsigned model_varies(const sweep_plan *p) {
-    unsigned mask = 0;
-    const plan_model *m0 = p->n_models ? &p->models[0] : NULL, *lstm0 = NULL;
-    for (int i = 0; i < p->n_models; i++) {
-        const plan_model *m = &p->models[i];
-        if (!same_hidden(m, m0)) mask |= 1u << MF_HIDDEN;
-        for (int f = 0; f < MF_N; f++)
-            if (f != MF_HIDDEN && f != MF_FBIAS && model_field(m, f) != model_field(m0, f)) mask |= 1u << f;
-        if (m->cell == RNN_LSTM) {
-            if (!lstm0) lstm0 = m;
-            else if (m->forget_bias_one != lstm0->forget_bias_one) mask |= 1u << MF_FBIAS;
-        }
-    }
-    return mask;
-}
-
-static void model_label(const sweep_plan *p, unsigned mask, int i, char *buf, size_t n) {
-    if (n == 0) return;
-    buf[0] = 0;
-    if (i < 0 || i >= p->n_models) { snprintf(buf, n, "?"); return; }
-    const plan_model *m = &p->models[i];
-    if (!mask) { snprintf(buf, n, "%s", rnn_cell_name(m->cell)); return; }
-    size_t k = 0;
-    char hid[RNN_MAX_LAYERS * 12];
-    hidden_str(m, hid, sizeof hid);
-    const char *sep = "";
-#define PIECE(f, ...) do { if (mask & (1u << (f))) { bput(buf, n, &k, "%s", sep); bput(buf, n, &k, __VA_ARGS__); sep = " "; } } while (0)
-    PIECE(MF_CELL, "%s", rnn_cell_name(m->cell));
-    PIECE(MF_HIDDEN, "%s", hid);
-    PIECE(MF_LOOKBACK, "T%d", m->lookback);
-    PIECE(MF_DROPOUT, "do%g", m->dropout);
-    PIECE(MF_SEED, "s%llu", (unsigned long long)m->seed);
-    if (m->cell == RNN_LSTM) PIECE(MF_FBIAS, "fb%d", m->forget_bias_one);
-    PIECE(MF_LR, "lr%g", m->train.lr);
-    PIECE(MF_BATCH, "b%d", m->batch);
-    PIECE(MF_EPOCHS, "ep%d", m->train.epochs);
-    PIECE(MF_WD, "wd%g", m->train.weight_decay);
-    PIECE(MF_CLIP, "clip%g", m->train.clip_norm);
-    PIECE(MF_PATIENCE, "pat%d", m->train.patience);
-    PIECE(MF_MINDELTA, "md%g", m->train.min_delta);
-#undef PIECE
-}
-
 void report_model_label(const sweep_plan *p, int model, char *buf, size_t n) {
-    model_label(p, model_varies(p), model, buf, n);
-}
-
-/* Strategy label fields (after the kind), with the plan's "who uses it"
- * rules (plan.c): a field is compared, and printed, only on the points
- * that use it, so a signal point never shows the grid's spacing. */
-#define U_GRID 1
-#define U_REG  2
-#define U_CLS  4
-static const char *const SN_KIND[] = { "signal", "grid" };
-static const char *const SN_UNIT[] = { "pips", "percent", "atr", "bp" };
-static const char *const SN_COMM[] = { "per_lot", "bp" };
-static const char *const SN_PATH[] = { "adverse", "against", "with" };
-static const char *const SN_SIZE[] = { "lots", "equity" };
-
-typedef struct {
-    const char        *prefix;     /* printed before the value                   */
-    size_t             off;        /* in bt_strategy                             */
-    int                is_int;
-    int                use;        /* U_* (0: every point)                       */
-    const char *const *names;      /* enum names by code, or NULL                */
-    int                n_names;
-} sfield;
-
-#define SF(pre, field, isint, use, names, nn) { pre, offsetof(bt_strategy, field), isint, use, names, nn }
-static const sfield SFIELDS[] = {
-    SF("th", threshold, 0, U_REG, NULL, 0),
-    SF("p", min_prob, 0, U_CLS, NULL, 0),
-    SF("lo", long_only, 1, 0, NULL, 0),
-    SF("sp", spacing, 0, U_GRID, NULL, 0),          /* SF_SPACING: printed with its unit */
-    SF("atr", atr_period, 1, U_GRID, NULL, 0),
-    SF("L", max_levels, 1, U_GRID, NULL, 0),
-    SF("tp", tp_spacings, 0, U_GRID, NULL, 0),
-    SF("btp", basket_tp, 0, U_GRID, NULL, 0),
-    SF("flip", close_on_flip, 1, U_GRID, NULL, 0),
-    SF("af", adapt_factor, 0, U_GRID, NULL, 0),
-    SF("am", adapt_max, 0, U_GRID, NULL, 0),
-    SF("path:", bar_path, 1, 0, SN_PATH, 3),
-    SF("spr", spread, 0, 0, NULL, 0),
-    SF("slip", slippage, 0, 0, NULL, 0),
-    SF("cost:", cost_unit, 1, 0, SN_UNIT, 4),
-    SF("com", commission, 0, 0, NULL, 0),
-    SF("com:", commission_unit, 1, 0, SN_COMM, 2),
-    SF("lev", leverage, 0, 0, NULL, 0),
-    SF("lot", lot_size, 0, 0, NULL, 0),
-    SF("pip", pip_size, 0, 0, NULL, 0),
-    SF("bal", initial_balance, 0, 0, NULL, 0),
-    SF("mc", margin_call_pct, 0, 0, NULL, 0),
-    SF("so", stop_out_pct, 0, 0, NULL, 0),
-    SF("size:", size_unit, 1, 0, SN_SIZE, 2),
-    SF("sz", size, 0, 0, NULL, 0),
-    SF("bpy", bars_per_year, 0, 0, NULL, 0),
-};
-#undef SF
-#define N_SFIELDS ((int)(sizeof SFIELDS / sizeof SFIELDS[0]))
-#define SF_SPACING 3
-#define SF_KIND_BIT (1u << 31)          /* the kind varies                      */
-_Static_assert(sizeof SFIELDS / sizeof SFIELDS[0] < 31, "strategy label mask bits");
-
-static double sfield_get(const bt_strategy *s, int f) {
-    const char *p = (const char *)s + SFIELDS[f].off;
-    if (SFIELDS[f].is_int) { int v; memcpy(&v, p, sizeof v); return v; }
-    double v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static int sfield_used(int f, int kind, int cls) {
-    int u = SFIELDS[f].use;
-    if ((u & U_GRID) && kind != BT_GRID) return 0;
-    if ((u & U_REG) && cls) return 0;
-    if ((u & U_CLS) && !cls) return 0;
-    return 1;
-}
-
-static const char *spacing_unit_suffix(int unit) {
-    switch (unit) {
-    case BT_PERCENT: return "%";
-    case BT_PIPS:    return "pips";
-    case BT_ATR:     return "atr";
-    case BT_BP:      return "bp";
-    }
-    return "?";
-}
-
-static const char *kind_name(int kind) { return (unsigned)kind < 2 ? SN_KIND[kind] : "?"; }
-
-static unsigned strategy_varies(const sweep_plan *p) {
-    const int cls = p->head == RNN_HEAD_CLS;
-    unsigned mask = 0;
-    for (int f = 0; f < N_SFIELDS; f++) {
-        const bt_strategy *first = NULL;
-        for (int i = 0; i < p->n_strategies && !(mask & (1u << f)); i++) {
-            const bt_strategy *s = &p->strategies[i].s;
-            if (!sfield_used(f, s->kind, cls)) continue;
-            if (!first) { first = s; continue; }
-            if (sfield_get(s, f) != sfield_get(first, f) ||
-                (f == SF_SPACING && s->spacing_unit != first->spacing_unit))
-                mask |= 1u << f;
-        }
-    }
-    for (int i = 1; i < p->n_strategies; i++)
-        if (p->strategies[i].s.kind != p->strategies[0].s.kind) mask |= SF_KIND_BIT;
-    return mask;
-}
-
-static void strategy_label(const sweep_plan *p, unsigned mask, int i, char *buf, size_t n) {
-    if (n == 0) return;
-    buf[0] = 0;
-    if (i < 0 || i >= p->n_strategies) { snprintf(buf, n, "?"); return; }
-    const bt_strategy *s = &p->strategies[i].s;
-    const int cls = p->head == RNN_HEAD_CLS;
-    size_t k = 0;
-    const char *sep = "";
-    if (mask & SF_KIND_BIT) { bput(buf, n, &k, "%s", kind_name(s->kind)); sep = " "; }
-    for (int f = 0; f < N_SFIELDS; f++) {
-        if (!(mask & (1u << f)) || !sfield_used(f, s->kind, cls)) continue;
-        const sfield *d = &SFIELDS[f];
-        double v = sfield_get(s, f);
-        bput(buf, n, &k, "%s%s", sep, d->prefix);
-        if (f == SF_SPACING) bput(buf, n, &k, "%g%s", v, spacing_unit_suffix(s->spacing_unit));
-        else if (d->names) bput(buf, n, &k, "%s", (int)v >= 0 && (int)v < d->n_names ? d->names[(int)v] : "?");
-        else if (d->is_int) bput(buf, n, &k, "%d", (int)v);
-        else bput(buf, n, &k, "%g", v);
-        sep = " ";
-    }
-    if (!buf[0]) snprintf(buf, n, "%s", kind_name(s->kind));
+    plan_model_label(p, model, buf, n);
 }
 
 void report_strategy_label(const sweep_plan *p, int strategy, char *buf, size_t n) {
-    strategy_label(p, strategy_varies(p), strategy, buf, n);
+    plan_strategy_label(p, strategy, buf, n);
 }
 
 /* ---- statistics ---------------------------------------------------------------- */
@@ -616,7 +406,7 @@ static void model_value(const sweep_plan *p, int k, int i, gval *g) {
     switch (k) {
     case K_CELL:     snprintf(g->label, sizeof g->label, "%s", rnn_cell_name(m->cell)); break;
     case K_LAYERS:   g->num = m->n_layers; snprintf(g->label, sizeof g->label, "%d", m->n_layers); break;
-    case K_HIDDEN:   hidden_str(m, g->label, sizeof g->label); break;
+    case K_HIDDEN:   plan_hidden_text(m, g->label, sizeof g->label); break;
     case K_LOOKBACK: g->num = m->lookback; snprintf(g->label, sizeof g->label, "%d", m->lookback); break;
     case K_DROPOUT:  g->num = m->dropout; snprintf(g->label, sizeof g->label, "%g", m->dropout); break;
     case K_SEED:     g->num = (double)m->seed;
@@ -635,20 +425,15 @@ static void model_value(const sweep_plan *p, int k, int i, gval *g) {
 
 static void strategy_value(const sweep_plan *p, int k, int i, gval *g) {
     const bt_strategy *s = &p->strategies[i].s;
-    const int cls = p->head == RNN_HEAD_CLS, grid = s->kind == BT_GRID;
+    const int f = k - K_STRAT0, cls = p->head == RNN_HEAD_CLS;
     memset(g, 0, sizeof *g);
     g->ent = i;
-    switch (k) {
-    case K_KIND:       snprintf(g->label, sizeof g->label, "%s", kind_name(s->kind)); return;
-    case K_THRESHOLD:  g->na = cls;   g->num = s->threshold; break;
-    case K_MIN_PROB:   g->na = !cls;  g->num = s->min_prob; break;
-    case K_SPACING:    g->na = !grid; g->num = s->spacing; g->num2 = s->spacing_unit; break;
-    case K_MAX_LEVELS: g->na = !grid; g->num = s->max_levels; break;
-    case K_TP:         g->na = !grid; g->num = s->tp_spacings; break;
-    }
-    if (g->na) { g->num = g->num2 = 0; snprintf(g->label, sizeof g->label, "-"); }
-    else if (k == K_SPACING) snprintf(g->label, sizeof g->label, "%g%s", g->num, spacing_unit_suffix(s->spacing_unit));
-    else snprintf(g->label, sizeof g->label, "%g", g->num);
+    g->na = !strategy_field_used(f, s, cls);
+    if (g->na) { snprintf(g->label, sizeof g->label, "-"); return; }
+    g->num = strategy_get(s, f);
+    /* a field with attached followers (spacing and its unit) groups by both */
+    if (f + 1 < BT_F_N && !bt_fields[f + 1].label[0]) g->num2 = strategy_get(s, f + 1);
+    plan_field_label(s, f, g->label, sizeof g->label);
 }
 
 static int cmp_gval_num(const void *pa, const void *pb) {
@@ -761,8 +546,7 @@ static void table_print(const table *t, FILE *f) {
 
 static int print_leaderboard(const sweep_plan *p, const metric_def *m, cfg_stat *cfg, int n_cfg,
                              int n_years, int top, FILE *f, rs_err *e) {
-    unsigned mmask = model_varies(p), smask = strategy_varies(p);
-    table t = { .ncol = 10, .align = "rllrrrrrrr" };
+        table t = { .ncol = 10, .align = "rllrrrrrrr" };
     int shown = n_cfg < top ? n_cfg : top;
     int row = table_row(&t);
     if (row < 0) return rs_err_set(e, RS_EINTERNAL, "out of memory");
@@ -773,9 +557,9 @@ static int print_leaderboard(const sweep_plan *p, const metric_def *m, cfg_stat 
         const cfg_stat *c = &cfg[i];
         if ((row = table_row(&t)) < 0) { free(t.c); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
         table_set(&t, row, 0, "%d", i + 1);
-        model_label(p, mmask, c->model, t.c[row * t.ncol + 1], CELL);
+        plan_model_label(p, c->model, t.c[row * t.ncol + 1], CELL);
         if (c->strat < 0) table_set(&t, row, 2, "-");
-        else strategy_label(p, smask, c->strat, t.c[row * t.ncol + 2], CELL);
+        else plan_strategy_label(p, c->strat, t.c[row * t.ncol + 2], CELL);
         table_num(&t, row, 3, c->mean, 4);
         table_set(&t, row, 4, "±");
         table_num(&t, row, 5, c->sd, 4);

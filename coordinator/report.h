@@ -26,8 +26,10 @@
  * lower is better).
  *
  * Group-by keys: cell, layers, hidden, lookback, dropout, seed, lr, batch,
- * epochs, weight_decay, kind, threshold, min_prob, spacing, max_levels,
- * tp, year — or "model" (cell + layers: lstm, lstm x2, gru, ...).
+ * epochs, weight_decay, "model" (cell + layers: lstm, lstm x2, gru, ...),
+ * year, and every [strategy] field by its key (worker/strategy.h: kind,
+ * threshold, min_prob, spacing, max_levels, tp, spread, ...).  A strategy
+ * key groups the points that do not use it under "-".
  */
 #ifndef RS_REPORT_H
 #define RS_REPORT_H
@@ -56,9 +58,8 @@ int report_check(const report_opts *o, rs_err *e);
 int report_print(const results_file *r, const sweep_plan *p, const report_opts *o, FILE *f,
                  rs_err *e);
 
-/* A short label of a model / strategy point: "lstm 64x32 T20 lr0.001" /
- * "grid sp1% L3 tp1" (only the fields that vary in this plan when the
- * varies mask logic applies; see report.c). */
+/* A short label of a model / strategy point: plan_model_label /
+ * plan_strategy_label (the one label the file and `show` share). */
 void report_model_label(const sweep_plan *p, int model, char *buf, size_t n);
 void report_strategy_label(const sweep_plan *p, int strategy, char *buf, size_t n);
 

@@ -81,16 +81,38 @@ typedef struct {
     char     label[96];
 } model_rec;
 
-/* One row of /plan/strategies: kind as a string, every other bt_strategy
- * field under its own name. */
+/* One row of /plan/strategies is generated from the strategy table
+ * (worker/strategy.h): index, key, label, bars_per_year_auto, market, then
+ * one column per field under its key, enum fields as their names.  The
+ * row is a byte buffer laid out by strat_layout, not a C struct, so adding
+ * a field to the table adds its column with no code here. */
+#define STRAT_NAME_LEN  16           /* an enum name column                    */
+#define STRAT_LABEL_LEN 96
+
 typedef struct {
-    int32_t     index;
-    uint64_t    key;
-    char        kind[8];
-    int32_t     bars_per_year_auto;
-    bt_strategy s;                   /* s.kind is not stored (kind above)      */
-    char        label[96];
-} strat_rec;
+    size_t size;                     /* bytes per row                          */
+    size_t index, key, label, bpy_auto, market;
+    size_t field[BT_F_N];            /* offset of each table field's column    */
+} strat_layout;
+
+static size_t align_up(size_t o, size_t a) { return (o + a - 1) / a * a; }
+
+static void strat_layout_make(strat_layout *L) {
+    size_t o = 0;
+    L->index = o;                        o += sizeof(int32_t);
+    L->key = o = align_up(o, 8);         o += sizeof(uint64_t);
+    L->label = o;                        o += STRAT_LABEL_LEN;
+    L->bpy_auto = o = align_up(o, 4);    o += sizeof(int32_t);
+    L->market = o;                       o += STRAT_NAME_LEN;
+    for (int f = 0; f < BT_F_N; f++) {
+        switch (bt_fields[f].type) {
+        case BT_T_ENUM: L->field[f] = o; o += STRAT_NAME_LEN; break;
+        case BT_T_REAL: L->field[f] = o = align_up(o, 8); o += sizeof(double); break;
+        default:        L->field[f] = o = align_up(o, 4); o += sizeof(int32_t); break;
+        }
+    }
+    L->size = align_up(o, 8);
+}
 
 /* One row of /plan/folds. */
 typedef struct {
@@ -193,6 +215,12 @@ static hid_t str_type(size_t n) {
     if (t < 0) return -1;
     if (H5Tset_size(t, n) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0) { H5Tclose(t); return -1; }
     return t;
+}
+
+static void fixstr(char *dst, size_t n, const char *src) {
+    size_t k = strnlen(src ? src : "", n - 1);
+    memcpy(dst, src ? src : "", k);
+    dst[k] = 0;
 }
 
 /* ---- compound types ---------------------------------------------------------- */
@@ -314,52 +342,49 @@ static hid_t model_type(void) {
     return t;
 }
 
-/* bt_strategy fields are inserted at offsetof(strat_rec, s) + their own
- * offset, under their own names. */
-#define SINS(f, ty) r |= H5Tinsert(t, #f, offsetof(strat_rec, s) + offsetof(bt_strategy, f), ty)
-
 static hid_t strat_type(void) {
-    hid_t s8 = str_type(8), s96 = str_type(96);
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(strat_rec));
-    herr_t r = (s8 < 0 || s96 < 0 || t < 0) ? -1 : 0;
+    strat_layout L;
+    strat_layout_make(&L);
+    hid_t sn = str_type(STRAT_NAME_LEN), sl = str_type(STRAT_LABEL_LEN);
+    hid_t t = H5Tcreate(H5T_COMPOUND, L.size);
+    herr_t r = (sn < 0 || sl < 0 || t < 0) ? -1 : 0;
     if (!r) {
-        INS(t, strat_rec, index, I32);
-        INS(t, strat_rec, key, U64);
-        INS(t, strat_rec, kind, s8);
-        SINS(market, H5T_NATIVE_INT);
-        SINS(threshold, D64);
-        SINS(long_only, H5T_NATIVE_INT);
-        SINS(min_prob, D64);
-        SINS(spacing, D64);
-        SINS(spacing_unit, H5T_NATIVE_INT);
-        SINS(atr_period, H5T_NATIVE_INT);
-        SINS(max_levels, H5T_NATIVE_INT);
-        SINS(tp_spacings, D64);
-        SINS(basket_tp, D64);
-        SINS(close_on_flip, H5T_NATIVE_INT);
-        SINS(adapt_factor, D64);
-        SINS(adapt_max, D64);
-        SINS(bar_path, H5T_NATIVE_INT);
-        SINS(spread, D64);
-        SINS(slippage, D64);
-        SINS(cost_unit, H5T_NATIVE_INT);
-        SINS(commission, D64);
-        SINS(commission_unit, H5T_NATIVE_INT);
-        SINS(leverage, D64);
-        SINS(lot_size, D64);
-        SINS(pip_size, D64);
-        SINS(initial_balance, D64);
-        SINS(margin_call_pct, D64);
-        SINS(stop_out_pct, D64);
-        SINS(size_unit, H5T_NATIVE_INT);
-        SINS(size, D64);
-        SINS(bars_per_year, D64);
-        INS(t, strat_rec, bars_per_year_auto, I32);
-        INS(t, strat_rec, label, s96);
+        r |= H5Tinsert(t, "index", L.index, I32);
+        r |= H5Tinsert(t, "key", L.key, U64);
+        r |= H5Tinsert(t, "label", L.label, sl);
+        r |= H5Tinsert(t, "bars_per_year_auto", L.bpy_auto, I32);
+        r |= H5Tinsert(t, "market", L.market, sn);
+        for (int f = 0; f < BT_F_N; f++) {
+            hid_t ft = bt_fields[f].type == BT_T_ENUM ? sn : bt_fields[f].type == BT_T_REAL ? D64 : I32;
+            r |= H5Tinsert(t, bt_fields[f].key, L.field[f], ft);
+        }
     }
-    hclose_t(&s8); hclose_t(&s96);
+    hclose_t(&sn); hclose_t(&sl);
     if (r < 0) { hclose_t(&t); return -1; }
     return t;
+}
+
+/* Row i of /plan/strategies into buf (L.size bytes, zeroed by the caller). */
+static void strat_row(const strat_layout *L, const sweep_plan *p, int i, unsigned char *buf) {
+    const plan_strategy *ps = &p->strategies[i];
+    int32_t idx = i, aut = ps->bars_per_year_auto;
+    memcpy(buf + L->index, &idx, sizeof idx);
+    memcpy(buf + L->key, &ps->key, sizeof ps->key);
+    plan_strategy_label(p, i, (char *)buf + L->label, STRAT_LABEL_LEN);
+    memcpy(buf + L->bpy_auto, &aut, sizeof aut);
+    fixstr((char *)buf + L->market, STRAT_NAME_LEN, rs_enum_name(BT_E_MARKET, ps->s.market));
+    for (int f = 0; f < BT_F_N; f++) {
+        double v = strategy_get(&ps->s, f);
+        unsigned char *q = buf + L->field[f];
+        if (bt_fields[f].type == BT_T_ENUM) {
+            fixstr((char *)q, STRAT_NAME_LEN, rs_enum_name(bt_fields[f].names, (int)v));
+        } else if (bt_fields[f].type == BT_T_REAL) {
+            memcpy(q, &v, sizeof v);
+        } else {
+            int32_t iv = (int32_t)v;
+            memcpy(q, &iv, sizeof iv);
+        }
+    }
 }
 
 static hid_t fold_type(void) {
@@ -692,41 +717,6 @@ static int map_rows(const task_view *v, const keyidx *sk, int ns, rowmap *m) {
 
 /* ---- writing ----------------------------------------------------------------------------- */
 
-static void fixstr(char *dst, size_t n, const char *src) {
-    size_t k = strnlen(src ? src : "", n - 1);
-    memcpy(dst, src ? src : "", k);
-    dst[k] = 0;
-}
-
-/* "lstm 64x32 T20 lr0.001 b64 e10 s1" (+ " do0.2", " wd0.01" when set):
- * what a leaderboard shows; /plan/models has every field on its own.
- * Formatted in a buffer that always fits, then cut to the field. */
-static void model_label(const plan_model *m, const char *hidden, char *out, size_t n) {
-    char extra[64] = "", full[256];
-    size_t k = 0;
-    if (m->dropout != 0) k += (size_t)snprintf(extra + k, sizeof extra - k, " do%g", m->dropout);
-    if (m->train.weight_decay != 0 && k < sizeof extra)
-        k += (size_t)snprintf(extra + k, sizeof extra - k, " wd%g", m->train.weight_decay);
-    if (k < sizeof extra) snprintf(extra + k, sizeof extra - k, " s%llu", (unsigned long long)m->seed);
-    snprintf(full, sizeof full, "%s %s T%d lr%g b%d e%d%s", rnn_cell_name(m->cell), hidden, m->lookback,
-             m->train.lr, m->batch, m->train.epochs, extra);
-    fixstr(out, n, full);
-}
-
-/* "signal th0.001", "grid th0 1% L5 tp1" (trend3: "p0.5" for the
- * threshold): the strategy as a leaderboard shows it. */
-static void strat_label(const sweep_plan *p, const bt_strategy *s, char *out, size_t n) {
-    char trend[32];
-    if (p->head == RNN_HEAD_CLS) snprintf(trend, sizeof trend, "p%g", s->min_prob);
-    else snprintf(trend, sizeof trend, "th%g", s->threshold);
-    if (s->kind != BT_GRID) {
-        snprintf(out, n, "signal %s%s", trend, s->long_only ? " long" : "");
-        return;
-    }
-    const char *unit = s->spacing_unit == BT_PERCENT ? "%" : s->spacing_unit == BT_ATR ? "atr" : "pip";
-    snprintf(out, n, "grid %s %g%s L%d tp%g%s%s", trend, s->spacing, unit, s->max_levels, s->tp_spacings,
-             s->long_only ? " long" : "", s->close_on_flip ? " flip" : "");
-}
 
 static int write_plan(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
                       const results_fold *folds, int n_folds) {
@@ -743,7 +733,9 @@ static int write_plan(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
     /* models, strategies and folds in blocks: a large grid never needs a
      * second copy of the plan in memory */
     enum { BLK = 1024 };
-    buf = calloc(BLK, sizeof(strat_rec) > sizeof(model_rec) ? sizeof(strat_rec) : sizeof(model_rec));
+    strat_layout L;
+    strat_layout_make(&L);
+    buf = calloc(BLK, L.size > sizeof(model_rec) ? L.size : sizeof(model_rec));
     if (!buf) { oom(x); goto out; }
 
     if (tab_create(x, g, "/plan/models", T->model, 1, (hsize_t)p->n_models, 0, &t)) goto out;
@@ -757,9 +749,7 @@ static int write_plan(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
             r[k].key = m->key;
             fixstr(r[k].cell, sizeof r[k].cell, rnn_cell_name(m->cell));
             r[k].layers = m->n_layers;
-            size_t o = 0;
-            for (int l = 0; l < m->n_layers && o < sizeof r[k].hidden; l++)
-                o += (size_t)snprintf(r[k].hidden + o, sizeof r[k].hidden - o, l ? "x%d" : "%d", m->hidden[l]);
+            plan_hidden_text(m, r[k].hidden, sizeof r[k].hidden);
             r[k].lookback = m->lookback;
             r[k].dropout = m->dropout;
             r[k].seed = m->seed;
@@ -775,7 +765,7 @@ static int write_plan(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
             rnn_train_opts opts;
             plan_task_spec(p, m, m->key, &spec, &opts);
             r[k].params = (int64_t)rnn_param_count(&spec);
-            model_label(m, r[k].hidden, r[k].label, sizeof r[k].label);
+            plan_model_label(p, i0 + k, r[k].label, sizeof r[k].label);
         }
         if (tab_append(x, &t, r, (hsize_t)nb)) goto out;
     }
@@ -784,18 +774,9 @@ static int write_plan(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
     if (tab_create(x, g, "/plan/strategies", T->strat, 1, (hsize_t)p->n_strategies, 0, &t)) goto out;
     for (int i0 = 0; i0 < p->n_strategies; i0 += BLK) {
         int nb = p->n_strategies - i0 < BLK ? p->n_strategies - i0 : BLK;
-        strat_rec *r = buf;
-        memset(r, 0, (size_t)nb * sizeof *r);
-        for (int k = 0; k < nb; k++) {
-            const plan_strategy *s = &p->strategies[i0 + k];
-            r[k].index = i0 + k;
-            r[k].key = s->key;
-            fixstr(r[k].kind, sizeof r[k].kind, s->s.kind == BT_GRID ? "grid" : "signal");
-            r[k].bars_per_year_auto = s->bars_per_year_auto;
-            r[k].s = s->s;
-            strat_label(p, &s->s, r[k].label, sizeof r[k].label);
-        }
-        if (tab_append(x, &t, r, (hsize_t)nb)) goto out;
+        memset(buf, 0, (size_t)nb * L.size);
+        for (int k = 0; k < nb; k++) strat_row(&L, p, i0 + k, (unsigned char *)buf + (size_t)k * L.size);
+        if (tab_append(x, &t, buf, (hsize_t)nb)) goto out;
     }
     if (tab_close(x, &t)) goto out;
 

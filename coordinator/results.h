@@ -23,9 +23,13 @@
  *                     key, cell (string), layers, hidden (string "64x32"),
  *                     lookback, dropout, seed, forget_bias_one, lr, batch,
  *                     epochs, weight_decay, clip_norm, patience, min_delta,
- *                     params (parameter count), label ("lstm 64x32 T20 ...")
- *   /plan/strategies  compound, one row per strategy point: index, key, kind
- *                     (string), every bt_strategy field by its name, label
+ *                     params (parameter count), label (plan_model_label)
+ *   /plan/strategies  compound, one row per strategy point: index, key,
+ *                     label (plan_strategy_label), bars_per_year_auto,
+ *                     market, then every field of the strategy table
+ *                     (worker/strategy.h) under its [strategy] key: enum
+ *                     fields as their names (16-byte strings), the others
+ *                     int32 / float64
  *   /plan/folds       compound, one row per (lookback, year): lookback, year,
  *                     status (string "ok"/"empty"), train/val/test window
  *                     counts and first/last timestamps (ISO strings)

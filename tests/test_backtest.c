@@ -41,7 +41,7 @@ static void fill(double *a, int n, double v) { for (int i = 0; i < n; i++) a[i] 
 /* FX account with no costs: 1 lot = 100,000 units, so 1 pip = $10. */
 static bt_strategy fx_nocost(int kind) {
     bt_strategy s;
-    backtest_defaults(&s, BT_FX);
+    strategy_defaults(&s, BT_FX);
     s.kind = kind;
     s.spread = 0; s.slippage = 0; s.commission = 0;
     s.size = 1.0;
@@ -133,7 +133,7 @@ static void test_signal_short_equity_bp(void) {
     bt_bars b = bars_of(&p);
     double ret[3] = { -0.02, -0.02, 0 };
     bt_preds pr = { ret, NULL };
-    bt_strategy s; backtest_defaults(&s, BT_EQUITY);
+    bt_strategy s; strategy_defaults(&s, BT_EQUITY);
     s.spread = 0; s.commission = 0;
     mt_trading m; double eq[3]; rs_err e;
     CU_ASSERT_EQUAL_FATAL(backtest_run(&s, &b, &pr, &m, eq, NULL, &e), RS_OK);
@@ -141,7 +141,7 @@ static void test_signal_short_equity_bp(void) {
     CU_ASSERT_CLOSE(eq[2], 33000, TOL);
     CU_ASSERT_CLOSE(m.roi_pct, 10.0, 1e-9);
 
-    backtest_defaults(&s, BT_EQUITY);            /* 2 bp spread, 1 bp commission */
+    strategy_defaults(&s, BT_EQUITY);            /* 2 bp spread, 1 bp commission */
     CU_ASSERT_EQUAL_FATAL(backtest_run(&s, &b, &pr, &m, eq, NULL, &e), RS_OK);
     CU_ASSERT_CLOSE(eq[1], 31194, TOL);
     CU_ASSERT_CLOSE(eq[2], 32988.6, TOL);
@@ -166,7 +166,7 @@ static void test_leverage_sizing(void) {
     bt_bars b = bars_of(&p);
     double ret[3] = { 0.02, 0.02, 0 };
     bt_preds pr = { ret, NULL };
-    bt_strategy s; backtest_defaults(&s, BT_EQUITY);
+    bt_strategy s; strategy_defaults(&s, BT_EQUITY);
     s.spread = 0; s.commission = 0; s.size = 2.0;
     mt_trading m; double eq[3]; rs_err e;
     CU_ASSERT_EQUAL_FATAL(backtest_run(&s, &b, &pr, &m, eq, NULL, &e), RS_OK);
@@ -620,7 +620,7 @@ static void test_flat_is_exactly_zero(void) {
         for (int t = 0; t < RW_N; t++) { probs[t][0] = 0.3; probs[t][1] = 0.4; probs[t][2] = 0.3; }
         bt_preds pr = { rw_pred, NULL }, pc = { NULL, (const double (*)[3])probs };
         for (int kind = BT_SIGNAL; kind <= BT_GRID; kind++) {
-            bt_strategy s; backtest_defaults(&s, seed % 2 ? BT_FX : BT_EQUITY);
+            bt_strategy s; strategy_defaults(&s, seed % 2 ? BT_FX : BT_EQUITY);
             s.kind = kind; s.threshold = 1.0; s.commission = 3;
             mt_trading m; rs_err e;
             for (int c = 0; c < 2; c++) {
@@ -650,7 +650,7 @@ static void test_costs_monotonic(void) {
         bt_preds pr = { rw_pred, NULL };
         for (int kind = BT_SIGNAL; kind <= BT_GRID; kind++)
             for (int path = BT_PATH_ADVERSE; path <= BT_PATH_WITH; path++) {
-                bt_strategy s; backtest_defaults(&s, BT_FX);
+                bt_strategy s; strategy_defaults(&s, BT_FX);
                 s.kind = kind; s.bar_path = path; s.threshold = 0.001;
                 s.spacing = 30; s.max_levels = 8; s.size = 0.1;
                 s.spread = 0; s.commission = 0; s.slippage = 0;
@@ -688,7 +688,7 @@ static void test_curve_matches_metrics(void) {
     bt_bars b = random_walk(77, RW_N);
     bt_preds pr = { rw_pred, NULL };
     for (int kind = BT_SIGNAL; kind <= BT_GRID; kind++) {
-        bt_strategy s; backtest_defaults(&s, BT_FX);
+        bt_strategy s; strategy_defaults(&s, BT_FX);
         s.kind = kind; s.commission = 2;
         mt_trading m, c; rs_err e;
         CU_ASSERT_EQUAL_FATAL(backtest_run(&s, &b, &pr, &m, eq, r, &e), RS_OK);
@@ -716,7 +716,7 @@ static void test_buy_and_hold(void) {
     add(&p, 0, 1, 101, 105, 100, 104);
     add(&p, 0, 1, 103, 111, 102, 110);
     bt_bars b = bars_of(&p);
-    bt_strategy s; backtest_defaults(&s, BT_EQUITY);
+    bt_strategy s; strategy_defaults(&s, BT_EQUITY);
     s.kind = BT_GRID;                       /* ignored by buy-and-hold */
     mt_trading m; double eq[3]; rs_err e;
     CU_ASSERT_EQUAL_FATAL(backtest_buy_and_hold(&s, &b, &m, eq, NULL, &e), RS_OK);
@@ -755,24 +755,24 @@ static void test_input_errors(void) {
     CU_ASSERT_EQUAL(e.status, RS_EINPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "spacing"));
     s = grid_strategy(); s.max_levels = BT_MAX_LEVELS + 1;
-    CU_ASSERT_EQUAL(backtest_check(&s, &e), RS_EINPUT);
+    CU_ASSERT_EQUAL(strategy_check(&s, &e), RS_EINPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "max_levels"));
     s = grid_strategy(); s.stop_out_pct = 120;
-    CU_ASSERT_EQUAL(backtest_check(&s, &e), RS_EINPUT);
-    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "stop_out_pct"));
+    CU_ASSERT_EQUAL(strategy_check(&s, &e), RS_EINPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "stop_out"));
     s = grid_strategy(); s.leverage = 0.5;
-    CU_ASSERT_EQUAL(backtest_check(&s, &e), RS_EINPUT);
+    CU_ASSERT_EQUAL(strategy_check(&s, &e), RS_EINPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "leverage"));
     s = grid_strategy(); s.adapt_factor = 0.9;
-    CU_ASSERT_EQUAL(backtest_check(&s, &e), RS_EINPUT);
+    CU_ASSERT_EQUAL(strategy_check(&s, &e), RS_EINPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "adapt_factor"));
     s.kind = BT_SIGNAL;                           /* grid fields don't matter */
-    CU_ASSERT_EQUAL(backtest_check(&s, &e), RS_OK);
+    CU_ASSERT_EQUAL(strategy_check(&s, &e), RS_OK);
     s = grid_strategy(); s.size = 0;
-    CU_ASSERT_EQUAL(backtest_check(&s, &e), RS_EINPUT);
+    CU_ASSERT_EQUAL(strategy_check(&s, &e), RS_EINPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "size"));
     s = grid_strategy(); s.cost_unit = BT_PERCENT;
-    CU_ASSERT_EQUAL(backtest_check(&s, &e), RS_EINPUT);
+    CU_ASSERT_EQUAL(strategy_check(&s, &e), RS_EINPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "cost_unit"));
     s = grid_strategy();
     p.h[2] = p.o[2] - 1e-4;                       /* high below the open */
@@ -787,8 +787,8 @@ static void test_input_errors(void) {
     CU_ASSERT_EQUAL(backtest_run(&s, &b, &both, &m, NULL, NULL, &e), RS_EINPUT);
     CU_ASSERT_EQUAL(backtest_run(&s, &b, NULL, &m, NULL, NULL, &e), RS_EINPUT);
     /* defaults pass their own check */
-    backtest_defaults(&s, BT_FX);     CU_ASSERT_EQUAL(backtest_check(&s, &e), RS_OK);
-    backtest_defaults(&s, BT_EQUITY); CU_ASSERT_EQUAL(backtest_check(&s, &e), RS_OK);
+    strategy_defaults(&s, BT_FX);     CU_ASSERT_EQUAL(strategy_check(&s, &e), RS_OK);
+    strategy_defaults(&s, BT_EQUITY); CU_ASSERT_EQUAL(strategy_check(&s, &e), RS_OK);
     CU_ASSERT_CLOSE(backtest_bars_per_year(BT_FX, 3600), 6240, 1e-9);
     CU_ASSERT_CLOSE(backtest_bars_per_year(BT_EQUITY, 86400), 252, 0);
     CU_ASSERT_CLOSE(backtest_bars_per_year(BT_EQUITY, 60), 252 * 390, 1e-9);

@@ -71,9 +71,9 @@ static void test_value_forms(void) {
     assert_dim(&c.training.lr, 2, 0.001, 0.01);
     assert_dim(&c.training.batch, 3, 16.0, 17.0, 18.0);
     assert_dim(&c.training.epochs, 1, 100.0);
-    assert_dim(&c.strategy.dim[CS_SPACING], 1, 0.5);
-    assert_dim(&c.strategy.dim[CS_LONG_ONLY], 2, 1.0, 0.0);
-    CU_ASSERT_EQUAL(c.strategy.dim[CS_SPREAD].n, 0);     /* absent: market default */
+    assert_dim(&c.strategy.dim[BT_F_SPACING], 1, 0.5);
+    assert_dim(&c.strategy.dim[BT_F_LONG_ONLY], 2, 1.0, 0.0);
+    CU_ASSERT_EQUAL(c.strategy.dim[BT_F_SPREAD].n, 0);     /* absent: market default */
     CU_ASSERT_EQUAL_FATAL(c.model.n_hidden, 3);
     CU_ASSERT_EQUAL(c.model.hidden[0].n, 1);
     CU_ASSERT_EQUAL(c.model.hidden[0].h[0], 32);
@@ -234,7 +234,7 @@ static void test_shipped_configs(void) {
     CU_ASSERT_EQUAL(c.data.resample, 3600);
     CU_ASSERT_EQUAL(c.target.kind, TARGET_TREND3);
     CU_ASSERT_EQUAL(c.features.n_feat, 3 * 4 + 1);
-    CU_ASSERT_EQUAL(c.strategy.dim[CS_SPACING].n, 4);
+    CU_ASSERT_EQUAL(c.strategy.dim[BT_F_SPACING].n, 4);
     if (cu_shared_data()) {
         r = config_check_paths(&c, &e);
         if (r) fprintf(stderr, "\n  %s\n", e.msg);
@@ -260,6 +260,22 @@ static void test_readme_documents_every_key(void) {
         CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
     }
     CU_ASSERT_PTR_NULL(config_key_name(config_key_count(), (char[8]){0}, 8));
+
+    /* the [strategy] table is the generated one, byte for byte */
+    char *gen = NULL;
+    size_t gn = 0;
+    FILE *g = open_memstream(&gen, &gn);
+    config_describe_strategy_markdown(g);
+    fclose(g);
+    const char *a = strstr(text, "<!-- strategy-keys -->\n"), *b = strstr(text, "<!-- /strategy-keys -->");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    a += strlen("<!-- strategy-keys -->\n");
+    int same = (size_t)(b - a) == gn && !memcmp(a, gen, gn);
+    if (!same) fprintf(stderr, "\n  configs/README.md's [strategy] table differs from "
+                               "`rnnsweep check --keys-markdown`: paste its output between the markers\n");
+    CU_ASSERT(same);
+    free(gen);
 }
 
 static void test_text_and_compat(void) {

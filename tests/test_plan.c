@@ -47,7 +47,7 @@ static void test_counts(void) {
         const bt_strategy *s = &p.strategies[i].s;
         CU_ASSERT_EQUAL(s->market, BT_EQUITY);
         CU_ASSERT_EQUAL(s->leverage, 1.0);
-        CU_ASSERT_EQUAL(backtest_check(s, NULL), 0);
+        CU_ASSERT_EQUAL(strategy_check(s, NULL), 0);
         grid += s->kind == BT_GRID;
     }
     CU_ASSERT_EQUAL(grid, 12);

@@ -101,13 +101,13 @@ static void make_input(task_input *in, int kind, int year) {
     in->opts.epochs = 8;
     in->opts.lr = 1e-2;
     in->opts.seed = 11;
-    backtest_defaults(&g_strat[0], BT_FX);                 /* always in the market */
-    backtest_defaults(&g_strat[1], BT_FX);                 /* long only, a threshold */
+    strategy_defaults(&g_strat[0], BT_FX);                 /* always in the market */
+    strategy_defaults(&g_strat[1], BT_FX);                 /* long only, a threshold */
     g_strat[1].threshold = kind == TARGET_TREND3 ? 0 : 5e-4;
     g_strat[1].min_prob = kind == TARGET_TREND3 ? 0.4 : 0;
     g_strat[1].long_only = 1;
     g_strat[1].spread = 3;                                 /* its own buy-and-hold */
-    backtest_defaults(&g_strat[2], BT_FX);                 /* grid */
+    strategy_defaults(&g_strat[2], BT_FX);                 /* grid */
     g_strat[2].kind = BT_GRID;
     g_strat[2].spacing = 20;
     g_strat[2].max_levels = 5;

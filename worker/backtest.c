@@ -7,54 +7,6 @@
 
 /* ---- defaults, annualisation, checks --------------------------------------------- */
 
-void backtest_defaults(bt_strategy *s, int market) {
-    memset(s, 0, sizeof *s);
-    s->kind            = BT_SIGNAL;
-    s->market          = market == BT_EQUITY ? BT_EQUITY : BT_FX;
-    s->threshold       = 0.0;
-    s->long_only       = 0;
-    s->min_prob        = 0.0;
-    s->spacing         = 20.0;
-    s->spacing_unit    = BT_PIPS;
-    s->atr_period      = 14;
-    s->max_levels      = 5;
-    s->tp_spacings     = 1.0;
-    s->basket_tp       = 0.0;
-    s->close_on_flip   = 0;
-    s->adapt_factor    = 1.0;
-    s->adapt_max       = 4.0;
-    s->bar_path        = BT_PATH_ADVERSE;
-    s->spread          = 1.0;
-    s->slippage        = 0.0;
-    s->cost_unit       = BT_PIPS;
-    s->commission      = 0.0;
-    s->commission_unit = BT_COMM_PER_LOT;
-    s->leverage        = 400.0;
-    s->lot_size        = 100000.0;
-    s->pip_size        = 0.0001;
-    s->initial_balance = 30000.0;
-    s->margin_call_pct = 100.0;
-    s->stop_out_pct    = 50.0;
-    s->size_unit       = BT_SIZE_LOTS;
-    s->size            = 0.1;
-    s->bars_per_year   = 260.0;
-    if (s->market == BT_EQUITY) {
-        s->spacing         = 1.0;
-        s->spacing_unit    = BT_PERCENT;
-        s->spread          = 2.0;
-        s->cost_unit       = BT_BP;
-        s->commission      = 1.0;
-        s->commission_unit = BT_COMM_BP;
-        s->leverage        = 1.0;
-        s->lot_size        = 1.0;
-        s->pip_size        = 0.01;
-        s->stop_out_pct    = 0.0;
-        s->size_unit       = BT_SIZE_EQUITY;
-        s->size            = 1.0;
-        s->bars_per_year   = 252.0;
-    }
-}
-
 double backtest_bars_per_year(int market, double bar_seconds) {
     if (!(bar_seconds > 0)) return 0.0;
     double days = market == BT_EQUITY ? 252.0 : 260.0;
@@ -67,48 +19,6 @@ double backtest_bars_per_year(int market, double bar_seconds) {
 #define CHECK(cond, ...) do { if (!(cond)) return rs_err_set(e, RS_EINPUT, __VA_ARGS__); } while (0)
 #define POS(x) ((x) > 0 && isfinite(x))
 #define NONNEG(x) ((x) >= 0 && isfinite(x))
-
-int backtest_check(const bt_strategy *s, rs_err *e) {
-    CHECK(s, "strategy: NULL");
-    CHECK(s->kind == BT_SIGNAL || s->kind == BT_GRID, "strategy: kind = %d, expected signal (0) or grid (1)", s->kind);
-    CHECK(s->market == BT_FX || s->market == BT_EQUITY, "strategy: market = %d, expected fx (0) or equity (1)", s->market);
-    CHECK(NONNEG(s->threshold), "strategy: threshold = %g, expected a finite value >= 0", s->threshold);
-    CHECK(s->long_only == 0 || s->long_only == 1, "strategy: long_only = %d, expected 0 or 1", s->long_only);
-    CHECK(s->min_prob >= 0 && s->min_prob <= 1, "strategy: min_prob = %g, expected 0..1", s->min_prob);
-    if (s->kind == BT_GRID) {   /* grid-only fields: a signal point ignores them */
-        CHECK(POS(s->spacing), "strategy: spacing = %g, expected > 0", s->spacing);
-        CHECK(s->spacing_unit == BT_PIPS || s->spacing_unit == BT_PERCENT || s->spacing_unit == BT_ATR,
-              "strategy: spacing_unit = %d, expected pips (0), percent (1) or atr (2)", s->spacing_unit);
-        CHECK(s->atr_period >= 1, "strategy: atr_period = %d, expected >= 1", s->atr_period);
-        CHECK(s->max_levels >= 1 && s->max_levels <= BT_MAX_LEVELS,
-              "strategy: max_levels = %d, expected 1..%d", s->max_levels, BT_MAX_LEVELS);
-        CHECK(NONNEG(s->tp_spacings), "strategy: tp_spacings = %g, expected >= 0 (0 = no per-entry take-profit)", s->tp_spacings);
-        CHECK(NONNEG(s->basket_tp), "strategy: basket_tp = %g, expected >= 0 (0 = off)", s->basket_tp);
-        CHECK(s->close_on_flip == 0 || s->close_on_flip == 1, "strategy: close_on_flip = %d, expected 0 or 1", s->close_on_flip);
-        CHECK(s->adapt_factor >= 1 && isfinite(s->adapt_factor), "strategy: adapt_factor = %g, expected >= 1 (1 = off)", s->adapt_factor);
-        CHECK(s->adapt_max >= 1 && isfinite(s->adapt_max), "strategy: adapt_max = %g, expected >= 1", s->adapt_max);
-    }
-    CHECK(s->bar_path >= BT_PATH_ADVERSE && s->bar_path <= BT_PATH_WITH,
-          "strategy: bar_path = %d, expected adverse (0), against (1) or with (2)", s->bar_path);
-    CHECK(NONNEG(s->spread), "strategy: spread = %g, expected >= 0", s->spread);
-    CHECK(NONNEG(s->slippage), "strategy: slippage = %g, expected >= 0", s->slippage);
-    CHECK(s->cost_unit == BT_PIPS || s->cost_unit == BT_BP, "strategy: cost_unit = %d, expected pips (0) or bp (3)", s->cost_unit);
-    CHECK(NONNEG(s->commission), "strategy: commission = %g, expected >= 0", s->commission);
-    CHECK(s->commission_unit == BT_COMM_PER_LOT || s->commission_unit == BT_COMM_BP,
-          "strategy: commission_unit = %d, expected per_lot (0) or bp (1)", s->commission_unit);
-    CHECK(s->leverage >= 1 && isfinite(s->leverage), "strategy: leverage = %g, expected >= 1 (1 = unlevered)", s->leverage);
-    CHECK(POS(s->lot_size), "strategy: lot_size = %g, expected > 0", s->lot_size);
-    CHECK(POS(s->pip_size), "strategy: pip_size = %g, expected > 0", s->pip_size);
-    CHECK(POS(s->initial_balance), "strategy: initial_balance = %g, expected > 0", s->initial_balance);
-    CHECK(NONNEG(s->margin_call_pct), "strategy: margin_call_pct = %g, expected >= 0", s->margin_call_pct);
-    CHECK(NONNEG(s->stop_out_pct) && s->stop_out_pct <= s->margin_call_pct,
-          "strategy: stop_out_pct = %g, expected 0..margin_call_pct (%g)", s->stop_out_pct, s->margin_call_pct);
-    CHECK(s->size_unit == BT_SIZE_LOTS || s->size_unit == BT_SIZE_EQUITY,
-          "strategy: size_unit = %d, expected lots (0) or equity (1)", s->size_unit);
-    CHECK(POS(s->size), "strategy: size = %g, expected > 0", s->size);
-    CHECK(POS(s->bars_per_year), "strategy: bars_per_year = %g, expected > 0", s->bars_per_year);
-    return RS_OK;
-}
 
 int backtest_check_bars(const bt_bars *b, rs_err *e) {
     CHECK(b && b->open && b->high && b->low && b->close, "bars: NULL array");
@@ -393,7 +303,7 @@ static int run(const bt_strategy *s, const bt_bars *bars, const bt_preds *p, int
                mt_trading *out, double *equity, double *returns, rs_err *e) {
     memset(out, 0, sizeof *out);
     out->stopout_bar = -1;
-    int rc = backtest_check(s, e);
+    int rc = strategy_check(s, e);
     if (!rc) rc = backtest_check_bars(bars, e);
     if (!rc && p) rc = check_preds(p, bars->n, e);
     if (rc) return rc;

@@ -1,7 +1,9 @@
 /*
  * backtest.h — the execution engine: turns one test period's predictions
  * into fills, costs and a marked-to-market equity curve, for the two
- * strategies (signal, grid), and scores it (metrics.h).
+ * strategies (signal, grid), and scores it (metrics.h).  A strategy point
+ * (bt_strategy: its fields, defaults and checks) is worker/strategy.h's
+ * table.
  *
  * A worker predicts a test period once and then calls backtest_run for every
  * strategy point, thousands of times: the engine allocates nothing at all
@@ -128,55 +130,8 @@
 #define RS_BACKTEST_H
 
 #include "worker/metrics.h"
+#include "worker/strategy.h"
 #include "worker/util.h"
-
-#define BT_MAX_LEVELS 256      /* grid entries open at once, hard limit */
-
-enum { BT_SIGNAL = 0, BT_GRID = 1 };                          /* kind          */
-enum { BT_FX = 0, BT_EQUITY = 1 };                            /* market        */
-enum { BT_PIPS = 0, BT_PERCENT = 1, BT_ATR = 2, BT_BP = 3 };  /* units         */
-enum { BT_COMM_PER_LOT = 0, BT_COMM_BP = 1 };                 /* commission    */
-enum { BT_SIZE_LOTS = 0, BT_SIZE_EQUITY = 1 };                /* sizing        */
-enum { BT_PATH_ADVERSE = 0, BT_PATH_AGAINST = 1, BT_PATH_WITH = 2 };
-
-/* One strategy point: everything that changes trading and nothing that
- * changes training.  Plain data; fill it with backtest_defaults() and then
- * override fields. */
-typedef struct {
-    int    kind;             /* BT_SIGNAL | BT_GRID                           */
-    int    market;           /* BT_FX | BT_EQUITY (which defaults; recorded)  */
-    /* trend from predictions */
-    double threshold;        /* θ on |predicted return| (regression), >= 0    */
-    int    long_only;        /* 1: short signals become flat                  */
-    double min_prob;         /* classification: min winning probability, [0,1]*/
-    /* grid */
-    double spacing;          /* grid spacing in spacing_unit, > 0             */
-    int    spacing_unit;     /* BT_PIPS | BT_PERCENT | BT_ATR                 */
-    int    atr_period;       /* bars in the ATR (BT_ATR), >= 1                */
-    int    max_levels;       /* open entries at most, 1..BT_MAX_LEVELS        */
-    double tp_spacings;      /* per-entry take-profit in spacings; 0 = none   */
-    double basket_tp;        /* close all at this floating profit; 0 = off    */
-    int    close_on_flip;    /* 1: close the book when the trend turns to −d  */
-    double adapt_factor;     /* adaptive spacing factor >= 1; 1 = off         */
-    double adapt_max;        /* cap of the adaptive multiplier, >= 1          */
-    int    bar_path;         /* BT_PATH_ADVERSE | _AGAINST | _WITH            */
-    /* costs */
-    double spread;           /* full bid-ask spread, in cost_unit, >= 0       */
-    double slippage;         /* per fill, against the trader, cost_unit, >= 0 */
-    int    cost_unit;        /* BT_PIPS | BT_BP (spread and slippage)         */
-    double commission;       /* per side, >= 0                                */
-    int    commission_unit;  /* BT_COMM_PER_LOT | BT_COMM_BP                  */
-    /* account */
-    double leverage;         /* 400 = 1:400; 1 = unlevered, >= 1              */
-    double lot_size;         /* units per lot (FX 100000), > 0                */
-    double pip_size;         /* price of one pip (FX 0.0001), > 0             */
-    double initial_balance;  /* account currency, > 0                         */
-    double margin_call_pct;  /* entries need margin level >= this, >= 0       */
-    double stop_out_pct;     /* liquidate at this margin level, 0..margin_call*/
-    int    size_unit;        /* BT_SIZE_LOTS | BT_SIZE_EQUITY                 */
-    double size;             /* lots, or multiple of equity, per entry, > 0   */
-    double bars_per_year;    /* annualisation factor, > 0, recorded in result */
-} bt_strategy;
 
 /* The bars of one test period.  Not owned: the engine only reads them. */
 typedef struct {
@@ -191,27 +146,11 @@ typedef struct {
     const double (*prob)[MT_NCLASS];       /* [n][3] class probabilities      */
 } bt_preds;
 
-/* Defaults for a market, all documented in one place:
- *   BT_FX:     signal; θ 0; grid 20 pips, 5 levels, tp 1 spacing, ATR 14;
- *              spread 1.0 pip, slippage 0, commission 0 per lot; leverage 400,
- *              lot 100000, pip 0.0001, balance 30000, margin call 100%,
- *              stop-out 50%; 0.1 lot per entry; 260 daily bars a year.
- *   BT_EQUITY: as FX but: leverage 1; spread 2 bp, slippage 0, commission
- *              1 bp; lot 1, pip 0.01; grid 1 percent; balance 30000; margin
- *              call 100%, stop-out 0 (liquidation at zero equity); size 1.0
- *              × equity (fully invested); 252 daily bars a year.
- *   Any other market value gives the FX defaults. */
-void backtest_defaults(bt_strategy *s, int market);
-
 /* Bars per year for a bar of `bar_seconds`: intraday bars FX 260 days × 24 h,
  * equities 252 days × 6.5 h; daily bars 260 (FX) / 252 (equities); bars
  * longer than a day 365.25 calendar days / bar length (weekly ≈ 52.2).
  * Returns 0 when bar_seconds <= 0. */
 double backtest_bars_per_year(int market, double bar_seconds);
-
-/* RS_OK, or RS_EINPUT naming the first bad field and what was expected.
- * Grid-only fields (spacing … adapt_max) are checked for BT_GRID only. */
-int backtest_check(const bt_strategy *s, rs_err *e);
 
 /* RS_OK, or RS_EINPUT naming the first bad bar (non-finite, <= 0, or
  * low/high not enclosing open/close).  backtest_run calls it. */
@@ -223,8 +162,8 @@ int backtest_check_bars(const bt_bars *b, rs_err *e);
  * at bar t's close (equity[0] = initial balance), returns[t] =
  * equity[t]/equity[t−1] − 1 (returns[0] = 0; 0 after a non-positive equity).
  * metrics_trading(equity, n, ...) reproduces every curve metric of *out.
- * Returns RS_OK, or RS_EINPUT on a bad strategy, bars, or predictions (NULL,
- * both given, or a non-finite value). */
+ * Returns RS_OK, or RS_EINPUT on a bad strategy (strategy_check), bars, or
+ * predictions (NULL, both given, or a non-finite value). */
 int backtest_run(const bt_strategy *s, const bt_bars *b, const bt_preds *p,
                  mt_trading *out, double *equity, double *returns, rs_err *e);
 

@@ -160,6 +160,16 @@ static int gates_of(rnn_cell c) {
 
 static const char *CELL_NAMES[] = { "lstm", "gru", "gru_classic", "rnn_tanh", "rnn_relu" };
 
+char *rnn_hidden_text(const int *hidden, int n_layers, char *buf, size_t n) {
+    size_t k = 0;
+    if (n) buf[0] = 0;
+    for (int l = 0; l < n_layers && k < n; l++) {
+        int w = snprintf(buf + k, n - k, "%s%d", l ? "x" : "", hidden[l]);
+        if (w > 0) k += (size_t)w;
+    }
+    return buf;
+}
+
 const char *rnn_cell_name(rnn_cell c) {
     return (unsigned)c < 5 ? CELL_NAMES[c] : "?";
 }

@@ -187,6 +187,10 @@ int    rnn_load(rnn_model *m, const char *path, rs_err *e);
 
 /* Names for specs and results. */
 const char *rnn_cell_name(rnn_cell c);      /* "lstm", "gru", ...          */
+
+/* "64x32": layer sizes bottom first, as configs write them (NUL-terminated,
+ * truncated to n).  Returns buf. */
+char *rnn_hidden_text(const int *hidden, int n_layers, char *buf, size_t n);
 int         rnn_cell_parse(const char *s, rnn_cell *out);   /* 0 ok, -1 bad */
 
 /* FLOPs of one forward (fwd) and one forward+backward (train) pass per

@@ -120,7 +120,7 @@ static int input_check(const task_data *d, const task_input *in, const task_buf 
     if (rnn_train_opts_check(&in->opts, e)) return RS_EINPUT;
     rs_err le;
     for (int i = 0; i < in->n_strat; i++)
-        if (backtest_check(&in->strat[i], &le))
+        if (strategy_check(&in->strat[i], &le))
             return rs_err_set(e, RS_EINPUT, "task: strategy %d: %s", i, le.msg);
     return RS_OK;
 }

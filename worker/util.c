@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 int rs_err_set(rs_err *e, int status, const char *fmt, ...) {
@@ -83,4 +84,32 @@ double rs_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- names of enum codes --------------------------------------------------- */
+
+const char *rs_enum_name(const rs_enum *t, int code) {
+    for (; t->name; t++)
+        if (t->code == code) return t->name;
+    return "?";
+}
+
+int rs_enum_code(const rs_enum *t, const char *s, size_t n, int *code) {
+    for (; t->name; t++)
+        if (strlen(t->name) == n && !strncasecmp(t->name, s, n)) { *code = t->code; return 0; }
+    return -1;
+}
+
+char *rs_enum_list(const rs_enum *t, char *buf, size_t n) {
+    size_t k = 0;
+    if (n) buf[0] = 0;
+    for (const rs_enum *p = t; p->name && k < n; p++) {
+        int alias = 0;             /* a second name of a code: accepted, not advertised */
+        for (const rs_enum *q = t; q < p; q++) alias |= q->code == p->code;
+        if (!alias) {
+            int w = snprintf(buf + k, n - k, "%s%s", k ? ", " : "", p->name);
+            if (w > 0) k += (size_t)w;
+        }
+    }
+    return buf;
 }

@@ -67,6 +67,25 @@ uint32_t rs_rng_below(rs_rng *r, uint32_t n);    /* uniform in [0,n), n>0 */
 /* Fisher-Yates shuffle of an int array with the given stream. */
 void rs_shuffle_int(rs_rng *r, int *a, int n);
 
+/* ---- names of enum codes -------------------------------------------------- */
+
+/* A table of names for integer codes, ending in {NULL, 0}.  A code may
+ * have several names (aliases): the first one listed is its name. */
+typedef struct {
+    const char *name;
+    int         code;
+} rs_enum;
+
+/* The (first) name of `code`, or "?" when the table has none. */
+const char *rs_enum_name(const rs_enum *t, int code);
+
+/* The code named by the n bytes at s, case-insensitively.  Returns 0 and
+ * *code, or -1 when no name matches. */
+int rs_enum_code(const rs_enum *t, const char *s, size_t n, int *code);
+
+/* "a, b, c": the names (aliases left out) into buf[n]; returns buf. */
+char *rs_enum_list(const rs_enum *t, char *buf, size_t n);
+
 /* ---- clock -------------------------------------------------------------- */
 
 /* Monotonic wall clock in seconds. */
