@@ -109,15 +109,26 @@ int cmd_plan(int argc, char **argv) {
     }
     printf("%s: sweep '%s'\n", path, c.run.name);
     prepare_describe(&info, stdout);
-    printf("folds (per lookback; windows):\n  %8s %6s %-6s %9s %7s %7s  %-10s .. %-10s\n", "lookback", "year",
-           "status", "train", "val", "test", "test from", "to");
+    printf("folds (per lookback; windows; trained = after [training] stride / max_windows):\n"
+           "  %8s %-8s %-6s %9s %9s %7s %7s  %-10s .. %-10s\n", "lookback", "fold", "status", "train", "trained",
+           "val", "test", "test from", "to");
     int64_t med_train = 0;
     for (int i = 0; i < n_folds; i++) {
         const results_fold *f = &folds[i];
-        char a[24] = "-", b[24] = "-";
+        char a[24] = "-", b[24] = "-", id[FOLD_ID_MAX], tw[48];
         if (f->n_test) { series_format_time(f->test_first, a); series_format_time(f->test_last, b); a[10] = b[10] = 0; }
-        printf("  %8d %6d %-6s %9lld %7lld %7lld  %-10s .. %-10s\n", f->lookback, f->year,
-               f->status == 0 ? "ok" : "empty", (long long)f->n_train, (long long)f->n_val, (long long)f->n_test, a, b);
+        int64_t lo = -1, hi = -1;
+        for (int m = 0; m < p.n_models; m++) {
+            if (p.models[m].lookback != f->lookback) continue;
+            int64_t w = plan_train_windows(&p.models[m], f->n_train);
+            if (lo < 0 || w < lo) lo = w;
+            if (w > hi) hi = w;
+        }
+        if (lo == hi) snprintf(tw, sizeof tw, "%lld", (long long)lo);
+        else snprintf(tw, sizeof tw, "%lld..%lld", (long long)lo, (long long)hi);
+        printf("  %8d %-8s %-6s %9lld %9s %7lld %7lld  %-10s .. %-10s\n", f->lookback,
+               fold_id_text(f->fold_id, id, sizeof id), f->status == 0 ? "ok" : "empty", (long long)f->n_train, tw,
+               (long long)f->n_val, (long long)f->n_test, a, b);
         if (i == n_folds / 2) med_train = f->n_train;
     }
     plan_describe(&p, med_train, stdout);

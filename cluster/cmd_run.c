@@ -232,7 +232,7 @@ static int on_next(void *ctx, int32_t msg[4]) {
     if (R->next_todo >= R->n_todo) return 0;
     const plan_task *t = &R->tasks[R->todo[R->next_todo]];
     msg[0] = t->model;
-    msg[1] = t->year;
+    msg[1] = t->fold_id;
     msg[2] = R->todo[R->next_todo];
     msg[3] = 0;
     R->next_todo++;
@@ -260,8 +260,9 @@ static int on_result(void *ctx, int rank, const int32_t msg[4], const void *buf,
     R->cost_done += t->cost > 0 ? t->cost : 0;
     if (v.h->status == TASK_FAILED) {
         R->failed_now++;
-        fprintf(stderr, "rnnsweep: task %016llx (model %d, %d) failed: %s\n",
-                (unsigned long long)t->key, t->model, t->year, v.h->message);
+        char id[FOLD_ID_MAX];
+        fprintf(stderr, "rnnsweep: task %016llx (model %d, fold %s) failed: %s\n",
+                (unsigned long long)t->key, t->model, fold_id_text(t->fold_id, id, sizeof id), v.h->message);
     }
     if (rank >= 0 && rank < R->size) R->busy[rank] += v.h->sec_total;
     return 0;
@@ -285,14 +286,16 @@ static int on_run(void *ctx, const int32_t msg[4], const void **buf, size_t *len
     plan_task t;
     memset(&t, 0, sizeof t);
     t.model = msg[0];
-    t.year = msg[1];
-    t.key = plan_task_key(&R->plan.models[t.model], t.year);
+    t.fold_id = msg[1];
+    t.key = plan_task_key(&R->plan.models[t.model], t.fold_id);
     task_input in;
     prepare_input(&R->plan, &R->data, &t, R->strat, R->skey, &in);
     in.rank = R->rank;
     rs_err e;
     if (task_run(&R->data, &in, &R->out, &e)) {
-        fprintf(stderr, "rnnsweep: rank %d: task %d/%d: %s\n", R->rank, t.model, t.year, e.msg);
+        char id[FOLD_ID_MAX];
+        fprintf(stderr, "rnnsweep: rank %d: task (model %d, fold %s): %s\n", R->rank, t.model,
+                fold_id_text(t.fold_id, id, sizeof id), e.msg);
         return 1;
     }
     *buf = R->out.p;

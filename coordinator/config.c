@@ -113,14 +113,30 @@ static const cfg_key KEYS[] = {
     K_SCALAR("target", "scaler", T_ENUM, ST_INT, 0, 0, E_SCALE, "zscore", target.scaler,
              "kind = price: label scaling fit on training labels"),
     /* [walkforward] */
+    K_SCALAR("walkforward", "scheme", T_ENUM, ST_INT, 0, 0, FOLD_E_SCHEME, "walkforward", walkforward.scheme,
+             "walkforward (one fold per test period) or holdout (one chronological train / validation / "
+             "test split by fractions)"),
+    K_SCALAR("walkforward", "period", T_ENUM, ST_INT, 0, 0, FOLD_E_PERIOD, "year", walkforward.period,
+             "walkforward test period: year, quarter or month; fold ids 2017, 2017Q3, 2017-08"),
     { "walkforward", "first_year", T_INT, ST_INT, F_NOHASH, 0, 9999, NULL, "0",
-      OFF(walkforward.first_year), 0, -1, "first test year; 0 = the year after the first window" },
+      OFF(walkforward.first_year), 0, -1, "first test year (every period of it); 0 = the period after the first window's" },
     { "walkforward", "last_year", T_INT, ST_INT, F_NOHASH, 0, 9999, NULL, "0",
-      OFF(walkforward.last_year), 0, -1, "last test year; 0 = the year of the last window" },
+      OFF(walkforward.last_year), 0, -1, "last test year (every period of it); 0 = the last window's period" },
+    { "walkforward", "first_period", T_STR, ST_STR, F_NOHASH, 0, 0, NULL, "", OFF(walkforward.first_period),
+      SZ(walkforward.first_period), -1, "first test period by id (2017, 2017Q3, 2017-08), instead of first_year" },
+    { "walkforward", "last_period", T_STR, ST_STR, F_NOHASH, 0, 0, NULL, "", OFF(walkforward.last_period),
+      SZ(walkforward.last_period), -1, "last test period by id, instead of last_year" },
     K_SCALAR("walkforward", "rolling_years", T_INT, ST_INT, 0, 100, NULL, "0", walkforward.rolling_years,
-             "0 = expanding training from the first window; K = the K years before the test year"),
+             "0 = expanding training from the first window; K = the K years before the test period"),
+    K_SCALAR("walkforward", "rolling_periods", T_INT, ST_INT, 0, 10000, NULL, "0", walkforward.rolling_periods,
+             "or K = the K test periods (quarters, months) before the test period; 0 = off"),
     { "walkforward", "val_frac", T_FLOAT, ST_DBL, F_HI_OPEN, 0, 1, NULL, "0.2", OFF(walkforward.val_frac),
-      0, -1, "validation = the last fraction of the training span (early stopping)" },
+      0, -1, "validation = the last fraction of the training span (early stopping); holdout: the fraction of "
+      "all windows after training (default 1 - train_frac - test_frac)" },
+    K_SCALAR("walkforward", "train_frac", T_FLOAT, ST_DBL, 0, 1, NULL, "0", walkforward.train_frac,
+             "holdout: the first fraction of the windows trains"),
+    K_SCALAR("walkforward", "test_frac", T_FLOAT, ST_DBL, 0, 1, NULL, "0", walkforward.test_frac,
+             "holdout: the last fraction of the windows tests"),
     K_SCALAR("walkforward", "val_months", T_INT, ST_INT, 0, 120, NULL, "0", walkforward.val_months,
              "validation = the last N months before the test year (wins over val_frac when > 0)"),
     K_SCALAR("walkforward", "embargo", T_INT, ST_INT, 0, 1e8, NULL, "0", walkforward.embargo,
@@ -151,6 +167,10 @@ static const cfg_key KEYS[] = {
           "early stopping: epochs without validation improvement; 0 = off"),
     K_DIM("training", "min_delta", T_FLOAT, 0, 0, 1e6, NULL, "0", training.min_delta,
           "improvement that resets patience"),
+    K_DIM("training", "stride", T_INT, 0, 1, 1e6, NULL, "1", training.stride,
+          "train on every N-th training (and validation) window; test windows are all evaluated"),
+    K_DIM("training", "max_windows", T_INT, 0, 0, 1e9, NULL, "0", training.max_windows,
+          "at most this many training windows, the most recent (after stride); 0 = all"),
     /* [strategy] */
     K_SCALAR("strategy", "market", T_ENUM, ST_INT, 0, 0, BT_E_MARKET, "fx", strategy.market,
              "fx or equity: chooses the defaults of every other [strategy] key (worker/strategy.h)"),
@@ -859,6 +879,65 @@ static int max_dim(const cfg_dim *d) {
     return (int)m;
 }
 
+/* [walkforward]: the scheme's keys, fold ids, and the holdout fractions. */
+static int check_walkforward(loadctx *L) {
+    sweep_config *c = L->c;
+    struct cfg_walkforward *w = &c->walkforward;
+    w->val_frac_set = scan_line_of(L, "walkforward", "val_frac") > 0;
+    if (w->scheme == FOLD_HOLDOUT) {
+        /* the walk-forward keys mean nothing to one chronological split */
+        static const char *const wf_only[] = { "period", "first_year", "last_year", "first_period",
+                                               "last_period", "rolling_years", "rolling_periods", "val_months" };
+        for (size_t i = 0; i < sizeof wf_only / sizeof *wf_only; i++)
+            if (scan_line_of(L, "walkforward", wf_only[i]))
+                return key_err(L, "walkforward", wf_only[i], "has no effect with scheme = holdout (one "
+                               "split by train_frac, val_frac, test_frac); remove it");
+        if (!(w->train_frac > 0 && w->train_frac < 1))
+            return key_err(L, "walkforward", "train_frac", "scheme = holdout needs a fraction in (0, 1), got "
+                           "'%.17g'", w->train_frac);
+        if (!(w->test_frac > 0 && w->test_frac < 1))
+            return key_err(L, "walkforward", "test_frac", "scheme = holdout needs a fraction in (0, 1), got "
+                           "'%.17g'", w->test_frac);
+        if (!w->val_frac_set) w->val_frac = 1 - w->train_frac - w->test_frac;
+        double sum = w->train_frac + w->val_frac + w->test_frac;
+        if (w->val_frac < -1e-12 || fabs(sum - 1) > 1e-9)
+            return key_err(L, "walkforward", w->val_frac_set ? "val_frac" : "test_frac",
+                           "train_frac + val_frac + test_frac must be 1, got %.17g + %.17g + %.17g",
+                           w->train_frac, w->val_frac, w->test_frac);
+        if (w->val_frac < 0) w->val_frac = 0;
+        return 0;
+    }
+    static const char *const ho_only[] = { "train_frac", "test_frac" };
+    for (size_t i = 0; i < sizeof ho_only / sizeof *ho_only; i++)
+        if (scan_line_of(L, "walkforward", ho_only[i]))
+            return key_err(L, "walkforward", ho_only[i], "is used by scheme = holdout only");
+    if (w->rolling_years && w->rolling_periods)
+        return key_err(L, "walkforward", "rolling_periods", "set rolling_years or rolling_periods, not both");
+    const char *pname = rs_enum_name(FOLD_E_PERIOD, w->period);
+    static const char *const example[] = { "2017", "2017Q3", "2017-08" };
+    for (int k = 0; k < 2; k++) {
+        const char *key = k ? "last_period" : "first_period";
+        const char *text = k ? w->last_period : w->first_period;
+        int *id = k ? &w->last_id : &w->first_id;
+        int year = k ? w->last_year : w->first_year;
+        if (text[0]) {
+            if (year)
+                return key_err(L, "walkforward", key, "set %s or %s, not both", key, k ? "last_year" : "first_year");
+            if (fold_id_parse(text, id) || fold_id_period(*id) != w->period)
+                return key_err(L, "walkforward", key, "expected a %s like %s (period = %s), got '%s'", pname,
+                               example[w->period], pname, text);
+        } else if (year) {
+            int lo, hi;
+            fold_id_year_span(w->period, year, &lo, &hi);
+            *id = k ? hi : lo;
+        }
+    }
+    if (w->first_id && w->last_id && w->first_id > w->last_id)
+        return key_err(L, "walkforward", w->first_period[0] ? "first_period" : "first_year",
+                       "the first test period is after the last");
+    return 0;
+}
+
 /* Checks that need more than one key. */
 static int check_cross(loadctx *L) {
     sweep_config *c = L->c;
@@ -867,6 +946,8 @@ static int check_cross(loadctx *L) {
         c->walkforward.first_year > c->walkforward.last_year)
         return key_err(L, "walkforward", "first_year", "expected at most last_year (%d), got '%d'",
                        c->walkforward.last_year, c->walkforward.first_year);
+    int r = check_walkforward(L);
+    if (r) return r;
     int need = max_dim(&c->model.lookback) + c->target.horizon;
     if (c->walkforward.embargo && c->walkforward.embargo < need)
         return key_err(L, "walkforward", "embargo", "expected 0 (automatic) or at least the largest lookback + "
@@ -1128,6 +1209,19 @@ static int data_key_relevant(const sweep_config *c, const cfg_key *k) {
             if (!strcmp(k->name, "trend3_theta") && c->target.trend3_fit) return 0;
         }
         if (!strcmp(k->name, "scaler")) return c->target.kind == TARGET_PRICE;
+    }
+    if (!strcmp(k->sec, "walkforward")) {
+        /* Keys added after the first release are hashed only when they are
+         * not at their neutral value, so every earlier sweep keeps its data
+         * hash (and its task keys).  A holdout split ignores the walk-forward
+         * keys, and a walk-forward the holdout fractions. */
+        const struct cfg_walkforward *w = &c->walkforward;
+        const int ho = w->scheme == FOLD_HOLDOUT;
+        if (!strcmp(k->name, "scheme")) return ho;
+        if (!strcmp(k->name, "train_frac") || !strcmp(k->name, "test_frac")) return ho;
+        if (!strcmp(k->name, "period")) return !ho && w->period != FOLD_YEAR;
+        if (!strcmp(k->name, "rolling_periods")) return !ho && w->rolling_periods != 0;
+        if (!strcmp(k->name, "rolling_years") || !strcmp(k->name, "val_months")) return !ho;
     }
     if (!strcmp(k->sec, "data") && !strcmp(k->name, "resample_offset")) return c->data.resample != 0;
     if (!strcmp(k->sec, "data") && !strcmp(k->name, "align")) return c->data.n_inst > 1;

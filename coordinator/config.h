@@ -6,7 +6,7 @@
  *   [data]         instruments and their files, alignment, resampling
  *   [features]     feature spec strings (features.h), the feature scaler
  *   [target]       return | price | trend3, horizon, trend3 thresholds
- *   [walkforward]  yearly folds (folds.h)
+ *   [walkforward]  folds by year, quarter or month, or a holdout split (folds.h)
  *   [model]        GRID: cell, hidden layer lists, lookback, dropout, seed
  *   [training]     GRID: lr, batch, epochs, weight decay, clipping, patience
  *   [strategy]     GRID: signal / grid strategies, costs, account: one key
@@ -55,6 +55,7 @@
 
 #include "worker/backtest.h"
 #include "worker/features.h"
+#include "worker/folds.h"
 #include "worker/rnn.h"
 #include "worker/series.h"
 #include "worker/util.h"
@@ -121,10 +122,17 @@ typedef struct {
         int    scaler;                   /* SCALE_*, TARGET_PRICE only        */
     } target;
 
-    struct {
+    struct cfg_walkforward {
+        int     scheme;                  /* FOLD_WALKFORWARD | FOLD_HOLDOUT   */
+        int     period;                  /* FOLD_YEAR | _QUARTER | _MONTH     */
         int     first_year, last_year;   /* 0 = from the data                 */
+        char    first_period[16], last_period[16];  /* fold ids as written    */
+        int     first_id, last_id;       /* resolved from the four above; 0 = from the data */
         int     rolling_years;           /* 0 = expanding                     */
+        int     rolling_periods;         /* 0 = off                           */
         double  val_frac;
+        int     val_frac_set;            /* val_frac was written in the file  */
+        double  train_frac, test_frac;   /* holdout                           */
         int     val_months;
         int     embargo;                 /* bars; 0 = lookback + horizon      */
         int     min_train;               /* windows; 0 = 1                    */
@@ -138,7 +146,7 @@ typedef struct {
     } model;
 
     struct {
-        cfg_dim lr, batch, epochs, weight_decay, clip_norm, patience, min_delta;
+        cfg_dim lr, batch, epochs, weight_decay, clip_norm, patience, min_delta, stride, max_windows;
     } training;
 
     struct {

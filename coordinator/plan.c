@@ -64,6 +64,9 @@ size_t plan_model_canon(const plan_model *m, char *buf, size_t n) {
     cline(&b, "training.eps=%.17g", o->eps);
     cline(&b, "training.explode=%.17g", o->explode);
     cline(&b, "training.shuffle=%d", o->shuffle);
+    /* added after keys were in use: hashed only when not neutral */
+    if (m->stride != 1) cline(&b, "training.stride=%d", m->stride);
+    if (m->max_windows != 0) cline(&b, "training.max_windows=%d", m->max_windows);
     return cjoin(&b, buf, n);
 }
 
@@ -107,7 +110,7 @@ char *plan_hidden_text(const plan_model *m, char *buf, size_t n) {
 
 /* Model label fields, in label order. */
 enum { MF_CELL, MF_HIDDEN, MF_LOOKBACK, MF_DROPOUT, MF_SEED, MF_FBIAS, MF_LR, MF_BATCH, MF_EPOCHS,
-       MF_WD, MF_CLIP, MF_PATIENCE, MF_MINDELTA, MF_N };
+       MF_WD, MF_CLIP, MF_PATIENCE, MF_MINDELTA, MF_STRIDE, MF_MAXWIN, MF_N };
 
 static double model_field(const plan_model *m, int f) {
     switch (f) {
@@ -123,6 +126,8 @@ static double model_field(const plan_model *m, int f) {
     case MF_CLIP:     return m->train.clip_norm;
     case MF_PATIENCE: return m->train.patience;
     case MF_MINDELTA: return m->train.min_delta;
+    case MF_STRIDE:   return m->stride;
+    case MF_MAXWIN:   return m->max_windows;
     }
     return 0;
 }
@@ -174,6 +179,8 @@ void plan_model_label(const sweep_plan *p, int i, char *buf, size_t n) {
     PIECE(MF_CLIP, "clip%g", m->train.clip_norm);
     PIECE(MF_PATIENCE, "pat%d", m->train.patience);
     PIECE(MF_MINDELTA, "md%g", m->train.min_delta);
+    PIECE(MF_STRIDE, "st%d", m->stride);
+    PIECE(MF_MAXWIN, "mw%d", m->max_windows);
 #undef PIECE
     if (!buf[0]) snprintf(buf, n, "%s", rnn_cell_name(m->cell));
 }
@@ -263,8 +270,8 @@ static uint64_t model_key(const plan_model *m, uint64_t data_hash) {
     return rs_hash_bytes(buf, n < sizeof buf ? n : sizeof buf - 1, data_hash);
 }
 
-uint64_t plan_task_key(const plan_model *m, int year) {
-    return rs_hash2(m->key, (uint64_t)(int64_t)year);
+uint64_t plan_task_key(const plan_model *m, int fold_id) {
+    return rs_hash2(m->key, (uint64_t)(int64_t)fold_id);
 }
 
 void plan_task_spec(const sweep_plan *p, const plan_model *m, uint64_t task_key,
@@ -285,14 +292,21 @@ void plan_task_spec(const sweep_plan *p, const plan_model *m, uint64_t task_key,
     opts->seed = rs_hash2(task_key, 2);
 }
 
+int64_t plan_train_windows(const plan_model *m, int64_t train_windows) {
+    if (train_windows <= 0) return 0;
+    int64_t w = (train_windows + m->stride - 1) / m->stride;     /* every stride-th, the last kept */
+    if (m->max_windows > 0 && w > m->max_windows) w = m->max_windows;
+    return w;
+}
+
 double plan_task_cost(const plan_model *m, int64_t train_windows) {
-    return m->flops_per_window * (double)(train_windows > 0 ? train_windows : 0) * m->train.epochs;
+    return m->flops_per_window * (double)plan_train_windows(m, train_windows) * m->train.epochs;
 }
 
 /* ---- expansion ---------------------------------------------------------- */
 
 enum { MD_CELL, MD_HIDDEN, MD_LOOKBACK, MD_DROPOUT, MD_SEED, MD_FBIAS, MD_LR, MD_BATCH, MD_EPOCHS,
-       MD_WD, MD_CLIP, MD_PATIENCE, MD_MINDELTA, MD_N };
+       MD_WD, MD_CLIP, MD_PATIENCE, MD_MINDELTA, MD_STRIDE, MD_MAXWIN, MD_N };
 
 static const cfg_dim *model_dim(const sweep_config *c, int d) {
     switch (d) {
@@ -308,6 +322,8 @@ static const cfg_dim *model_dim(const sweep_config *c, int d) {
     case MD_CLIP: return &c->training.clip_norm;
     case MD_PATIENCE: return &c->training.patience;
     case MD_MINDELTA: return &c->training.min_delta;
+    case MD_STRIDE: return &c->training.stride;
+    case MD_MAXWIN: return &c->training.max_windows;
     }
     return NULL;
 }
@@ -353,6 +369,8 @@ static int build_models(const sweep_config *c, sweep_plan *p, rs_err *e) {
         m->train.clip_norm = model_dim(c, MD_CLIP)->v[idx[MD_CLIP]];
         m->train.patience = (int)model_dim(c, MD_PATIENCE)->v[idx[MD_PATIENCE]];
         m->train.min_delta = model_dim(c, MD_MINDELTA)->v[idx[MD_MINDELTA]];
+        m->stride = (int)model_dim(c, MD_STRIDE)->v[idx[MD_STRIDE]];
+        m->max_windows = (int)model_dim(c, MD_MAXWIN)->v[idx[MD_MAXWIN]];
         if (m->cell != RNN_LSTM) m->forget_bias_one = 0;
         /* The engine drops out only between layers: one layer trains the
          * same whatever the dropout, so those points merge. */
@@ -518,14 +536,14 @@ void plan_sort_tasks(plan_task *t, int n) {
     if (n > 1) qsort(t, (size_t)n, sizeof *t, cmp_task);
 }
 
-int plan_tasks(const sweep_plan *p, const int *years, const int64_t *train_windows, int n_folds,
+int plan_tasks(const sweep_plan *p, const int *ids, const int64_t *train_windows, int n_folds,
                plan_task **out, int *n_out, rs_err *e) {
     *out = NULL;
     *n_out = 0;
     if (n_folds < 0) return rs_err_set(e, RS_EINPUT, "plan: %d folds", n_folds);
     for (int f = 0; f < n_folds; f++)
         for (int g = 0; g < f; g++)
-            if (years[f] == years[g]) return rs_err_set(e, RS_EINPUT, "plan: fold year %d appears twice", years[f]);
+            if (ids[f] == ids[g]) return rs_err_set(e, RS_EINPUT, "plan: fold %d appears twice", ids[f]);
     size_t n = (size_t)p->n_models * (size_t)n_folds;
     if (n == 0) return 0;
     if (n > (size_t)INT32_MAX) return rs_err_set(e, RS_EINPUT, "plan: %zu tasks", n);
@@ -536,8 +554,8 @@ int plan_tasks(const sweep_plan *p, const int *years, const int64_t *train_windo
         for (int f = 0; f < n_folds; f++, k++) {
             t[k].model = m;
             t[k].fold = f;
-            t[k].year = years[f];
-            t[k].key = plan_task_key(&p->models[m], years[f]);
+            t[k].fold_id = ids[f];
+            t[k].key = plan_task_key(&p->models[m], ids[f]);
             t[k].cost = plan_task_cost(&p->models[m], train_windows ? train_windows[f] : 1);
         }
     plan_sort_tasks(t, (int)n);

@@ -10,12 +10,14 @@
  *                    price targets, min_prob by trend3): everything that
  *                    only changes trading.  Evaluated inside each task on
  *                    the same predictions.
- *   folds            come from the data (folds_build): one per test year.
+ *   folds            come from the data (folds_build): one per test period
+ *                    (year, quarter or month), or the one holdout split.
  *   tasks            model points × folds.  Strategies never multiply tasks.
  *
  * Expansion order is fixed by the code (not by the INI): model dimensions
  * cell, hidden, lookback, dropout, seed, forget_bias_one, lr, batch, epochs,
- * weight_decay, clip_norm, patience, min_delta, the last varying fastest;
+ * weight_decay, clip_norm, patience, min_delta, stride, max_windows, the
+ * last varying fastest;
  * strategies by kind in the listed order, then the other fields in the
  * order of worker/strategy.h's table.
  *
@@ -29,11 +31,15 @@
  *                                (rnn_train_defaults: beta1, beta2, eps,
  *                                explode) so a change of default re-keys
  *     version=rnnsweep-model-1
+ * training.stride and training.max_windows are written only when they are
+ * not 1 / 0, so the keys of sweeps from before they existed do not move.
  * model.forget_bias_one is written for LSTM only (other cells ignore it;
  * equal-key points are merged, so "forget_bias_one = 0, 1" does not double
  * the GRU points).
  *     model key  = rs_hash_bytes(canonical text, its length, data_hash)
- *     task key   = rs_hash2(model key, (uint64_t)(int64_t)fold year)
+ *     task key   = rs_hash2(model key, (uint64_t)(int64_t)fold id)
+ * (folds.h: a yearly fold's id is its year, 2017; 20173 is 2017Q3,
+ * 201708 is 2017-08, 0 the holdout)
  * where data_hash = config_data_hash (data, features, target, walk-forward
  * but not its first/last year).  So the key carries every training
  * parameter, the seed, the data and the fold; it does not depend on the
@@ -74,6 +80,8 @@ typedef struct {
     int            forget_bias_one;
     uint64_t       seed;                  /* the [model] seed value (replicate)   */
     int            batch;
+    int            stride;                /* train on every stride-th window      */
+    int            max_windows;           /* at most this many (the latest); 0 all */
     rnn_train_opts train;                 /* epochs, lr, …; .seed set per task    */
     double         flops_per_window;      /* rnn_flops_per_seq(train = 1)         */
     size_t         arena_bytes;           /* rnn_arena_bytes                      */
@@ -89,8 +97,8 @@ typedef struct {
 typedef struct {
     int      model;                       /* index into plan.models               */
     int      fold;                        /* index into the caller's folds        */
-    int      year;                        /* the fold's test year                 */
-    uint64_t key;                         /* plan_task_key(model, year)           */
+    int      fold_id;                     /* the fold's id (folds.h: 2017, 20173) */
+    uint64_t key;                         /* plan_task_key(model, fold_id)        */
     double   cost;                        /* estimated FLOPs (plan_task_cost)     */
 } plan_task;
 
@@ -123,8 +131,8 @@ void plan_free(sweep_plan *p);
 size_t plan_model_canon(const plan_model *m, char *buf, size_t n);
 size_t plan_strategy_canon(const sweep_plan *p, const plan_strategy *s, char *buf, size_t n);
 
-/* Task key of (model, fold year). */
-uint64_t plan_task_key(const plan_model *m, int year);
+/* Task key of (model, fold id). */
+uint64_t plan_task_key(const plan_model *m, int fold_id);
 
 /* The network and training options of one task: spec (n_in, head, n_out,
  * cell, layers, T, batch, dropout) with spec->seed = rs_hash2(key, 1) for
@@ -148,18 +156,23 @@ char *plan_field_label(const bt_strategy *s, int f, char *buf, size_t n);
 /* "64x32": a model's layer sizes, bottom first.  Returns buf. */
 char *plan_hidden_text(const plan_model *m, char *buf, size_t n);
 
-/* Estimated FLOPs of one task: flops_per_window × train_windows × epochs
- * (an upper bound: early stopping only shortens it; prediction and
+/* The training windows a task of model m actually trains on, of a fold
+ * with train_windows: every stride-th (counting back from the latest),
+ * at most max_windows. */
+int64_t plan_train_windows(const plan_model *m, int64_t train_windows);
+
+/* Estimated FLOPs of one task: flops_per_window × the windows trained ×
+ * epochs (an upper bound: early stopping only shortens it; prediction and
  * backtests are small beside training). */
 double plan_task_cost(const plan_model *m, int64_t train_windows);
 
-/* The tasks of n_folds folds (years[f], train_windows[f] from folds_build:
+/* The tasks of n_folds folds (ids[f], train_windows[f] from folds_build:
  * fold_count(train_lo, train_hi); pass NULL to cost every fold alike):
  * n_models × n_folds tasks, sorted longest-estimated first, ties by key,
  * then model and fold — the same order on every run.  *out is malloc'd
  * (the caller frees).  Returns 0, or RS_EINPUT (n_folds < 0, duplicate
- * years) / RS_EINTERNAL. */
-int plan_tasks(const sweep_plan *p, const int *years, const int64_t *train_windows, int n_folds,
+ * ids) / RS_EINTERNAL. */
+int plan_tasks(const sweep_plan *p, const int *ids, const int64_t *train_windows, int n_folds,
                plan_task **out, int *n_out, rs_err *e);
 
 /* Sort tasks longest-estimated-first, ties broken by key (then model,

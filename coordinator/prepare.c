@@ -103,11 +103,16 @@ fold_opts prepare_fold_opts(const sweep_config *c, int lookback) {
     o.lookback = lookback;
     o.horizon = c->target.horizon;
     o.embargo = c->walkforward.embargo;
+    o.scheme = c->walkforward.scheme;
+    o.period = c->walkforward.period;
     o.rolling_years = c->walkforward.rolling_years;
+    o.rolling_periods = c->walkforward.rolling_periods;
     o.val_frac = c->walkforward.val_frac;
     o.val_months = c->walkforward.val_months;
-    o.first_year = c->walkforward.first_year;
-    o.last_year = c->walkforward.last_year;
+    o.first_id = c->walkforward.first_id;
+    o.last_id = c->walkforward.last_id;
+    o.train_frac = c->walkforward.train_frac;
+    o.test_frac = c->walkforward.test_frac;
     o.min_train = c->walkforward.min_train;
     return o;
 }
@@ -163,7 +168,7 @@ int prepare_tasks(const sweep_config *c, const sweep_plan *p, const task_data *d
             const fold *F = &fl[j][f];
             results_fold *r = &(*folds)[k++];
             r->lookback = lb[j];
-            r->year = F->year;
+            r->fold_id = F->id;
             r->status = F->status;
             r->n_train = fold_count(F->train_lo, F->train_hi);
             r->n_val = fold_count(F->val_lo, F->val_hi);
@@ -181,8 +186,8 @@ int prepare_tasks(const sweep_config *c, const sweep_plan *p, const task_data *d
                 plan_task *pt = &(*tasks)[t++];
                 pt->model = i;
                 pt->fold = off + f;          /* the row of *folds */
-                pt->year = fl[j][f].year;
-                pt->key = plan_task_key(m, pt->year);
+                pt->fold_id = fl[j][f].id;
+                pt->key = plan_task_key(m, pt->fold_id);
                 pt->cost = fl[j][f].status == FOLD_OK
                     ? plan_task_cost(m, fold_count(fl[j][f].train_lo, fl[j][f].train_hi)) : 0;
             }
@@ -229,8 +234,10 @@ void prepare_input(const sweep_plan *p, const task_data *d, const plan_task *t,
     const plan_model *m = &p->models[t->model];
     in->task_key = t->key;
     in->model_key = m->key;
-    in->year = t->year;
+    in->fold_id = t->fold_id;
     plan_task_spec(p, m, t->key, &in->spec, &in->opts);
+    in->stride = m->stride;
+    in->max_windows = m->max_windows;
     in->n_strat = p->n_strategies;
     in->strat = strat;
     in->strat_key = strat_key;

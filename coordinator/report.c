@@ -2,11 +2,11 @@
  * report.c — `rnnsweep show`: the leaderboard and group-by tables of a
  * results file (see report.h).
  *
- * Everything is computed from "items": one per (model, strategy, year) for
- * a trading metric, one per (model, year) — a task — for a forecast metric,
+ * Everything is computed from "items": one per (model, strategy, fold) for
+ * a trading metric, one per (model, fold) — a task — for a forecast metric,
  * because a forecast metric is the task's and repeats on every strategy row;
  * counting it once per strategy would weight a model by the size of the
- * strategy grid.  Items sorted by (model, strategy, year) give the
+ * strategy grid.  Items sorted by (model, strategy, fold) give the
  * configurations as runs; items sorted by group give the group table.  Both
  * paths reduce a run with the same function (cfg_reduce) and rank with the
  * same comparator, so "best in group" and the leaderboard cannot disagree.
@@ -16,7 +16,7 @@
  * Decisions report.h leaves open, made here:
  *   - an ok row whose metric is not finite counts as a fold that is not ok
  *     for that metric (it cannot be averaged);
- *   - "folds ok/total": total = the distinct test years in the file, so a
+ *   - "folds ok/total": total = the distinct folds in the file, so a
  *     configuration with a missing row is short of folds like one that
  *     diverged;
  *   - trials N = configurations with at least one ok fold (those that
@@ -97,15 +97,17 @@ static double metric_value(const metric_def *m, const task_row *r) {
 
 /* ---- group-by keys --------------------------------------------------------- */
 
-/* Model keys, then "year", then one key per strategy field (named by the
- * strategy table, worker/strategy.h: K_STRAT0 + BT_F_*). */
+/* Model keys, then "fold" (each test period) and "year" (the calendar
+ * year of the period: a quarterly sweep's four quarters of 2017 form one
+ * group), then one key per strategy field (named by the strategy table,
+ * worker/strategy.h: K_STRAT0 + BT_F_*). */
 enum { K_CELL, K_LAYERS, K_HIDDEN, K_LOOKBACK, K_DROPOUT, K_SEED, K_LR, K_BATCH, K_EPOCHS, K_WD,
-       K_MODEL, K_YEAR, K_STRAT0, K_N = K_STRAT0 + BT_F_N };
+       K_MODEL, K_FOLD, K_YEAR, K_STRAT0, K_N = K_STRAT0 + BT_F_N };
 
 #define KEY_NAME_X(ID, key, ...) key,
 static const char *const KEY_NAMES[] = {
     "cell", "layers", "hidden", "lookback", "dropout", "seed", "lr", "batch", "epochs",
-    "weight_decay", "model", "year", BT_FIELDS(KEY_NAME_X) NULL
+    "weight_decay", "model", "fold", "year", BT_FIELDS(KEY_NAME_X) NULL
 };
 #undef KEY_NAME_X
 _Static_assert(sizeof KEY_NAMES / sizeof KEY_NAMES[0] == K_N + 1, "KEY_NAMES and K_* must agree");
@@ -162,7 +164,7 @@ int report_check(const report_opts *o, rs_err *e) {
     if (METRICS[mi].forecast && key_on_strategy(k))
         return rs_err_set(e, RS_EINPUT,
                           "--by %s with metric '%s': a forecast metric does not depend on the strategy; "
-                          "group by a model key or year", by, ms);
+                          "group by a model key, fold or year", by, ms);
     return 0;
 }
 
@@ -225,10 +227,10 @@ double report_expected_max(int n, double sd) {
     return sd * ((1 - EULER_GAMMA) * q1 + EULER_GAMMA * q2);
 }
 
-/* One unit of statistics: a (model, strategy, year) row for a trading
- * metric, a (model, year) task for a forecast metric (strat = -1). */
+/* One unit of statistics: a (model, strategy, fold) row for a trading
+ * metric, a (model, fold) task for a forecast metric (strat = -1). */
 typedef struct {
-    int    model, strat, year;
+    int    model, strat, fold_id;
     int    ok;                /* status ok and the metric finite                */
     double v;                 /* the metric                                     */
     double bh;                /* bh_roi_pct (a task: its lowest strategy row's) */
@@ -297,7 +299,7 @@ static int cmp_item_cfg(const void *pa, const void *pb) {
     const item *a = pa, *b = pb;
     if (a->model != b->model) return a->model < b->model ? -1 : 1;
     if (a->strat != b->strat) return a->strat < b->strat ? -1 : 1;
-    return (a->year > b->year) - (a->year < b->year);
+    return (a->fold_id > b->fold_id) - (a->fold_id < b->fold_id);
 }
 
 static int cmp_item_group(const void *pa, const void *pb) {
@@ -306,12 +308,12 @@ static int cmp_item_group(const void *pa, const void *pb) {
     return cmp_item_cfg(pa, pb);
 }
 
-typedef struct { int model, year, strat, idx; } rowref;
+typedef struct { int model, fold_id, strat, idx; } rowref;
 
 static int cmp_rowref(const void *pa, const void *pb) {
     const rowref *a = pa, *b = pb;
     if (a->model != b->model) return a->model < b->model ? -1 : 1;
-    if (a->year != b->year) return a->year < b->year ? -1 : 1;
+    if (a->fold_id != b->fold_id) return a->fold_id < b->fold_id ? -1 : 1;
     if (a->strat != b->strat) return a->strat < b->strat ? -1 : 1;
     return (a->idx > b->idx) - (a->idx < b->idx);
 }
@@ -321,8 +323,8 @@ static int cmp_int(const void *pa, const void *pb) {
     return (a > b) - (a < b);
 }
 
-/* The items of the rows, in (model, strategy, year) order.  A row repeated
- * for the same (model, year, strategy) counts once (the first in the file). */
+/* The items of the rows, in (model, strategy, fold) order.  A row repeated
+ * for the same (model, fold, strategy) counts once (the first in the file). */
 static int build_items(const results_file *r, const metric_def *m, item **out, int *n_out, rs_err *e) {
     *out = NULL;
     *n_out = 0;
@@ -331,20 +333,20 @@ static int build_items(const results_file *r, const metric_def *m, item **out, i
     item *it = malloc((size_t)r->n_rows * sizeof *it);
     if (!rr || !it) { free(rr); free(it); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
     for (int i = 0; i < r->n_rows; i++)
-        rr[i] = (rowref){ r->rows[i].model, r->rows[i].year, r->rows[i].strategy, i };
+        rr[i] = (rowref){ r->rows[i].model, r->rows[i].fold_id, r->rows[i].strategy, i };
     qsort(rr, (size_t)r->n_rows, sizeof *rr, cmp_rowref);
     int n = 0;
     for (int i = 0; i < r->n_rows;) {
         /* a run: one task (forecast) or one (task, strategy) (trading) */
         int j = i + 1;
-        while (j < r->n_rows && rr[j].model == rr[i].model && rr[j].year == rr[i].year &&
+        while (j < r->n_rows && rr[j].model == rr[i].model && rr[j].fold_id == rr[i].fold_id &&
                (m->forecast || rr[j].strat == rr[i].strat))
             j++;
         const task_row *row = &r->rows[rr[i].idx];
         item *t = &it[n++];
         t->model = rr[i].model;
         t->strat = m->forecast ? -1 : rr[i].strat;
-        t->year = rr[i].year;
+        t->fold_id = rr[i].fold_id;
         t->v = metric_value(m, row);
         t->ok = row->status == TASK_OK && isfinite(t->v);
         /* a task has no single strategy: its buy-and-hold is its lowest
@@ -394,7 +396,7 @@ static int reduce_cfgs(const item *it, int n, int higher, cfg_stat **out, int *n
 typedef struct {
     double num, num2;         /* numeric keys: the value (num2: spacing's unit)    */
     int    na;                /* the key does not apply (a signal point's spacing) */
-    int    ent;               /* the entity: model / strategy index, or year      */
+    int    ent;               /* the entity: model / strategy index, or fold      */
     int    run;               /* index of its distinct value                      */
     char   label[48];
 } gval;
@@ -545,7 +547,7 @@ static void table_print(const table *t, FILE *f) {
 /* ---- the report -------------------------------------------------------------------------- */
 
 static int print_leaderboard(const sweep_plan *p, const metric_def *m, cfg_stat *cfg, int n_cfg,
-                             int n_years, int top, FILE *f, rs_err *e) {
+                             int n_folds, int top, FILE *f, rs_err *e) {
         table t = { .ncol = 10, .align = "rllrrrrrrr" };
     int shown = n_cfg < top ? n_cfg : top;
     int row = table_row(&t);
@@ -564,7 +566,7 @@ static int print_leaderboard(const sweep_plan *p, const metric_def *m, cfg_stat 
         table_set(&t, row, 4, "±");
         table_num(&t, row, 5, c->sd, 4);
         table_num(&t, row, 6, c->worst, 4);
-        table_set(&t, row, 7, "%d/%d", c->n_ok, n_years);
+        table_set(&t, row, 7, "%d/%d", c->n_ok, n_folds);
         table_num(&t, row, 8, c->bh, 2);
         table_num(&t, row, 9, c->roi, 2);
     }
@@ -579,23 +581,28 @@ static int print_groups(const sweep_plan *p, const metric_def *m, int key, item 
     /* group id of every item */
     gval *groups = NULL;
     int ng = 0, rc = 0;
-    if (key == K_YEAR) {
-        int *years = malloc((size_t)n * sizeof *years);
+    if (key == K_YEAR || key == K_FOLD) {
+        /* groups: the distinct fold ids (or their years), ascending */
+        int *ids = malloc((size_t)n * sizeof *ids);
         groups = malloc((size_t)n * sizeof *groups);
-        if (!years || !groups) { free(years); free(groups); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
-        for (int i = 0; i < n; i++) years[i] = it[i].year;
-        qsort(years, (size_t)n, sizeof *years, cmp_int);
+        if (!ids || !groups) { free(ids); free(groups); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
+#define GROUP_OF(id) (key == K_YEAR ? fold_id_year(id) : (id))
+        for (int i = 0; i < n; i++) ids[i] = GROUP_OF(it[i].fold_id);
+        qsort(ids, (size_t)n, sizeof *ids, cmp_int);
         for (int i = 0; i < n; i++)
-            if (!i || years[i] != years[i - 1]) {
+            if (!i || ids[i] != ids[i - 1]) {
                 memset(&groups[ng], 0, sizeof groups[ng]);
-                snprintf(groups[ng].label, sizeof groups[ng].label, "%d", years[i]);
-                years[ng++] = years[i];
+                if (key == K_YEAR) snprintf(groups[ng].label, sizeof groups[ng].label, "%d", ids[i]);
+                else fold_id_text(ids[i], groups[ng].label, sizeof groups[ng].label);
+                ids[ng++] = ids[i];
             }
         for (int i = 0; i < n; i++) {
-            const int *y = bsearch(&it[i].year, years, (size_t)ng, sizeof *years, cmp_int);
-            it[i].gid = (int)(y - years);
+            int g = GROUP_OF(it[i].fold_id);
+            const int *y = bsearch(&g, ids, (size_t)ng, sizeof *ids, cmp_int);
+            it[i].gid = (int)(y - ids);
         }
-        free(years);
+#undef GROUP_OF
+        free(ids);
     } else {
         const int on_model = key_on_model(key);
         const int ne = on_model ? p->n_models : p->n_strategies;
@@ -637,7 +644,7 @@ static int print_groups(const sweep_plan *p, const metric_def *m, int key, item 
         }
         double mean, sd;
         mean_sd(it + i, j - i, &mean, &sd);
-        /* the group's configurations (inside a year group: that year only),
+        /* the group's configurations (inside a fold / year group: its folds only),
          * ranked as the leaderboard ranks them */
         for (int k = i; k < j;) {
             int l = k + 1;
@@ -701,7 +708,7 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
     if (n_cfg) qsort(cfg, (size_t)n_cfg, sizeof *cfg, cmp_cfg);
 
     /* trials: the configurations with a score, i.e. those that competed */
-    int n_trials = 0, n_years = 0;
+    int n_trials = 0, n_folds = 0;
     double s = 0, ss = 0;
     for (int i = 0; i < n_cfg; i++)
         if (cfg[i].n_ok) { n_trials++; s += cfg[i].mean; }
@@ -710,12 +717,12 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
         if (cfg[i].n_ok) ss += (cfg[i].mean - tmean) * (cfg[i].mean - tmean);
     double tsd = n_trials > 1 ? sqrt(ss / (n_trials - 1)) : 0;
     {
-        int *years = malloc((size_t)(n ? n : 1) * sizeof *years);
-        if (!years) { free(it); free(cfg); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
-        for (int i = 0; i < n; i++) years[i] = it[i].year;
-        qsort(years, (size_t)n, sizeof *years, cmp_int);
-        for (int i = 0; i < n; i++) n_years += !i || years[i] != years[i - 1];
-        free(years);
+        int *ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
+        if (!ids) { free(it); free(cfg); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
+        for (int i = 0; i < n; i++) ids[i] = it[i].fold_id;
+        qsort(ids, (size_t)n, sizeof *ids, cmp_int);
+        for (int i = 0; i < n; i++) n_folds += !i || ids[i] != ids[i - 1];
+        free(ids);
     }
 
     fprintf(f, "sweep %s: %d/%d tasks done, %d failed (%s)\n", r->name, r->tasks_done, r->tasks_planned,
@@ -735,7 +742,7 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
         fprintf(f, "(no result rows)\n");
     } else {
         fputc('\n', f);
-        rc = print_leaderboard(p, m, cfg, n_cfg, n_years, top, f, e);
+        rc = print_leaderboard(p, m, cfg, n_cfg, n_folds, top, f, e);
         if (!rc && key >= 0) rc = print_groups(p, m, key, it, n, f, e);
     }
     free(it);

@@ -77,6 +77,8 @@ typedef struct {
     double   clip_norm;
     int32_t  patience;
     double   min_delta;
+    int32_t  stride;                 /* [training] stride, max_windows         */
+    int32_t  max_windows;
     int64_t  params;                 /* rnn_param_count of the task spec       */
     char     label[96];
 } model_rec;
@@ -117,7 +119,8 @@ static void strat_layout_make(strat_layout *L) {
 /* One row of /plan/folds. */
 typedef struct {
     int32_t lookback;
-    int32_t year;
+    int32_t fold_id;                 /* folds.h id: 2017, 20173, 201708, 0     */
+    char    fold[FOLD_ID_MAX];       /* its text: "2017", "2017Q3", "holdout"  */
     char    status[8];               /* "ok" | "empty"                         */
     int64_t n_train, n_val, n_test;
     char    train_first[24], train_last[24];   /* ISO 8601, "" for time 0      */
@@ -129,7 +132,8 @@ typedef struct {
     uint64_t task_key;
     uint64_t model_key;
     int32_t  model;
-    int32_t  year;
+    int32_t  fold_id;
+    char     fold[FOLD_ID_MAX];      /* the fold id's text                     */
     int32_t  status;
     char     status_name[12];
     int32_t  epochs_run;
@@ -144,7 +148,7 @@ typedef struct {
 typedef struct {
     uint64_t task_key;
     int32_t  model;
-    int32_t  year;
+    int32_t  fold_id;
     int64_t  offset;                 /* first row in /series/t, y, pred, ...   */
     int64_t  n;                      /* rows                                   */
 } index_rec;
@@ -278,7 +282,7 @@ static hid_t row_type(void) {
     INS(t, task_row, task_key, U64);
     INS(t, task_row, model_key, U64);
     INS(t, task_row, strategy_key, U64);
-    INS(t, task_row, year, I32);
+    INS(t, task_row, fold_id, I32);
     INS(t, task_row, status, I32);
     INS(t, task_row, model, I32);
     INS(t, task_row, strategy, I32);
@@ -334,6 +338,8 @@ static hid_t model_type(void) {
         INS(t, model_rec, clip_norm, D64);
         INS(t, model_rec, patience, I32);
         INS(t, model_rec, min_delta, D64);
+        INS(t, model_rec, stride, I32);
+        INS(t, model_rec, max_windows, I32);
         INS(t, model_rec, params, I64);
         INS(t, model_rec, label, s96);
     }
@@ -388,12 +394,13 @@ static void strat_row(const strat_layout *L, const sweep_plan *p, int i, unsigne
 }
 
 static hid_t fold_type(void) {
-    hid_t s8 = str_type(8), s24 = str_type(24);
+    hid_t s8 = str_type(8), s24 = str_type(24), sid = str_type(FOLD_ID_MAX);
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(fold_rec));
-    herr_t r = (s8 < 0 || s24 < 0 || t < 0) ? -1 : 0;
+    herr_t r = (s8 < 0 || s24 < 0 || sid < 0 || t < 0) ? -1 : 0;
     if (!r) {
         INS(t, fold_rec, lookback, I32);
-        INS(t, fold_rec, year, I32);
+        INS(t, fold_rec, fold_id, I32);
+        INS(t, fold_rec, fold, sid);
         INS(t, fold_rec, status, s8);
         INS(t, fold_rec, n_train, I64);
         INS(t, fold_rec, n_val, I64);
@@ -403,20 +410,21 @@ static hid_t fold_type(void) {
         INS(t, fold_rec, test_first, s24);
         INS(t, fold_rec, test_last, s24);
     }
-    hclose_t(&s8); hclose_t(&s24);
+    hclose_t(&s8); hclose_t(&s24); hclose_t(&sid);
     if (r < 0) { hclose_t(&t); return -1; }
     return t;
 }
 
 static hid_t tasks_type(void) {
-    hid_t s12 = str_type(12), smsg = str_type(TASK_MSG_MAX);
+    hid_t s12 = str_type(12), smsg = str_type(TASK_MSG_MAX), sid = str_type(FOLD_ID_MAX);
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(tasks_rec));
-    herr_t r = (s12 < 0 || smsg < 0 || t < 0) ? -1 : 0;
+    herr_t r = (s12 < 0 || smsg < 0 || sid < 0 || t < 0) ? -1 : 0;
     if (!r) {
         INS(t, tasks_rec, task_key, U64);
         INS(t, tasks_rec, model_key, U64);
         INS(t, tasks_rec, model, I32);
-        INS(t, tasks_rec, year, I32);
+        INS(t, tasks_rec, fold_id, I32);
+        INS(t, tasks_rec, fold, sid);
         INS(t, tasks_rec, status, I32);
         INS(t, tasks_rec, status_name, s12);
         INS(t, tasks_rec, epochs_run, I32);
@@ -429,7 +437,7 @@ static hid_t tasks_type(void) {
         INS(t, tasks_rec, sec_total, D64);
         INS(t, tasks_rec, message, smsg);
     }
-    hclose_t(&s12); hclose_t(&smsg);
+    hclose_t(&s12); hclose_t(&smsg); hclose_t(&sid);
     if (r < 0) { hclose_t(&t); return -1; }
     return t;
 }
@@ -440,7 +448,7 @@ static hid_t index_type(void) {
     herr_t r = 0;
     INS(t, index_rec, task_key, U64);
     INS(t, index_rec, model, I32);
-    INS(t, index_rec, year, I32);
+    INS(t, index_rec, fold_id, I32);
     INS(t, index_rec, offset, I64);
     INS(t, index_rec, n, I64);
     if (r < 0) { H5Tclose(t); return -1; }
@@ -684,7 +692,7 @@ static int cmp_sel_key(const void *a, const void *b) {
 static int cmp_sel_order(const void *a, const void *b) {
     const sel_t *x = a, *y = b;
     if (x->model != y->model) return x->model < y->model ? -1 : 1;
-    if (x->v->h->year != y->v->h->year) return x->v->h->year < y->v->h->year ? -1 : 1;
+    if (x->v->h->fold_id != y->v->h->fold_id) return x->v->h->fold_id < y->v->h->fold_id ? -1 : 1;
     if (x->v->h->task_key != y->v->h->task_key) return x->v->h->task_key < y->v->h->task_key ? -1 : 1;
     return (x->pos > y->pos) - (x->pos < y->pos);
 }
@@ -761,6 +769,8 @@ static int write_plan(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
             r[k].clip_norm = m->train.clip_norm;
             r[k].patience = m->train.patience;
             r[k].min_delta = m->train.min_delta;
+            r[k].stride = m->stride;
+            r[k].max_windows = m->max_windows;
             rnn_spec spec;
             rnn_train_opts opts;
             plan_task_spec(p, m, m->key, &spec, &opts);
@@ -785,7 +795,8 @@ static int write_plan(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
     for (int i = 0; i < n_folds; i++) {
         const results_fold *s = &folds[i];
         fr[i].lookback = s->lookback;
-        fr[i].year = s->year;
+        fr[i].fold_id = s->fold_id;
+        fold_id_text(s->fold_id, fr[i].fold, sizeof fr[i].fold);
         fixstr(fr[i].status, sizeof fr[i].status, s->status == FOLD_OK ? "ok" : "empty");
         fr[i].n_train = s->n_train;
         fr[i].n_val = s->n_val;
@@ -853,7 +864,8 @@ static int write_tasks(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
         tr.task_key = h->task_key;
         tr.model_key = h->model_key;
         tr.model = sel[i].model;
-        tr.year = h->year;
+        tr.fold_id = h->fold_id;
+        fold_id_text(h->fold_id, tr.fold, sizeof tr.fold);
         tr.status = h->status;
         fixstr(tr.status_name, sizeof tr.status_name, task_status_name(h->status));
         tr.epochs_run = h->epochs_run;
@@ -882,7 +894,7 @@ static int write_tasks(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
         memset(&ir, 0, sizeof ir);
         ir.task_key = h->task_key;
         ir.model = sel[i].model;
-        ir.year = h->year;
+        ir.fold_id = h->fold_id;
         ir.offset = offset;
         ir.n = nt;
         offset += nt;
@@ -1167,7 +1179,7 @@ static int rebuild_tasks(h5ctx *x, results_file *r, const tasks_rec *tr, size_t 
         memset(&h, 0, sizeof h);
         h.task_key = tr[i].task_key;
         h.model_key = tr[i].model_key;
-        h.year = tr[i].year;
+        h.fold_id = tr[i].fold_id;
         h.status = tr[i].status;
         h.n_out = (int32_t)n_out;
         h.epochs_run = tr[i].epochs_run;
@@ -1290,7 +1302,7 @@ int results_read(const char *path, results_file *r, rs_err *e) {
     for (size_t i = 0; i < n; i++) {
         results_fold *o = &r->folds[i];
         o->lookback = fr[i].lookback;
-        o->year = fr[i].year;
+        o->fold_id = fr[i].fold_id;
         o->status = strcmp(fr[i].status, "ok") ? FOLD_EMPTY : FOLD_OK;
         o->n_train = fr[i].n_train;
         o->n_val = fr[i].n_val;

@@ -69,7 +69,7 @@
 /* One row of /plan/folds. */
 typedef struct {
     int32_t lookback;
-    int32_t year;
+    int32_t fold_id;                 /* folds.h id (2017, 20173, 201708, 0)      */
     int32_t status;                  /* FOLD_OK | FOLD_EMPTY                     */
     int32_t pad_;
     int64_t n_train, n_val, n_test;  /* windows                                  */

@@ -222,7 +222,7 @@ static void test_trend3(void) {
     /* Training labels 1..9 (shuffled): 1/3 and 2/3 quantiles by linear
      * interpolation are 1 + 8/3 = 3.667 and 1 + 16/3 = 6.333. */
     float fwd[12] = { 5, 9, 1, 7, 3, 8, 2, 6, 4, /* val */ 5, /* test */ 7, NAN };
-    fold f = { .year = 2000, .status = FOLD_OK, .train_lo = 0, .train_hi = 8, .val_lo = 9,
+    fold f = { .id = 2000, .status = FOLD_OK, .train_lo = 0, .train_hi = 8, .val_lo = 9,
                .val_hi = 9, .test_lo = 10, .test_hi = 11 };
     float y[12];
     trend3_info info;
@@ -391,7 +391,7 @@ static void test_causality_scalers(void) {
     rs_err e;
     CU_ASSERT_EQUAL_FATAL(features_compute(s, 3, &sp, &full, &e), 0);
     const int Y = series_year(s[0].t[CN - 1]);           /* the last, partial year */
-    fold_opts fo = { .lookback = 30, .horizon = 5, .val_months = 3, .first_year = Y, .last_year = Y };
+    fold_opts fo = { .lookback = 30, .horizon = 5, .val_months = 3, .first_id = Y, .last_id = Y };
     fold *ff;
     int nff;
     CU_ASSERT_EQUAL_FATAL(folds_build(s[0].t, CN, full.first_valid, &fo,

@@ -42,7 +42,7 @@ static void make_rec(task_buf *b, uint64_t key, int n_strat, int n_test, int var
     memset(&h, 0, sizeof h);
     h.task_key = key;
     h.model_key = key ^ 0x5555u;
-    h.year = 2010 + (int)(key % 10);
+    h.fold_id = 2010 + (int)(key % 10);
     h.status = n_test ? TASK_OK : TASK_FAILED;
     h.n_strat = n_strat;
     h.n_test = n_test;
@@ -56,7 +56,7 @@ static void make_rec(task_buf *b, uint64_t key, int n_strat, int n_test, int var
         rows[s].task_key = key;
         rows[s].model_key = h.model_key;
         rows[s].strategy_key = rs_hash2(key, (uint64_t)s);
-        rows[s].year = h.year;
+        rows[s].fold_id = h.fold_id;
         rows[s].status = h.status;
         rows[s].model = rows[s].strategy = -1;
         rows[s].rmse = (double)(key % 1000) / 7.0 + variant;

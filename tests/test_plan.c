@@ -270,9 +270,9 @@ static void test_task_order_and_spec(void) {
         CU_ASSERT(t[i - 1].cost >= t[i].cost);
         if (t[i - 1].cost == t[i].cost) CU_ASSERT(t[i - 1].key < t[i].key);
     }
-    CU_ASSERT_EQUAL(t[0].year, 2019);                       /* most windows */
+    CU_ASSERT_EQUAL(t[0].fold_id, 2019);                       /* most windows */
     CU_ASSERT_EQUAL(t[0].cost, plan_task_cost(&p.models[t[0].model], 4750));
-    for (int i = 0; i < nt; i++) CU_ASSERT_EQUAL(t[i].key, plan_task_key(&p.models[t[i].model], t[i].year));
+    for (int i = 0; i < nt; i++) CU_ASSERT_EQUAL(t[i].key, plan_task_key(&p.models[t[i].model], t[i].fold_id));
     /* sorting is deterministic whatever the input order */
     plan_task *u = malloc((size_t)nt * sizeof *u);
     for (int i = 0; i < nt; i++) u[i] = t[(i * 7 + 3) % nt];   /* 7 is coprime with 96 */

@@ -237,8 +237,8 @@ static void test_targets_and_setup(void) {
     CU_ASSERT_EQUAL(u->folds.rolling_years, 1);
     CU_ASSERT_EQUAL(u->folds.val_frac, 0.1);
     CU_ASSERT_EQUAL(u->folds.val_months, 2);
-    CU_ASSERT_EQUAL(u->folds.first_year, 2017);
-    CU_ASSERT_EQUAL(u->folds.last_year, 2018);
+    CU_ASSERT_EQUAL(u->folds.first_id, 2017);
+    CU_ASSERT_EQUAL(u->folds.last_id, 2018);
     CU_ASSERT_EQUAL(u->folds.min_train, 7);
     /* prepare_fold_opts: the same options with the lookback asked for */
     fold_opts o = prepare_fold_opts(&c, 17);
@@ -248,8 +248,8 @@ static void test_targets_and_setup(void) {
     CU_ASSERT_EQUAL(o.rolling_years, 1);
     CU_ASSERT_EQUAL(o.val_frac, 0.1);
     CU_ASSERT_EQUAL(o.val_months, 2);
-    CU_ASSERT_EQUAL(o.first_year, 2017);
-    CU_ASSERT_EQUAL(o.last_year, 2018);
+    CU_ASSERT_EQUAL(o.first_id, 2017);
+    CU_ASSERT_EQUAL(o.last_id, 2018);
     CU_ASSERT_EQUAL(o.min_train, 7);
     task_data_free(&d);
     config_free(&c);
@@ -548,8 +548,8 @@ static void check_tasks(fixture *x, int empty) {
     }
     CU_ASSERT_EQUAL(nref[0], 3);
     CU_ASSERT_EQUAL(nref[1], 2);
-    CU_ASSERT_EQUAL(ref[0][0].year, 2016);
-    CU_ASSERT_EQUAL(ref[1][0].year, 2017);
+    CU_ASSERT_EQUAL(ref[0][0].id, 2016);
+    CU_ASSERT_EQUAL(ref[1][0].id, 2017);
 
     plan_task *t = NULL;
     results_fold *rf = NULL;
@@ -571,7 +571,7 @@ static void check_tasks(fixture *x, int empty) {
         const fold *F = &ref[j][j ? k - nref[0] : k];
         const results_fold *R = &rf[k];
         CU_ASSERT_EQUAL(R->lookback, LB[j]);
-        CU_ASSERT_EQUAL(R->year, F->year);
+        CU_ASSERT_EQUAL(R->fold_id, F->id);
         CU_ASSERT_EQUAL(R->status, F->status);
         CU_ASSERT_EQUAL(R->status, empty ? FOLD_EMPTY : R->status);
         CU_ASSERT_EQUAL(R->n_train, fold_count(F->train_lo, F->train_hi));
@@ -582,7 +582,7 @@ static void check_tasks(fixture *x, int empty) {
         CU_ASSERT_EQUAL(R->train_first, R->n_train ? x->d.t[F->train_lo] : 0);
         CU_ASSERT_EQUAL(R->train_last, R->n_train ? x->d.t[F->train_hi] : 0);
         if (k) CU_ASSERT(R->lookback > rf[k - 1].lookback ||
-                         (R->lookback == rf[k - 1].lookback && R->year > rf[k - 1].year));
+                         (R->lookback == rf[k - 1].lookback && R->fold_id > rf[k - 1].fold_id));
     }
 
     /* tasks: keys, costs, each (model, year) exactly once, the order */
@@ -594,8 +594,8 @@ static void check_tasks(fixture *x, int empty) {
         CU_ASSERT_FATAL(T->model >= 0 && T->model < x->p.n_models);
         const plan_model *m = &x->p.models[T->model];
         int j = lb_index(m->lookback);
-        bad_key += T->key != plan_task_key(m, T->year);
-        int f = T->year - ref[j][0].year;
+        bad_key += T->key != plan_task_key(m, T->fold_id);
+        int f = T->fold_id - ref[j][0].id;
         CU_ASSERT_FATAL(f >= 0 && f < nref[j]);
         seen[T->model][f]++;
         const fold *F = &ref[j][f];
@@ -604,7 +604,7 @@ static void check_tasks(fixture *x, int empty) {
         ok_cost += T->cost > 0;
         /* plan.h: fold is an index into the caller's folds, here *folds */
         bad_fold += T->fold < 0 || T->fold >= nf || rf[T->fold].lookback != m->lookback ||
-                    rf[T->fold].year != T->year;
+                    rf[T->fold].fold_id != T->fold_id;
         if (k) {
             const plan_task *P = &t[k - 1];
             bad_order += P->cost < T->cost || (P->cost == T->cost && P->key > T->key);
@@ -748,7 +748,7 @@ static void test_inputs_and_strategies(void) {
         rnn_spec spec;
         rnn_train_opts opts;
         plan_task_spec(&x.p, m, t[k].key, &spec, &opts);
-        bad_in += in.task_key != t[k].key || in.model_key != m->key || in.year != t[k].year;
+        bad_in += in.task_key != t[k].key || in.model_key != m->key || in.fold_id != t[k].fold_id;
         bad_in += spec_diff(&in.spec, &spec) + opts_diff(&in.opts, &opts);
         bad_in += in.n_strat != x.p.n_strategies || in.strat != s || in.strat_key != sk;
         bad_in += in.rank != 0;

@@ -29,7 +29,7 @@ static task_row mkrow(int model, int strat, int year, int status) {
     memset(&w, 0, sizeof w);
     w.model = model;
     w.strategy = strat;
-    w.year = year;
+    w.fold_id = year;
     w.status = status;
     w.rmse = w.mae = w.r2 = w.dir_acc = w.accuracy = w.macro_f1 = w.log_loss = w.test_loss = NAN;
     w.bh_roi_pct = NAN;
@@ -208,12 +208,12 @@ static void test_incomplete_ranks_after_complete(void) {
     int k = 0;
     for (int i = 0; i < n; i++) {
         task_row *w = &rows[i];
-        if (w->model == 1 && w->year == 2018) {
+        if (w->model == 1 && w->fold_id == 2018) {
             w->status = TASK_DIVERGED;
             memset(&w->trading, 0, sizeof w->trading);
             w->rmse = NAN;
         }
-        if (w->model == 0 && w->strategy == 1 && w->year == 2019) continue;
+        if (w->model == 0 && w->strategy == 1 && w->fold_id == 2019) continue;
         rows[k++] = *w;
     }
     results_file r;

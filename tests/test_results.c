@@ -69,7 +69,7 @@ static void fill_row(task_row *r, const task_head *h, uint64_t skey, int mi, int
     r->task_key = h->task_key;
     r->model_key = h->model_key;
     r->strategy_key = skey;
-    r->year = h->year;
+    r->fold_id = h->fold_id;
     r->status = h->status;
     r->model = mi;
     r->strategy = si;
@@ -108,7 +108,7 @@ static void make_record(task_buf *b, const sweep_plan *p, int mi, int year, rec_
     memset(&h, 0, sizeof h);
     h.task_key = plan_task_key(&p->models[mi], year);
     h.model_key = p->models[mi].key;
-    h.year = year;
+    h.fold_id = year;
     h.status = o.status;
     h.n_out = p->n_out;
     h.n_test = o.status == TASK_OK ? o.n_test : 0;
@@ -189,7 +189,7 @@ static void make_folds(void) {
     for (int k = 0; k < NY; k++) {
         results_fold *f = &g_folds[k];
         f->lookback = 5;
-        f->year = YEARS[k];
+        f->fold_id = YEARS[k];
         f->status = FOLD_OK;
         f->n_train = 3000 + 252 * k;
         f->n_val = 500;
@@ -199,7 +199,7 @@ static void make_folds(void) {
         f->test_first = series_time(YEARS[k], 1, 3, 21, 0, 0);
         f->test_last = series_time(YEARS[k], 12, 30, 21, 0, 0);
     }
-    g_folds[NY] = (results_fold){ .lookback = 5, .year = 2018, .status = FOLD_EMPTY, .n_train = 3900,
+    g_folds[NY] = (results_fold){ .lookback = 5, .fold_id = 2018, .status = FOLD_EMPTY, .n_train = 3900,
                                   .train_first = series_time(2000, 1, 10, 21, 0, 0),
                                   .train_last = series_time(2017, 12, 20, 21, 0, 0) };
 }
@@ -312,8 +312,8 @@ static void check_round_trip(const char *ini, const char *file) {
     CU_ASSERT_EQUAL(r.n_rows, n * p.n_strategies);
     for (int i = 1; i < r.n_rows; i++) {
         const task_row *a = &r.rows[i - 1], *z = &r.rows[i];
-        CU_ASSERT(a->model < z->model || (a->model == z->model && (a->year < z->year ||
-                  (a->year == z->year && a->strategy < z->strategy))));
+        CU_ASSERT(a->model < z->model || (a->model == z->model && (a->fold_id < z->fold_id ||
+                  (a->fold_id == z->fold_id && a->strategy < z->strategy))));
     }
     CU_ASSERT_EQUAL_FATAL(r.n_folds, NY + 1);
     CU_ASSERT_EQUAL(memcmp(r.folds, g_folds, sizeof g_folds), 0);
@@ -480,7 +480,7 @@ static void test_unknown_keys_dropped(void) {
     CU_ASSERT_PTR_NULL(find_task(&r, key_of(&alien)));
     for (int i = 0; i < r.n_rows; i++) {
         CU_ASSERT_NOT_EQUAL(r.rows[i].strategy_key, 0xdeadbeefULL);
-        CU_ASSERT_NOT_EQUAL(r.rows[i].year, 2099);
+        CU_ASSERT_NOT_EQUAL(r.rows[i].fold_id, 2099);
     }
     CU_ASSERT_EQUAL(r.n_rows, n * p.n_strategies);
     /* the record without its unknown row is exactly b[0] */

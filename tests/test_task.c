@@ -91,7 +91,7 @@ static void make_input(task_input *in, int kind, int year) {
     memset(in, 0, sizeof *in);
     in->task_key = 0xabcdef12345ULL;
     in->model_key = 0x777ULL;
-    in->year = year;
+    in->fold_id = year;
     rnn_spec s = { .cell = RNN_LSTM, .n_layers = 1, .hidden = { 8 }, .n_in = NFEAT,
                    .head = kind == TARGET_TREND3 ? RNN_HEAD_CLS : RNN_HEAD_REG,
                    .n_out = kind == TARGET_TREND3 ? 3 : 1, .seq_len = 10, .batch = 32,
@@ -122,7 +122,7 @@ static fold fold_of(const task_data *d, const task_input *in) {
     fold_opts fo = d->setup.folds;
     fo.lookback = in->spec.seq_len;
     fo.horizon = d->setup.horizon;
-    fo.first_year = fo.last_year = in->year;
+    fo.first_id = fo.last_id = in->fold_id;
     fold *f = NULL, g;
     int n = 0;
     rs_err e;
@@ -180,7 +180,7 @@ static void test_pack_parse(void) {
     enum { NS = 2, NT = 5, NO = 3 };
     task_head h;
     memset(&h, 0, sizeof h);
-    h.task_key = 9; h.year = 2014; h.n_strat = NS; h.n_test = NT; h.n_out = NO; h.epochs_run = 4;
+    h.task_key = 9; h.fold_id = 2014; h.n_strat = NS; h.n_test = NT; h.n_out = NO; h.epochs_run = 4;
     strcpy(h.message, "");
     task_row rows[NS];
     memset(rows, 0, sizeof rows);
@@ -248,7 +248,7 @@ static void test_return_task(void) {
     CU_ASSERT_EQUAL(v.h->status, TASK_OK);
     CU_ASSERT_STRING_EQUAL(v.h->message, "");
     CU_ASSERT_EQUAL(v.h->task_key, in.task_key);
-    CU_ASSERT_EQUAL(v.h->year, 2015);
+    CU_ASSERT_EQUAL(v.h->fold_id, 2015);
     CU_ASSERT_EQUAL(v.h->rank, 3);
     CU_ASSERT_EQUAL(v.h->n_out, 1);
     CU_ASSERT_EQUAL(v.h->n_strat, NSTRAT);
@@ -280,7 +280,7 @@ static void test_return_task(void) {
         CU_ASSERT_EQUAL(r->strategy_key, g_skey[s]);
         CU_ASSERT_EQUAL(r->task_key, in.task_key);
         CU_ASSERT_EQUAL(r->model_key, in.model_key);
-        CU_ASSERT_EQUAL(r->year, 2015);
+        CU_ASSERT_EQUAL(r->fold_id, 2015);
         CU_ASSERT_EQUAL(r->model, -1);
         CU_ASSERT_EQUAL(r->strategy, -1);
         CU_ASSERT_EQUAL(r->pad_, 0);
@@ -555,7 +555,7 @@ static void check_not_ok(const task_view *v, int status) {
         const task_row *r = &v->rows[s];
         CU_ASSERT_EQUAL(r->status, status);
         CU_ASSERT_EQUAL(r->strategy_key, g_skey[s]);
-        CU_ASSERT_EQUAL(r->year, v->h->year);
+        CU_ASSERT_EQUAL(r->fold_id, v->h->fold_id);
         CU_ASSERT_EQUAL(r->n_test, 0);
         CU_ASSERT(isnan(r->test_loss) && isnan(r->rmse) && isnan(r->accuracy) && isnan(r->base_rmse));
         CU_ASSERT(isnan(r->bh_roi_pct));
@@ -584,10 +584,10 @@ static void test_statuses(void) {
     d.setup.folds.min_train = 100;
 
     /* A year with no data at all is empty too. */
-    in.year = 2030;
+    in.fold_id = 2030;
     CU_ASSERT_EQUAL_FATAL(run_task(&d, &in, &b, &v), 0);
     check_not_ok(&v, TASK_EMPTY);
-    in.year = 2014;
+    in.fold_id = 2014;
 
     /* Divergence: a huge learning rate, and any growth of the loss counts. */
     in.opts.lr = 5;

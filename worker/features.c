@@ -412,16 +412,17 @@ int targets_trend3(const float *fwd, int64_t n, const fold *f, int fit_quantiles
     if (fit_quantiles) {
         int64_t w = fold_count(f->train_lo, f->train_hi);
         if (f->status != FOLD_OK || w < 1)
-            return rs_err_set(e, RS_EINPUT, "trend3: fold %d has no training labels to fit "
-                              "thresholds on", f->year);
+            return rs_err_set(e, RS_EINPUT, "trend3: fold %s has no training labels to fit "
+                              "thresholds on", fold_id_text(f->id, (char[FOLD_ID_MAX]){0}, FOLD_ID_MAX));
         double *a = malloc((size_t)w * sizeof *a);
         if (!a) return rs_err_set(e, RS_EINTERNAL, "out of memory");
         for (int64_t i = 0; i < w; i++) {
             a[i] = fwd[f->train_lo + i];
             if (isnan(a[i])) {
                 free(a);
-                return rs_err_set(e, RS_EINPUT, "trend3: fold %d: training label at row %lld is "
-                                  "undefined", f->year, (long long)(f->train_lo + i));
+                return rs_err_set(e, RS_EINPUT, "trend3: fold %s: training label at row %lld is "
+                                  "undefined", fold_id_text(f->id, (char[FOLD_ID_MAX]){0}, FOLD_ID_MAX),
+                                  (long long)(f->train_lo + i));
             }
         }
         info->lo = quantile(a, w, 1.0 / 3.0);

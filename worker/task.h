@@ -1,6 +1,6 @@
 /*
  * task.h — one sweep task, end to end, with no MPI and no files: for a
- * (model point, fold year) it builds the fold, fits the scalers and labels
+ * (model point, fold) it builds the fold, fits the scalers and labels
  * on training rows only, trains, predicts the test year once, scores the
  * forecast against its baselines, and backtests every strategy point on
  * those same predictions (DESIGN.md, "train once, evaluate many").
@@ -29,7 +29,7 @@
  * FAILED) has n_test = 0: rows only, no series.
  *
  * Determinism: the bytes depend only on the data, the input (spec, options,
- * strategies, keys, year) and nothing else — not on the thread count, the
+ * strategies, keys, fold id) and nothing else — not on the thread count, the
  * rank, or the time — EXCEPT the fields marked (runtime) in task_head
  * (rank, timings).  Task rows carry no runtime field.
  *
@@ -111,10 +111,12 @@ void task_data_free(task_data *d);          /* NULL fine; zeroes *d */
 typedef struct {
     uint64_t            task_key;    /* plan_task_key                             */
     uint64_t            model_key;
-    int                 year;        /* test year                                 */
+    int                 fold_id;     /* the fold (folds.h id: 2017, 20173, 0 ...)  */
     rnn_spec            spec;        /* n_in = data n_feat, head/n_out from the
                                         target, seeds set (plan_task_spec)         */
     rnn_train_opts      opts;        /* seed set                                   */
+    int                 stride;      /* train on every stride-th window (0 = 1)    */
+    int                 max_windows; /* at most this many, the latest; 0 = all     */
     int                 n_strat;     /* >= 1                                       */
     const bt_strategy  *strat;       /* [n_strat], each passes backtest_check      */
     const uint64_t     *strat_key;   /* [n_strat] strategy keys                    */
@@ -127,7 +129,7 @@ typedef struct {
     uint32_t version;                /* TASK_VERSION                               */
     uint64_t task_key;
     uint64_t model_key;
-    int32_t  year;
+    int32_t  fold_id;                /* folds.h id: 2017, 20173 (2017Q3), 0 ...    */
     int32_t  status;                 /* TASK_*                                     */
     int32_t  n_strat;                /* rows that follow                           */
     int32_t  n_test;                 /* test bars in the series (0: no series)     */
@@ -153,7 +155,7 @@ typedef struct {
     uint64_t   task_key;
     uint64_t   model_key;
     uint64_t   strategy_key;
-    int32_t    year;
+    int32_t    fold_id;              /* folds.h id of the test period              */
     int32_t    status;               /* TASK_*                                     */
     int32_t    model;                /* index in /plan/models; -1 until the
                                         coordinator maps the key                   */
@@ -226,7 +228,7 @@ int task_pack(task_buf *out, const task_head *h, const task_row *rows,
  * threads through the RNN engine; allocates per task, never per step.
  *
  * Details the layout above leaves open:
- *   - The fold is folds_build's for year in->year with d->setup.folds,
+ *   - The fold is folds_build's for id in->fold_id with d->setup.folds,
  *     lookback spec.seq_len and horizon d->setup.horizon; options it
  *     refuses make the task FAILED with its message.
  *   - Inconsistent input (RS_EINPUT, *out untouched) also covers a head
@@ -234,6 +236,13 @@ int task_pack(task_buf *out, const task_head *h, const task_row *rows,
  *     return / price: RNN_HEAD_REG with 1), a spec or training options that
  *     rnn_spec_check / rnn_train_opts_check refuse, and a strategy that
  *     backtest_check refuses.
+ *   - Windows trained (stride, max_windows): every stride-th training and
+ *     validation end row counting back from the latest of each set, and
+ *     at most max_windows training windows, the most recent; a cap moves
+ *     the training span's start to the first window kept, so scalers,
+ *     trend3 thresholds and the majority-class prior are fit on exactly
+ *     the training windows used.  Every test window is evaluated.  Row
+ *     n_train / n_val count the windows actually used.
  *   - Rows of a task that is not OK still carry n_train / n_val (the
  *     fold's windows, once it was built) and, once training ran, epochs and
  *     train / val losses; row n_test is the number of test windows scored,

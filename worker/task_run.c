@@ -77,20 +77,20 @@ static void scratch_free(scratch *s) {
 }
 
 /* Why folds_build called this fold empty, in the words of fold_opts. */
-static void empty_reason(char *msg, const fold *f, const fold_opts *fo) {
+static void empty_reason(char *msg, const char *fid, const fold *f, const fold_opts *fo) {
     int64_t nt = fold_count(f->train_lo, f->train_hi), nv = fold_count(f->val_lo, f->val_hi);
     int64_t ns = fold_count(f->test_lo, f->test_hi);
     int64_t min_train = fo->min_train > 0 ? fo->min_train : 1;
     int want_val = fo->val_months > 0 || fo->val_frac > 0;
     if (ns < 1)
-        msg_set(msg, "fold %d: no test window in that year", f->year);
+        msg_set(msg, "fold %s: no test window in that period", fid);
     else if (nt < min_train)
-        msg_set(msg, "fold %d: %lld training windows, fewer than min_train %lld", f->year,
+        msg_set(msg, "fold %s: %lld training windows, fewer than min_train %lld", fid,
                 (long long)nt, (long long)min_train);
     else if (want_val && nv < 1)
-        msg_set(msg, "fold %d: the requested validation set is empty", f->year);
+        msg_set(msg, "fold %s: the requested validation set is empty", fid);
     else
-        msg_set(msg, "fold %d: empty (train %lld, validation %lld, test %lld windows)", f->year,
+        msg_set(msg, "fold %s: empty (train %lld, validation %lld, test %lld windows)", fid,
                 (long long)nt, (long long)nv, (long long)ns);
 }
 
@@ -128,6 +128,8 @@ static int input_check(const task_data *d, const task_input *in, const task_buf 
 int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e) {
     const double t_start = rs_now();
     if (input_check(d, in, out, e)) return RS_EINPUT;
+    char fid[FOLD_ID_MAX];                 /* "2017", "2017Q3": messages name the fold */
+    fold_id_text(in->fold_id, fid, sizeof fid);
 
     const int kind = d->setup.target_kind, cls = kind == TARGET_TREND3;
     const int ns = in->n_strat, K = cls ? MT_NCLASS : 1, D = d->n_feat;
@@ -144,7 +146,7 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     memset(&h, 0, sizeof h);
     h.task_key = in->task_key;
     h.model_key = in->model_key;
-    h.year = in->year;
+    h.fold_id = in->fold_id;
     h.n_strat = ns;
     h.n_out = K;
     h.rank = in->rank;
@@ -156,7 +158,7 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         r->task_key = in->task_key;
         r->model_key = in->model_key;
         r->strategy_key = in->strat_key[i];
-        r->year = in->year;
+        r->fold_id = in->fold_id;
         r->model = r->strategy = -1;
         r->train_loss = r->val_loss = NAN;
         row_blank(r);
@@ -166,14 +168,14 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     fold_opts fo = d->setup.folds;
     fo.lookback = in->spec.seq_len;
     fo.horizon = d->setup.horizon;
-    fo.first_year = fo.last_year = in->year;
+    fo.first_id = fo.last_id = in->fold_id;
     fold *folds = NULL, f;
     memset(&f, 0, sizeof f);
     int n_folds = 0;
     int frc = folds_build(d->t, n, d->first_valid, &fo, &folds, &n_folds, &le);
     if (frc == RS_EINPUT || (frc == 0 && n_folds < 1)) {
-        if (frc == 0) msg_set(h.message, "fold %d: no fold built", in->year);
-        else msg_set(h.message, "fold %d: %s", in->year, le.msg);
+        if (frc == 0) msg_set(h.message, "fold %s: no fold built", fid);
+        else msg_set(h.message, "fold %s: %s", fid, le.msg);
         free(folds);
         status = TASK_FAILED;
         goto done;
@@ -181,11 +183,25 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     if (frc) { rc = rs_err_set(e, frc, "task: %s", le.msg); goto done; }
     f = folds[0];
     free(folds);
-    const int64_t n_train64 = fold_count(f.train_lo, f.train_hi);
-    const int64_t n_val64 = fold_count(f.val_lo, f.val_hi);
+    /* stride / max_windows: which training and validation windows train.
+     * Every stride-th end row counting back from the latest; at most
+     * max_windows of them, the most recent.  A cap moves the start of the
+     * training span to the first window kept, so the scalers see the rows
+     * that train (still training rows only) and the task copies no rows it
+     * never reads. */
+    const int stride = in->stride > 0 ? in->stride : 1;
+    int64_t n_train64 = fold_count(f.train_lo, f.train_hi);
+    int64_t n_val64 = fold_count(f.val_lo, f.val_hi);
+    if (f.status == FOLD_OK) {
+        n_train64 = (n_train64 + stride - 1) / stride;
+        if (in->max_windows > 0 && n_train64 > in->max_windows) n_train64 = in->max_windows;
+        n_val64 = (n_val64 + stride - 1) / stride;
+        f.train_lo = f.train_hi - (n_train64 - 1) * stride;
+        f.fit_lo = f.train_lo - in->spec.seq_len + 1;
+    }
     const int64_t nr64 = f.test_hi - f.fit_lo + 1;
     if (f.status == FOLD_EMPTY) {
-        empty_reason(h.message, &f, &fo);
+        empty_reason(h.message, fid, &f, &fo);
         for (int i = 0; i < ns; i++) {
             rows[i].n_train = (int32_t)(n_train64 < INT32_MAX ? n_train64 : INT32_MAX);
             rows[i].n_val = (int32_t)(n_val64 < INT32_MAX ? n_val64 : INT32_MAX);
@@ -194,8 +210,8 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         goto done;
     }
     if (f.fit_lo < 0 || nr64 < 1 || nr64 > INT_MAX) {
-        msg_set(h.message, "fold %d: rows %lld..%lld do not fit the engine's int row index",
-                f.year, (long long)f.fit_lo, (long long)f.test_hi);
+        msg_set(h.message, "fold %s: rows %lld..%lld do not fit the engine's int row index",
+                fid, (long long)f.fit_lo, (long long)f.test_hi);
         status = TASK_FAILED;
         goto done;
     }
@@ -207,7 +223,7 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     const bt_bars bars = { d->bars + f.test_lo, d->bars + n + f.test_lo, d->bars + 2 * n + f.test_lo,
                            d->bars + 3 * n + f.test_lo, n_test };
     if (backtest_check_bars(&bars, &le)) {
-        msg_set(h.message, "fold %d: test bars: %s", f.year, le.msg);
+        msg_set(h.message, "fold %s: test bars: %s", fid, le.msg);
         status = TASK_FAILED;
         goto done;
     }
@@ -234,21 +250,21 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         oom |= !S.lab || !S.lab_train;
     }
     if (oom) {
-        rc = rs_err_set(e, RS_EINTERNAL, "task: out of memory (fold %d, %d rows)", f.year, nr);
+        rc = rs_err_set(e, RS_EINTERNAL, "task: out of memory (fold %s, %d rows)", fid, nr);
         goto done;
     }
 
     const float *x0 = d->x + f.fit_lo * (int64_t)D;
     for (int64_t k = 0; k < (int64_t)nr * D; k++)
         if (!isfinite(x0[k])) {
-            msg_set(h.message, "fold %d: feature %d of row %lld is not finite", f.year,
+            msg_set(h.message, "fold %s: feature %d of row %lld is not finite", fid,
                     (int)(k % D), (long long)(f.fit_lo + k / D));
             status = TASK_FAILED;
             goto done;
         }
     scaler fsc, tsc;
     if (scaler_fit(&fsc, d->setup.feat_scaler, d->x, D, f.fit_lo, f.fit_hi, &le)) {
-        msg_set(h.message, "fold %d: feature scaler: %s", f.year, le.msg);
+        msg_set(h.message, "fold %s: feature scaler: %s", fid, le.msg);
         status = TASK_FAILED;
         goto done;
     }
@@ -259,7 +275,7 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         memcpy(S.ys, y0, (size_t)nr * sizeof *S.ys);
     } else if (kind == TARGET_PRICE) {
         if (scaler_fit(&tsc, d->setup.target_scaler, d->y, 1, f.train_lo, f.train_hi, &le)) {
-            msg_set(h.message, "fold %d: target scaler: %s", f.year, le.msg);
+            msg_set(h.message, "fold %s: target scaler: %s", fid, le.msg);
             status = TASK_FAILED;
             goto done;
         }
@@ -276,15 +292,15 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         int trc = targets_trend3(y0, nr, &g, d->setup.trend3_fit, d->setup.trend3_theta, S.ys, &info, &le);
         if (trc == RS_EINTERNAL) { rc = rs_err_set(e, trc, "task: %s", le.msg); goto done; }
         if (trc) {
-            msg_set(h.message, "fold %d: %s", f.year, le.msg);
+            msg_set(h.message, "fold %s: %s", fid, le.msg);
             status = TASK_FAILED;
             goto done;
         }
     }
 
     int *tr_ends = S.ends, *va_ends = S.ends + n_train, *te_ends = S.ends + n_train + n_val;
-    for (int i = 0; i < n_train; i++) tr_ends[i] = (int)(f.train_lo - f.fit_lo) + i;
-    for (int i = 0; i < n_val; i++) va_ends[i] = (int)(f.val_lo - f.fit_lo) + i;
+    for (int i = 0; i < n_train; i++) tr_ends[i] = (int)(f.train_lo - f.fit_lo) + i * stride;
+    for (int i = 0; i < n_val; i++) va_ends[i] = (int)(f.val_hi - f.fit_lo) - (n_val - 1 - i) * stride;
     for (int i = 0; i < n_test; i++) te_ends[i] = (int)(f.test_lo - f.fit_lo) + i;
     const rnn_data rd = { S.xs, S.ys, nr, D };
 
@@ -298,13 +314,13 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         /* Name an undefined label by its row in the data, not in the copy. */
         for (int i = 0; i < set_n[s]; i++)
             if (!isfinite(S.ys[set_ends[s][i]])) {
-                msg_set(h.message, "fold %d: %s window %d: the label of row %lld is not finite",
-                        f.year, set_name[s], i, (long long)(f.fit_lo + set_ends[s][i]));
+                msg_set(h.message, "fold %s: %s window %d: the label of row %lld is not finite",
+                        fid, set_name[s], i, (long long)(f.fit_lo + set_ends[s][i]));
                 status = TASK_FAILED;
                 goto done;
             }
         if (rnn_windows_check(m, &rd, set_ends[s], set_n[s], &le)) {
-            msg_set(h.message, "fold %d: %s %s (rows counted from row %lld)", f.year, set_name[s],
+            msg_set(h.message, "fold %s: %s %s (rows counted from row %lld)", fid, set_name[s],
                     le.msg, (long long)f.fit_lo);
             status = TASK_FAILED;
             goto done;
@@ -326,13 +342,13 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         rows[i].val_loss = tr.best_val_loss;
     }
     if (tr.status == RNN_TRAIN_DIVERGED) {
-        msg_set(h.message, "fold %d: training diverged in epoch %d (non-finite or exploding loss)",
-                f.year, tr.epochs_run + 1);
+        msg_set(h.message, "fold %s: training diverged in epoch %d (non-finite or exploding loss)",
+                fid, tr.epochs_run + 1);
         status = TASK_DIVERGED;
         goto done;
     }
     if (tr.status == RNN_TRAIN_NODATA) {
-        msg_set(h.message, "fold %d: no training window", f.year);
+        msg_set(h.message, "fold %s: no training window", fid);
         status = TASK_EMPTY;
         goto done;
     }
@@ -397,7 +413,7 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     }
     h.sec_predict = rs_now() - t0;
     if (mrc) {
-        msg_set(h.message, "fold %d: forecast metrics: %s", f.year, le.msg);
+        msg_set(h.message, "fold %s: forecast metrics: %s", fid, le.msg);
         status = TASK_FAILED;
         goto done;
     }
@@ -421,14 +437,14 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     for (int i = 0; i < ns; i++) {
         task_row *r = &rows[i];
         if (backtest_run(&in->strat[i], &bars, &bp, &r->trading, S.eq, S.rets, &le)) {
-            msg_set(h.message, "fold %d: strategy %d: %s", f.year, i, le.msg);
+            msg_set(h.message, "fold %s: strategy %d: %s", fid, i, le.msg);
             status = TASK_FAILED;
             goto done;
         }
         for (int k = 0; k < n_test; k++) S.ret_f[(size_t)i * n_test + k] = (float)S.rets[k];
         mt_trading bh;
         if (backtest_buy_and_hold(&in->strat[i], &bars, &bh, S.eq, S.rets, &le)) {
-            msg_set(h.message, "fold %d: buy-and-hold of strategy %d: %s", f.year, i, le.msg);
+            msg_set(h.message, "fold %s: buy-and-hold of strategy %d: %s", fid, i, le.msg);
             status = TASK_FAILED;
             goto done;
         }
