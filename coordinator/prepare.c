@@ -151,6 +151,21 @@ int prepare_tasks(const sweep_config *c, const sweep_plan *p, const task_data *d
             goto done;
         }
         total_folds += nf[j];
+        /* A requested test period wholly outside the data is a config
+         * error, not a sweep of empty tasks (which would end "complete"
+         * and exit 0 having tested nothing). */
+        const int64_t emin = d->first_valid + lb[j] - 1, emax = d->n - 1 - c->target.horizon;
+        for (int f = 0; f < nf[j] && o.scheme == FOLD_WALKFORWARD; f++) {
+            const int id = fl[j][f].id;
+            if (id >= fold_id_of(o.period, d->t[emin]) && id <= fold_id_of(o.period, d->t[emax])) continue;
+            char a[24], b[24], fid[FOLD_ID_MAX];
+            series_format_time(d->t[emin], a);
+            series_format_time(d->t[emax], b);
+            rc = rs_err_set(e, RS_EINPUT, "%s: [walkforward]: test period %s lies outside the data: with "
+                            "lookback %d its windows end %s .. %s", c->file, fold_id_text(id, fid, sizeof fid),
+                            lb[j], a, b);
+            goto done;
+        }
     }
     for (int i = 0; i < p->n_models; i++)
         for (int j = 0; j < nl; j++)
