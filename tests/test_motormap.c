@@ -409,10 +409,12 @@ static void test_causality(void) {
         mm_test te = { test_lo, n_test, xnet0, xtrue0 };
         CU_ASSERT_EQUAL_FATAL(mm_correct(&o, kind, &s, 77, &tr, &te, base[kind], NULL, &e), 0);
     }
-    const int cuts[] = { 0, 1, 2, 5, 17, 60, 123, 196 };
-    int peek_broke = 0;
-    for (size_t ci = 0; ci < sizeof cuts / sizeof *cuts; ci++) {
-        const int64_t t = cuts[ci];
+    /* Every cut: a leak of one label by one index shows up only where the
+     * leaked window and the current one share a winner, so sparse cuts can
+     * miss it (an off-by-one ONLINE, learning window k−h+1 at index k, passed
+     * 8 hand-picked cuts; it fails this loop). */
+    int peek_broke = 0, ncut = 0, bad_cuts = 0;
+    for (int64_t t = 0; t < n_test; t++, ncut++) {
         /* Rewrite the future: every close after row test_lo+t, every label that
          * depends on those rows (j > t−h) and every network output past t. */
         rs_rng r; rs_rng_seed(&r, 1000 + t);
@@ -429,13 +431,14 @@ static void test_causality(void) {
             if (mm_kind_lookahead(kind)) peek_broke += !same;
             else {
                 CU_ASSERT(same);
-                if (!same) printf("\n    %s changed its past at cut %lld", mm_kind_name(kind), (long long)t);
+                if (!same && bad_cuts++ < 3)
+                    printf("\n    %s changed its past at cut %lld", mm_kind_name(kind), (long long)t);
             }
         }
         /* The rewrite really did change the future outputs of the map. */
         CU_ASSERT(memcmp(out, base[MM_PEEK], (size_t)n_test) != 0);
     }
-    printf("\n    peek changed its past at %d of %zu cuts", peek_broke, sizeof cuts / sizeof *cuts);
+    printf("\n    peek changed its past at %d of %d cuts", peek_broke, ncut);
     CU_ASSERT(peek_broke >= 1);                      /* the check can fail, and does for PEEK */
     /* NONE is the network itself; FROZEN with no test.truth at all works. */
     CU_ASSERT_EQUAL(memcmp(base[MM_NONE], xnet0, (size_t)n_test), 0);
