@@ -955,13 +955,35 @@ static int check_cross(loadctx *L) {
     if (cls && c->target.trend3_fit == 0 && !(c->target.trend3_theta > 0))
         return key_err(L, "target", "trend3_theta", "expected a number > 0 with trend3_fit = fixed, got '%.17g'",
                        c->target.trend3_theta);
-    int has_grid = 0;
-    const cfg_dim *kd = &c->strategy.dim[BT_F_KIND];
+    int has_grid = 0, has_mm = 0;
+    const cfg_dim *kd = &c->strategy.dim[BT_F_KIND], *cd = &c->strategy.dim[BT_F_CORRECTION];
     for (int i = 0; i < kd->n; i++) has_grid |= (int)kd->v[i] == BT_GRID;
+    for (int i = 0; i < cd->n; i++) has_mm |= (int)cd->v[i] != MM_NONE;
+    if (has_mm && !cls)
+        return key_err(L, "strategy", "correction", "a correction re-labels trend3 classes; this sweep's target "
+                       "kind = %s has none (use correction = none or target kind = trend3)",
+                       c->target.kind == TARGET_PRICE ? "price" : "return");
+    if (has_mm) {
+        /* the map's input is every instrument's closes over the window: the
+         * largest lookback gives the largest map */
+        int dim = c->data.n_inst * max_dim(&c->model.lookback);
+        const cfg_dim *sz = &c->strategy.dim[BT_F_MM_SIZE];
+        for (int i = 0; i < (sz->n ? sz->n : 1); i++) {
+            mm_opts o = { sz->n ? (int)sz->v[i] : (int)bt_fields[BT_F_MM_SIZE].def[0], 0.5, 1, 1 };
+            rs_err me;
+            if (mm_check(&o, dim, &me))
+                return key_err(L, "strategy", "mm_size", "%d x %d neurons over windows of %d instruments x "
+                               "%d bars: %s", o.size, o.size, c->data.n_inst, max_dim(&c->model.lookback),
+                               me.msg);
+        }
+    }
     for (int i = 0; i < N_KEYS; i++) {
         const cfg_key *k = &KEYS[i];
         if (k->slot < 0) continue;
         int n = c->strategy.dim[k->slot].n;
+        if ((bt_fields[k->slot].use & BT_U_MM) && n > 1 && !has_mm)
+            return key_err(L, "strategy", k->name, "a grid of %d values, but no strategy has a correction "
+                           "other than none, the only ones that use it", n);
         if (n <= 1) continue;
         if ((k->flags & F_GRID) && !has_grid)
             return key_err(L, "strategy", k->name, "a grid of %d values, but no strategy has kind = grid, "
@@ -1352,7 +1374,7 @@ static void strategy_default_text(int f, int market, char *buf, size_t n) {
     bt_strategy s;
     strategy_defaults(&s, market);
     double v = strategy_get(&s, f);
-    if (f == BT_F_BARS_PER_YEAR) snprintf(buf, n, "0 (auto)");
+    if (f == BT_F_BARS_PER_YEAR || (bt_fields[f].bounds == BT_B_AUTO0 && v == 0)) snprintf(buf, n, "0 (auto)");
     else if (bt_fields[f].type == BT_T_ENUM) snprintf(buf, n, "%s", rs_enum_name(bt_fields[f].names, (int)v));
     else snprintf(buf, n, "%.10g", v);
 }
@@ -1390,6 +1412,7 @@ void config_describe_strategy_markdown(FILE *f) {
         expect_text(k, expect, sizeof expect);
         const unsigned u = bt_fields[k->slot].use;
         const char *who = u & BT_U_GRID ? "grid only: " : u & BT_U_REG ? "return / price targets: "
+                        : u & BT_U_MM ? "trend3, with a correction: " : u & BT_U_NOMM ? "trend3, without a correction: "
                         : u & BT_U_CLS ? "trend3 only: " : "";
         /* '|' inside a cell would end it */
         char doc[300];

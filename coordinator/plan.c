@@ -77,7 +77,7 @@ size_t plan_strategy_canon(const sweep_plan *p, const plan_strategy *ps, char *b
     cline(&b, "version=rnnsweep-strategy-1");
     cline(&b, "strategy.market=%s", rs_enum_name(BT_E_MARKET, ps->s.market));
     for (int f = 0; f < BT_F_N; f++) {
-        if (!strategy_field_used(f, &ps->s, cls)) continue;
+        if (!strategy_field_keyed(f, &ps->s, cls)) continue;
         char v[64];
         if (f == BT_F_BARS_PER_YEAR && ps->bars_per_year_auto) snprintf(v, sizeof v, "auto");
         else strategy_value_text(f, strategy_get(&ps->s, f), v, sizeof v);
@@ -259,7 +259,9 @@ void plan_strategy_label(const sweep_plan *p, int i, char *buf, size_t n) {
         bput(buf, n, &k, "%s%s%s", sep, d->label, plan_field_label(s, f, v, sizeof v));
         sep = " ";
     }
-    if (!buf[0]) snprintf(buf, n, "%s", rs_enum_name(BT_E_KIND, s->kind));
+    if (!buf[0]) bput(buf, n, &k, "%s", rs_enum_name(BT_E_KIND, s->kind));
+    /* a look-ahead point says so wherever it is named */
+    if (mm_kind_lookahead(s->correction)) bput(buf, n, &k, " LOOK-AHEAD");
 }
 
 /* ---- keys and specs ----------------------------------------------------- */
@@ -424,22 +426,37 @@ static const double *field_values(const sweep_config *c, int f, double *def, int
     return def;
 }
 
+/* Fields whose value decides which other fields a point uses: the kind
+ * (grid fields) and the correction (motor-map fields, min_prob).  They are
+ * expanded as outer loops, the other fields as an odometer inside, so each
+ * (kind, correction) multiplies only the fields it uses. */
+static int is_outer(int f) { return f == BT_F_KIND || f == BT_F_CORRECTION; }
+
+/* The points of one (kind, correction) combination: the product of the
+ * used fields' grid sizes. */
+static double combo_count(const sweep_config *c, const bt_strategy *probe, int cls) {
+    double t = 1;
+    for (int f = 0; f < BT_F_N; f++)
+        if (!is_outer(f) && strategy_field_used(f, probe, cls) && c->strategy.dim[f].n) t *= c->strategy.dim[f].n;
+    return t;
+}
+
 static int build_strategies(const sweep_config *c, sweep_plan *p, rs_err *e) {
     const int cls = p->head == RNN_HEAD_CLS;
-    double kdef;
-    int n_kind;
+    double kdef, cdef;
+    int n_kind, n_corr;
     const double *kinds = field_values(c, BT_F_KIND, &kdef, &n_kind);
+    const double *corrs = field_values(c, BT_F_CORRECTION, &cdef, &n_corr);
+    if (!cls) { cdef = MM_NONE; corrs = &cdef; n_corr = 1; }     /* regression: no correction */
     double total = 0;
-    for (int ki = 0; ki < n_kind; ki++) {
-        bt_strategy probe;
-        strategy_defaults(&probe, c->strategy.market);
-        probe.kind = (int)kinds[ki];
-        double t = 1;
-        for (int f = 0; f < BT_F_N; f++)
-            if (f != BT_F_KIND && strategy_field_used(f, &probe, cls) && c->strategy.dim[f].n)
-                t *= c->strategy.dim[f].n;
-        total += t;
-    }
+    for (int ki = 0; ki < n_kind; ki++)
+        for (int ci = 0; ci < n_corr; ci++) {
+            bt_strategy probe;
+            strategy_defaults(&probe, c->strategy.market);
+            probe.kind = (int)kinds[ki];
+            probe.correction = (int)corrs[ci];
+            total += combo_count(c, &probe, cls);
+        }
     if (total < 1) return rs_err_set(e, RS_EINPUT, "%s: [strategy] kind: empty grid", c->file);
     if (total > PLAN_MAX_STRATEGIES)
         return rs_err_set(e, RS_EINPUT, "%s: [strategy]: %.0f strategy points, more than %d", c->file, total,
@@ -447,45 +464,65 @@ static int build_strategies(const sweep_config *c, sweep_plan *p, rs_err *e) {
     p->strategies = calloc((size_t)total, sizeof *p->strategies);
     if (!p->strategies) return rs_err_set(e, RS_EINTERNAL, "out of memory");
     int n = 0;
-    for (int ki = 0; ki < n_kind; ki++) {
-        int idx[BT_F_N] = {0};
-        for (;;) {
-            plan_strategy *ps = &p->strategies[n];
-            strategy_defaults(&ps->s, c->strategy.market);
-            ps->s.kind = (int)kinds[ki];
-            ps->index = n;
-            ps->bars_per_year_auto = 1;
-            for (int f = 0; f < BT_F_N; f++) {
-                const cfg_dim *d = &c->strategy.dim[f];
-                if (f == BT_F_KIND || !strategy_field_used(f, &ps->s, cls) || !d->n) continue;
-                if (f == BT_F_BARS_PER_YEAR) {
-                    if (d->v[idx[f]] == 0) continue;      /* auto: plan_set_bar_seconds */
-                    ps->bars_per_year_auto = 0;
+    for (int ki = 0; ki < n_kind; ki++)
+        for (int ci = 0; ci < n_corr; ci++) {
+            int idx[BT_F_N] = {0};
+            for (;;) {
+                plan_strategy *ps = &p->strategies[n];
+                strategy_defaults(&ps->s, c->strategy.market);
+                ps->s.kind = (int)kinds[ki];
+                ps->s.correction = (int)corrs[ci];
+                ps->index = n;
+                ps->bars_per_year_auto = 1;
+                for (int f = 0; f < BT_F_N; f++) {
+                    const cfg_dim *d = &c->strategy.dim[f];
+                    if (is_outer(f) || !strategy_field_used(f, &ps->s, cls) || !d->n) continue;
+                    if (f == BT_F_BARS_PER_YEAR) {
+                        if (d->v[idx[f]] == 0) continue;      /* auto: plan_set_bar_seconds */
+                        ps->bars_per_year_auto = 0;
+                    }
+                    strategy_set(&ps->s, f, d->v[idx[f]]);
                 }
-                strategy_set(&ps->s, f, d->v[idx[f]]);
+                /* mm_sigma0 = 0: half the lattice, resolved here so the key
+                 * says what the map uses (0 and the explicit value agree) */
+                if (ps->s.mm_sigma0 == 0) ps->s.mm_sigma0 = ps->s.mm_size / 2.0;
+                rs_err be;
+                char canon[PLAN_CANON_MAX];
+                if (strategy_check(&ps->s, &be)) {
+                    plan_strategy_canon(p, ps, canon, sizeof canon);
+                    for (char *q = canon; *q; q++) if (*q == '\n') *q = ' ';
+                    return rs_err_set(e, RS_EINPUT, "%s: [strategy] point %d (%.200s): %s", c->file, n, canon,
+                                      be.msg);
+                }
+                size_t len = plan_strategy_canon(p, ps, canon, sizeof canon);
+                ps->key = rs_hash_bytes(canon, len < sizeof canon ? len : sizeof canon - 1, 0x73747261ULL);
+                n++;
+                /* the next combination: the last field varies fastest */
+                int f = BT_F_N - 1;
+                for (; f >= 0; f--) {
+                    const cfg_dim *d = &c->strategy.dim[f];
+                    if (is_outer(f) || !strategy_field_used(f, &ps->s, cls) || d->n <= 1) continue;
+                    if (++idx[f] < d->n) break;
+                    idx[f] = 0;
+                }
+                if (f < 0) break;
             }
-            rs_err be;
-            char canon[PLAN_CANON_MAX];
-            if (strategy_check(&ps->s, &be)) {
-                plan_strategy_canon(p, ps, canon, sizeof canon);
-                for (char *q = canon; *q; q++) if (*q == '\n') *q = ' ';
-                return rs_err_set(e, RS_EINPUT, "%s: [strategy] point %d (%.200s): %s", c->file, n, canon, be.msg);
-            }
-            size_t len = plan_strategy_canon(p, ps, canon, sizeof canon);
-            ps->key = rs_hash_bytes(canon, len < sizeof canon ? len : sizeof canon - 1, 0x73747261ULL);
-            n++;
-            /* the next combination: the last field varies fastest */
-            int f = BT_F_N - 1;
-            for (; f >= 0; f--) {
-                const cfg_dim *d = &c->strategy.dim[f];
-                if (f == BT_F_KIND || !strategy_field_used(f, &ps->s, cls) || d->n <= 1) continue;
-                if (++idx[f] < d->n) break;
-                idx[f] = 0;
-            }
-            if (f < 0) break;
         }
-    }
     p->n_strategies = n;
+    /* the correction points, as a task will find them */
+    bt_strategy *tmp = malloc((size_t)n * sizeof *tmp);
+    int *index = malloc((size_t)n * sizeof *index);
+    p->correction_first = malloc((size_t)n * sizeof *p->correction_first);
+    if (!tmp || !index || !p->correction_first) {
+        free(tmp);
+        free(index);
+        return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    }
+    for (int i = 0; i < n; i++) tmp[i] = p->strategies[i].s;
+    p->n_corrections = strategy_corrections(tmp, n, index, p->correction_first);
+    for (int i = 0; i < n; i++) p->strategies[i].correction = index[i];
+    free(tmp);
+    free(index);
     return 0;
 }
 
@@ -510,6 +547,7 @@ void plan_free(sweep_plan *p) {
     if (!p) return;
     free(p->models);
     free(p->strategies);
+    free(p->correction_first);
     memset(p, 0, sizeof *p);
 }
 

@@ -18,8 +18,9 @@
  * cell, hidden, lookback, dropout, seed, forget_bias_one, lr, batch, epochs,
  * weight_decay, clip_norm, patience, min_delta, stride, max_windows, the
  * last varying fastest;
- * strategies by kind in the listed order, then the other fields in the
- * order of worker/strategy.h's table.
+ * strategies by kind and correction in the listed order, then the other
+ * fields in the order of worker/strategy.h's table (each kind and
+ * correction multiplying only the fields it uses).
  *
  * Keys.  The canonical text of a model point is one "name=value" line per
  * parameter, sorted bytewise, each ending in '\n':
@@ -91,7 +92,8 @@ typedef struct {
     int         index;                    /* position in plan.strategies          */
     uint64_t    key;                      /* strategy key (above)                 */
     int         bars_per_year_auto;       /* 1: set by plan_set_bar_seconds       */
-    bt_strategy s;                        /* passes backtest_check                */
+    int         correction;               /* index into plan.corrections          */
+    bt_strategy s;                        /* passes strategy_check                */
 } plan_strategy;
 
 typedef struct {
@@ -107,6 +109,10 @@ typedef struct {
     plan_model    *models;                /* [n_models]                           */
     int            n_strategies;
     plan_strategy *strategies;            /* [n_strategies]                       */
+    int            n_corrections;         /* distinct correction points           */
+    int           *correction_first;      /* [n_corrections] the first strategy of
+                                             each (strategy_corrections order, the
+                                             order a task computes them in)       */
     uint64_t       data_hash;             /* config_data_hash of the config       */
     int            n_in;                  /* features per time step               */
     rnn_head       head;                  /* REG (return, price) or CLS (trend3)  */

@@ -16,6 +16,9 @@ const rs_enum BT_E_COMMISSION[]   = { {"per_lot", BT_COMM_PER_LOT}, {"bp", BT_CO
 const rs_enum BT_E_PATH[]         = { {"adverse", BT_PATH_ADVERSE}, {"against", BT_PATH_AGAINST},
                                       {"with", BT_PATH_WITH}, {NULL, 0} };
 const rs_enum BT_E_SIZE[]         = { {"lots", BT_SIZE_LOTS}, {"equity", BT_SIZE_EQUITY}, {NULL, 0} };
+#define BT_X_MM(id, name) { name, id },
+const rs_enum BT_E_CORRECTION[]   = { MM_KINDS(BT_X_MM) {NULL, 0} };
+#undef BT_X_MM
 
 /* ---- the table as data -------------------------------------------------------- */
 
@@ -54,7 +57,38 @@ int strategy_field_used(int f, const bt_strategy *s, int cls) {
     if ((u & BT_U_GRID) && s->kind != BT_GRID) return 0;
     if ((u & BT_U_REG) && cls) return 0;
     if ((u & BT_U_CLS) && !cls) return 0;
+    if ((u & BT_U_MM) && s->correction == MM_NONE) return 0;
+    if ((u & BT_U_NOMM) && s->correction != MM_NONE) return 0;
     return 1;
+}
+
+int strategy_field_keyed(int f, const bt_strategy *s, int cls) {
+    if (!strategy_field_used(f, s, cls)) return 0;
+    if (bt_fields[f].use & BT_U_NEWKEY) return strategy_get(s, f) != bt_fields[f].def[s->market == BT_EQUITY];
+    return 1;
+}
+
+int strategy_same_correction(const bt_strategy *a, const bt_strategy *b) {
+    if (a->correction != b->correction) return 0;
+    if (a->correction == MM_NONE) return 1;
+    return a->mm_size == b->mm_size && a->mm_beta == b->mm_beta && a->mm_sigma0 == b->mm_sigma0 &&
+           a->mm_epochs == b->mm_epochs;
+}
+
+mm_opts strategy_mm_opts(const bt_strategy *s) {
+    mm_opts o = { s->mm_size, s->mm_beta, s->mm_sigma0, s->mm_epochs };
+    return o;
+}
+
+int strategy_corrections(const bt_strategy *s, int n, int *index, int *first) {
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        int c = 0;
+        while (c < k && !strategy_same_correction(&s[first[c]], &s[i])) c++;
+        if (c == k) first[k++] = i;
+        if (index) index[i] = c;
+    }
+    return k;
 }
 
 char *strategy_value_text(int f, double v, char *buf, size_t n) {
@@ -108,6 +142,7 @@ int strategy_check(const bt_strategy *s, rs_err *e) {
         /* grid-only fields mean nothing to a signal point; the target-only
          * ones are checked on every point (the check knows no target) */
         if ((d->use & BT_U_GRID) && s->kind != BT_GRID && f != BT_F_KIND) continue;
+        if ((d->use & BT_U_MM) && s->correction == MM_NONE) continue;
         double v = strategy_get(s, f);
         if (field_ok(d, v)) continue;
         char want[300], got[64];

@@ -32,6 +32,7 @@
 
 #include <stddef.h>
 
+#include "worker/motormap.h"
 #include "worker/util.h"
 
 #define BT_MAX_LEVELS 256      /* grid entries open at once, hard limit     */
@@ -53,6 +54,8 @@ extern const rs_enum BT_E_COST_UNIT[];     /* pips, bp                          
 extern const rs_enum BT_E_COMMISSION[];    /* per_lot, bp                         */
 extern const rs_enum BT_E_PATH[];          /* adverse, against, with              */
 extern const rs_enum BT_E_SIZE[];          /* lots, equity                        */
+extern const rs_enum BT_E_CORRECTION[];    /* none, motormap, motormap_online,
+                                              motormap_peek (motormap.h MM_KINDS)  */
 
 /* ---- the table -----------------------------------------------------------------
  * X(ID, key, field, type, names, use, bounds, lo, hi, fx, equity, label, doc)
@@ -62,8 +65,12 @@ extern const rs_enum BT_E_SIZE[];          /* lots, equity                      
  *   type    INT | REAL | BOOL | ENUM (int members, except REAL: double)
  *   names   ENUM: the rs_enum table of allowed names (else NULL)
  *   use     who uses it: 0 every point; BT_U_GRID kind = grid only;
- *           BT_U_REG return / price targets only; BT_U_CLS trend3 only.
+ *           BT_U_REG return / price targets only; BT_U_CLS trend3 only;
+ *           BT_U_MM only with a correction other than none; BT_U_NOMM only
+ *           without one (min_prob: a corrected trend is a hard class).
  *           A field a point does not use is left out of its key and label.
+ *           BT_U_NEWKEY: added after keys were in use, so it is left out of
+ *           the key while at its default, and old keys do not move.
  *   bounds  BT_B_CLOSED [lo, hi], BT_B_LO_OPEN (lo, hi]; BT_B_AUTO0 also
  *           accepts 0 in a config, meaning "resolved from the data"
  *   fx, equity   defaults of the two markets ([strategy] market)
@@ -78,7 +85,7 @@ extern const rs_enum BT_E_SIZE[];          /* lots, equity                      
     0, BT_BIG, 0.0, 0.0, "th", "trade when |predicted return| > threshold")      \
   X(LONG_ONLY,      "long_only",       long_only,       BOOL, NULL,              0,         BT_B_CLOSED,  \
     0, 1, 0, 0, "lo", "short signals become flat")                                                   \
-  X(MIN_PROB,       "min_prob",        min_prob,        REAL, NULL,              BT_U_CLS,  BT_B_CLOSED,  \
+  X(MIN_PROB,       "min_prob",        min_prob,        REAL, NULL,   BT_U_CLS | BT_U_NOMM, BT_B_CLOSED,  \
     0, 1, 0.0, 0.0, "p", "RANGE when the winning class probability is below this")                 \
   X(SPACING,        "spacing",         spacing,         REAL, NULL,              BT_U_GRID, BT_B_LO_OPEN, \
     0, BT_BIG, 20.0, 1.0, "sp", "grid spacing in spacing_unit")                                     \
@@ -127,12 +134,28 @@ extern const rs_enum BT_E_SIZE[];          /* lots, equity                      
   X(SIZE,           "size",            size,            REAL, NULL,              0,         BT_B_LO_OPEN, \
     0, BT_BIG, 0.1, 1.0, "sz", "lots, or multiple of equity, per entry")                            \
   X(BARS_PER_YEAR,  "bars_per_year",   bars_per_year,   REAL, NULL,              0,         BT_B_AUTO0,   \
-    0, BT_BIG, 260.0, 252.0, "bpy", "annualisation; 0 = from the data's bar length")
+    0, BT_BIG, 260.0, 252.0, "bpy", "annualisation; 0 = from the data's bar length")                \
+  X(CORRECTION,     "correction",      correction,      ENUM, BT_E_CORRECTION,   BT_U_CLS | BT_U_NEWKEY,      \
+    BT_B_CLOSED, 0, 0, MM_NONE, MM_NONE, "corr:",                                                        \
+    "the trend's correction (Rundo 2019 motor map): none, motormap (frozen after training), "        \
+    "motormap_online (learns each test window once its label is known), motormap_peek "             \
+    "(LOOK-AHEAD diagnostic, left out of rankings)")                                                 \
+  X(MM_SIZE,        "mm_size",         mm_size,         INT,  NULL,              BT_U_CLS | BT_U_MM, BT_B_CLOSED, \
+    2, MM_MAX_SIZE, 30, 30, "mmN", "motor map lattice side (mm_size x mm_size neurons)")             \
+  X(MM_BETA,        "mm_beta",         mm_beta,         REAL, NULL,              BT_U_CLS | BT_U_MM, BT_B_LO_OPEN, \
+    0, 1, 0.15, 0.15, "mmb", "motor map learning rate beta (eqs. 16-17)")                            \
+  X(MM_SIGMA0,      "mm_sigma0",       mm_sigma0,       REAL, NULL,              BT_U_CLS | BT_U_MM, BT_B_AUTO0,  \
+    0, MM_MAX_SIZE, 0.0, 0.0, "mms", "initial neighbourhood width in lattice units; 0 = mm_size / 2") \
+  X(MM_EPOCHS,      "mm_epochs",       mm_epochs,       INT,  NULL,              BT_U_CLS | BT_U_MM, BT_B_CLOSED, \
+    1, 10000, 1, 1, "mme", "motor map passes over the training windows")
 
 /* Who uses a field (the `use` column). */
-#define BT_U_GRID 0x1u
-#define BT_U_REG  0x2u
-#define BT_U_CLS  0x4u
+#define BT_U_GRID   0x01u
+#define BT_U_REG    0x02u
+#define BT_U_CLS    0x04u
+#define BT_U_MM     0x08u
+#define BT_U_NOMM   0x10u
+#define BT_U_NEWKEY 0x20u
 
 /* Bounds (the `bounds` column). */
 enum { BT_B_CLOSED = 0, BT_B_LO_OPEN = 1, BT_B_AUTO0 = 2 };
@@ -185,6 +208,28 @@ void   strategy_set(bt_strategy *s, int f, double v);
  * trend3) or regression target: the `use` rules above. */
 int strategy_field_used(int f, const bt_strategy *s, int cls);
 
+/* 1 when field f goes into point *s's canonical key text: used, and not a
+ * BT_U_NEWKEY field at its default. */
+int strategy_field_keyed(int f, const bt_strategy *s, int cls);
+
+/* ---- corrections -----------------------------------------------------------
+ * A correction point is what the trend's correction depends on: the kind
+ * and, for a motor map, mm_size, mm_beta, mm_sigma0, mm_epochs.  A task
+ * computes each distinct correction point once and trades every strategy
+ * point on its correction's classes. */
+
+/* 1 when a and b are the same correction point (on a trend3 target). */
+int strategy_same_correction(const bt_strategy *a, const bt_strategy *b);
+
+/* The motor-map options of a point (mm_sigma0 must be resolved: > 0). */
+mm_opts strategy_mm_opts(const bt_strategy *s);
+
+/* The distinct correction points of s[0..n), in order of first appearance
+ * (O(n × corrections)): returns their count k; first[0..k) (room for n
+ * entries, required) receives the index of each one's first point, and
+ * index[i] (may be NULL) point i's correction. */
+int strategy_corrections(const bt_strategy *s, int n, int *index, int *first);
+
 /* Field f's value as canonical text: an enum's name, an int "%d", a real
  * "%.17g" (so 1e-3 and 0.001 are one text).  Returns buf. */
 char *strategy_value_text(int f, double v, char *buf, size_t n);
@@ -205,8 +250,9 @@ void strategy_defaults(bt_strategy *s, int market);
  * expected: "strategy: lot = 0, expected a number in (0, 1e+15]".  Every
  * field is checked against the table's range (or names); fields a point
  * does not use by kind (grid-only fields on a signal point) are not
- * checked; stop_out must not exceed margin_call; bars_per_year must be > 0
- * (0 = "auto" is resolved before a point is checked). */
+ * checked, nor motor-map fields without a correction; stop_out must not
+ * exceed margin_call; bars_per_year and mm_sigma0 must be > 0 (0 = "auto"
+ * is resolved before a point is checked). */
 int strategy_check(const bt_strategy *s, rs_err *e);
 
 #endif /* RS_STRATEGY_H */
