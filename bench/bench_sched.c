@@ -78,7 +78,7 @@ int main(int argc, char **argv) {
     double *y = calloc((size_t)n_test, sizeof *y), *pred = calloc((size_t)n_test, sizeof *pred);
     float *ret = calloc((size_t)n_test * (size_t)n_strat, sizeof *ret), *bh = calloc((size_t)n_test, sizeof *bh);
     rs_err e;
-    if (!rows || !t || !y || !pred || !ret || !bh || task_pack(&b.rec, &h, rows, t, y, pred, ret, bh, &e))
+    if (!rows || !t || !y || !pred || !ret || !bh || task_pack(&b.rec, &h, rows, t, y, pred, ret, bh, NULL, &e))
         MPI_Abort(MPI_COMM_WORLD, 1);
     char jpath[4096] = "";
     if (rank == 0 && jdir) {

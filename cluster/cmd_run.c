@@ -475,7 +475,7 @@ typedef struct {
     uint64_t   sweep_hash;
     task_setup setup;
     int64_t    n, first_valid;
-    int32_t    n_feat, pad_;
+    int32_t    n_feat, n_inst;
     double     bar_seconds;
 } bcast_head;
 
@@ -616,6 +616,7 @@ int cmd_run(int argc, char **argv) {
             h.n = R.data.n;
             h.first_valid = R.data.first_valid;
             h.n_feat = R.data.n_feat;
+            h.n_inst = R.data.n_inst;
             h.bar_seconds = R.data.bar_seconds;
         }
     }
@@ -631,7 +632,7 @@ int cmd_run(int argc, char **argv) {
     if (!ini) MPI_Abort(MPI_COMM_WORLD, 1);
     bcast_bytes(ini, (size_t)h.ini_len);
     if (R.rank != 0) {
-        if (task_data_alloc(&R.data, h.n, h.n_feat, &e)) MPI_Abort(MPI_COMM_WORLD, 1);
+        if (task_data_alloc(&R.data, h.n, h.n_feat, h.n_inst, &e)) MPI_Abort(MPI_COMM_WORLD, 1);
         R.data.setup = h.setup;
         R.data.first_valid = h.first_valid;
         R.data.bar_seconds = h.bar_seconds;

@@ -54,7 +54,7 @@ int prepare_data(const sweep_config *c, task_data *d, prepare_info *info, rs_err
     }
     if ((rc = features_compute(s, k, &c->features.spec, &fm, e))) goto fail;
     int64_t n = s[0].n;
-    if ((rc = task_data_alloc(d, n, fm.n_feat, e))) goto fail;
+    if ((rc = task_data_alloc(d, n, fm.n_feat, k, e))) goto fail;
     d->first_valid = fm.first_valid;
     d->bar_seconds = (double)s[0].bar;
     memcpy(d->t, s[0].t, (size_t)n * sizeof *d->t);
@@ -65,6 +65,7 @@ int prepare_data(const sweep_config *c, task_data *d, prepare_info *info, rs_err
     memcpy(d->bars + 1 * n, s[0].high, (size_t)n * sizeof(double));
     memcpy(d->bars + 2 * n, s[0].low, (size_t)n * sizeof(double));
     memcpy(d->bars + 3 * n, s[0].close, (size_t)n * sizeof(double));
+    for (int i = 0; i < k; i++) memcpy(d->close + (size_t)i * (size_t)n, s[i].close, (size_t)n * sizeof(double));
 
     task_setup *u = &d->setup;
     u->target_kind = c->target.kind;

@@ -93,7 +93,7 @@ typedef struct {
 
 typedef struct {
     size_t size;                     /* bytes per row                          */
-    size_t index, key, label, bpy_auto, market;
+    size_t index, key, label, bpy_auto, market, corr_index, lookahead;
     size_t field[BT_F_N];            /* offset of each table field's column    */
 } strat_layout;
 
@@ -106,6 +106,8 @@ static void strat_layout_make(strat_layout *L) {
     L->label = o;                        o += STRAT_LABEL_LEN;
     L->bpy_auto = o = align_up(o, 4);    o += sizeof(int32_t);
     L->market = o;                       o += STRAT_NAME_LEN;
+    L->corr_index = o = align_up(o, 4);  o += sizeof(int32_t);
+    L->lookahead = o;                    o += sizeof(int32_t);
     for (int f = 0; f < BT_F_N; f++) {
         switch (bt_fields[f].type) {
         case BT_T_ENUM: L->field[f] = o; o += STRAT_NAME_LEN; break;
@@ -115,6 +117,19 @@ static void strat_layout_make(strat_layout *L) {
     }
     L->size = align_up(o, 8);
 }
+
+/* One row of /plan/corrections: a distinct correction point, in the order
+ * of /series/corrected's columns (strategy_corrections order). */
+typedef struct {
+    int32_t index;
+    char    correction[STRAT_NAME_LEN];   /* "none", "motormap", ...          */
+    int32_t lookahead;               /* 1: motormap_peek, a diagnostic         */
+    int32_t mm_size;
+    double  mm_beta, mm_sigma0;
+    int32_t mm_epochs;
+    int32_t first_strategy;          /* the first /plan/strategies row using it */
+    char    label[STRAT_LABEL_LEN];
+} corr_rec;
 
 /* One row of /plan/folds. */
 typedef struct {
@@ -274,10 +289,18 @@ static hid_t trading_type(void) {
 
 /* task_row without pad_ (always 0; the padding mask zeroes it). */
 static hid_t row_type(void) {
+    static const hsize_t d33[2] = { 3, 3 }, d3[1] = { 3 };
     hid_t tr = trading_type();
     if (tr < 0) return -1;
+    hid_t a33 = H5Tarray_create2(H5T_NATIVE_INT32, 2, d33), a3 = H5Tarray_create2(H5T_NATIVE_DOUBLE, 1, d3);
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(task_row));
-    if (t < 0) { H5Tclose(tr); return -1; }
+    if (t < 0 || a33 < 0 || a3 < 0) {
+        H5Tclose(tr);
+        if (a33 >= 0) H5Tclose(a33);
+        if (a3 >= 0) H5Tclose(a3);
+        if (t >= 0) H5Tclose(t);
+        return -1;
+    }
     herr_t r = 0;
     INS(t, task_row, task_key, U64);
     INS(t, task_row, model_key, U64);
@@ -291,6 +314,10 @@ static hid_t row_type(void) {
     INS(t, task_row, n_train, I32);
     INS(t, task_row, n_val, I32);
     INS(t, task_row, n_test, I32);
+    INS(t, task_row, correction, I32);
+    INS(t, task_row, lookahead, I32);
+    INS(t, task_row, confusion, a33);
+    INS(t, task_row, class_count, a33);
     INS(t, task_row, train_loss, D64);
     INS(t, task_row, val_loss, D64);
     INS(t, task_row, test_loss, D64);
@@ -301,6 +328,10 @@ static hid_t row_type(void) {
     INS(t, task_row, accuracy, D64);
     INS(t, task_row, macro_f1, D64);
     INS(t, task_row, log_loss, D64);
+    INS(t, task_row, precision, a3);
+    INS(t, task_row, recall, a3);
+    INS(t, task_row, trend_lo, D64);
+    INS(t, task_row, trend_hi, D64);
     INS(t, task_row, base_rmse, D64);
     INS(t, task_row, base_mae, D64);
     INS(t, task_row, base_r2, D64);
@@ -313,6 +344,8 @@ static hid_t row_type(void) {
     INS(t, task_row, bh_max_dd_pct, D64);
     INS(t, task_row, trading, tr);
     H5Tclose(tr);
+    H5Tclose(a33);
+    H5Tclose(a3);
     if (r < 0) { H5Tclose(t); return -1; }
     return t;
 }
@@ -360,6 +393,8 @@ static hid_t strat_type(void) {
         r |= H5Tinsert(t, "label", L.label, sl);
         r |= H5Tinsert(t, "bars_per_year_auto", L.bpy_auto, I32);
         r |= H5Tinsert(t, "market", L.market, sn);
+        r |= H5Tinsert(t, "correction_index", L.corr_index, I32);
+        r |= H5Tinsert(t, "lookahead", L.lookahead, I32);
         for (int f = 0; f < BT_F_N; f++) {
             hid_t ft = bt_fields[f].type == BT_T_ENUM ? sn : bt_fields[f].type == BT_T_REAL ? D64 : I32;
             r |= H5Tinsert(t, bt_fields[f].key, L.field[f], ft);
@@ -379,6 +414,9 @@ static void strat_row(const strat_layout *L, const sweep_plan *p, int i, unsigne
     plan_strategy_label(p, i, (char *)buf + L->label, STRAT_LABEL_LEN);
     memcpy(buf + L->bpy_auto, &aut, sizeof aut);
     fixstr((char *)buf + L->market, STRAT_NAME_LEN, rs_enum_name(BT_E_MARKET, ps->s.market));
+    int32_t ci = ps->correction, la = mm_kind_lookahead(ps->s.correction);
+    memcpy(buf + L->corr_index, &ci, sizeof ci);
+    memcpy(buf + L->lookahead, &la, sizeof la);
     for (int f = 0; f < BT_F_N; f++) {
         double v = strategy_get(&ps->s, f);
         unsigned char *q = buf + L->field[f];
@@ -391,6 +429,26 @@ static void strat_row(const strat_layout *L, const sweep_plan *p, int i, unsigne
             memcpy(q, &iv, sizeof iv);
         }
     }
+}
+
+static hid_t corr_type(void) {
+    hid_t sn = str_type(STRAT_NAME_LEN), sl = str_type(STRAT_LABEL_LEN);
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(corr_rec));
+    herr_t r = (sn < 0 || sl < 0 || t < 0) ? -1 : 0;
+    if (!r) {
+        INS(t, corr_rec, index, I32);
+        INS(t, corr_rec, correction, sn);
+        INS(t, corr_rec, lookahead, I32);
+        INS(t, corr_rec, mm_size, I32);
+        INS(t, corr_rec, mm_beta, D64);
+        INS(t, corr_rec, mm_sigma0, D64);
+        INS(t, corr_rec, mm_epochs, I32);
+        INS(t, corr_rec, first_strategy, I32);
+        INS(t, corr_rec, label, sl);
+    }
+    hclose_t(&sn); hclose_t(&sl);
+    if (r < 0) { hclose_t(&t); return -1; }
+    return t;
 }
 
 static hid_t fold_type(void) {
@@ -456,10 +514,10 @@ static hid_t index_type(void) {
 }
 
 /* Every type the file uses, built once per call. */
-typedef struct { hid_t row, model, strat, fold, tasks, index; } h5types;
+typedef struct { hid_t row, model, strat, corr, fold, tasks, index; } h5types;
 
 static void types_close(h5types *T) {
-    hclose_t(&T->row); hclose_t(&T->model); hclose_t(&T->strat);
+    hclose_t(&T->row); hclose_t(&T->model); hclose_t(&T->strat); hclose_t(&T->corr);
     hclose_t(&T->fold); hclose_t(&T->tasks); hclose_t(&T->index);
 }
 
@@ -467,10 +525,12 @@ static int types_open(h5ctx *x, h5types *T) {
     T->row = row_type();
     T->model = model_type();
     T->strat = strat_type();
+    T->corr = corr_type();
     T->fold = fold_type();
     T->tasks = tasks_type();
     T->index = index_type();
-    if (T->row < 0 || T->model < 0 || T->strat < 0 || T->fold < 0 || T->tasks < 0 || T->index < 0) {
+    if (T->row < 0 || T->model < 0 || T->strat < 0 || T->corr < 0 || T->fold < 0 || T->tasks < 0 ||
+        T->index < 0) {
         h5fail(x, "building the compound types");
         types_close(T);
         return -1;
@@ -790,6 +850,29 @@ static int write_plan(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
     }
     if (tab_close(x, &t)) goto out;
 
+    {
+        corr_rec *cr = calloc((size_t)(p->n_corrections > 0 ? p->n_corrections : 1), sizeof *cr);
+        if (!cr) { oom(x); goto out; }
+        for (int k = 0; k < p->n_corrections; k++) {
+            const plan_strategy *ps = &p->strategies[p->correction_first[k]];
+            cr[k].index = k;
+            fixstr(cr[k].correction, sizeof cr[k].correction, rs_enum_name(BT_E_CORRECTION, ps->s.correction));
+            cr[k].lookahead = mm_kind_lookahead(ps->s.correction);
+            cr[k].mm_size = ps->s.mm_size;
+            cr[k].mm_beta = ps->s.mm_beta;
+            cr[k].mm_sigma0 = ps->s.mm_sigma0;
+            cr[k].mm_epochs = ps->s.mm_epochs;
+            cr[k].first_strategy = p->correction_first[k];
+            if (ps->s.correction == MM_NONE) snprintf(cr[k].label, sizeof cr[k].label, "none");
+            else snprintf(cr[k].label, sizeof cr[k].label, "%s mm%dx%d b%g s%g e%d%s",
+                          cr[k].correction, ps->s.mm_size, ps->s.mm_size, ps->s.mm_beta, ps->s.mm_sigma0,
+                          ps->s.mm_epochs, cr[k].lookahead ? " LOOK-AHEAD" : "");
+        }
+        int crc = tab_write_all(x, g, "/plan/corrections", T->corr, cr, (size_t)p->n_corrections);
+        free(cr);
+        if (crc) goto out;
+    }
+
     fr = calloc(n_folds > 0 ? (size_t)n_folds : 1, sizeof *fr);
     if (!fr) { oom(x); goto out; }
     for (int i = 0; i < n_folds; i++) {
@@ -820,7 +903,9 @@ out:
 static int write_tasks(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
                        const sel_t *sel, int n_sel, const keyidx *sk, int max_strat) {
     int rc = -1, S = p->n_strategies, n_out = p->n_out;
-    enum { T_TASKS, T_RESULTS, T_INDEX, T_T, T_Y, T_PRED, T_RET, T_BH, T_N };
+    /* trend3: one column per plan correction point; regression: none */
+    const int C = p->head == RNN_HEAD_CLS ? p->n_corrections : 0;
+    enum { T_TASKS, T_RESULTS, T_INDEX, T_T, T_Y, T_PRED, T_RET, T_BH, T_CORR, T_N };
     h5tab tab[T_N];
     for (int i = 0; i < T_N; i++) tab[i].d = -1;
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
@@ -832,7 +917,10 @@ static int write_tasks(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
     size_t ret_blk = S > 0 ? (size_t)(1 << 18) / (size_t)S : 1;
     if (ret_blk < 1) ret_blk = 1;
     float *rbuf = malloc(ret_blk * (size_t)(S > 0 ? S : 1) * sizeof *rbuf);
-    if (!map || !rows || !rbuf) { oom(x); goto out; }
+    int *srccol = malloc((size_t)(C > 0 ? C : 1) * sizeof *srccol);
+    int8_t *cbuf = NULL;
+    size_t cbuf_cap = 0;
+    if (!map || !rows || !rbuf || !srccol) { oom(x); goto out; }
     cover_members(T->row, 0, cover);
 
     hsize_t n_rows = 0, n_series = 0, n_index = 0;
@@ -852,7 +940,8 @@ static int write_tasks(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
         tab_create(x, f, "/series/y", H5T_NATIVE_DOUBLE, 1, n_series, 0, &tab[T_Y]) ||
         tab_create(x, f, "/series/pred", H5T_NATIVE_DOUBLE, 2, n_series, (hsize_t)n_out, &tab[T_PRED]) ||
         tab_create(x, f, "/series/returns", H5T_NATIVE_FLOAT, 2, n_series, (hsize_t)S, &tab[T_RET]) ||
-        tab_create(x, f, "/series/bh", H5T_NATIVE_FLOAT, 1, n_series, 0, &tab[T_BH]))
+        tab_create(x, f, "/series/bh", H5T_NATIVE_FLOAT, 1, n_series, 0, &tab[T_BH]) ||
+        tab_create(x, f, "/series/corrected", H5T_NATIVE_INT8, 2, n_series, (hsize_t)C, &tab[T_CORR]))
         goto out;
 
     int64_t offset = 0;
@@ -880,10 +969,16 @@ static int write_tasks(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
         if (tab_append(x, &tab[T_TASKS], &tr, 1)) goto out;
 
         int nr = map_rows(v, sk, S, map);
+        for (int c = 0; c < C; c++) srccol[c] = -1;
         for (int k = 0; k < nr; k++) {
             rows[k] = v->rows[map[k].j];
             rows[k].model = sel[i].model;
             rows[k].strategy = map[k].strat;
+            /* the record's correction column -> the plan's correction point */
+            const int pc = p->strategies[map[k].strat].correction;
+            if (C > 0 && v->h->n_corr > 0 && rows[k].correction >= 0 && rows[k].correction < v->h->n_corr)
+                srccol[pc] = rows[k].correction;
+            rows[k].correction = C > 0 ? pc : 0;
         }
         zero_padding(rows, (size_t)nr, cover);
         if (tab_append(x, &tab[T_RESULTS], rows, (hsize_t)nr)) goto out;
@@ -913,6 +1008,19 @@ static int write_tasks(h5ctx *x, hid_t f, const h5types *T, const sweep_plan *p,
             }
             if (tab_append(x, &tab[T_RET], rbuf, nb)) goto out;
         }
+        if (C > 0) {            /* [bar][plan correction]; -1 where the record has none */
+            size_t need = (size_t)nt * (size_t)C;
+            if (need > cbuf_cap) {
+                int8_t *nbuf = realloc(cbuf, need);
+                if (!nbuf) { oom(x); goto out; }
+                cbuf = nbuf;
+                cbuf_cap = need;
+            }
+            for (size_t b = 0; b < (size_t)nt; b++)
+                for (int c = 0; c < C; c++)
+                    cbuf[b * (size_t)C + (size_t)c] = srccol[c] < 0 ? -1 : v->corr[(size_t)srccol[c] * (size_t)nt + b];
+            if (tab_append(x, &tab[T_CORR], cbuf, (hsize_t)nt)) goto out;
+        }
     }
     rc = 0;
 out:
@@ -923,6 +1031,8 @@ out:
     free(map);
     free(rows);
     free(rbuf);
+    free(srccol);
+    free(cbuf);
     return rc;
 }
 
@@ -972,7 +1082,7 @@ int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
     h5ctx x = { path, e, 0 };
     h5quiet q;
     quiet_on(&q);
-    h5types T = { -1, -1, -1, -1, -1, -1 };
+    h5types T = { -1, -1, -1, -1, -1, -1, -1 };
     hid_t fapl = -1, f = -1;
     size_t pl = strlen(path);
     char *tmp = malloc(pl + 5);
@@ -1167,13 +1277,14 @@ static int dset_read(h5ctx *x, hid_t f, const char *name, hid_t type, int rank,
  * (all three in the same task order, see results_write). */
 static int rebuild_tasks(h5ctx *x, results_file *r, const tasks_rec *tr, size_t n_tasks,
                          const index_rec *ix, size_t n_ix, const int64_t *t, const double *y,
-                         const double *pred, const float *ret, const float *bh,
-                         size_t N, size_t n_out, size_t S) {
+                         const double *pred, const float *ret, const float *bh, const int8_t *corr,
+                         size_t N, size_t n_out, size_t S, size_t C) {
     r->tasks = calloc(n_tasks ? n_tasks : 1, sizeof *r->tasks);
     if (!r->tasks) return oom(x);
     r->n_tasks = (int)n_tasks;
-    size_t rc = 0, si = 0, max_ret = 0;
+    size_t rc = 0, si = 0, max_ret = 0, max_corr = 0;
     float *rbuf = NULL;
+    int8_t *cbuf = NULL;
     for (size_t i = 0; i < n_tasks; i++) {
         task_head h;
         memset(&h, 0, sizeof h);
@@ -1198,6 +1309,7 @@ static int rebuild_tasks(h5ctx *x, results_file *r, const tasks_rec *tr, size_t 
         if (si < n_ix && ix[si].task_key == h.task_key) {
             if (ix[si].offset < 0 || ix[si].n < 1 || (size_t)ix[si].offset > N || (size_t)ix[si].n > N - (size_t)ix[si].offset) {
                 free(rbuf);
+                free(cbuf);
                 return xfail(x, RS_EINTERNAL, "/series/index: task %016llx: rows outside /series",
                              (unsigned long long)h.task_key);
             }
@@ -1210,7 +1322,7 @@ static int rebuild_tasks(h5ctx *x, results_file *r, const tasks_rec *tr, size_t 
             size_t need = nt * (size_t)h.n_strat;
             if (need > max_ret) {
                 float *nb = realloc(rbuf, need * sizeof *nb);
-                if (!nb) { free(rbuf); return oom(x); }
+                if (!nb) { free(rbuf); free(cbuf); return oom(x); }
                 rbuf = nb;
                 max_ret = need;
             }
@@ -1218,10 +1330,23 @@ static int rebuild_tasks(h5ctx *x, results_file *r, const tasks_rec *tr, size_t 
                 int s = r->rows[r0 + j].strategy;
                 if (s < 0 || (size_t)s >= S) {
                     free(rbuf);
+                    free(cbuf);
                     return xfail(x, RS_EINTERNAL, "/results: strategy index %d outside /series/returns", s);
                 }
                 for (size_t b = 0; b < nt; b++) rbuf[j * nt + b] = ret[(off + b) * S + (size_t)s];
             }
+        }
+        /* the corrected classes, [correction][bar] as the record holds them */
+        h.n_corr = nt ? (int32_t)C : 0;
+        if (nt && C) {
+            if (nt * C > max_corr) {
+                int8_t *nb = realloc(cbuf, nt * C);
+                if (!nb) { free(rbuf); free(cbuf); return oom(x); }
+                cbuf = nb;
+                max_corr = nt * C;
+            }
+            for (size_t c = 0; c < C; c++)
+                for (size_t b = 0; b < nt; b++) cbuf[c * nt + b] = corr[(off + b) * C + c];
         }
         /* task_pack copies 0 bytes from ret when n_strat = 0, but memcpy
          * still wants a valid pointer */
@@ -1229,12 +1354,14 @@ static int rebuild_tasks(h5ctx *x, results_file *r, const tasks_rec *tr, size_t 
         rs_err pe;
         if (task_pack(&r->tasks[i], &h, r->rows + r0, nt ? t + off : NULL, nt ? y + off : NULL,
                       nt ? pred + off * n_out : NULL, nt ? (rbuf ? rbuf : none) : NULL,
-                      nt ? bh + off : NULL, &pe)) {
+                      nt ? bh + off : NULL, h.n_corr ? cbuf : NULL, &pe)) {
             free(rbuf);
+            free(cbuf);
             return xfail(x, RS_EINTERNAL, "%s", pe.msg);
         }
     }
     free(rbuf);
+    free(cbuf);
     if (rc != (size_t)r->n_rows || si != n_ix)
         return xfail(x, RS_EINTERNAL, "/results or /series/index not in the order of /tasks (%zu of %d rows, "
                      "%zu of %zu series matched)", rc, r->n_rows, si, n_ix);
@@ -1249,7 +1376,7 @@ int results_read(const char *path, results_file *r, rs_err *e) {
     if (stat(path, &st)) return rs_err_set(e, RS_EINPUT, "%s: cannot open: %s", path, strerror(errno));
     h5quiet q;
     quiet_on(&q);
-    h5types T = { -1, -1, -1, -1, -1, -1 };
+    h5types T = { -1, -1, -1, -1, -1, -1, -1 };
     hid_t fapl = -1, f = -1;
     fold_rec *fr = NULL;
     tasks_rec *tr = NULL;
@@ -1257,7 +1384,8 @@ int results_read(const char *path, results_file *r, rs_err *e) {
     int64_t *t = NULL;
     double *y = NULL, *pred = NULL;
     float *ret = NULL, *bh = NULL;
-    size_t n, n_tasks, n_ix, N, n_y, n_pred, n_ret, n_bh, n_out = 1, S = 0;
+    int8_t *corr = NULL;
+    size_t n, n_tasks, n_ix, N, n_y, n_pred, n_ret, n_bh, n_corr_rows, n_out = 1, S = 0, C = 0;
 
     if (H5Fis_hdf5(path) <= 0) { xfail(&x, RS_EINPUT, "not an HDF5 file"); goto fail; }
     fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -1327,14 +1455,15 @@ int results_read(const char *path, results_file *r, rs_err *e) {
         dset_read(&x, f, "/series/y", H5T_NATIVE_DOUBLE, 1, (void **)&y, &n_y, NULL) ||
         dset_read(&x, f, "/series/pred", H5T_NATIVE_DOUBLE, 2, (void **)&pred, &n_pred, &n_out) ||
         dset_read(&x, f, "/series/returns", H5T_NATIVE_FLOAT, 2, (void **)&ret, &n_ret, &S) ||
-        dset_read(&x, f, "/series/bh", H5T_NATIVE_FLOAT, 1, (void **)&bh, &n_bh, NULL))
+        dset_read(&x, f, "/series/bh", H5T_NATIVE_FLOAT, 1, (void **)&bh, &n_bh, NULL) ||
+        dset_read(&x, f, "/series/corrected", H5T_NATIVE_INT8, 2, (void **)&corr, &n_corr_rows, &C))
         goto fail;
-    if (n_y != N || n_pred != N || n_ret != N || n_bh != N || (n_out != 1 && n_out != 3)) {
+    if (n_y != N || n_pred != N || n_ret != N || n_bh != N || n_corr_rows != N || (n_out != 1 && n_out != 3)) {
         xfail(&x, RS_EINTERNAL, "/series: datasets of different lengths or a bad prediction width");
         goto fail;
     }
     for (size_t i = 0; i < n_tasks; i++) tr[i].message[TASK_MSG_MAX - 1] = 0;
-    if (rebuild_tasks(&x, r, tr, n_tasks, ix, n_ix, t, y, pred, ret, bh, N, n_out, S)) goto fail;
+    if (rebuild_tasks(&x, r, tr, n_tasks, ix, n_ix, t, y, pred, ret, bh, corr, N, n_out, S, C)) goto fail;
 
     H5Fclose(f);
     f = -1;
@@ -1346,7 +1475,7 @@ out:
     if (fapl >= 0) H5Pclose(fapl);
     types_close(&T);
     quiet_off(&q);
-    free(fr); free(tr); free(ix); free(t); free(y); free(pred); free(ret); free(bh);
+    free(fr); free(tr); free(ix); free(t); free(y); free(pred); free(ret); free(bh); free(corr);
     return x.bad;
 }
 

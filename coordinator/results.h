@@ -64,7 +64,7 @@
 #include "coordinator/plan.h"
 #include "worker/task.h"
 
-#define RESULTS_SCHEMA 1
+#define RESULTS_SCHEMA 2   /* 2: fold ids, corrections, class details */
 
 /* One row of /plan/folds. */
 typedef struct {

@@ -73,7 +73,7 @@ static void make_rec(task_buf *b, uint64_t key, int n_strat, int n_test, int var
         for (int s = 0; s < n_strat; s++) ret[s * n_test + i] = (float)(y[i] * (s + 1));
     }
     rs_err e;
-    CU_ASSERT_EQUAL_FATAL(task_pack(b, &h, rows, t, y, pred, ret, bh, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(task_pack(b, &h, rows, t, y, pred, ret, bh, NULL, &e), 0);
 }
 
 /* Copies of appended records, to compare with what the reader returns. */

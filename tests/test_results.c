@@ -159,9 +159,19 @@ static void make_record(task_buf *b, const sweep_plan *p, int mi, int year, rec_
         for (int c = 0; c < no; c++) pred[k * no + c] = unif(&g, -0.01, 0.01);
         bh[k] = k ? (float)unif(&g, -0.02, 0.02) : 0.0f;
     }
+    /* trend3: the class after each correction point, as task_run packs it */
+    int8_t *corr = NULL;
+    if (no == 3 && nt) {
+        h.n_corr = p->n_corrections;
+        corr = malloc((size_t)h.n_corr * (size_t)nt);
+        for (int c = 0; c < h.n_corr; c++)
+            for (int k = 0; k < nt; k++) corr[(size_t)c * nt + k] = (int8_t)rs_rng_below(&g, 3);
+        for (int j = 0; j < n; j++)
+            rows[j].correction = rows[j].strategy >= 0 ? p->strategies[rows[j].strategy].correction : 0;
+    }
     rs_err e;
-    CU_ASSERT_EQUAL(task_pack(b, &h, rows, t, y, pred, ret, bh, &e), 0);
-    free(rows); free(ret); free(t); free(y); free(pred); free(bh);
+    CU_ASSERT_EQUAL(task_pack(b, &h, rows, t, y, pred, ret, bh, corr, &e), 0);
+    free(rows); free(ret); free(t); free(y); free(pred); free(bh); free(corr);
 }
 
 /* All model points x years in plan order; two tasks not OK. */
@@ -669,13 +679,15 @@ static void test_read_errors(void) {
     h = H5Fopen(other, H5F_ACC_RDWR, H5P_DEFAULT);
     hid_t sp = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(h, "schema", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int two = 2;
-    H5Awrite(a, H5T_NATIVE_INT, &two);
+    int later = RESULTS_SCHEMA + 1;
+    H5Awrite(a, H5T_NATIVE_INT, &later);
     H5Aclose(a);
     H5Sclose(sp);
     H5Fclose(h);
     CU_ASSERT_EQUAL(results_read(other, &r, &e), RS_EINPUT);
-    ASSERT_MSG_HAS(e, "schema 2, this program reads 1");
+    char want[64];
+    snprintf(want, sizeof want, "schema %d, this program reads %d", RESULTS_SCHEMA + 1, RESULTS_SCHEMA);
+    ASSERT_MSG_HAS(e, want);
 }
 
 static void test_empty_file(void) {

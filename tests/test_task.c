@@ -56,6 +56,7 @@ static void fill_data(task_data *d, const double *c, int kind, int h) {
         d->t[i] = g_t[i];
         o[i] = (i ? c[i - 1] : c[0]) * exp(g_on[i]);
         cl[i] = c[i];
+        d->close[i] = c[i];              /* the one instrument's close (motor map input) */
         hi[i] = fmax(o[i], c[i]) * exp(g_hn[i]);
         lo[i] = fmin(o[i], c[i]) * exp(-g_ln[i]);
         float r0 = i >= 1 ? (float)log(c[i] / c[i - 1]) : NAN;
@@ -71,7 +72,7 @@ static void fill_data(task_data *d, const double *c, int kind, int h) {
 static void make_data(task_data *d, int kind, const double *c) {
     rs_err e;
     memset(d, 0, sizeof *d);
-    CU_ASSERT_EQUAL_FATAL(task_data_alloc(d, g_n, NFEAT, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(task_data_alloc(d, g_n, NFEAT, 1, &e), 0);
     d->setup.target_kind = kind;
     d->setup.horizon = 1;
     d->setup.trend3_fit = 1;
@@ -193,8 +194,8 @@ static void test_pack_parse(void) {
     }
     task_buf b = { 0 };
     rs_err e;
-    CU_ASSERT_EQUAL_FATAL(task_pack(&b, &h, rows, t, y, pred, ret, bh, &e), 0);
-    CU_ASSERT_EQUAL(b.len, task_packed_size(NS, NT, NO));
+    CU_ASSERT_EQUAL_FATAL(task_pack(&b, &h, rows, t, y, pred, ret, bh, NULL, &e), 0);
+    CU_ASSERT_EQUAL(b.len, task_packed_size(NS, NT, NO, 0));
     task_view v;
     CU_ASSERT_EQUAL_FATAL(task_view_parse(b.p, b.len, &v, &e), 0);
     CU_ASSERT_EQUAL(v.h->magic, TASK_MAGIC);
@@ -225,7 +226,7 @@ static void test_pack_parse(void) {
     /* Rows only (a task that is not OK), reusing the buffer. */
     h.n_test = 0;
     h.status = TASK_EMPTY;
-    CU_ASSERT_EQUAL_FATAL(task_pack(&b, &h, rows, NULL, NULL, NULL, NULL, NULL, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(task_pack(&b, &h, rows, NULL, NULL, NULL, NULL, NULL, NULL, &e), 0);
     CU_ASSERT_EQUAL_FATAL(task_view_parse(b.p, b.len, &v, &e), 0);
     CU_ASSERT_EQUAL(v.h->status, TASK_EMPTY);
     CU_ASSERT_PTR_NULL(v.t);

@@ -191,17 +191,31 @@ static int classes(const int *y, const double (*prob)[MT_NCLASS], const double *
     out->n = n;
     out->accuracy = (double)correct / n;
     out->log_loss = ll / n;
+    out->macro_f1 = metrics_macro_f1(out->confusion);
+    return RS_OK;
+}
+
+double metrics_macro_f1(const int conf[MT_NCLASS][MT_NCLASS]) {
     double f1 = 0;
     int present = 0;
     for (int c = 0; c < MT_NCLASS; c++) {
-        int tp = out->confusion[c][c], fp = 0, fn = 0;
-        for (int k = 0; k < MT_NCLASS; k++) if (k != c) { fp += out->confusion[k][c]; fn += out->confusion[c][k]; }
+        int tp = conf[c][c], fp = 0, fn = 0;
+        for (int k = 0; k < MT_NCLASS; k++) if (k != c) { fp += conf[k][c]; fn += conf[c][k]; }
         if (tp + fp + fn == 0) continue;        /* class absent on both sides */
         present++;
         f1 += 2.0 * tp / (2.0 * tp + fp + fn);
     }
-    out->macro_f1 = present ? f1 / present : 0.0;
-    return RS_OK;
+    return present ? f1 / present : 0.0;
+}
+
+void metrics_class_pr(const int conf[MT_NCLASS][MT_NCLASS], double precision[MT_NCLASS],
+                      double recall[MT_NCLASS]) {
+    for (int c = 0; c < MT_NCLASS; c++) {
+        int tp = conf[c][c], pred = 0, truth = 0;
+        for (int k = 0; k < MT_NCLASS; k++) { pred += conf[k][c]; truth += conf[c][k]; }
+        precision[c] = pred ? (double)tp / pred : NAN;
+        recall[c] = truth ? (double)tp / truth : NAN;
+    }
 }
 
 int metrics_classes(const int *y, const double (*prob)[MT_NCLASS], int n, mt_classes *out, rs_err *e) {

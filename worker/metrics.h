@@ -177,6 +177,15 @@ int metrics_argmax3(const double p[MT_NCLASS]);
 int metrics_classes(const int *y, const double (*prob)[MT_NCLASS], int n,
                     mt_classes *out, rs_err *e);
 
+/* sklearn's macro F1 of a confusion matrix [true][predicted]: the mean F1
+ * over classes present in the truth or the predictions (0 with none). */
+double metrics_macro_f1(const int conf[MT_NCLASS][MT_NCLASS]);
+
+/* Per-class precision (tp / predicted) and recall (tp / true) of a
+ * confusion matrix; NaN for a class never predicted / never true. */
+void metrics_class_pr(const int conf[MT_NCLASS][MT_NCLASS], double precision[MT_NCLASS],
+                      double recall[MT_NCLASS]);
+
 /* Class frequencies of the TRAINING labels (prior[c] = count_c / n).
  * RS_EINPUT on n < 1 or a label out of range. */
 int metrics_class_prior(const int *train_y, int n, double prior[MT_NCLASS], rs_err *e);

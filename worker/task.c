@@ -21,23 +21,27 @@ const char *task_status_name(int status) {
 
 static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
 
-int task_data_alloc(task_data *d, int64_t n, int n_feat, rs_err *e) {
-    if (n < 1 || n_feat < 1) return rs_err_set(e, RS_EINPUT, "task data: %lld rows of %d features",
-                                               (long long)n, n_feat);
+int task_data_alloc(task_data *d, int64_t n, int n_feat, int n_inst, rs_err *e) {
+    if (n < 1 || n_feat < 1 || n_inst < 1)
+        return rs_err_set(e, RS_EINPUT, "task data: %lld rows of %d features, %d instruments", (long long)n,
+                          n_feat, n_inst);
     size_t bt = align8((size_t)n * sizeof(int64_t));
     size_t bx = align8((size_t)n * (size_t)n_feat * sizeof(float));
     size_t by = align8((size_t)n * sizeof(float));
     size_t bb = (size_t)n * 4 * sizeof(double);
-    unsigned char *p = malloc(bt + bx + by + bb);
-    if (!p) return rs_err_set(e, RS_EINTERNAL, "task data: out of memory (%zu bytes)", bt + bx + by + bb);
+    size_t bc = (size_t)n * (size_t)n_inst * sizeof(double);
+    unsigned char *p = malloc(bt + bx + by + bb + bc);
+    if (!p) return rs_err_set(e, RS_EINTERNAL, "task data: out of memory (%zu bytes)", bt + bx + by + bb + bc);
     d->block = p;
-    d->block_bytes = bt + bx + by + bb;
+    d->block_bytes = bt + bx + by + bb + bc;
     d->n = n;
     d->n_feat = n_feat;
+    d->n_inst = n_inst;
     d->t = (int64_t *)p;
     d->x = (float *)(p + bt);
     d->y = (float *)(p + bt + bx);
     d->bars = (double *)(p + bt + bx + by);
+    d->close = (double *)(p + bt + bx + by + bb);
     /* the alignment padding is hashed and broadcast with the rest: zero it */
     memset(p + (size_t)n * sizeof(int64_t), 0, bt - (size_t)n * sizeof(int64_t));
     memset(p + bt + (size_t)n * (size_t)n_feat * sizeof(float), 0, bx - (size_t)n * (size_t)n_feat * sizeof(float));
@@ -60,23 +64,24 @@ void task_buf_free(task_buf *b) {
 }
 
 /* Offsets of the blocks of a packed result; every block 8-byte aligned. */
-typedef struct { size_t rows, t, y, pred, ret, bh, end; } layout;
+typedef struct { size_t rows, t, y, pred, ret, bh, corr, end; } layout;
 
-static layout layout_of(int n_strat, int n_test, int n_out) {
+static layout layout_of(int n_strat, int n_test, int n_out, int n_corr) {
     layout L;
-    size_t ns = (size_t)n_strat, nt = (size_t)n_test, no = (size_t)n_out;
+    size_t ns = (size_t)n_strat, nt = (size_t)n_test, no = (size_t)n_out, nc = (size_t)n_corr;
     L.rows = align8(sizeof(task_head));
     L.t    = L.rows + align8(ns * sizeof(task_row));
     L.y    = L.t + nt * sizeof(int64_t);
     L.pred = L.y + nt * sizeof(double);
     L.ret  = L.pred + nt * no * sizeof(double);
     L.bh   = L.ret + ns * nt * sizeof(float);
-    L.end  = align8(L.bh + nt * sizeof(float));
+    L.corr = L.bh + nt * sizeof(float);
+    L.end  = align8(L.corr + nc * nt * sizeof(int8_t));
     return L;
 }
 
-size_t task_packed_size(int n_strat, int n_test, int n_out) {
-    return layout_of(n_strat, n_test, n_out).end;
+size_t task_packed_size(int n_strat, int n_test, int n_out, int n_corr) {
+    return layout_of(n_strat, n_test, n_out, n_corr).end;
 }
 
 int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
@@ -90,10 +95,10 @@ int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
         return rs_err_set(e, RS_EINPUT, "task record: version %u, this program reads %u", h->version,
                           TASK_VERSION);
     if (h->n_strat < 0 || h->n_strat > 10000000 || h->n_test < 0 || h->n_test > 1000000000 ||
-        (h->n_out != 1 && h->n_out != 3))
-        return rs_err_set(e, RS_EINPUT, "task record: bad counts (strategies %d, test bars %d, outputs %d)",
-                          h->n_strat, h->n_test, h->n_out);
-    layout L = layout_of(h->n_strat, h->n_test, h->n_out);
+        (h->n_out != 1 && h->n_out != 3) || h->n_corr < 0 || h->n_corr > h->n_strat)
+        return rs_err_set(e, RS_EINPUT, "task record: bad counts (strategies %d, test bars %d, outputs %d, "
+                          "corrections %d)", h->n_strat, h->n_test, h->n_out, h->n_corr);
+    layout L = layout_of(h->n_strat, h->n_test, h->n_out, h->n_corr);
     if (L.end != len)
         return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, its counts need %zu", len, L.end);
     if (memchr(h->message, 0, sizeof h->message) == NULL)
@@ -107,6 +112,7 @@ int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
         v->pred = (const double *)(p + L.pred);
         v->ret = (const float *)(p + L.ret);
         v->bh = (const float *)(p + L.bh);
+        if (h->n_corr > 0) v->corr = (const int8_t *)(p + L.corr);
     }
     v->bytes = len;
     return 0;
@@ -114,8 +120,8 @@ int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
 
 int task_pack(task_buf *out, const task_head *h, const task_row *rows,
               const int64_t *t, const double *y, const double *pred,
-              const float *ret, const float *bh, rs_err *e) {
-    layout L = layout_of(h->n_strat, h->n_test, h->n_out);
+              const float *ret, const float *bh, const int8_t *corr, rs_err *e) {
+    layout L = layout_of(h->n_strat, h->n_test, h->n_out, h->n_corr);
     if (out->cap < L.end) {
         size_t cap = out->cap ? out->cap : 4096;
         while (cap < L.end) cap *= 2;
@@ -139,6 +145,7 @@ int task_pack(task_buf *out, const task_head *h, const task_row *rows,
         memcpy(p + L.pred, pred, nt * (size_t)h->n_out * sizeof(double));
         memcpy(p + L.ret, ret, nt * (size_t)h->n_strat * sizeof(float));
         memcpy(p + L.bh, bh, nt * sizeof(float));
+        if (h->n_corr > 0) memcpy(p + L.corr, corr, nt * (size_t)h->n_corr);
     }
     out->len = L.end;
     return 0;

@@ -25,6 +25,10 @@
  *                                     (equity[t]/equity[t-1] - 1, ret[.][0]=0)
  *     float      bh[n_test]           buy-and-hold per-bar returns (strategy
  *                                     0's costs and account)
+ *     int8_t     corr[n_corr][n_test] trend3: the class of each test bar after
+ *                                     each correction point (strategy.h:
+ *                                     strategy_corrections order; "none" is
+ *                                     the network's argmax class)
  * A task that could not produce predictions (status EMPTY, DIVERGED,
  * FAILED) has n_test = 0: rows only, no series.
  *
@@ -52,7 +56,7 @@
 #include "worker/util.h"
 
 #define TASK_MAGIC   0x52535431u   /* "RST1": a packed task result              */
-#define TASK_VERSION 1u
+#define TASK_VERSION 2u   /* 2: fold ids, corrections, class details */
 #define TASK_MSG_MAX 200
 
 /* Task status (task_head.status and every task_row.status). */
@@ -95,16 +99,19 @@ typedef struct {
                                   return log(c[e+h]/c[e]); PRICE: c[e+h]; NaN where
                                   undefined                                       */
     double    *bars;           /* [4][n] open | high | low | close, traded instrument */
-    void      *block;          /* the one allocation behind t, x, y, bars          */
+    int        n_inst;         /* instruments in [data] order                     */
+    double    *close;          /* [n_inst][n] every instrument's close: the motor
+                                  map's input                                     */
+    void      *block;          /* the one allocation behind t, x, y, bars, close   */
     size_t     block_bytes;
 } task_data;
 
-/* Allocate the arrays of a task_data for n rows of n_feat features in one
- * block (t, x, y, bars set as views; contents uninitialised except the
+/* Allocate the arrays of a task_data for n rows of n_feat features and
+ * n_inst instruments in one block (t, x, y, bars, close set as views; contents uninitialised except the
  * alignment padding between arrays, which is zeroed because the whole block
  * is hashed and broadcast; setup and the
  * scalars untouched).  Returns 0 or RS_EINTERNAL. */
-int  task_data_alloc(task_data *d, int64_t n, int n_feat, rs_err *e);
+int  task_data_alloc(task_data *d, int64_t n, int n_feat, int n_inst, rs_err *e);
 void task_data_free(task_data *d);          /* NULL fine; zeroes *d */
 
 /* One task's input.  Not owned: task_run only reads it. */
@@ -134,6 +141,7 @@ typedef struct {
     int32_t  n_strat;                /* rows that follow                           */
     int32_t  n_test;                 /* test bars in the series (0: no series)     */
     int32_t  n_out;                  /* prediction width: 1 or 3                   */
+    int32_t  n_corr;                 /* correction points in the series (trend3)   */
     int32_t  epochs_run;
     int32_t  best_epoch;
     int32_t  rank;                   /* (runtime) rank that ran it                 */
@@ -165,6 +173,14 @@ typedef struct {
     int32_t    n_train;              /* windows                                     */
     int32_t    n_val;
     int32_t    n_test;
+    int32_t    correction;           /* this row's correction point (index into the
+                                        task's corr series; 0 without trend3)       */
+    int32_t    lookahead;            /* 1: the correction reads the future
+                                        (motormap_peek): a diagnostic, never ranked */
+    int32_t    confusion[3][3];      /* trend3: [true][predicted] test counts after
+                                        this row's correction                       */
+    int32_t    class_count[3][3];    /* trend3: [train, val, test][SHORT, RANGE,
+                                        LONG] labels of the windows used             */
     int32_t    pad_;                 /* 0                                           */
     double     train_loss;           /* last epoch's mean training loss             */
     double     val_loss;             /* best validation loss (NaN without one)      */
@@ -172,8 +188,12 @@ typedef struct {
     /* forecast, regression (return / price): price targets score rmse, mae,
        r2 in price units and dir_acc on the implied return log(pred/c[e]) */
     double     rmse, mae, r2, dir_acc;
-    /* forecast, trend3 */
+    /* forecast, trend3, after this row's correction (log_loss only without
+       one: a corrected trend is a hard class) */
     double     accuracy, macro_f1, log_loss;
+    double     precision[3], recall[3];   /* per class; NaN when undefined   */
+    double     trend_lo, trend_hi;   /* the fold's trend3 thresholds (fit on the
+                                        training labels, or ±theta)               */
     /* baselines: persistence (regression) and training-majority (trend3) */
     double     base_rmse, base_mae, base_r2, base_dir_acc;
     double     base_accuracy, base_macro_f1, base_log_loss;
@@ -200,11 +220,12 @@ typedef struct {
     const double    *pred;           /* [n_test][n_out]                             */
     const float     *ret;            /* [n_strat][n_test]                           */
     const float     *bh;             /* [n_test]                                    */
+    const int8_t    *corr;           /* [n_corr][n_test] (NULL without)             */
     size_t           bytes;          /* the packed length                           */
 } task_view;
 
 /* Bytes of a packed result with these counts. */
-size_t task_packed_size(int n_strat, int n_test, int n_out);
+size_t task_packed_size(int n_strat, int n_test, int n_out, int n_corr);
 
 /* Validate a packed buffer (magic, version, counts, length exactly
  * task_packed_size) and set *v to views into it.  Returns 0, or RS_EINPUT
@@ -214,10 +235,11 @@ int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e);
 
 /* Build a packed result from parts (used by task_run, and by readers that
  * reconstruct records from a results file).  out is resized as needed.
- * t/y/pred/ret/bh may be NULL when n_test = 0.  Returns 0 or RS_EINTERNAL. */
+ * t/y/pred/ret/bh/corr may be NULL when n_test = 0 (corr also when
+ * h->n_corr = 0).  Returns 0 or RS_EINTERNAL. */
 int task_pack(task_buf *out, const task_head *h, const task_row *rows,
               const int64_t *t, const double *y, const double *pred,
-              const float *ret, const float *bh, rs_err *e);
+              const float *ret, const float *bh, const int8_t *corr, rs_err *e);
 
 /* Run one task and write its packed result into *out.  Task-level problems
  * (an empty fold, divergence, a label NaN, a strategy the data cannot

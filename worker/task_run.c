@@ -23,6 +23,7 @@
 #include "worker/task.h"
 
 #include "worker/features.h"
+#include "worker/motormap.h"
 
 #include <limits.h>
 #include <math.h>
@@ -49,31 +50,114 @@ static void row_blank(task_row *r) {
     r->base_rmse = r->base_mae = r->base_r2 = r->base_dir_acc = NAN;
     r->base_accuracy = r->base_macro_f1 = r->base_log_loss = NAN;
     r->bh_roi_pct = r->bh_sharpe = r->bh_max_dd_pct = NAN;
+    for (int c = 0; c < 3; c++) r->precision[c] = r->recall[c] = NAN;
+    r->trend_lo = r->trend_hi = NAN;
+    memset(r->confusion, 0, sizeof r->confusion);
+    memset(r->class_count, 0, sizeof r->class_count);
     memset(&r->trading, 0, sizeof r->trading);
 }
 
 /* The per-task buffers (one allocation each, all freed together). */
 typedef struct {
-    float  *xs;         /* [nr][n_feat] scaled copy of rows fit_lo..test_hi      */
-    float  *ys;         /* [nr] labels of those rows, in training units          */
-    int    *ends;       /* train | val | test window end rows, shifted           */
-    double *ytrue;      /* [n_test] truth in target units (the y series)         */
-    double *pred;       /* [n_test][n_out] predictions in target units           */
-    double *ret_true;   /* price: [n_test] log(y/c[e]); trend3: NULL             */
-    double *ret_pred;   /* price: [n_test] log(pred/c[e]), the traded signal     */
-    double *closes;     /* price: [n_test] the persistence forecast c[e]         */
-    int    *lab;        /* trend3: [n_test] test labels                          */
-    int    *lab_train;  /* trend3: [n_train] training labels (the prior)         */
-    double *eq, *rets;  /* [n_test] backtest scratch, shared by every strategy   */
-    float  *ret_f;      /* [n_strat][n_test] the ret series                      */
-    float  *bh_f;       /* [n_test] the bh series                                */
+    float   *xs;         /* [nr][n_feat] scaled copy of rows fit_lo..test_hi      */
+    float   *ys;         /* [nr] labels of those rows, in training units          */
+    int     *ends;       /* train | val | test window end rows, shifted           */
+    double  *ytrue;      /* [n_test] truth in target units (the y series)         */
+    double  *pred;       /* [n_test][n_out] predictions in target units           */
+    double  *ret_true;   /* price: [n_test] log(y/c[e]); trend3: NULL             */
+    double  *ret_pred;   /* price: [n_test] log(pred/c[e]), the traded signal     */
+    double  *closes;     /* price: [n_test] the persistence forecast c[e]         */
+    int     *lab;        /* trend3: [n_test] test labels                          */
+    int     *lab_train;  /* trend3: [n_train] training labels (the prior)         */
+    double  *eq, *rets;  /* [n_test] backtest scratch, shared by every strategy   */
+    float   *ret_f;      /* [n_strat][n_test] the ret series                      */
+    float   *bh_f;       /* [n_test] the bh series                                */
+    /* corrections (trend3) */
+    int     *cidx;       /* [n_strat] each strategy's correction point            */
+    int     *cfirst;     /* [n_strat] the first strategy of each point            */
+    int8_t  *corr;       /* [n_corr][n_test] the class after each correction      */
+    double  *onehot;     /* [n_test][3] a corrected class as probabilities        */
+    double  *tr_prob;    /* [n_train][3] the network on its training windows      */
+    int64_t *tr_end;     /* [n_train] their end rows in the data                  */
+    uint8_t *tr_net, *tr_true, *te_net, *te_true, *te_out;   /* classes          */
 } scratch;
 
 static void scratch_free(scratch *s) {
     free(s->xs); free(s->ys); free(s->ends); free(s->ytrue); free(s->pred);
     free(s->ret_true); free(s->ret_pred); free(s->closes); free(s->lab); free(s->lab_train);
     free(s->eq); free(s->rets); free(s->ret_f); free(s->bh_f);
+    free(s->cidx); free(s->cfirst); free(s->corr); free(s->onehot); free(s->tr_prob); free(s->tr_end);
+    free(s->tr_net); free(s->tr_true); free(s->te_net); free(s->te_true); free(s->te_out);
     memset(s, 0, sizeof *s);
+}
+
+/* The seed of a correction point's map: the task's key and the point's
+ * own values, so it depends on nothing else in the strategy grid. */
+static uint64_t correction_seed(uint64_t task_key, const bt_strategy *s) {
+    const double v[5] = { s->correction, s->mm_size, s->mm_beta, s->mm_sigma0, s->mm_epochs };
+    return rs_hash2(task_key, rs_hash_bytes(v, sizeof v, 0x636f7272ULL /* "corr" */));
+}
+
+/* The class of every test bar after each correction point (trend3):
+ * S->corr[c][k].  "none" is the network's argmax; a motor map learns from
+ * the network's classes on the training windows (one extra forward pass
+ * over them) and their labels (motormap.h).  RS_EINPUT (the map refused
+ * its input: le says why) makes the task FAILED; RS_EINTERNAL is no memory. */
+static int correct_all(const task_input *in, const task_data *d, const fold *f, const rnn_data *rd,
+                       rnn_model *m, const int *tr_ends, int n_train, int n_test, int n_corr, scratch *S,
+                       rs_err *le) {
+    const double (*prob)[MT_NCLASS] = (const double (*)[MT_NCLASS])S->pred;
+    S->corr = malloc((size_t)n_corr * (size_t)n_test);
+    S->onehot = malloc((size_t)n_test * MT_NCLASS * sizeof *S->onehot);
+    S->te_net = malloc((size_t)n_test);
+    S->te_true = malloc((size_t)n_test);
+    S->te_out = malloc((size_t)n_test);
+    if (!S->corr || !S->onehot || !S->te_net || !S->te_true || !S->te_out)
+        return rs_err_set(le, RS_EINTERNAL, "out of memory (corrections of %d test bars)", n_test);
+    for (int k = 0; k < n_test; k++) {
+        S->te_net[k] = (uint8_t)metrics_argmax3(prob[k]);
+        S->te_true[k] = (uint8_t)S->lab[k];
+    }
+    int need_map = 0;
+    for (int c = 0; c < n_corr; c++) need_map |= in->strat[S->cfirst[c]].correction != MM_NONE;
+    const double *close[64];
+    mm_train mt = { NULL, NULL, NULL, 0 };
+    if (need_map) {
+        if (d->n_inst < 1 || d->n_inst > 64)
+            return rs_err_set(le, RS_EINPUT, "motor map: %d instruments (1..64)", d->n_inst);
+        for (int i = 0; i < d->n_inst; i++) close[i] = d->close + (size_t)i * (size_t)d->n;
+        S->tr_prob = malloc((size_t)n_train * MT_NCLASS * sizeof *S->tr_prob);
+        S->tr_end = malloc((size_t)n_train * sizeof *S->tr_end);
+        S->tr_net = malloc((size_t)n_train);
+        S->tr_true = malloc((size_t)n_train);
+        if (!S->tr_prob || !S->tr_end || !S->tr_net || !S->tr_true)
+            return rs_err_set(le, RS_EINTERNAL, "out of memory (the network on %d training windows)", n_train);
+        rnn_predict(m, rd, tr_ends, n_train, S->tr_prob);
+        const double (*tp)[MT_NCLASS] = (const double (*)[MT_NCLASS])S->tr_prob;
+        for (int i = 0; i < n_train; i++) {
+            S->tr_end[i] = f->fit_lo + tr_ends[i];
+            S->tr_net[i] = (uint8_t)metrics_argmax3(tp[i]);
+            S->tr_true[i] = (uint8_t)S->lab_train[i];
+        }
+        mt = (mm_train){ S->tr_end, S->tr_net, S->tr_true, n_train };
+    }
+    const mm_series ms = { close, d->n_inst, d->n, in->spec.seq_len, d->setup.horizon };
+    const mm_test te = { f->test_lo, n_test, S->te_net, S->te_true };
+    for (int c = 0; c < n_corr; c++) {
+        const bt_strategy *pt = &in->strat[S->cfirst[c]];
+        int8_t *out = S->corr + (size_t)c * n_test;
+        if (pt->correction == MM_NONE) {
+            for (int k = 0; k < n_test; k++) out[k] = (int8_t)S->te_net[k];
+            continue;
+        }
+        const mm_opts o = strategy_mm_opts(pt);
+        rs_err me;
+        int r = mm_correct(&o, pt->correction, &ms, correction_seed(in->task_key, pt), &mt, &te, S->te_out, NULL, &me);
+        if (r) return rs_err_set(le, r, "%s (correction of strategy %d): %s", mm_kind_name(pt->correction),
+                                 S->cfirst[c], me.msg);
+        for (int k = 0; k < n_test; k++) out[k] = (int8_t)S->te_out[k];
+    }
+    return 0;
 }
 
 /* Why folds_build called this fold empty, in the words of fold_opts. */
@@ -141,6 +225,7 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     rnn_model *m = NULL;
     int rc = RS_OK;                  /* non-zero: no result at all (returned)   */
     int status = TASK_OK;
+    int n_corr = 0;                  /* correction points (trend3)             */
 
     task_head h;
     memset(&h, 0, sizeof h);
@@ -151,7 +236,16 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     h.n_out = K;
     h.rank = in->rank;
     task_row *rows = malloc((size_t)ns * sizeof *rows);
-    if (!rows) return rs_err_set(e, RS_EINTERNAL, "task: out of memory (%d result rows)", ns);
+    S.cidx = malloc((size_t)ns * sizeof *S.cidx);
+    S.cfirst = malloc((size_t)ns * sizeof *S.cfirst);
+    if (!rows || !S.cidx || !S.cfirst) {
+        free(rows);
+        scratch_free(&S);
+        return rs_err_set(e, RS_EINTERNAL, "task: out of memory (%d result rows)", ns);
+    }
+    /* correction points: computed once each, in the plan's order */
+    if (cls) n_corr = strategy_corrections(in->strat, ns, S.cidx, S.cfirst);
+    else for (int i = 0; i < ns; i++) S.cidx[i] = 0;
     for (int i = 0; i < ns; i++) {
         task_row *r = &rows[i];
         memset(r, 0, sizeof *r);     /* padding zero: records compare with memcmp */
@@ -160,6 +254,8 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         r->strategy_key = in->strat_key[i];
         r->fold_id = in->fold_id;
         r->model = r->strategy = -1;
+        r->correction = S.cidx[i];
+        r->lookahead = mm_kind_lookahead(in->strat[i].correction);
         r->train_loss = r->val_loss = NAN;
         row_blank(r);
     }
@@ -263,6 +359,8 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
             goto done;
         }
     scaler fsc, tsc;
+    trend3_info info3;
+    memset(&info3, 0, sizeof info3);
     if (scaler_fit(&fsc, d->setup.feat_scaler, d->x, D, f.fit_lo, f.fit_hi, &le)) {
         msg_set(h.message, "fold %s: feature scaler: %s", fid, le.msg);
         status = TASK_FAILED;
@@ -288,8 +386,7 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         g.val_lo -= f.fit_lo;   g.val_hi -= f.fit_lo;
         g.test_lo -= f.fit_lo;  g.test_hi -= f.fit_lo;
         g.fit_lo = 0;           g.fit_hi -= f.fit_lo;
-        trend3_info info;
-        int trc = targets_trend3(y0, nr, &g, d->setup.trend3_fit, d->setup.trend3_theta, S.ys, &info, &le);
+        int trc = targets_trend3(y0, nr, &g, d->setup.trend3_fit, d->setup.trend3_theta, S.ys, &info3, &le);
         if (trc == RS_EINTERNAL) { rc = rs_err_set(e, trc, "task: %s", le.msg); goto done; }
         if (trc) {
             msg_set(h.message, "fold %s: %s", fid, le.msg);
@@ -399,6 +496,7 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         if (!mrc) mrc = metrics_persistence(S.ret_true, n_test, &mb, &le);
         if (!mrc) { fc.dir_acc = mr.dir_acc; fc.base_dir_acc = mb.dir_acc; }
     } else {
+        /* the network's classes; every correction point re-labels them */
         double prior[MT_NCLASS];
         for (int i = 0; i < n_test; i++) S.lab[i] = (int)S.ys[te_ends[i]];
         for (int i = 0; i < n_train; i++) S.lab_train[i] = (int)S.ys[tr_ends[i]];
@@ -409,6 +507,20 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         if (!mrc) {
             fc.accuracy = mc.accuracy; fc.macro_f1 = mc.macro_f1; fc.log_loss = mc.log_loss;
             fc.base_accuracy = mcb.accuracy; fc.base_macro_f1 = mcb.macro_f1; fc.base_log_loss = mcb.log_loss;
+            memcpy(fc.confusion, mc.confusion, sizeof fc.confusion);
+            metrics_class_pr(mc.confusion, fc.precision, fc.recall);
+            fc.trend_lo = info3.lo;
+            fc.trend_hi = info3.hi;
+            /* class counts of the windows used (stride: not the fold's span) */
+            const int *se[3] = { tr_ends, va_ends, te_ends };
+            const int sn[3] = { n_train, n_val, n_test };
+            for (int q = 0; q < 3; q++)
+                for (int i = 0; i < sn[q]; i++) fc.class_count[q][(int)S.ys[se[q][i]]]++;
+        }
+        if (!mrc) {
+            int mm = correct_all(in, d, &f, &rd, m, tr_ends, n_train, n_test, n_corr, &S, &le);
+            if (mm == RS_EINTERNAL) { rc = rs_err_set(e, mm, "task: %s", le.msg); goto done; }
+            mrc = mm;
         }
     }
     h.sec_predict = rs_now() - t0;
@@ -427,6 +539,25 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         r->base_dir_acc = fc.base_dir_acc;
         r->base_accuracy = fc.base_accuracy; r->base_macro_f1 = fc.base_macro_f1;
         r->base_log_loss = fc.base_log_loss;
+        memcpy(r->confusion, fc.confusion, sizeof r->confusion);
+        memcpy(r->class_count, fc.class_count, sizeof r->class_count);
+        memcpy(r->precision, fc.precision, sizeof r->precision);
+        memcpy(r->recall, fc.recall, sizeof r->recall);
+        r->trend_lo = fc.trend_lo;
+        r->trend_hi = fc.trend_hi;
+        if (!cls || in->strat[i].correction == MM_NONE) continue;
+        /* a corrected row scores its correction's hard classes */
+        const int c = S.cidx[i];
+        r->correction = c;
+        r->lookahead = mm_kind_lookahead(in->strat[i].correction);
+        const int8_t *cc = S.corr + (size_t)c * n_test;
+        memset(r->confusion, 0, sizeof r->confusion);
+        int hit = 0;
+        for (int k = 0; k < n_test; k++) { r->confusion[S.lab[k]][cc[k]]++; hit += S.lab[k] == cc[k]; }
+        r->accuracy = (double)hit / n_test;
+        r->macro_f1 = metrics_macro_f1((const int (*)[MT_NCLASS])r->confusion);
+        r->log_loss = NAN;
+        metrics_class_pr((const int (*)[MT_NCLASS])r->confusion, r->precision, r->recall);
     }
 
     /* ---- 5. every strategy on the same predictions ------------------------ */
@@ -434,9 +565,22 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     bt_preds bp = { NULL, NULL };
     if (cls) bp.prob = (const double (*)[MT_NCLASS])S.pred;
     else bp.ret = kind == TARGET_PRICE ? S.ret_pred : S.pred;
+    int onehot_of = -1;              /* which correction S.onehot holds        */
     for (int i = 0; i < ns; i++) {
         task_row *r = &rows[i];
-        if (backtest_run(&in->strat[i], &bars, &bp, &r->trading, S.eq, S.rets, &le)) {
+        bt_preds pi = bp;
+        if (cls && in->strat[i].correction != MM_NONE) {
+            /* a corrected trend is a hard class: probability 1 on it */
+            const int c = S.cidx[i];
+            if (c != onehot_of) {
+                const int8_t *cc = S.corr + (size_t)c * n_test;
+                for (int k = 0; k < n_test; k++)
+                    for (int q = 0; q < MT_NCLASS; q++) S.onehot[k * MT_NCLASS + q] = q == cc[k];
+                onehot_of = c;
+            }
+            pi.prob = (const double (*)[MT_NCLASS])S.onehot;
+        }
+        if (backtest_run(&in->strat[i], &bars, &pi, &r->trading, S.eq, S.rets, &le)) {
             msg_set(h.message, "fold %s: strategy %d: %s", fid, i, le.msg);
             status = TASK_FAILED;
             goto done;
@@ -471,8 +615,10 @@ done:
         for (int i = 0; i < ns; i++) rows[i].status = status;
         const int has = h.n_test > 0;
         h.sec_total = rs_now() - t_start;
+        h.n_corr = has ? n_corr : 0;
         rc = task_pack(out, &h, rows, has ? d->t + f.test_lo : NULL, has ? S.ytrue : NULL,
-                       has ? S.pred : NULL, has ? S.ret_f : NULL, has ? S.bh_f : NULL, e);
+                       has ? S.pred : NULL, has ? S.ret_f : NULL, has ? S.bh_f : NULL,
+                       has ? S.corr : NULL, e);
     }
     scratch_free(&S);
     free(rows);
