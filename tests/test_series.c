@@ -311,7 +311,7 @@ static void test_errors(void) {
         { "badtime.csv", "date,close\n2020-01-01,1\n2020-02-30,2\n",
           "badtime.csv:3: column 1 (time): expected a timestamp" },
         { "short.csv", "20170102 020000;1.0;1.1;0.9;1.05;0\n20170102 020100;1.0;1.1\n",
-          "short.csv:2: expected at least 6 fields, found 3" },
+          "short.csv:2: 3 fields, the first row (line 1) has 6" },
         { "hdronly.csv", "date,close\n", "hdronly.csv:1: no data rows" },
         { "neg.csv", "date,open,high,low,close\n2020-01-01,1,2,1,2\n2020-01-02,1,1,-.0001,1\n",
           "neg.csv:3: column 4 (low): expected a positive price, got '-.0001'" },
@@ -356,6 +356,110 @@ static void test_errors(void) {
         CU_ASSERT_EQUAL(series_load(gz, NULL, &s, &e), RS_EINPUT);
         ASSERT_MSG_HAS(e, "trunc.csv.gz:");
     }
+    tmp_end();
+}
+
+/* Load `n` bytes (may hold NUL) written to tmpdir/name. */
+static int load_bytes(const char *name, const char *bytes, size_t n, const series_opts *o,
+                      series *s, rs_err *e) {
+    char *p = tmpfiles[n_tmp++];
+    snprintf(p, 320, "%s/%s", tmpdir, name);
+    FILE *f = fopen(p, "wb");
+    fwrite(bytes, 1, n, f);
+    fclose(f);
+    rs_err_clear(e);
+    return series_load(p, o, s, e);
+}
+
+/* RFC 4180 quoting: the delimiter inside quotes is data, "" is one quote,
+ * and quotes never reach the number parser half-stripped. */
+static void test_quoting(void) {
+    tmp_begin();
+    series s;
+    rs_err e;
+    /* The measured defect: thousands separators inside quotes used to load
+     * as open 1, high 234.5, low 1, close 240 with status 0. */
+    CU_ASSERT_EQUAL(load_text("thou.csv", "date,open,high,low,close\n"
+                              "\"2020-01-02\",\"1,234.5\",\"1,240.0\",\"1,230.0\",\"1,235.0\"\n",
+                              NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "thou.csv:2: column 2 (open): expected a number, got '1,234.5' "
+                      "(thousands separators are not supported)");
+    CU_ASSERT_EQUAL(s.n, 0);
+    /* Headerless, the same row: the first field is still a timestamp. */
+    CU_ASSERT_EQUAL(load_text("thou2.csv", "\"2020-01-02\",\"1,234.5\",\"1,240.0\",\"1,230.0\",\"1,235.0\"\n",
+                              NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "thou2.csv:1: column 2 (open): expected a number, got '1,234.5'");
+    /* Unquoted, the separator splits the field: a field-count error. */
+    CU_ASSERT_EQUAL(load_text("thou3.csv", "date,open,high,low,close\n2020-01-02,1,234.5,1,240.0,1,230.0,1,235.0\n",
+                              NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "thou3.csv:2: 9 fields, the header has 5");
+    /* A quoted text column holding the delimiter and an escaped quote is
+     * skipped as one field; quoted numbers and a quoted header load. */
+    CU_ASSERT_EQUAL_FATAL(load_text("text.csv", "\"date\",\"note\",close\n"
+                                    "2020-01-02,\"Smith, \"\"J\"\", ok\",5\n"
+                                    "2020-01-03,  \"a;b\"  ,\"6.5\"\n", NULL, &s, &e), 0);
+    CU_ASSERT_EQUAL(s.n, 2);
+    CU_ASSERT_EQUAL(s.close[0], 5.0);
+    CU_ASSERT_EQUAL(s.close[1], 6.5);
+    series_free(&s);
+    /* Delimiter detection ignores a ';' inside quotes. */
+    CU_ASSERT_EQUAL_FATAL(load_text("det.csv", "date,\"a;b\",close\n2020-01-02,x,5\n", NULL, &s, &e), 0);
+    CU_ASSERT_EQUAL(s.close[0], 5.0);
+    series_free(&s);
+    /* A quoted field spanning lines is refused, not half-read. */
+    CU_ASSERT_EQUAL(load_text("open.csv", "date,note,close\n2020-01-02,\"two\nlines\",5\n", NULL, &s, &e),
+                    RS_EINPUT);
+    ASSERT_MSG_HAS(e, "open.csv:2: column 2: the quoted field does not end on its line "
+                      "(fields spanning lines are not supported)");
+    /* Text after a closing quote, and a quote inside an unquoted field. */
+    CU_ASSERT_EQUAL(load_text("after.csv", "date,close\n2020-01-02,\"5\"5\n", NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "after.csv:2: column 2: expected the delimiter ',' or the end of the line "
+                      "after a closing quote, got '5'");
+    CU_ASSERT_EQUAL(load_text("stray.csv", "date,note,close\n2020-01-02,6\" pipe,5\n", NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "stray.csv:2: column 2: a double quote inside an unquoted field "
+                      "(quote the whole field and double the quote: \"6\"\" pipe\")");
+    tmp_end();
+}
+
+/* Every data row has the header's field count (the first row's when headerless). */
+static void test_field_count(void) {
+    tmp_begin();
+    series s;
+    rs_err e;
+    CU_ASSERT_EQUAL(load_text("more.csv", "date,close\n2020-01-01,1\n2020-01-02,2,3\n", NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "more.csv:3: 3 fields, the header has 2");
+    CU_ASSERT_EQUAL(load_text("less.csv", "date,open,high,low,close,volume\n2020-01-01,1,2,1,2,5\n"
+                              "2020-01-02,1,2,1,2\n", NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "less.csv:3: 5 fields, the header has 6");
+    /* Headerless (HistData layout): against the first row. */
+    CU_ASSERT_EQUAL(load_text("hd.csv", "20170102 020000;1.0;1.1;0.9;1.05;0\n\n"
+                              "20170102 020100;1.0;1.1;0.9;1.05;0;7\n", NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "hd.csv:3: 7 fields, the first row (line 1) has 6");
+    /* A trailing delimiter on every line is consistent, hence fine. */
+    CU_ASSERT_EQUAL_FATAL(load_text("trail.csv", "date,close,\n2020-01-01,1,\n2020-01-02,2,\n", NULL, &s, &e), 0);
+    CU_ASSERT_EQUAL(s.n, 2);
+    series_free(&s);
+    tmp_end();
+}
+
+/* A NUL byte is never text: an error naming file:line:column wherever it is. */
+static void test_nul_byte(void) {
+    tmp_begin();
+    series s;
+    rs_err e;
+    static const char ign[] = "date,close,note\n2020-01-01,1,a\0b\n2020-01-02,2,c\n";
+    CU_ASSERT_EQUAL(load_bytes("nul1.csv", ign, sizeof ign - 1, NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "nul1.csv:2: column 3: a NUL byte (a binary or UTF-16 file?)");
+    static const char num[] = "date,close\n2020-01-01,1\n2020-01-02,2\0\n";
+    CU_ASSERT_EQUAL(load_bytes("nul2.csv", num, sizeof num - 1, NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "nul2.csv:3: column 2: a NUL byte");
+    static const char quo[] = "date,note,close\n2020-01-01,\"x\0\",1\n";
+    CU_ASSERT_EQUAL(load_bytes("nul3.csv", quo, sizeof quo - 1, NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "nul3.csv:2: column 2: a NUL byte");
+    static const char hdr[] = "date,close\0\n2020-01-01,1\n";
+    CU_ASSERT_EQUAL(load_bytes("nul4.csv", hdr, sizeof hdr - 1, NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "nul4.csv:1: column 2: a NUL byte");
+    CU_ASSERT_EQUAL(s.n, 0);
     tmp_end();
 }
 
@@ -571,6 +675,9 @@ static CU_TestInfo tests[] = {
     { "format: price scale, explicit columns, close only", test_format_columns_and_scale },
     { "multi-file glob in time order, overlap rejected", test_multifile_glob },
     { "errors: file:line:column message, status 2", test_errors },
+    { "quoting: RFC 4180, thousands separators refused", test_quoting },
+    { "field count: every row as many as the header", test_field_count },
+    { "NUL byte anywhere: file:line:column", test_nul_byte },
     { "gaps counted, weekend is a break", test_gaps },
     { "align: inner join and forward fill", test_align },
     { "resample: OHLCV aggregation", test_resample },

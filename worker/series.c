@@ -81,6 +81,7 @@ static const double POW10[23] = {
 
 static void trim(const char **s, size_t *len) {
     const char *p = *s, *q = *s + *len;
+    if (p == q || (*p > ' ' && *p != '"' && q[-1] > ' ' && q[-1] != '"')) return;   /* the common case */
     while (p < q && (*p == ' ' || *p == '"' || *p == '\t' || *p == '\r')) p++;
     while (q > p && (q[-1] == ' ' || q[-1] == '"' || q[-1] == '\t' || q[-1] == '\r')) q--;
     *s = p;
@@ -224,7 +225,7 @@ static int reader_open(reader *r, const char *path) {
     if (!r->gz) return -1;
     gzbuffer(r->gz, 1u << 18);
     r->cap = (size_t)1 << 22;
-    r->buf = malloc(r->cap);
+    r->buf = malloc(r->cap + 1);               /* + 1: see reader_line */
     return r->buf ? 0 : -2;
 }
 
@@ -234,8 +235,10 @@ static void reader_close(reader *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* 1 and a line (without '\n'), 0 at the end, -1 on a read error, -2 OOM. */
-static int reader_line(reader *r, const char **line, size_t *len) {
+/* 1 and a line (without '\n'), 0 at the end, -1 on a read error, -2 OOM.
+ * (*line)[*len] is writable (the '\n', or the spare byte after the data), so
+ * the caller may end the line with a '\0' for the str* functions. */
+static int reader_line(reader *r, char **line, size_t *len) {
     for (;;) {
         char *nl = memchr(r->buf + r->beg, '\n', r->end - r->beg);
         if (nl) {
@@ -255,7 +258,7 @@ static int reader_line(reader *r, const char **line, size_t *len) {
         r->end -= r->beg;
         r->beg = 0;
         if (r->end == r->cap) {                    /* a line longer than the buffer */
-            char *nb = realloc(r->buf, r->cap * 2);
+            char *nb = realloc(r->buf, r->cap * 2 + 1);
             if (!nb) return -2;
             r->buf = nb;
             r->cap *= 2;
@@ -302,24 +305,129 @@ static int column_role(const char *s, size_t len) {
     return C_UNKNOWN;
 }
 
-#define MAXF 64
+#define MAXF 256
 
 typedef struct { const char *p; size_t n; } field;
 
-/* Split a line at delim; returns the number of fields (fields beyond MAXF
- * are counted but not stored). */
-static int split(const char *line, size_t len, char delim, field *f) {
-    int nf = 0;
-    const char *p = line, *end = line + len;
-    for (;;) {
-        const char *q = memchr(p, delim, (size_t)(end - p));
-        if (!q) q = end;
-        if (nf < MAXF) { f[nf].p = p; f[nf].n = (size_t)(q - p); }
-        nf++;
+/* Why a line could not be split (split's return value; 0 = fine), and where. */
+enum { SPLIT_OK = 0, SPLIT_NUL, SPLIT_UNCLOSED, SPLIT_AFTER_QUOTE, SPLIT_STRAY_QUOTE };
+typedef struct {
+    int         col;         /* 0-based field                                  */
+    const char *at;          /* the offending byte (AFTER_QUOTE)               */
+    field       raw;         /* the field as written in the line (STRAY_QUOTE) */
+} split_fault;
+
+/* Split a line (line[len] == '\0') at delim into f[0..*nf-1] (fields beyond
+ * MAXF are counted but not stored), RFC 4180 style: a field may be enclosed in double quotes
+ * (spaces or tabs around them are allowed), inside which the delimiter is
+ * data and "" is one quote.  Quoted fields are unescaped into `scratch` (at
+ * least len bytes) and f points there; unquoted ones point into the line.
+ * A NUL byte anywhere, a quote left open at the end of the line (we read
+ * line by line: a field spanning lines is refused, not supported), text
+ * after a closing quote, or a quote inside an unquoted field returns
+ * SPLIT_* and fills *why.
+ *
+ * Price files almost never quote: the common line costs one strchrnul()
+ * scan (a quote or a NUL before the terminating one?) on top of the plain
+ * split, which keeps the loader at its speed (bench_load). */
+static int split(const char *line, size_t len, char delim, field *f, int *nf, char *scratch,
+                 split_fault *why) {
+    const char *end = line + len, *p = line;
+    int k = 0;
+    if (strchrnul(line, '"') == end) {
+        for (;;) {
+            const char *q = memchr(p, delim, (size_t)(end - p));
+            if (!q) q = end;
+            if (k < MAXF) { f[k].p = p; f[k].n = (size_t)(q - p); }
+            k++;
+            if (q == end) break;
+            p = q + 1;
+        }
+        *nf = k;
+        return SPLIT_OK;
+    }
+    char *w = scratch;
+    for (;; k++) {
+        why->col = k;
+        const char *b = p, *q;
+        while (b < end && (*b == ' ' || *b == '\t') && *b != delim) b++;
+        if (b < end && *b == '"') {
+            char *w0 = w;
+            const char *r = b + 1;
+            for (;;) {                              /* copy up to the closing quote */
+                const char *c = r;
+                while (c < end && *c != '"' && *c) c++;
+                memcpy(w, r, (size_t)(c - r));
+                w += c - r;
+                if (c == end) return SPLIT_UNCLOSED;
+                if (!*c) return SPLIT_NUL;
+                r = c + 1;
+                if (r < end && *r == '"') { *w++ = '"'; r++; continue; }
+                break;
+            }
+            while (r < end && (*r == ' ' || *r == '\t') && *r != delim) r++;
+            if (r < end && !*r) return SPLIT_NUL;
+            if (r < end && *r != delim) { why->at = r; return SPLIT_AFTER_QUOTE; }
+            if (k < MAXF) { f[k].p = w0; f[k].n = (size_t)(w - w0); }
+            q = r;
+        } else {
+            q = p < end ? memchr(p, delim, (size_t)(end - p)) : NULL;   /* p <= end: for GCC */
+            if (!q) q = end;
+            for (const char *c = p; c < q; c++) {
+                if (!*c) return SPLIT_NUL;
+                if (*c == '"') { why->raw.p = p; why->raw.n = (size_t)(q - p); return SPLIT_STRAY_QUOTE; }
+            }
+            if (k < MAXF) { f[k].p = p; f[k].n = (size_t)(q - p); }
+        }
         if (q == end) break;
         p = q + 1;
     }
-    return nf;
+    *nf = k + 1;
+    return SPLIT_OK;
+}
+
+/* The delimiter of a file from its first line: ';' if one occurs outside
+ * quotes, else a tab, else ','. */
+static char detect_delim(const char *line, size_t len) {
+    int inq = 0, semi = 0, tab = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = line[i];
+        if (c == '"') inq = !inq;
+        else if (!inq) { semi |= c == ';'; tab |= c == '\t'; }
+    }
+    return semi ? ';' : tab ? '\t' : ',';
+}
+
+/* The message of a split fault: "file:line: column N: ...". */
+static int split_error(rs_err *e, const char *path, int64_t lineno, int code, const split_fault *w,
+                       char delim) {
+    long long ln = (long long)lineno;
+    int col = w->col + 1;
+    switch (code) {
+    case SPLIT_NUL:
+        return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d: a NUL byte (a binary or UTF-16 file?); "
+                          "expected text", path, ln, col);
+    case SPLIT_UNCLOSED:
+        return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d: the quoted field does not end on its "
+                          "line (fields spanning lines are not supported)", path, ln, col);
+    case SPLIT_AFTER_QUOTE:
+        return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d: expected the delimiter '%s' or the end "
+                          "of the line after a closing quote, got '%c'", path, ln, col,
+                          delim == '\t' ? "\\t" : (char[2]){ delim, 0 }, *w->at);
+    default: {
+        char esc[80];                 /* the field as it should have been written */
+        size_t m = 0;
+        size_t i = 0;
+        for (; i < w->raw.n && m + 6 < sizeof esc; i++) {
+            if (w->raw.p[i] == '"') esc[m++] = '"';
+            esc[m++] = w->raw.p[i];
+        }
+        if (i < w->raw.n) m += (size_t)snprintf(esc + m, sizeof esc - m, "...");
+        esc[m] = '\0';
+        return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d: a double quote inside an unquoted field "
+                          "(quote the whole field and double the quote: \"%s\")", path, ln, col, esc);
+    }
+    }
 }
 
 /* One parsed file. */
@@ -358,6 +466,23 @@ static void quote(char *dst, size_t cap, const char *s, size_t n) {
     else snprintf(dst, cap, "%.*s", (int)n, s);
 }
 
+/* "file:line: column N (name): expected a number, got '...'", with a hint
+ * when the text looks like a number with thousands separators: those are
+ * refused rather than guessed at (1,234 is 1234 in one locale and 1.234 in
+ * another). */
+static int number_error(rs_err *e, const char *path, int64_t lineno, int ci, const char *name,
+                        const field *f) {
+    char got[48];
+    quote(got, sizeof got, f->p, f->n);
+    int thousands = 0;
+    for (size_t i = 1; i + 1 < f->n; i++)
+        if ((f->p[i] == ',' || f->p[i] == '\'') && isdigit((unsigned char)f->p[i - 1]) &&
+            isdigit((unsigned char)f->p[i + 1])) thousands = 1;
+    return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d (%s): expected a number, got '%s'%s", path,
+                      (long long)lineno, ci + 1, name, got,
+                      thousands ? " (thousands separators are not supported)" : "");
+}
+
 /* Parse one file into *c.  col[role] = field index or -1. */
 static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *e) {
     memset(c, 0, sizeof *c);
@@ -371,24 +496,39 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
     char delim = o->delim;
     int have_layout = 0, maxcol = 0, tod_col = -1, ts_col = -1;
     double div = (o->price_div > 0 && o->price_div != 1) ? o->price_div : 1;
-    const char *line;
+    char *line;
     size_t len;
-    int64_t lineno = 0, prev_line = 0;
+    int64_t lineno = 0, prev_line = 0, layout_line = 0;
     field f[MAXF];
     char got[48], tb1[20], tb2[20];
-    int status = 0;
+    int status = 0, want_nf = 0, layout_is_header = 0, why_code;
+    split_fault why = { 0, NULL, { NULL, 0 } };
+    char *scratch = NULL;                 /* unescaped quoted fields of one line */
+    size_t scratch_cap = 0;
 
     while ((rc = reader_line(&r, &line, &len)) == 1) {
         lineno++;
         if (lineno == 1 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) { line += 3; len -= 3; }
         if (len && line[len - 1] == '\r') len--;
+        line[len] = '\0';                       /* for split's strchrnul */
         size_t k = 0;
         while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
         if (k == len) continue;                                  /* blank line */
+        if (len > scratch_cap) {
+            size_t cap = len > 4096 ? len : 4096;
+            char *ns = realloc(scratch, cap);
+            if (!ns) { status = rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path); goto done; }
+            scratch = ns;
+            scratch_cap = cap;
+        }
+        if (!delim) delim = detect_delim(line, len);
+        int nf;
+        if ((why_code = split(line, len, delim, f, &nf, scratch, &why))) {
+            status = split_error(e, path, lineno, why_code, &why, delim);
+            goto done;
+        }
 
         if (!have_layout) {
-            if (!delim) delim = memchr(line, ';', len) ? ';' : memchr(line, '\t', len) ? '\t' : ',';
-            int nf = split(line, len, delim, f);
             int64_t tt;
             int is_header = o->header == SERIES_HDR_YES ||
                 (o->header == SERIES_HDR_AUTO && series_parse_time(f[0].p, f[0].n, &tt) != 0);
@@ -455,10 +595,25 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
             c->has_ohlc = col[C_OPEN] >= 0 && col[C_HIGH] >= 0 && col[C_LOW] >= 0;
             c->has_volume = col[C_VOL] >= 0;
             have_layout = 1;
+            want_nf = nf;
+            layout_line = lineno;
+            layout_is_header = is_header;
             if (is_header) continue;
         }
 
-        int nf = split(line, len, delim, f);
+        /* Every row has the header's field count (the first row's when there
+         * is none): a row with one field more or less is shifted or cut, and
+         * reading it by position would misread it, e.g. an unquoted
+         * thousands separator "1,234.5" as two prices. */
+        if (nf != want_nf) {
+            if (layout_is_header)
+                status = rs_err_set(e, RS_EINPUT, "%s:%lld: %d fields, the header has %d",
+                                    path, (long long)lineno, nf, want_nf);
+            else
+                status = rs_err_set(e, RS_EINPUT, "%s:%lld: %d fields, the first row (line %lld) has %d",
+                                    path, (long long)lineno, nf, (long long)layout_line, want_nf);
+            goto done;
+        }
         if (nf <= maxcol) {
             status = rs_err_set(e, RS_EINPUT, "%s:%lld: expected at least %d fields, found %d",
                                 path, (long long)lineno, maxcol + 1, nf);
@@ -496,9 +651,7 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
             int role = NUMERIC[j], ci = col[role];
             if (ci < 0) continue;
             if (series_parse_number(f[ci].p, f[ci].n, &v[role])) {
-                quote(got, sizeof got, f[ci].p, f[ci].n);
-                status = rs_err_set(e, RS_EINPUT, "%s:%lld: column %d (%s): expected a number, got '%s'",
-                                    path, (long long)lineno, ci + 1, ROLE_NAME[role], got);
+                status = number_error(e, path, lineno, ci, ROLE_NAME[role], &f[ci]);
                 goto done;
             }
         }
@@ -551,6 +704,7 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
                                             (long long)lineno);
 done:
     reader_close(&r);
+    free(scratch);
     if (status) chunk_free(c);
     return status;
 }

@@ -7,9 +7,18 @@
  * (`t` and `px`) so rank 0 can MPI_Bcast them as they are: see series_alloc.
  *
  * Files.  CSV, plain or gzip'd (zlib reads both transparently), delimiter
- * ',' ';' or tab (detected from the first line unless given), with or without
- * a header (detected: a first line whose first field is not a timestamp is a
- * header).  With a header, columns are found by name, case-insensitively,
+ * ',' ';' or tab (detected from the first line unless given: ';' if one
+ * occurs outside quotes, else tab, else ','), with or without a header
+ * (detected: a first line whose first field is not a timestamp is a header).
+ * Quoting follows RFC 4180 within a line: a field may be enclosed in double
+ * quotes (spaces around them allowed), inside which the delimiter is data
+ * and "" is one quote; the quotes are removed before the field is read.  A
+ * quoted field spanning lines is refused (file:line), not supported.  Every
+ * data row must have as many fields as the header, or for a headerless file
+ * as the first row.  Numbers are plain decimals: "1,234.5" (quoted or not)
+ * is refused, never read as 1234.5 or as two fields.  Fields past the 256th
+ * are counted but cannot be columns.
+ * With a header, columns are found by name, case-insensitively,
  * ignoring surrounding spaces and quotes:
  *     time   : date, time, datetime, timestamp  (a "date" plus a "time"
  *              column are combined into one timestamp)
@@ -33,8 +42,13 @@
  *
  * Validation (status RS_EINPUT = 2, message "file:line: ..." naming the
  * column where there is one): an unreadable or missing file, a glob with no
- * match, a file without data rows, a missing time/close column, too few
- * fields, an unparsable timestamp or number, a price <= 0 (unless
+ * match, a file without data rows, a missing time/close column, a row whose
+ * field count differs ("file:line: 7 fields, the header has 6" / "..., the
+ * first row (line 1) has 6"), a NUL byte anywhere ("file:line: column N: a
+ * NUL byte ..."), a quote left open at the end of a line, text after a
+ * closing quote, a quote inside an unquoted field, an unparsable timestamp
+ * or number ("file:line: column N (open): expected a number, got '1,234.5'
+ * (thousands separators are not supported)"), a price <= 0 (unless
  * drop_bad), high < low, timestamps not strictly increasing (unsorted or
  * duplicate) within a file or across the files of one instrument (overlap),
  * corrupt gzip data.  Gaps are counted (series.gaps/missing/breaks), not
