@@ -434,15 +434,16 @@ static int split_error(rs_err *e, const char *path, int64_t lineno, int code, co
 typedef struct {
     int64_t  n, cap;
     int64_t *t;
-    double  *v[5];           /* open high low close volume */
+    double  *v[5 + SERIES_COLS_MAX]; /* open high low close volume, kept columns */
+    int      nv;                     /* 5 + kept columns                          */
     int64_t  first_line;     /* line number of the first data row */
-    int64_t  dropped;        /* rows skipped for a non-positive price */
+    int64_t  dropped;        /* rows skipped by drop_bad */
     int      has_ohlc, has_volume;
 } chunk;
 
 static void chunk_free(chunk *c) {
     free(c->t);
-    for (int i = 0; i < 5; i++) free(c->v[i]);
+    for (int i = 0; i < 5 + SERIES_COLS_MAX; i++) free(c->v[i]);
     memset(c, 0, sizeof *c);
 }
 
@@ -451,7 +452,7 @@ static int chunk_grow(chunk *c) {
     int64_t *t = realloc(c->t, (size_t)cap * sizeof *t);
     if (!t) return -1;
     c->t = t;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < c->nv; i++) {
         double *v = realloc(c->v[i], (size_t)cap * sizeof *v);
         if (!v) return -1;
         c->v[i] = v;
@@ -471,16 +472,42 @@ static void quote(char *dst, size_t cap, const char *s, size_t n) {
  * refused rather than guessed at (1,234 is 1234 in one locale and 1.234 in
  * another). */
 static int number_error(rs_err *e, const char *path, int64_t lineno, int ci, const char *name,
-                        const field *f) {
+                        const field *f, const char *hint) {
     char got[48];
     quote(got, sizeof got, f->p, f->n);
     int thousands = 0;
     for (size_t i = 1; i + 1 < f->n; i++)
         if ((f->p[i] == ',' || f->p[i] == '\'') && isdigit((unsigned char)f->p[i - 1]) &&
             isdigit((unsigned char)f->p[i + 1])) thousands = 1;
-    return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d (%s): expected a number, got '%s'%s", path,
+    return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d (%s): expected a number, got '%s'%s%s", path,
                       (long long)lineno, ci + 1, name, got,
-                      thousands ? " (thousands separators are not supported)" : "");
+                      thousands ? " (thousands separators are not supported)" : "", hint);
+}
+
+/* Does header field f name the kept column `name`?  Case-insensitive,
+ * surrounding spaces ignored. */
+static int header_is(const field *f, const char *name) {
+    const char *p = f->p;
+    size_t n = f->n, m = strlen(name);
+    trim(&p, &n);
+    return n == m && !strncasecmp(p, name, n);
+}
+
+/* "missing column 'x' (the header has: a, b, c)". */
+static int missing_keep(rs_err *e, const char *path, int64_t lineno, const char *name,
+                        const field *f, int nf) {
+    char have[320];
+    size_t k = 0;
+    have[0] = '\0';
+    for (int i = 0; i < nf && i < MAXF; i++) {
+        const char *p = f[i].p;
+        size_t n = f[i].n;
+        trim(&p, &n);
+        if (k + n + 8 >= sizeof have) { snprintf(have + k, sizeof have - k, "%s...", i ? ", " : ""); break; }
+        k += (size_t)snprintf(have + k, sizeof have - k, "%s%.*s", i ? ", " : "", (int)n, p);
+    }
+    return rs_err_set(e, RS_EINPUT, "%s:%lld: missing column '%s' (the header has: %s)", path,
+                      (long long)lineno, name, have);
 }
 
 /* Parse one file into *c.  col[role] = field index or -1. */
@@ -491,8 +518,9 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
     if (rc == -1) return rs_err_set(e, RS_EINPUT, "%s: cannot open the file", path);
     if (rc) { reader_close(&r); return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path); }
 
-    int col[C_N];
+    int col[C_N], keep_col[SERIES_COLS_MAX];
     for (int i = 0; i < C_N; i++) col[i] = -1;
+    c->nv = 5 + o->n_keep;
     char delim = o->delim;
     int have_layout = 0, maxcol = 0, tod_col = -1, ts_col = -1;
     double div = (o->price_div > 0 && o->price_div != 1) ? o->price_div : 1;
@@ -591,6 +619,23 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
                                     "(needed to adjust prices)", path, (long long)lineno);
                 goto done;
             }
+            /* Kept columns are found by name: a headerless file has none. */
+            for (int j = 0; j < o->n_keep; j++) {
+                if (!is_header) {
+                    status = rs_err_set(e, RS_EINPUT, "%s:%lld: column '%s' requested, but the file has "
+                                        "no header to find it by name", path, (long long)lineno,
+                                        o->keep[j]);
+                    goto done;
+                }
+                keep_col[j] = -1;
+                for (int i = 0; i < nf && i < MAXF && keep_col[j] < 0; i++)
+                    if (header_is(&f[i], o->keep[j])) keep_col[j] = i;
+                if (keep_col[j] < 0) {
+                    status = missing_keep(e, path, lineno, o->keep[j], f, nf);
+                    goto done;
+                }
+                if (keep_col[j] > maxcol) maxcol = keep_col[j];
+            }
             for (int i = 0; i < C_N; i++) if (col[i] > maxcol) maxcol = col[i];
             c->has_ohlc = col[C_OPEN] >= 0 && col[C_HIGH] >= 0 && col[C_LOW] >= 0;
             c->has_volume = col[C_VOL] >= 0;
@@ -651,9 +696,20 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
             int role = NUMERIC[j], ci = col[role];
             if (ci < 0) continue;
             if (series_parse_number(f[ci].p, f[ci].n, &v[role])) {
-                status = number_error(e, path, lineno, ci, ROLE_NAME[role], &f[ci]);
+                status = number_error(e, path, lineno, ci, ROLE_NAME[role], &f[ci], "");
                 goto done;
             }
+        }
+        /* Kept columns: a number in every row, of any sign. */
+        double kv[SERIES_COLS_MAX];
+        int bad_keep = -1;
+        for (int j = 0; j < o->n_keep && bad_keep < 0; j++)
+            if (series_parse_number(f[keep_col[j]].p, f[keep_col[j]].n, &kv[j])) bad_keep = j;
+        if (bad_keep >= 0) {
+            if (o->drop_bad) { c->dropped++; continue; }
+            status = number_error(e, path, lineno, keep_col[bad_keep], o->keep[bad_keep],
+                                  &f[keep_col[bad_keep]], " (series_opts.drop_bad skips such rows)");
+            goto done;
         }
         /* Prices must be positive (every feature and return is a log). */
         int nonpos = -1;
@@ -695,6 +751,7 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
         c->v[2][i] = lo / div;
         c->v[3][i] = cl / div;
         c->v[4][i] = c->has_volume ? v[C_VOL] : 0.0;
+        for (int j = 0; j < o->n_keep; j++) c->v[5 + j][i] = kv[j];
         prev_line = lineno;
     }
     if (rc == -1) status = rs_err_set(e, RS_EINPUT, "%s:%lld: read error (corrupt or truncated "
@@ -717,13 +774,17 @@ static void set_views(series *s) {
     s->low = s->px + 2 * s->n;
     s->close = s->px + 3 * s->n;
     s->volume = s->px + 4 * s->n;
+    s->col = s->px + 5 * s->n;
 }
 
-int series_alloc(series *s, int64_t n, rs_err *e) {
+int series_alloc_cols(series *s, int64_t n, int n_cols, rs_err *e) {
     memset(s, 0, sizeof *s);
+    if (n_cols < 0 || n_cols > SERIES_COLS_MAX)
+        return rs_err_set(e, RS_EINPUT, "series: %d extra columns, at most %d", n_cols, SERIES_COLS_MAX);
     s->n = n;
+    s->n_cols = n_cols;
     s->t = malloc((size_t)(n > 0 ? n : 1) * sizeof *s->t);
-    s->px = malloc((size_t)(n > 0 ? 5 * n : 1) * sizeof *s->px);
+    s->px = malloc((size_t)(n > 0 ? (5 + n_cols) * n : 1) * sizeof *s->px);
     if (!s->t || !s->px) {
         series_free(s);
         return rs_err_set(e, RS_EINTERNAL, "out of memory for a series of %lld bars", (long long)n);
@@ -732,6 +793,8 @@ int series_alloc(series *s, int64_t n, rs_err *e) {
     set_views(s);
     return 0;
 }
+
+int series_alloc(series *s, int64_t n, rs_err *e) { return series_alloc_cols(s, n, 0, e); }
 
 void series_free(series *s) {
     if (!s) return;
@@ -801,6 +864,15 @@ int series_load_files(const char *const *paths, int n_paths, const series_opts *
     series_opts def;
     if (!o) { memset(&def, 0, sizeof def); o = &def; }
     if (n_paths <= 0) return rs_err_set(e, RS_EINPUT, "no input files");
+    if (o->n_keep < 0 || o->n_keep > SERIES_COLS_MAX)
+        return rs_err_set(e, RS_EINPUT, "%s: %d extra columns requested, at most %d", paths[0],
+                          o->n_keep, SERIES_COLS_MAX);
+    for (int j = 0; j < o->n_keep; j++) {
+        size_t l = o->keep && o->keep[j] ? strlen(o->keep[j]) : 0;
+        if (l == 0 || l >= SERIES_NAME_MAX)
+            return rs_err_set(e, RS_EINPUT, "%s: extra column %d: a name of 1 to %d characters expected",
+                              paths[0], j + 1, SERIES_NAME_MAX - 1);
+    }
     chunk *c = calloc((size_t)n_paths, sizeof *c);
     rs_err *errs = calloc((size_t)n_paths, sizeof *errs);
     order_key *ord = calloc((size_t)n_paths, sizeof *ord);
@@ -828,13 +900,14 @@ int series_load_files(const char *const *paths, int n_paths, const series_opts *
             goto done;
         }
     }
-    if ((status = series_alloc(out, n, e))) goto done;
+    if ((status = series_alloc_cols(out, n, o->n_keep, e))) goto done;
+    for (int j = 0; j < o->n_keep; j++) snprintf(out->col_name[j], SERIES_NAME_MAX, "%s", o->keep[j]);
     out->has_ohlc = out->has_volume = 1;
     int64_t at = 0;
     for (int k = 0; k < n_paths; k++) {
         const chunk *a = &c[ord[k].idx];
         memcpy(out->t + at, a->t, (size_t)a->n * sizeof *a->t);
-        for (int j = 0; j < 5; j++)
+        for (int j = 0; j < 5 + o->n_keep; j++)
             memcpy(out->px + j * n + at, a->v[j], (size_t)a->n * sizeof(double));
         out->has_ohlc &= a->has_ohlc;
         out->has_volume &= a->has_volume;
@@ -913,17 +986,19 @@ int series_align(const series *in, int k, int mode, series *out, rs_err *e) {
                 for (int i = 0; i < k; i++) {
                     series *s = &out[i];
                     s->t[m] = ts;
+                    int64_t j = p[i];
                     if (p[i] < in[i].n && in[i].t[p[i]] == ts) {
-                        int64_t j = p[i];
                         s->open[m] = in[i].open[j]; s->high[m] = in[i].high[j];
                         s->low[m] = in[i].low[j];   s->close[m] = in[i].close[j];
                         s->volume[m] = in[i].volume[j];
                     } else {                           /* flat bar at the previous close */
-                        double c = in[i].close[p[i] - 1];
+                        double c = in[i].close[--j];
                         s->open[m] = s->high[m] = s->low[m] = s->close[m] = c;
                         s->volume[m] = 0;
                         s->filled++;
                     }
+                    /* Extra columns: this bar's value, or the previous one's. */
+                    for (int q = 0; q < s->n_cols; q++) s->col[q * n + m] = in[i].col[q * in[i].n + j];
                 }
             }
             for (int i = 0; i < k; i++)
@@ -938,8 +1013,9 @@ int series_align(const series *in, int k, int mode, series *out, rs_err *e) {
                 break;
             }
             for (int i = 0; i < k; i++) {
-                if ((status = series_alloc(&out[i], n, e))) break;
+                if ((status = series_alloc_cols(&out[i], n, in[i].n_cols, e))) break;
                 memcpy(out[i].name, in[i].name, sizeof out[i].name);
+                memcpy(out[i].col_name, in[i].col_name, sizeof out[i].col_name);
                 out[i].has_ohlc = in[i].has_ohlc;
                 out[i].has_volume = in[i].has_volume;
                 out[i].n_files = in[i].n_files;
@@ -964,7 +1040,8 @@ int series_resample(const series *in, int64_t bar, int64_t offset, series *out, 
         if (i == 0 || b != prev) n++;
         prev = b;
     }
-    if (series_alloc(out, n, e)) return RS_EINTERNAL;
+    int rc = series_alloc_cols(out, n, in->n_cols, e);
+    if (rc) return rc;
     int64_t m = -1;
     for (int64_t i = 0; i < in->n; i++) {
         int64_t b = offset + floor_div(in->t[i] - offset, bar) * bar;
@@ -980,8 +1057,10 @@ int series_resample(const series *in, int64_t bar, int64_t offset, series *out, 
         if (in->low[i] < out->low[m]) out->low[m] = in->low[i];
         out->close[m] = in->close[i];
         out->volume[m] += in->volume[i];
+        for (int q = 0; q < in->n_cols; q++) out->col[q * n + m] = in->col[q * in->n + i];   /* the last */
     }
     memcpy(out->name, in->name, sizeof out->name);
+    memcpy(out->col_name, in->col_name, sizeof out->col_name);
     out->has_ohlc = in->has_ohlc;
     out->has_volume = in->has_volume;
     out->n_files = in->n_files;
