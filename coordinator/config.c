@@ -865,8 +865,28 @@ static int load_features(loadctx *L) {
                                        "instruments lists %d (indices start at 0)", it->inst[t], c->data.n_inst);
         }
     }
+    /* The loader keeps at most SERIES_COLS_MAX extra columns per instrument. */
+    for (int i = 0; i < c->data.n_inst; i++) {
+        const char *seen[FEAT_ITEMS_MAX];
+        int ns = 0;
+        for (int j = 0; j < c->features.spec.n_items; j++) {
+            const feat_item *it = &c->features.spec.item[j];
+            if (it->kind != FEAT_COLUMN || it->inst[0] != i) continue;
+            int dup = 0;
+            for (int q = 0; q < ns && !dup; q++) dup = !strcmp(seen[q], it->col);
+            if (!dup) seen[ns++] = it->col;
+        }
+        if (ns > SERIES_COLS_MAX) {
+            char low[SERIES_NAME_MAX];
+            snprintf(low, sizeof low, "%s", c->data.inst[i].name);
+            lower(low);
+            return key_err(L, "features", scan_line_of(L, "features", low) ? low : "all",
+                           "%s uses %d different column:NAME items, at most %d", c->data.inst[i].name,
+                           ns, SERIES_COLS_MAX);
+        }
+    }
     int cols = 0;
-    for (int j = 0; j < c->features.spec.n_items; j++) cols += c->features.spec.item[j].kind == FEAT_MACD ? 3 : 1;
+    for (int j = 0; j < c->features.spec.n_items; j++) cols += features_item_cols(&c->features.spec.item[j]);
     if (cols == 0) return key_err(L, "features", "all", "no feature columns: every instrument's spec is empty");
     if (cols > FEAT_MAX) return key_err(L, "features", "all", "%d columns, at most %d", cols, FEAT_MAX);
     c->features.n_feat = cols;
@@ -1196,32 +1216,6 @@ static void free_lines(lines *ls) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static const char *FEAT_KIND_NAMES[] = { "close", "logret", "range", "vol", "sma", "rsi", "macd", "boll",
-                                         "volratio", "triangle" };
-
-/* A parsed feature item as text: "rsi:14@SPX", "macd:12:26:9@SPX",
- * "boll:20:2@SPX", "triangle@EURUSD:EURGBP:GBPUSD". */
-static void item_text(const sweep_config *c, const feat_item *it, char *buf, size_t n) {
-    const char *kn = (unsigned)it->kind < 10 ? FEAT_KIND_NAMES[it->kind] : "?";
-    size_t k = (size_t)snprintf(buf, n, "%s", kn);
-#define INAME(i) ((i) >= 0 && (i) < c->data.n_inst ? c->data.inst[i].name : "?")
-    switch (it->kind) {
-    case FEAT_VOL: case FEAT_SMA: case FEAT_RSI: case FEAT_VOLRATIO:
-        k += (size_t)snprintf(buf + k, n > k ? n - k : 0, ":%d", it->n[0]); break;
-    case FEAT_MACD:
-        k += (size_t)snprintf(buf + k, n > k ? n - k : 0, ":%d:%d:%d", it->n[0], it->n[1], it->n[2]); break;
-    case FEAT_BOLL:
-        k += (size_t)snprintf(buf + k, n > k ? n - k : 0, ":%d:%.17g", it->n[0], it->k); break;
-    default: break;
-    }
-    if (it->kind == FEAT_TRIANGLE)
-        snprintf(buf + k, n > k ? n - k : 0, "@%s:%s:%s", INAME(it->inst[0]), INAME(it->inst[1]),
-                 INAME(it->inst[2]));
-    else
-        snprintf(buf + k, n > k ? n - k : 0, "@%s", INAME(it->inst[0]));
-#undef INAME
-}
-
 /* A key that only matters under some other setting is left out when it does
  * not, so changing it then cannot invalidate finished tasks. */
 static int data_key_relevant(const sweep_config *c, const cfg_key *k) {
@@ -1278,9 +1272,11 @@ static void data_lines(const sweep_config *c, lines *ls) {
         add_line(ls, "data.inst%d.adjust=%d", i, in->adjust);
         add_line(ls, "data.inst%d.columns=%s", i, in->columns);
     }
+    const char *names[CFG_MAX_INST];
+    for (int i = 0; i < c->data.n_inst && i < CFG_MAX_INST; i++) names[i] = c->data.inst[i].name;
     for (int j = 0; j < c->features.spec.n_items; j++) {
         char t[256];
-        item_text(c, &c->features.spec.item[j], t, sizeof t);
+        features_item_canon(&c->features.spec.item[j], names, c->data.n_inst, t, sizeof t);
         add_line(ls, "features.item%03d=%s", j, t);
     }
     qsort(ls->line, (size_t)ls->n, sizeof *ls->line, cmp_str);

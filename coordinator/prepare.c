@@ -37,6 +37,16 @@ int prepare_data(const sweep_config *c, task_data *d, prepare_info *info, rs_err
         o.columns = in->columns[0] ? in->columns : NULL;
         o.name = in->name;
         o.drop_bad = c->data.drop_bad;
+        /* The extra columns this instrument's column:NAME items read, each once. */
+        const char *keep[FEAT_ITEMS_MAX];
+        for (int j = 0; j < c->features.spec.n_items; j++) {
+            const feat_item *it = &c->features.spec.item[j];
+            if (it->kind != FEAT_COLUMN || it->inst[0] != i) continue;
+            int dup = 0;
+            for (int q = 0; q < o.n_keep && !dup; q++) dup = !strcmp(keep[q], it->col);
+            if (!dup) keep[o.n_keep++] = it->col;
+        }
+        o.keep = keep;
         if ((rc = series_load(in->path, &o, &raw[i], e))) goto fail;
         snprintf(info->name[i], sizeof info->name[i], "%s", in->name);
         info->rows_loaded[i] = raw[i].n;

@@ -245,6 +245,74 @@ static void test_shipped_configs(void) {
     config_free(&c);
 }
 
+/* The data hash keys every finished task of a journal: a change in how items
+ * are spelt would silently invalidate (or worse, collide) existing results.
+ * The values are those of the code before features_item_canon existed. */
+static void test_data_hash_pinned(void) {
+    struct { const char *path; unsigned long long hash; } pin[] = {
+        { "configs/quick.ini", 0xff8a7967d04f4579ULL },
+        { "configs/fx_grid.ini", 0xd2aed5d19f68645aULL },
+    };
+    for (size_t i = 0; i < sizeof pin / sizeof *pin; i++) {
+        sweep_config c;
+        rs_err e;
+        int r = config_load(pin[i].path, &c, &e);
+        if (r) fprintf(stderr, "\n  %s\n", e.msg);
+        CU_ASSERT_EQUAL_FATAL(r, 0);
+        if ((unsigned long long)c.data_hash != pin[i].hash)
+            fprintf(stderr, "\n  %s: data hash %016llx, pinned %016llx\n", pin[i].path,
+                    (unsigned long long)c.data_hash, pin[i].hash);
+        CU_ASSERT_EQUAL(c.data_hash, pin[i].hash);
+        config_free(&c);
+    }
+    /* Every item kind of today, spelt out, and its hash. */
+    sweep_config c;
+    if (load_ok("[features]\nSPX = close,logret,range,vol,sma:10,rsi,macd,boll:20:2.5,volratio:5\n", &c))
+        return;
+    static char canon[8192];
+    config_data_canon(&c, canon, sizeof canon);
+    const char *want[] = { "features.item000=close@SPX\n", "features.item001=logret@SPX\n",
+                           "features.item002=range@SPX\n", "features.item003=vol:20@SPX\n",
+                           "features.item004=sma:10@SPX\n", "features.item005=rsi:14@SPX\n",
+                           "features.item006=macd:12:26:9@SPX\n", "features.item007=boll:20:2.5@SPX\n",
+                           "features.item008=volratio:5@SPX\n" };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        if (!strstr(canon, want[i])) fprintf(stderr, "\n  canonical text lacks %s", want[i]);
+        CU_ASSERT_PTR_NOT_NULL(strstr(canon, want[i]));
+    }
+    CU_ASSERT_EQUAL(c.data_hash, 0x20eac17a5f26c6c5ULL);
+    config_free(&c);
+}
+
+/* Raw bar values and extra columns in a config: accepted, spelt in the data
+ * hash, and a bad column: token is an error at the key's file:line. */
+static void test_feature_columns(void) {
+    sweep_config c;
+    if (load_ok("[features]\nall = close,volume,column:sentiment\n", &c)) return;
+    CU_ASSERT_EQUAL(c.features.n_feat, 3);
+    CU_ASSERT_EQUAL(c.features.spec.item[2].kind, FEAT_COLUMN);
+    CU_ASSERT_STRING_EQUAL(c.features.spec.item[2].col, "sentiment");
+    static char canon[8192];
+    config_data_canon(&c, canon, sizeof canon);
+    CU_ASSERT_PTR_NOT_NULL(strstr(canon, "features.item001=volume@SPX\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(canon, "features.item002=column:sentiment@SPX\n"));
+    uint64_t h = c.data_hash;
+    config_free(&c);
+    /* The name is matched case-insensitively, so its case is not data. */
+    if (load_ok("[features]\nall = close,volume,column:Sentiment\n", &c)) return;
+    CU_ASSERT_EQUAL(c.data_hash, h);
+    config_free(&c);
+    const char *m = load_bad(BASE_DATA "[features]\nall = close, column:bad name\n",
+                             "[features] all: 'column:bad name': a column name has only letters, digits");
+    CU_ASSERT_PTR_NOT_NULL(strstr(m, "bad.ini:5:"));
+    load_bad(BASE_DATA "[features]\nSPX = open, column:\n", "bad.ini:5: [features] spx: 'column:': column needs a name");
+    char text[2048];
+    int k = snprintf(text, sizeof text, BASE_DATA "[features]\nSPX = close");
+    for (int i = 0; i <= SERIES_COLS_MAX; i++) k += snprintf(text + k, sizeof text - (size_t)k, ",column:c%d", i);
+    snprintf(text + k, sizeof text - (size_t)k, ",column:c0\n");
+    load_bad(text, "bad.ini:5: [features] spx: SPX uses 17 different column:NAME items, at most 16");
+}
+
 static void test_readme_documents_every_key(void) {
     FILE *f = fopen("configs/README.md", "r");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -332,6 +400,8 @@ static CU_TestInfo tests[] = {
     {"syntax, duplicates, required keys, cross checks", test_structure_errors},
     {"missing data file: config_check_paths", test_missing_data_file},
     {"configs/quick.ini and fx_grid.ini parse", test_shipped_configs},
+    {"data hash of shipped configs and every item kind pinned", test_data_hash_pinned},
+    {"features: volume, column:NAME; bad column token at file:line", test_feature_columns},
     {"configs/README.md documents every key", test_readme_documents_every_key},
     {"config_load_text, config_check_compatible", test_text_and_compat},
     {"edit distance", test_edit_distance},

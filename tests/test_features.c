@@ -17,10 +17,13 @@
 static const double HC[HN] = { 10, 11, 10.5, 11.5, 12, 11, 11.5, 12.5, 13, 12 };
 static const double HV[HN] = { 100, 200, 150, 0, 300, 100, 100, 200, 50, 250 };
 
-/* A daily series named `name`: close c, high/low = c +- 0.5, volume v. */
-static series mk(const char *name, const double *c, const double *v, int64_t n, int64_t day0) {
+/* A daily series named `name`: close c, high/low = c +- 0.5, volume v, and
+ * n_cols extra columns named "x0", "x1", ... left for the caller to fill. */
+static series mk_cols(const char *name, const double *c, const double *v, int64_t n, int64_t day0,
+                      int n_cols) {
     series s;
-    series_alloc(&s, n, NULL);
+    series_alloc_cols(&s, n, n_cols, NULL);
+    for (int j = 0; j < n_cols; j++) snprintf(s.col_name[j], sizeof s.col_name[j], "x%d", j);
     snprintf(s.name, sizeof s.name, "%s", name);
     for (int64_t i = 0; i < n; i++) {
         s.t[i] = (day0 + i) * 86400;
@@ -32,6 +35,10 @@ static series mk(const char *name, const double *c, const double *v, int64_t n, 
     }
     series_count_gaps(&s);
     return s;
+}
+
+static series mk(const char *name, const double *c, const double *v, int64_t n, int64_t day0) {
+    return mk_cols(name, c, v, n, day0, 0);
 }
 
 /* ---- parser -------------------------------------------------------------------- */
@@ -56,6 +63,17 @@ static void test_parse(void) {
     CU_ASSERT_EQUAL(sp.item[11].k, 2.5);
     CU_ASSERT_EQUAL(sp.item[12].inst[0], 2); CU_ASSERT_EQUAL(sp.item[12].inst[2], 1);
     CU_ASSERT_EQUAL(sp.item[13].inst[0], 0); CU_ASSERT_EQUAL(sp.item[13].inst[1], 1);
+    /* Raw bar values and extra columns; a column name is kept lower-cased. */
+    CU_ASSERT_EQUAL_FATAL(features_parse("open, HIGH,low,volume,column:Sent_1.x-y,column:abcdefghijklmnopqrstuvw",
+                                         2, &sp, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(sp.n_items, 20);
+    const int kinds[6] = { FEAT_OPEN, FEAT_HIGH, FEAT_LOW, FEAT_VOLUME, FEAT_COLUMN, FEAT_COLUMN };
+    for (int i = 0; i < 6; i++) {
+        CU_ASSERT_EQUAL(sp.item[14 + i].kind, kinds[i]);
+        CU_ASSERT_EQUAL(sp.item[14 + i].inst[0], 2);
+    }
+    CU_ASSERT_STRING_EQUAL(sp.item[18].col, "sent_1.x-y");
+    CU_ASSERT_STRING_EQUAL(sp.item[19].col, "abcdefghijklmnopqrstuvw");     /* 23: the longest */
     struct { const char *text, *msg; } bad[] = {
         { "close,foo", "unknown feature 'foo'" },
         { "rsi:x", "'rsi:x': period must be an integer >= 1" },
@@ -69,6 +87,14 @@ static void test_parse(void) {
         { "boll:20:-1", "'boll:20:-1': band width K must be a positive number" },
         { "rsi:", "'rsi:'" },
         { "triangle:0:x:1", "instrument index must be an integer >= 0" },
+        { "column", "'column': column needs a name: column:NAME" },
+        { "column:", "'column:': column needs a name: column:NAME" },
+        { "close,column:a b", "'column:a b': a column name has only letters, digits, '_', '-' and '.'" },
+        { "column:x:y", "'column:x:y': a column name has only letters" },
+        { "column:abcdefghijklmnopqrstuvwx", "'column:abcdefghijklmnopqrstuvwx': a column name has at "
+                                             "most 23 characters" },
+        { "opens", "unknown feature 'opens' (expected close, open, high, low, volume," },
+        { "volume:3", "'volume:3': volume takes 0 parameter" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         feat_spec s2;
@@ -147,6 +173,97 @@ static void test_features_by_hand(void) {
     CU_ASSERT_EQUAL(m.first_valid, 5);
     features_free(&m);
     series_free(&s);
+}
+
+/* open/high/low/volume are the bar's own values, column:NAME the kept
+ * column's: warm-up 0, names "X.open", "X.column.sent". */
+static void test_raw_and_columns_by_hand(void) {
+    series s = mk_cols("X", HC, HV, HN, 17000, 2);
+    strcpy(s.col_name[0], "Sent");                /* matched case-insensitively */
+    const double SENT[HN] = { 0.5, -1, 0, 2.25, -0.125, 3, 1e-3, -7, 0.75, 4 };
+    for (int i = 0; i < HN; i++) { s.col[i] = SENT[i]; s.col[HN + i] = 100 + i; }
+    feat_spec sp;
+    memset(&sp, 0, sizeof sp);
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(features_parse("open,high,low,volume,column:sent,column:X1", 0, &sp, &e), 0);
+    feat_matrix m;
+    CU_ASSERT_EQUAL_FATAL(features_compute(&s, 1, &sp, &m, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(m.n_feat, 6);
+    double op[HN], hi[HN], lo[HN], x1[HN];
+    for (int t = 0; t < HN; t++) {
+        op[t] = t ? HC[t - 1] : HC[0];            /* mk: open = previous close */
+        hi[t] = HC[t] + 0.5;
+        lo[t] = HC[t] - 0.5;
+        x1[t] = 100 + t;
+    }
+    check_col(&m, 0, op, "X.open");
+    check_col(&m, 1, hi, "X.high");
+    check_col(&m, 2, lo, "X.low");
+    check_col(&m, 3, HV, "X.volume");
+    check_col(&m, 4, SENT, "X.column.sent");
+    check_col(&m, 5, x1, "X.column.x1");
+    for (int j = 0; j < 6; j++) CU_ASSERT_EQUAL(m.warmup[j], 0);
+    CU_ASSERT_EQUAL(m.first_valid, 0);
+    features_free(&m);
+    /* A column the series did not keep: its name and what the series has. */
+    memset(&sp, 0, sizeof sp);
+    features_parse("column:mood", 0, &sp, &e);
+    CU_ASSERT_EQUAL(features_compute(&s, 1, &sp, &m, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "features: column:mood needs the column 'mood' of X, and X keeps only: Sent, x1");
+    CU_ASSERT_PTR_NULL(m.x);
+    series t0 = mk("Y", HC, HV, HN, 17000);
+    CU_ASSERT_EQUAL(features_compute(&t0, 1, &sp, &m, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "features: column:mood needs the column 'mood' of Y, and Y keeps none");
+    /* Without OHLC or volume, like range and volratio. */
+    t0.has_ohlc = 0;
+    t0.has_volume = 0;
+    const char *need_ohlc[3] = { "open", "high", "low" };
+    for (int i = 0; i < 3; i++) {
+        memset(&sp, 0, sizeof sp);
+        features_parse(need_ohlc[i], 0, &sp, &e);
+        CU_ASSERT_EQUAL(features_compute(&t0, 1, &sp, &m, &e), RS_EINPUT);
+        char want[128];
+        snprintf(want, sizeof want, "features: %s needs open, high and low columns, and Y has only closes",
+                 need_ohlc[i]);
+        ASSERT_MSG_HAS(e, want);
+    }
+    memset(&sp, 0, sizeof sp);
+    features_parse("volume", 0, &sp, &e);
+    CU_ASSERT_EQUAL(features_compute(&t0, 1, &sp, &m, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "features: volume needs a volume column, and Y has none");
+    series_free(&t0);
+    series_free(&s);
+}
+
+/* The canonical text behind the data hash: today's items unchanged, the new
+ * ones "open@SPX", "column:sentiment@SPX"; snprintf-like truncation. */
+static void test_item_canon(void) {
+    feat_spec sp;
+    memset(&sp, 0, sizeof sp);
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(features_parse("close,logret,range,vol,sma:10,rsi,macd,boll:20:2.5,volratio:5,"
+                                         "open,high,low,volume,column:Sentiment", 0, &sp, &e), 0);
+    features_parse("triangle:0:2:1", 0, &sp, &e);
+    const char *names[3] = { "SPX", "GBPUSD", "EURGBP" };
+    const char *want[] = { "close@SPX", "logret@SPX", "range@SPX", "vol:20@SPX", "sma:10@SPX",
+                           "rsi:14@SPX", "macd:12:26:9@SPX", "boll:20:2.5@SPX", "volratio:5@SPX",
+                           "open@SPX", "high@SPX", "low@SPX", "volume@SPX", "column:sentiment@SPX",
+                           "triangle@SPX:EURGBP:GBPUSD" };
+    CU_ASSERT_EQUAL_FATAL(sp.n_items, (int)(sizeof want / sizeof *want));
+    for (int i = 0; i < sp.n_items; i++) {
+        char buf[128];
+        size_t n = features_item_canon(&sp.item[i], names, 3, buf, sizeof buf);
+        CU_ASSERT_STRING_EQUAL(buf, want[i]);
+        CU_ASSERT_EQUAL(n, strlen(want[i]));
+        CU_ASSERT_EQUAL(features_item_canon(&sp.item[i], names, 3, NULL, 0), strlen(want[i]));
+    }
+    char small[8];
+    CU_ASSERT_EQUAL(features_item_canon(&sp.item[6], names, 3, small, sizeof small), strlen("macd:12:26:9@SPX"));
+    CU_ASSERT_STRING_EQUAL(small, "macd:12");
+    CU_ASSERT_EQUAL(features_item_canon(&sp.item[0], names, 0, small, sizeof small), strlen("close@?"));
+    CU_ASSERT_STRING_EQUAL(small, "close@?");
+    CU_ASSERT_EQUAL(features_item_cols(&sp.item[6]), 3);
+    CU_ASSERT_EQUAL(features_item_cols(&sp.item[13]), 1);
 }
 
 static void test_triangle_and_errors(void) {
@@ -286,9 +403,11 @@ static void test_scalers(void) {
 /* ---- causality ---------------------------------------------------------------- */
 
 #define CN 3000
-#define FULL_SPEC "close,logret,range,vol:20,sma:10,rsi:14,macd:12:26:9,boll:20:2,volratio:20"
+#define FULL_SPEC "close,logret,range,vol:20,sma:10,rsi:14,macd:12:26:9,boll:20:2,volratio:20," \
+                  "open,high,low,volume,column:x0"
 
-/* Three random-walk instruments, daily from 2010-01-01. */
+/* Three random-walk instruments, daily from 2010-01-01, each with one extra
+ * column "x0" (a random score of either sign). */
 static void make_walks(series s[3]) {
     static double c[3][CN], v[CN];
     rs_rng r;
@@ -302,24 +421,29 @@ static void make_walks(series s[3]) {
     }
     for (int i = 0; i < CN; i++) v[i] = 1000 + rs_rng_below(&r, 500);
     const char *nm[3] = { "A", "B", "C" };
-    for (int k = 0; k < 3; k++) s[k] = mk(nm[k], c[k], v, CN, series_days_from_civil(2010, 1, 1));
+    for (int k = 0; k < 3; k++) {
+        s[k] = mk_cols(nm[k], c[k], v, CN, series_days_from_civil(2010, 1, 1), 1);
+        for (int i = 0; i < CN; i++) s[k].col[i] = rs_rng_normal(&r);
+    }
 }
 
 static series truncate_copy(const series *s, int64_t n) {
     series o;
-    series_alloc(&o, n, NULL);
+    series_alloc_cols(&o, n, s->n_cols, NULL);
     memcpy(o.name, s->name, sizeof o.name);
+    memcpy(o.col_name, s->col_name, sizeof o.col_name);
     memcpy(o.t, s->t, (size_t)n * sizeof *o.t);
     const double *src[5] = { s->open, s->high, s->low, s->close, s->volume };
     double *dst[5] = { o.open, o.high, o.low, o.close, o.volume };
     for (int j = 0; j < 5; j++) memcpy(dst[j], src[j], (size_t)n * sizeof(double));
+    for (int j = 0; j < s->n_cols; j++) memcpy(o.col + j * n, s->col + j * s->n, (size_t)n * sizeof(double));
     return o;
 }
 
 static void build_spec(feat_spec *sp) {
     memset(sp, 0, sizeof *sp);
     features_parse(FULL_SPEC, 0, sp, NULL);
-    features_parse("logret,rsi:5,macd:3:7:4", 1, sp, NULL);
+    features_parse("logret,rsi:5,macd:3:7:4,column:x0", 1, sp, NULL);
     features_parse("triangle:0:1:2", 0, sp, NULL);
 }
 
@@ -364,6 +488,7 @@ static void test_causality_features(void) {
                 double f = 1.01 + 0.01 * k;
                 pt[k].open[i] *= f; pt[k].high[i] *= f * 1.002; pt[k].low[i] *= f; pt[k].close[i] *= f;
                 pt[k].volume[i] *= 2;
+                pt[k].col[i] += 1;
             }
         }
         feat_matrix m;
@@ -504,6 +629,8 @@ static void test_real_triangle(void) {
 static CU_TestInfo tests[] = {
     { "spec parser: items, defaults, errors name the token", test_parse },
     { "every feature against a hand computation", test_features_by_hand },
+    { "open, high, low, volume, column:NAME by hand; errors", test_raw_and_columns_by_hand },
+    { "canonical item text (the data hash's) and column counts", test_item_canon },
     { "triangle residual; compute errors", test_triangle_and_errors },
     { "targets: return, price, NaN warm-up and tail", test_targets },
     { "trend3: quantiles on training labels, counts", test_trend3 },

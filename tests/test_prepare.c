@@ -458,6 +458,61 @@ static void expect_fail(const sweep_config *c, const char *msg_has) {
     task_data_free(&d);
 }
 
+/* ---- extra columns ---------------------------------------------------------- */
+
+/* column:NAME reaches the loader: the instrument's file keeps exactly the
+ * columns its items ask for, and x holds the file's values; a file
+ * without the column is an error naming it. */
+static void test_extra_columns(void) {
+    char a[160], b[160];
+    snprintf(a, sizeof a, "%s/sent_a.csv", g_dir);
+    snprintf(b, sizeof b, "%s/sent_b.csv", g_dir);
+    FILE *fa = fopen(a, "w"), *fb = fopen(b, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fa);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fb);
+    fprintf(fa, "date,open,high,low,close,volume,Sentiment,other\n");
+    fprintf(fb, "date,close\n");
+    double sent[40];
+    for (int i = 0; i < 40; i++) {
+        char d[16];
+        int64_t t = series_time(2015, 1, 1, 0, 0, 0) + (int64_t)i * DAY;
+        int y, m, dd;
+        series_civil_from_days(t / DAY, &y, &m, &dd);
+        snprintf(d, sizeof d, "%04d-%02d-%02d", y, m, dd);
+        sent[i] = (i % 7) * 0.25 - 0.5;
+        fprintf(fa, "%s,%d,%d,%d,%d.5,%d,%.2f,x\n", d, 10 + i, 12 + i, 9 + i, 10 + i, 100 * i, sent[i]);
+        fprintf(fb, "%s,%d\n", d, 20 + i);
+    }
+    fclose(fa);
+    fclose(fb);
+    sweep_config c;
+    if (load(&c, "[data]\ninstruments = A, B\nA.path = %s\nB.path = %s\n[features]\n"
+             "A = close, column:sentiment, open, volume, column:Sentiment\nB = close\n", a, b)) return;
+    task_data d;
+    prepare_info info;
+    if (prep(&c, &d, &info)) { config_free(&c); return; }
+    CU_ASSERT_EQUAL_FATAL(d.n, 40);
+    CU_ASSERT_EQUAL_FATAL(d.n_feat, 6);
+    for (int i = 0; i < 40; i++) {
+        const float *x = d.x + (int64_t)i * d.n_feat;
+        CU_ASSERT_EQUAL(x[0], (float)(10 + i + 0.5));
+        CU_ASSERT_EQUAL(x[1], (float)sent[i]);
+        CU_ASSERT_EQUAL(x[2], (float)(10 + i));
+        CU_ASSERT_EQUAL(x[3], (float)(100 * i));
+        CU_ASSERT_EQUAL(x[4], (float)sent[i]);
+        CU_ASSERT_EQUAL(x[5], (float)(20 + i));
+    }
+    task_data_free(&d);
+    config_free(&c);
+    /* B's file has no such column: the error names B's file. */
+    if (load(&c, "[data]\ninstruments = A, B\nA.path = %s\nB.path = %s\n[features]\n"
+             "all = close, column:sentiment\n", a, b)) return;
+    char want[256];
+    snprintf(want, sizeof want, "%s:1: missing column 'sentiment' (the header has: date, close)", b);
+    expect_fail(&c, want);
+    config_free(&c);
+}
+
 static void test_errors(void) {
     make_all();
     sweep_config c;
@@ -783,6 +838,7 @@ static CU_TestInfo tests[] = {
     {"two instruments, inner: common rows, first listed traded", test_align_inner},
     {"two instruments, ffill: union inside the common span", test_align_ffill},
     {"data errors name the file (and line); *d empty", test_errors},
+    {"column:NAME items: the loader keeps those columns", test_extra_columns},
     {"tasks: folds per lookback, keys, costs, order", test_tasks},
     {"tasks on empty folds cost 0", test_tasks_empty_folds},
     {"tasks: folds the data cannot satisfy; NULL rs_err", test_tasks_error},

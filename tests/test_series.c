@@ -311,7 +311,7 @@ static void test_errors(void) {
         { "badtime.csv", "date,close\n2020-01-01,1\n2020-02-30,2\n",
           "badtime.csv:3: column 1 (time): expected a timestamp" },
         { "short.csv", "20170102 020000;1.0;1.1;0.9;1.05;0\n20170102 020100;1.0;1.1\n",
-          "short.csv:2: expected at least 6 fields, found 3" },
+          "short.csv:2: 3 fields, the first row (line 1) has 6" },
         { "hdronly.csv", "date,close\n", "hdronly.csv:1: no data rows" },
         { "neg.csv", "date,open,high,low,close\n2020-01-01,1,2,1,2\n2020-01-02,1,1,-.0001,1\n",
           "neg.csv:3: column 4 (low): expected a positive price, got '-.0001'" },
@@ -356,6 +356,199 @@ static void test_errors(void) {
         CU_ASSERT_EQUAL(series_load(gz, NULL, &s, &e), RS_EINPUT);
         ASSERT_MSG_HAS(e, "trunc.csv.gz:");
     }
+    tmp_end();
+}
+
+/* Load `n` bytes (may hold NUL) written to tmpdir/name. */
+static int load_bytes(const char *name, const char *bytes, size_t n, const series_opts *o,
+                      series *s, rs_err *e) {
+    char *p = tmpfiles[n_tmp++];
+    snprintf(p, 320, "%s/%s", tmpdir, name);
+    FILE *f = fopen(p, "wb");
+    fwrite(bytes, 1, n, f);
+    fclose(f);
+    rs_err_clear(e);
+    return series_load(p, o, s, e);
+}
+
+/* RFC 4180 quoting: the delimiter inside quotes is data, "" is one quote,
+ * and quotes never reach the number parser half-stripped. */
+static void test_quoting(void) {
+    tmp_begin();
+    series s;
+    rs_err e;
+    /* The measured defect: thousands separators inside quotes used to load
+     * as open 1, high 234.5, low 1, close 240 with status 0. */
+    CU_ASSERT_EQUAL(load_text("thou.csv", "date,open,high,low,close\n"
+                              "\"2020-01-02\",\"1,234.5\",\"1,240.0\",\"1,230.0\",\"1,235.0\"\n",
+                              NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "thou.csv:2: column 2 (open): expected a number, got '1,234.5' "
+                      "(thousands separators are not supported)");
+    CU_ASSERT_EQUAL(s.n, 0);
+    /* Headerless, the same row: the first field is still a timestamp. */
+    CU_ASSERT_EQUAL(load_text("thou2.csv", "\"2020-01-02\",\"1,234.5\",\"1,240.0\",\"1,230.0\",\"1,235.0\"\n",
+                              NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "thou2.csv:1: column 2 (open): expected a number, got '1,234.5'");
+    /* Unquoted, the separator splits the field: a field-count error. */
+    CU_ASSERT_EQUAL(load_text("thou3.csv", "date,open,high,low,close\n2020-01-02,1,234.5,1,240.0,1,230.0,1,235.0\n",
+                              NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "thou3.csv:2: 9 fields, the header has 5");
+    /* A quoted text column holding the delimiter and an escaped quote is
+     * skipped as one field; quoted numbers and a quoted header load. */
+    CU_ASSERT_EQUAL_FATAL(load_text("text.csv", "\"date\",\"note\",close\n"
+                                    "2020-01-02,\"Smith, \"\"J\"\", ok\",5\n"
+                                    "2020-01-03,  \"a;b\"  ,\"6.5\"\n", NULL, &s, &e), 0);
+    CU_ASSERT_EQUAL(s.n, 2);
+    CU_ASSERT_EQUAL(s.close[0], 5.0);
+    CU_ASSERT_EQUAL(s.close[1], 6.5);
+    series_free(&s);
+    /* Delimiter detection ignores a ';' inside quotes. */
+    CU_ASSERT_EQUAL_FATAL(load_text("det.csv", "date,\"a;b\",close\n2020-01-02,x,5\n", NULL, &s, &e), 0);
+    CU_ASSERT_EQUAL(s.close[0], 5.0);
+    series_free(&s);
+    /* A quoted field spanning lines is refused, not half-read. */
+    CU_ASSERT_EQUAL(load_text("open.csv", "date,note,close\n2020-01-02,\"two\nlines\",5\n", NULL, &s, &e),
+                    RS_EINPUT);
+    ASSERT_MSG_HAS(e, "open.csv:2: column 2: the quoted field does not end on its line "
+                      "(fields spanning lines are not supported)");
+    /* Text after a closing quote, and a quote inside an unquoted field. */
+    CU_ASSERT_EQUAL(load_text("after.csv", "date,close\n2020-01-02,\"5\"5\n", NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "after.csv:2: column 2: expected the delimiter ',' or the end of the line "
+                      "after a closing quote, got '5'");
+    CU_ASSERT_EQUAL(load_text("stray.csv", "date,note,close\n2020-01-02,6\" pipe,5\n", NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "stray.csv:2: column 2: a double quote inside an unquoted field "
+                      "(quote the whole field and double the quote: \"6\"\" pipe\")");
+    tmp_end();
+}
+
+/* Every data row has the header's field count (the first row's when headerless). */
+static void test_field_count(void) {
+    tmp_begin();
+    series s;
+    rs_err e;
+    CU_ASSERT_EQUAL(load_text("more.csv", "date,close\n2020-01-01,1\n2020-01-02,2,3\n", NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "more.csv:3: 3 fields, the header has 2");
+    CU_ASSERT_EQUAL(load_text("less.csv", "date,open,high,low,close,volume\n2020-01-01,1,2,1,2,5\n"
+                              "2020-01-02,1,2,1,2\n", NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "less.csv:3: 5 fields, the header has 6");
+    /* Headerless (HistData layout): against the first row. */
+    CU_ASSERT_EQUAL(load_text("hd.csv", "20170102 020000;1.0;1.1;0.9;1.05;0\n\n"
+                              "20170102 020100;1.0;1.1;0.9;1.05;0;7\n", NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "hd.csv:3: 7 fields, the first row (line 1) has 6");
+    /* A trailing delimiter on every line is consistent, hence fine. */
+    CU_ASSERT_EQUAL_FATAL(load_text("trail.csv", "date,close,\n2020-01-01,1,\n2020-01-02,2,\n", NULL, &s, &e), 0);
+    CU_ASSERT_EQUAL(s.n, 2);
+    series_free(&s);
+    tmp_end();
+}
+
+/* A NUL byte is never text: an error naming file:line:column wherever it is. */
+static void test_nul_byte(void) {
+    tmp_begin();
+    series s;
+    rs_err e;
+    static const char ign[] = "date,close,note\n2020-01-01,1,a\0b\n2020-01-02,2,c\n";
+    CU_ASSERT_EQUAL(load_bytes("nul1.csv", ign, sizeof ign - 1, NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "nul1.csv:2: column 3: a NUL byte (a binary or UTF-16 file?)");
+    static const char num[] = "date,close\n2020-01-01,1\n2020-01-02,2\0\n";
+    CU_ASSERT_EQUAL(load_bytes("nul2.csv", num, sizeof num - 1, NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "nul2.csv:3: column 2: a NUL byte");
+    static const char quo[] = "date,note,close\n2020-01-01,\"x\0\",1\n";
+    CU_ASSERT_EQUAL(load_bytes("nul3.csv", quo, sizeof quo - 1, NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "nul3.csv:2: column 2: a NUL byte");
+    static const char hdr[] = "date,close\0\n2020-01-01,1\n";
+    CU_ASSERT_EQUAL(load_bytes("nul4.csv", hdr, sizeof hdr - 1, NULL, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "nul4.csv:1: column 2: a NUL byte");
+    CU_ASSERT_EQUAL(s.n, 0);
+    tmp_end();
+}
+
+/* Extra columns named in series_opts.keep: kept by header name, numbers of
+ * any sign, errors naming file:line:column, drop_bad skips and counts. */
+static void test_keep_columns(void) {
+    tmp_begin();
+    series s;
+    rs_err e;
+    const char *keep[2] = { "sentiment", "flow" };
+    series_opts o = { .keep = keep, .n_keep = 2 };
+    CU_ASSERT_EQUAL_FATAL(load_text("k.csv", "Date,Close,SENTIMENT, Flow ,note\n"
+                                    "2020-01-01,10,0.5,-3,a\n2020-01-02,11,-0.25,0,b\n"
+                                    "2020-01-03,12,\"1e-3\",7,c\n", &o, &s, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 3);
+    CU_ASSERT_EQUAL_FATAL(s.n_cols, 2);
+    CU_ASSERT_STRING_EQUAL(s.col_name[0], "sentiment");
+    CU_ASSERT_STRING_EQUAL(s.col_name[1], "flow");
+    const double sen[3] = { 0.5, -0.25, 1e-3 }, flo[3] = { -3, 0, 7 };
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(s.col[i], sen[i]);
+        CU_ASSERT_EQUAL(s.col[3 + i], flo[i]);
+        CU_ASSERT_EQUAL(s.close[i], 10.0 + i);
+    }
+    CU_ASSERT_PTR_EQUAL(s.col, s.px + 5 * s.n);             /* one block with the prices */
+    series_free(&s);
+    /* Not kept unless asked for: the same file loads without columns. */
+    CU_ASSERT_EQUAL_FATAL(series_load(tmpfiles[n_tmp - 1], NULL, &s, &e), 0);
+    CU_ASSERT_EQUAL(s.n_cols, 0);
+    series_free(&s);
+    /* A requested column the header lacks: file, column, and what it has. */
+    const char *mood[1] = { "mood" };
+    series_opts om = { .keep = mood, .n_keep = 1 };
+    CU_ASSERT_EQUAL(load_text("m.csv", "date,close,sentiment\n2020-01-01,1,2\n", &om, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "m.csv:1: missing column 'mood' (the header has: date, close, sentiment)");
+    CU_ASSERT_PTR_NULL(s.t);
+    /* A headerless file has no names. */
+    CU_ASSERT_EQUAL(load_text("nh.csv", "2020-01-01,1\n", &om, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "nh.csv:1: column 'mood' requested, but the file has no header");
+    /* Empty or non-numeric: an error with file:line:column ... */
+    const char *bad = "date,close,sentiment\n2020-01-01,1,0.5\n2020-01-02,2,n/a\n"
+                      "2020-01-03,3,\n2020-01-04,4,-1\n";
+    series_opts o1 = { .keep = keep, .n_keep = 1 };
+    CU_ASSERT_EQUAL(load_text("bad.csv", bad, &o1, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "bad.csv:3: column 3 (sentiment): expected a number, got 'n/a' "
+                      "(series_opts.drop_bad skips such rows)");
+    CU_ASSERT_EQUAL(load_text("bad2.csv", "date,close,sentiment\n2020-01-01,1,\n", &o1, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "bad2.csv:2: column 3 (sentiment): expected a number, got ''");
+    /* ... or, with drop_bad, a skipped row counted with the bad prices. */
+    series_opts od = { .keep = keep, .n_keep = 1, .drop_bad = 1 };
+    CU_ASSERT_EQUAL_FATAL(load_text("bad3.csv", bad, &od, &s, &e), 0);
+    CU_ASSERT_EQUAL(s.n, 2);
+    CU_ASSERT_EQUAL(s.dropped, 2);
+    CU_ASSERT_EQUAL(s.close[1], 4.0);
+    CU_ASSERT_EQUAL(s.col[1], -1.0);
+    series_free(&s);
+    /* At most SERIES_COLS_MAX. */
+    const char *many[SERIES_COLS_MAX + 1];
+    for (int i = 0; i <= SERIES_COLS_MAX; i++) many[i] = "x";
+    series_opts ox = { .keep = many, .n_keep = SERIES_COLS_MAX + 1 };
+    CU_ASSERT_EQUAL(load_text("x.csv", "date,close,x\n2020-01-01,1,2\n", &ox, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "17 extra columns requested, at most 16");
+    tmp_end();
+}
+
+/* Several files of one instrument carry the kept columns in time order; a
+ * file without the column is an error naming that file. */
+static void test_keep_columns_multifile(void) {
+    tmp_begin();
+    series s;
+    rs_err e;
+    put("b.csv", "date,close,sentiment\n2020-01-02,3,0.3\n2020-01-03,4,0.4\n");
+    put("a.csv.gz", "date,sentiment,close\n2019-12-30,0.1,1\n2019-12-31,0.2,2\n");
+    char pat[300];
+    snprintf(pat, sizeof pat, "%s/*.csv*", tmpdir);
+    const char *keep[1] = { "Sentiment" };
+    series_opts o = { .keep = keep, .n_keep = 1 };
+    CU_ASSERT_EQUAL_FATAL(series_load(pat, &o, &s, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(s.n, 4);
+    CU_ASSERT_STRING_EQUAL(s.col_name[0], "Sentiment");
+    for (int i = 0; i < 4; i++) {
+        CU_ASSERT_EQUAL(s.close[i], i + 1.0);
+        CU_ASSERT_CLOSE(s.col[i], 0.1 * (i + 1), 1e-15);
+    }
+    series_free(&s);
+    const char *c = put("c.csv", "date,close\n2020-01-06,5\n");
+    CU_ASSERT_EQUAL(series_load(pat, &o, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, c);
+    ASSERT_MSG_HAS(e, ":1: missing column 'Sentiment' (the header has: date, close)");
     tmp_end();
 }
 
@@ -468,6 +661,71 @@ static void test_resample(void) {
     series_free(&s);
 }
 
+/* Alignment and resampling carry the kept columns: inner = the bar's value,
+ * ffill = the previous bar's (past only), resample = the bucket's last. */
+static void test_align_resample_columns(void) {
+    int64_t ta[] = { 1, 2, 3, 5 }, tb[] = { 1, 2, 4, 5 };
+    double ca[] = { 10, 20, 30, 50 }, cb[] = { 1, 2, 4, 5 };
+    series a0 = mk("A", ta, ca, 4), b0 = mk("B", tb, cb, 4), in[2];
+    /* Give A one column (= 100 + t), B two (= -t, 1000 + t). */
+    series_alloc_cols(&in[0], 4, 1, NULL);
+    series_alloc_cols(&in[1], 4, 2, NULL);
+    const series *src[2] = { &a0, &b0 };
+    for (int k = 0; k < 2; k++) {
+        memcpy(in[k].name, src[k]->name, sizeof in[k].name);
+        memcpy(in[k].t, src[k]->t, 4 * sizeof(int64_t));
+        memcpy(in[k].px, src[k]->px, 5 * 4 * sizeof(double));
+    }
+    strcpy(in[0].col_name[0], "x");
+    strcpy(in[1].col_name[0], "y");
+    strcpy(in[1].col_name[1], "z");
+    for (int i = 0; i < 4; i++) {
+        in[0].col[i] = 100.0 + (double)ta[i];
+        in[1].col[i] = -(double)tb[i];
+        in[1].col[4 + i] = 1000.0 + (double)tb[i];
+    }
+    series out[2];
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(series_align(in, 2, SERIES_INNER, out, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(out[0].n, 3);                          /* t = 1, 2, 5 */
+    CU_ASSERT_EQUAL(out[0].n_cols, 1);
+    CU_ASSERT_EQUAL(out[1].n_cols, 2);
+    CU_ASSERT_STRING_EQUAL(out[1].col_name[1], "z");
+    const double ix[3] = { 101, 102, 105 }, iy[3] = { -1, -2, -5 }, iz[3] = { 1001, 1002, 1005 };
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(out[0].col[i], ix[i]);
+        CU_ASSERT_EQUAL(out[1].col[i], iy[i]);
+        CU_ASSERT_EQUAL(out[1].col[3 + i], iz[i]);
+    }
+    series_free(&out[0]); series_free(&out[1]);
+    CU_ASSERT_EQUAL_FATAL(series_align(in, 2, SERIES_FFILL, out, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(out[0].n, 5);                          /* t = 1 .. 5 */
+    const double fx[5] = { 101, 102, 103, 103, 105 }, fy[5] = { -1, -2, -2, -4, -5 },
+                 fz[5] = { 1001, 1002, 1002, 1004, 1005 };
+    for (int i = 0; i < 5; i++) {
+        CU_ASSERT_EQUAL(out[0].col[i], fx[i]);
+        CU_ASSERT_EQUAL(out[1].col[i], fy[i]);
+        CU_ASSERT_EQUAL(out[1].col[5 + i], fz[i]);
+    }
+    CU_ASSERT_EQUAL(out[0].filled, 1);
+    CU_ASSERT_EQUAL(out[1].filled, 1);
+    series_free(&out[0]); series_free(&out[1]);
+    /* Resample B to 2-second bars [0,2) [2,4) [4,6): the last value of each. */
+    series r;
+    CU_ASSERT_EQUAL_FATAL(series_resample(&in[1], 2, 0, &r, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(r.n, 3);
+    CU_ASSERT_EQUAL(r.n_cols, 2);
+    CU_ASSERT_STRING_EQUAL(r.col_name[0], "y");
+    const double ry[3] = { -1, -2, -5 }, rz[3] = { 1001, 1002, 1005 };
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(r.col[i], ry[i]);
+        CU_ASSERT_EQUAL(r.col[3 + i], rz[i]);
+    }
+    series_free(&r);
+    for (int k = 0; k < 2; k++) series_free(&in[k]);
+    series_free(&a0); series_free(&b0);
+}
+
 /* ---- real data --------------------------------------------------------------- */
 
 static int skip(const char *what) {
@@ -571,9 +829,15 @@ static CU_TestInfo tests[] = {
     { "format: price scale, explicit columns, close only", test_format_columns_and_scale },
     { "multi-file glob in time order, overlap rejected", test_multifile_glob },
     { "errors: file:line:column message, status 2", test_errors },
+    { "quoting: RFC 4180, thousands separators refused", test_quoting },
+    { "field count: every row as many as the header", test_field_count },
+    { "NUL byte anywhere: file:line:column", test_nul_byte },
+    { "kept columns: by name, errors, drop_bad", test_keep_columns },
+    { "kept columns across the files of one instrument", test_keep_columns_multifile },
     { "gaps counted, weekend is a break", test_gaps },
     { "align: inner join and forward fill", test_align },
     { "resample: OHLCV aggregation", test_resample },
+    { "align and resample carry kept columns", test_align_resample_columns },
     { "real: 2017 HistData triangle, inner join 368633", test_real_histdata_2017 },
     { "real: all EURUSD M1 files (glob)", test_real_histdata_all_eurusd },
     { "real: vendor prices x100000 scale to ~1.3", test_real_scaled_vendor },

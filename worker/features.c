@@ -19,9 +19,43 @@ static const struct { const char *name; int kind, nparam, def[3]; } FEAT_TABLE[]
     { "boll",     FEAT_BOLL,     2, { 20, 0, 0 } },   /* second parameter: k (double) */
     { "volratio", FEAT_VOLRATIO, 1, { 20, 0, 0 } },
     { "triangle", FEAT_TRIANGLE, 3, { 0, 1, 2 } },
+    { "open",     FEAT_OPEN,     0, { 0, 0, 0 } },
+    { "high",     FEAT_HIGH,     0, { 0, 0, 0 } },
+    { "low",      FEAT_LOW,      0, { 0, 0, 0 } },
+    { "volume",   FEAT_VOLUME,   0, { 0, 0, 0 } },
+    { "column",   FEAT_COLUMN,   1, { 0, 0, 0 } },   /* the parameter is a name */
 };
 #define N_TABLE ((int)(sizeof FEAT_TABLE / sizeof FEAT_TABLE[0]))
-#define EXPECTED "close, logret, range, vol:N, sma:N, rsi:N, macd:F:S:G, boll:N:K, volratio:N, triangle:A:B:C"
+#define EXPECTED "close, open, high, low, volume, logret, range, vol:N, sma:N, rsi:N, macd:F:S:G, " \
+                 "boll:N:K, volratio:N, triangle:A:B:C, column:NAME"
+
+/* The table's name of a kind: the one spelling of it (canonical text). */
+static const char *kind_name(int kind) {
+    for (int i = 0; i < N_TABLE; i++)
+        if (FEAT_TABLE[i].kind == kind) return FEAT_TABLE[i].name;
+    return "?";
+}
+
+/* column:NAME -> it->col (lower case), or an error naming the token. */
+static int parse_column(const char *tok, size_t n, size_t name_at, feat_item *it, rs_err *e) {
+    const char *nm = tok + name_at;
+    size_t nn = name_at < n ? n - name_at : 0;
+    if (nn == 0)
+        return rs_err_set(e, RS_EINPUT, "features: '%.*s': column needs a name: column:NAME",
+                          (int)n, tok);
+    if (nn >= FEAT_COL_MAX)
+        return rs_err_set(e, RS_EINPUT, "features: '%.*s': a column name has at most %d characters",
+                          (int)n, tok, FEAT_COL_MAX - 1);
+    for (size_t i = 0; i < nn; i++) {
+        unsigned char c = (unsigned char)nm[i];
+        if (!isalnum(c) && c != '_' && c != '-' && c != '.')
+            return rs_err_set(e, RS_EINPUT, "features: '%.*s': a column name has only letters, "
+                              "digits, '_', '-' and '.'", (int)n, tok);
+        it->col[i] = (char)tolower(c);
+    }
+    it->col[nn] = '\0';
+    return 0;
+}
 
 static int parse_int(const char *s, size_t n, int *v) {
     if (n == 0 || n > 9) return -1;
@@ -63,6 +97,19 @@ int features_parse(const char *text, int inst, feat_spec *spec, rs_err *e) {
         if (ti < 0)
             return rs_err_set(e, RS_EINPUT, "features: unknown feature '%.*s' (expected %s)",
                               (int)n, tok, EXPECTED);
+        if (FEAT_TABLE[ti].kind == FEAT_COLUMN) {
+            if (spec->n_items >= FEAT_ITEMS_MAX)
+                return rs_err_set(e, RS_EINPUT, "features: more than %d items", FEAT_ITEMS_MAX);
+            feat_item it;
+            memset(&it, 0, sizeof it);
+            it.kind = FEAT_COLUMN;
+            it.inst[0] = it.inst[1] = it.inst[2] = inst;
+            if (parse_column(tok, n, plen[0] + 1, &it, e)) return RS_EINPUT;
+            spec->item[spec->n_items++] = it;
+            if (!q) break;
+            p = q + 1;
+            continue;
+        }
         if (np - 1 > FEAT_TABLE[ti].nparam || memchr(tok, ':', n) == tok + n - 1)
             return rs_err_set(e, RS_EINPUT, "features: '%.*s': %s takes %d parameter(s)",
                               (int)n, tok, FEAT_TABLE[ti].name, FEAT_TABLE[ti].nparam);
@@ -200,13 +247,47 @@ static int64_t k_volratio(const double *v, int64_t n, int N, double *o) {
     return N - 1;
 }
 
-/* Columns an item produces. */
-static int item_cols(const feat_item *it) { return it->kind == FEAT_MACD ? 3 : 1; }
+int features_item_cols(const feat_item *it) { return it->kind == FEAT_MACD ? 3 : 1; }
+
+size_t features_item_canon(const feat_item *it, const char *const *inst_names, int n_inst,
+                           char *buf, size_t n) {
+    char tmp[1];
+    if (!buf || n == 0) { buf = tmp; n = 1; }
+#define AT(k) ((size_t)(k) < n ? buf + (k) : buf + n - 1)
+#define LEFT(k) ((size_t)(k) < n ? n - (size_t)(k) : 1)
+#define INAME(i) ((i) >= 0 && (i) < n_inst && inst_names ? inst_names[i] : "?")
+    int k = snprintf(buf, n, "%s", kind_name(it->kind));
+    switch (it->kind) {
+    case FEAT_VOL: case FEAT_SMA: case FEAT_RSI: case FEAT_VOLRATIO:
+        k += snprintf(AT(k), LEFT(k), ":%d", it->n[0]); break;
+    case FEAT_MACD:
+        k += snprintf(AT(k), LEFT(k), ":%d:%d:%d", it->n[0], it->n[1], it->n[2]); break;
+    case FEAT_BOLL:
+        k += snprintf(AT(k), LEFT(k), ":%d:%.17g", it->n[0], it->k); break;
+    case FEAT_COLUMN:
+        k += snprintf(AT(k), LEFT(k), ":%s", it->col); break;
+    default: break;
+    }
+    if (it->kind == FEAT_TRIANGLE)
+        k += snprintf(AT(k), LEFT(k), "@%s:%s:%s", INAME(it->inst[0]), INAME(it->inst[1]),
+                      INAME(it->inst[2]));
+    else
+        k += snprintf(AT(k), LEFT(k), "@%s", INAME(it->inst[0]));
+#undef AT
+#undef LEFT
+#undef INAME
+    return (size_t)k;
+}
 
 static void item_names(const feat_item *it, const series *s, char names[][FEAT_NAME_MAX]) {
     const char *nm = s[it->inst[0]].name;
     switch (it->kind) {
     case FEAT_CLOSE:    snprintf(names[0], FEAT_NAME_MAX, "%.40s.close", nm); break;
+    case FEAT_OPEN:     snprintf(names[0], FEAT_NAME_MAX, "%.40s.open", nm); break;
+    case FEAT_HIGH:     snprintf(names[0], FEAT_NAME_MAX, "%.40s.high", nm); break;
+    case FEAT_LOW:      snprintf(names[0], FEAT_NAME_MAX, "%.40s.low", nm); break;
+    case FEAT_VOLUME:   snprintf(names[0], FEAT_NAME_MAX, "%.40s.volume", nm); break;
+    case FEAT_COLUMN:   snprintf(names[0], FEAT_NAME_MAX, "%.32s.column.%.23s", nm, it->col); break;
     case FEAT_LOGRET:   snprintf(names[0], FEAT_NAME_MAX, "%.40s.logret", nm); break;
     case FEAT_RANGE:    snprintf(names[0], FEAT_NAME_MAX, "%.40s.range", nm); break;
     case FEAT_VOL:      snprintf(names[0], FEAT_NAME_MAX, "%.40s.vol%d", nm, it->n[0]); break;
@@ -228,17 +309,23 @@ static void item_names(const feat_item *it, const series *s, char names[][FEAT_N
     }
 }
 
-/* Compute one item into cols[0..item_cols-1] (n doubles each); warm-ups out. */
-static void item_compute(const feat_item *it, const series *s, int64_t n, double **cols,
+/* Compute one item into cols[0..item_cols-1] (n doubles each); warm-ups out.
+ * colj: FEAT_COLUMN's index into the series' kept columns. */
+static void item_compute(const feat_item *it, const series *s, int64_t n, int colj, double **cols,
                          int64_t *warm) {
     const series *a = &s[it->inst[0]];
     const double *c = a->close;
     double *o = cols[0];
     switch (it->kind) {
-    case FEAT_CLOSE:
-        memcpy(o, c, (size_t)n * sizeof *o);
+    case FEAT_CLOSE: case FEAT_OPEN: case FEAT_HIGH: case FEAT_LOW: case FEAT_VOLUME: case FEAT_COLUMN: {
+        /* The bar's own value: known at its close, so causal by itself. */
+        const double *v = it->kind == FEAT_CLOSE ? c : it->kind == FEAT_OPEN ? a->open
+                        : it->kind == FEAT_HIGH ? a->high : it->kind == FEAT_LOW ? a->low
+                        : it->kind == FEAT_VOLUME ? a->volume : a->col + (int64_t)colj * n;
+        memcpy(o, v, (size_t)n * sizeof *o);
         warm[0] = 0;
         break;
+    }
     case FEAT_LOGRET:   warm[0] = k_logret(c, n, o); break;
     case FEAT_RANGE:
         for (int64_t t = 0; t < n; t++) o[t] = log(a->high[t] / a->low[t]);
@@ -285,6 +372,7 @@ int features_compute(const series *s, int k, const feat_spec *spec, feat_matrix 
             return rs_err_set(e, RS_EINPUT, "features: %s and %s are not aligned (align the "
                               "instruments on common timestamps first)", s[0].name, s[i].name);
     int64_t col0[FEAT_ITEMS_MAX];
+    int colj[FEAT_ITEMS_MAX];
     int nf = 0;
     for (int i = 0; i < spec->n_items; i++) {
         const feat_item *it = &spec->item[i];
@@ -297,11 +385,29 @@ int features_compute(const series *s, int k, const feat_spec *spec, feat_matrix 
         if (it->kind == FEAT_RANGE && !a->has_ohlc)
             return rs_err_set(e, RS_EINPUT, "features: range needs high and low, and %s has only "
                               "closes", a->name);
-        if (it->kind == FEAT_VOLRATIO && !a->has_volume)
-            return rs_err_set(e, RS_EINPUT, "features: volratio needs a volume column, and %s has "
-                              "none", a->name);
+        if ((it->kind == FEAT_OPEN || it->kind == FEAT_HIGH || it->kind == FEAT_LOW) && !a->has_ohlc)
+            return rs_err_set(e, RS_EINPUT, "features: %s needs open, high and low columns, and %s "
+                              "has only closes", kind_name(it->kind), a->name);
+        if ((it->kind == FEAT_VOLRATIO || it->kind == FEAT_VOLUME) && !a->has_volume)
+            return rs_err_set(e, RS_EINPUT, "features: %s needs a volume column, and %s has "
+                              "none", kind_name(it->kind), a->name);
+        colj[i] = -1;
+        if (it->kind == FEAT_COLUMN) {
+            for (int j = 0; j < a->n_cols && colj[i] < 0; j++)
+                if (!strcasecmp(a->col_name[j], it->col)) colj[i] = j;
+            if (colj[i] < 0) {
+                char have[256] = "";
+                size_t hk = 0;
+                for (int j = 0; j < a->n_cols && hk + 2 < sizeof have; j++)
+                    hk += (size_t)snprintf(have + hk, sizeof have - hk, "%s%s", j ? ", " : "",
+                                           a->col_name[j]);
+                return rs_err_set(e, RS_EINPUT, "features: column:%s needs the column '%s' of %s, and "
+                                  "%s keeps %s%s", it->col, it->col, a->name, a->name,
+                                  a->n_cols ? "only: " : "none", have);
+            }
+        }
         col0[i] = nf;
-        nf += item_cols(it);
+        nf += features_item_cols(it);
         if (nf > FEAT_MAX) return rs_err_set(e, RS_EINPUT, "features: more than %d columns", FEAT_MAX);
     }
     /* Log features need positive prices: say where one is not. */
@@ -332,8 +438,8 @@ int features_compute(const series *s, int k, const feat_spec *spec, feat_matrix 
             const feat_item *it = &spec->item[i];
             double *cols[3] = { buf, buf + n, buf + 2 * n };
             int64_t warm[3] = { 0, 0, 0 };
-            item_compute(it, s, n, cols, warm);
-            int nc = item_cols(it);
+            item_compute(it, s, n, colj[i], cols, warm);
+            int nc = features_item_cols(it);
             for (int j = 0; j < nc; j++) {
                 int64_t c = col0[i] + j;
                 m->warmup[c] = warm[j] < n ? warm[j] : n;

@@ -11,6 +11,14 @@
  *
  * Feature specs (config strings), one per instrument, comma-separated:
  *     close            the close (to be scaled per fold)
+ *     open, high, low  the bar's raw open / high / low (scaled per fold;
+ *                      needs has_ohlc)                              warm-up 0
+ *     volume           the bar's raw volume (needs has_volume)      warm-up 0
+ *     column:NAME      the bar's value of the price file's extra column NAME
+ *                      (series.col, loaded via series_opts.keep), taken as
+ *                      known at its own bar's close.  NAME: 1 to 23 letters,
+ *                      digits, '_', '-', '.', matched case-insensitively
+ *                      (kept lower-cased)                            warm-up 0
  *     logret           log(c[t] / c[t-1])                          warm-up 1
  *     range            log(high[t] / low[t])                      warm-up 0
  *     vol:N            sample std-dev (N-1) of the last N logrets  warm-up N
@@ -33,7 +41,8 @@
  *                      e.g. EURUSD, EURGBP, GBPUSD                 warm-up 0
  * Periods without a value use the defaults vol:20, sma:20, rsi:14,
  * volratio:20.  Column names are "<instrument>.<feature><params>", e.g.
- * "EURUSD.rsi14", "EURUSD.macd12_26_9.signal", "triangle.EURUSD_EURGBP_GBPUSD".
+ * "EURUSD.rsi14", "EURUSD.macd12_26_9.signal", "triangle.EURUSD_EURGBP_GBPUSD",
+ * "SPX.open", "SPX.column.sentiment".
  *
  * Targets over a horizon h (TARGET_*):
  *     return   y[e] = log(c[e+h] / c[e])                       (regression)
@@ -56,15 +65,18 @@
 #define FEAT_MAX       128     /* columns of a feature matrix */
 #define FEAT_ITEMS_MAX 64      /* items of a spec             */
 #define FEAT_NAME_MAX  64
+#define FEAT_COL_MAX   24      /* column:NAME: NAME of at most 23 characters */
 
 enum { FEAT_CLOSE, FEAT_LOGRET, FEAT_RANGE, FEAT_VOL, FEAT_SMA, FEAT_RSI, FEAT_MACD,
-       FEAT_BOLL, FEAT_VOLRATIO, FEAT_TRIANGLE };
+       FEAT_BOLL, FEAT_VOLRATIO, FEAT_TRIANGLE, FEAT_OPEN, FEAT_HIGH, FEAT_LOW, FEAT_VOLUME,
+       FEAT_COLUMN };
 
 typedef struct {
     int    kind;       /* FEAT_*                                           */
     int    inst[3];    /* instrument index; the triangle's A, B, C         */
     int    n[3];       /* periods: N, or MACD's fast, slow, signal         */
     double k;          /* Bollinger width in standard deviations           */
+    char   col[FEAT_COL_MAX]; /* FEAT_COLUMN: the column's name, lower case */
 } feat_item;
 
 typedef struct {
@@ -75,8 +87,23 @@ typedef struct {
 /* Parse a spec string and APPEND its items to *spec, the per-instrument
  * ones for instrument `inst` (start from a zeroed feat_spec).
  * Returns 0, or RS_EINPUT with a message naming the bad token, e.g.
- * "features: 'rsi:x': period must be an integer >= 1". */
+ * "features: 'rsi:x': period must be an integer >= 1",
+ * "features: 'column:a b': a column name has only letters, digits, '_', '-' and '.'". */
 int features_parse(const char *text, int inst, feat_spec *spec, rs_err *e);
+
+/* Columns an item produces (3 for macd, else 1). */
+int features_item_cols(const feat_item *it);
+
+/* The canonical text of an item, the one the config's data hash is made of:
+ * "<kind>[:params]@<instrument>", e.g. "rsi:14@SPX", "macd:12:26:9@SPX",
+ * "boll:20:2@SPX" (K as %.17g), "triangle@EURUSD:EURGBP:GBPUSD",
+ * "column:sentiment@SPX", "open@SPX".  inst_names[i] names instrument i
+ * (an index outside 0..n_inst-1 prints "?").  Writes at most n bytes
+ * including the NUL (buf may be NULL when n is 0) and returns the length
+ * of the whole text, like snprintf.  Changing this text for an existing
+ * item changes the data hash of existing configs (tests/test_config.c pins it). */
+size_t features_item_canon(const feat_item *it, const char *const *inst_names, int n_inst,
+                           char *buf, size_t n);
 
 typedef struct {
     int64_t n_rows;                        /* rows = bars of the aligned series       */
@@ -92,8 +119,11 @@ typedef struct {
  * float.  Columns are computed in parallel (OpenMP), each sequentially, so
  * the result is the same bits whatever the thread count.
  * Returns 0, or RS_EINPUT (series not aligned, an instrument index >= k,
- * range on a series without high/low, volratio without volume, a
- * non-positive price) / RS_EINTERNAL, with *m empty.  Free with features_free. */
+ * range / open / high / low on a series without high/low, volratio or
+ * volume without volume, column:NAME on a series that did not keep NAME
+ * ("features: column:mood needs the column 'mood' of SPX, and SPX keeps
+ * none" / "keeps only: sentiment"), a non-positive price) / RS_EINTERNAL,
+ * with *m empty.  Free with features_free. */
 int features_compute(const series *s, int k, const feat_spec *spec, feat_matrix *m, rs_err *e);
 
 /* Release m->x and zero *m (NULL fine). */

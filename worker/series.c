@@ -81,6 +81,7 @@ static const double POW10[23] = {
 
 static void trim(const char **s, size_t *len) {
     const char *p = *s, *q = *s + *len;
+    if (p == q || (*p > ' ' && *p != '"' && q[-1] > ' ' && q[-1] != '"')) return;   /* the common case */
     while (p < q && (*p == ' ' || *p == '"' || *p == '\t' || *p == '\r')) p++;
     while (q > p && (q[-1] == ' ' || q[-1] == '"' || q[-1] == '\t' || q[-1] == '\r')) q--;
     *s = p;
@@ -224,7 +225,7 @@ static int reader_open(reader *r, const char *path) {
     if (!r->gz) return -1;
     gzbuffer(r->gz, 1u << 18);
     r->cap = (size_t)1 << 22;
-    r->buf = malloc(r->cap);
+    r->buf = malloc(r->cap + 1);               /* + 1: see reader_line */
     return r->buf ? 0 : -2;
 }
 
@@ -234,8 +235,10 @@ static void reader_close(reader *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* 1 and a line (without '\n'), 0 at the end, -1 on a read error, -2 OOM. */
-static int reader_line(reader *r, const char **line, size_t *len) {
+/* 1 and a line (without '\n'), 0 at the end, -1 on a read error, -2 OOM.
+ * (*line)[*len] is writable (the '\n', or the spare byte after the data), so
+ * the caller may end the line with a '\0' for the str* functions. */
+static int reader_line(reader *r, char **line, size_t *len) {
     for (;;) {
         char *nl = memchr(r->buf + r->beg, '\n', r->end - r->beg);
         if (nl) {
@@ -255,7 +258,7 @@ static int reader_line(reader *r, const char **line, size_t *len) {
         r->end -= r->beg;
         r->beg = 0;
         if (r->end == r->cap) {                    /* a line longer than the buffer */
-            char *nb = realloc(r->buf, r->cap * 2);
+            char *nb = realloc(r->buf, r->cap * 2 + 1);
             if (!nb) return -2;
             r->buf = nb;
             r->cap *= 2;
@@ -302,39 +305,145 @@ static int column_role(const char *s, size_t len) {
     return C_UNKNOWN;
 }
 
-#define MAXF 64
+#define MAXF 256
 
 typedef struct { const char *p; size_t n; } field;
 
-/* Split a line at delim; returns the number of fields (fields beyond MAXF
- * are counted but not stored). */
-static int split(const char *line, size_t len, char delim, field *f) {
-    int nf = 0;
-    const char *p = line, *end = line + len;
-    for (;;) {
-        const char *q = memchr(p, delim, (size_t)(end - p));
-        if (!q) q = end;
-        if (nf < MAXF) { f[nf].p = p; f[nf].n = (size_t)(q - p); }
-        nf++;
+/* Why a line could not be split (split's return value; 0 = fine), and where. */
+enum { SPLIT_OK = 0, SPLIT_NUL, SPLIT_UNCLOSED, SPLIT_AFTER_QUOTE, SPLIT_STRAY_QUOTE };
+typedef struct {
+    int         col;         /* 0-based field                                  */
+    const char *at;          /* the offending byte (AFTER_QUOTE)               */
+    field       raw;         /* the field as written in the line (STRAY_QUOTE) */
+} split_fault;
+
+/* Split a line (line[len] == '\0') at delim into f[0..*nf-1] (fields beyond
+ * MAXF are counted but not stored), RFC 4180 style: a field may be enclosed in double quotes
+ * (spaces or tabs around them are allowed), inside which the delimiter is
+ * data and "" is one quote.  Quoted fields are unescaped into `scratch` (at
+ * least len bytes) and f points there; unquoted ones point into the line.
+ * A NUL byte anywhere, a quote left open at the end of the line (we read
+ * line by line: a field spanning lines is refused, not supported), text
+ * after a closing quote, or a quote inside an unquoted field returns
+ * SPLIT_* and fills *why.
+ *
+ * Price files almost never quote: the common line costs one strchrnul()
+ * scan (a quote or a NUL before the terminating one?) on top of the plain
+ * split, which keeps the loader at its speed (bench_load). */
+static int split(const char *line, size_t len, char delim, field *f, int *nf, char *scratch,
+                 split_fault *why) {
+    const char *end = line + len, *p = line;
+    int k = 0;
+    if (strchrnul(line, '"') == end) {
+        for (;;) {
+            const char *q = memchr(p, delim, (size_t)(end - p));
+            if (!q) q = end;
+            if (k < MAXF) { f[k].p = p; f[k].n = (size_t)(q - p); }
+            k++;
+            if (q == end) break;
+            p = q + 1;
+        }
+        *nf = k;
+        return SPLIT_OK;
+    }
+    char *w = scratch;
+    for (;; k++) {
+        why->col = k;
+        const char *b = p, *q;
+        while (b < end && (*b == ' ' || *b == '\t') && *b != delim) b++;
+        if (b < end && *b == '"') {
+            char *w0 = w;
+            const char *r = b + 1;
+            for (;;) {                              /* copy up to the closing quote */
+                const char *c = r;
+                while (c < end && *c != '"' && *c) c++;
+                memcpy(w, r, (size_t)(c - r));
+                w += c - r;
+                if (c == end) return SPLIT_UNCLOSED;
+                if (!*c) return SPLIT_NUL;
+                r = c + 1;
+                if (r < end && *r == '"') { *w++ = '"'; r++; continue; }
+                break;
+            }
+            while (r < end && (*r == ' ' || *r == '\t') && *r != delim) r++;
+            if (r < end && !*r) return SPLIT_NUL;
+            if (r < end && *r != delim) { why->at = r; return SPLIT_AFTER_QUOTE; }
+            if (k < MAXF) { f[k].p = w0; f[k].n = (size_t)(w - w0); }
+            q = r;
+        } else {
+            q = p < end ? memchr(p, delim, (size_t)(end - p)) : NULL;   /* p <= end: for GCC */
+            if (!q) q = end;
+            for (const char *c = p; c < q; c++) {
+                if (!*c) return SPLIT_NUL;
+                if (*c == '"') { why->raw.p = p; why->raw.n = (size_t)(q - p); return SPLIT_STRAY_QUOTE; }
+            }
+            if (k < MAXF) { f[k].p = p; f[k].n = (size_t)(q - p); }
+        }
         if (q == end) break;
         p = q + 1;
     }
-    return nf;
+    *nf = k + 1;
+    return SPLIT_OK;
+}
+
+/* The delimiter of a file from its first line: ';' if one occurs outside
+ * quotes, else a tab, else ','. */
+static char detect_delim(const char *line, size_t len) {
+    int inq = 0, semi = 0, tab = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = line[i];
+        if (c == '"') inq = !inq;
+        else if (!inq) { semi |= c == ';'; tab |= c == '\t'; }
+    }
+    return semi ? ';' : tab ? '\t' : ',';
+}
+
+/* The message of a split fault: "file:line: column N: ...". */
+static int split_error(rs_err *e, const char *path, int64_t lineno, int code, const split_fault *w,
+                       char delim) {
+    long long ln = (long long)lineno;
+    int col = w->col + 1;
+    switch (code) {
+    case SPLIT_NUL:
+        return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d: a NUL byte (a binary or UTF-16 file?); "
+                          "expected text", path, ln, col);
+    case SPLIT_UNCLOSED:
+        return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d: the quoted field does not end on its "
+                          "line (fields spanning lines are not supported)", path, ln, col);
+    case SPLIT_AFTER_QUOTE:
+        return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d: expected the delimiter '%s' or the end "
+                          "of the line after a closing quote, got '%c'", path, ln, col,
+                          delim == '\t' ? "\\t" : (char[2]){ delim, 0 }, *w->at);
+    default: {
+        char esc[80];                 /* the field as it should have been written */
+        size_t m = 0;
+        size_t i = 0;
+        for (; i < w->raw.n && m + 6 < sizeof esc; i++) {
+            if (w->raw.p[i] == '"') esc[m++] = '"';
+            esc[m++] = w->raw.p[i];
+        }
+        if (i < w->raw.n) m += (size_t)snprintf(esc + m, sizeof esc - m, "...");
+        esc[m] = '\0';
+        return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d: a double quote inside an unquoted field "
+                          "(quote the whole field and double the quote: \"%s\")", path, ln, col, esc);
+    }
+    }
 }
 
 /* One parsed file. */
 typedef struct {
     int64_t  n, cap;
     int64_t *t;
-    double  *v[5];           /* open high low close volume */
+    double  *v[5 + SERIES_COLS_MAX]; /* open high low close volume, kept columns */
+    int      nv;                     /* 5 + kept columns                          */
     int64_t  first_line;     /* line number of the first data row */
-    int64_t  dropped;        /* rows skipped for a non-positive price */
+    int64_t  dropped;        /* rows skipped by drop_bad */
     int      has_ohlc, has_volume;
 } chunk;
 
 static void chunk_free(chunk *c) {
     free(c->t);
-    for (int i = 0; i < 5; i++) free(c->v[i]);
+    for (int i = 0; i < 5 + SERIES_COLS_MAX; i++) free(c->v[i]);
     memset(c, 0, sizeof *c);
 }
 
@@ -343,7 +452,7 @@ static int chunk_grow(chunk *c) {
     int64_t *t = realloc(c->t, (size_t)cap * sizeof *t);
     if (!t) return -1;
     c->t = t;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < c->nv; i++) {
         double *v = realloc(c->v[i], (size_t)cap * sizeof *v);
         if (!v) return -1;
         c->v[i] = v;
@@ -358,6 +467,49 @@ static void quote(char *dst, size_t cap, const char *s, size_t n) {
     else snprintf(dst, cap, "%.*s", (int)n, s);
 }
 
+/* "file:line: column N (name): expected a number, got '...'", with a hint
+ * when the text looks like a number with thousands separators: those are
+ * refused rather than guessed at (1,234 is 1234 in one locale and 1.234 in
+ * another). */
+static int number_error(rs_err *e, const char *path, int64_t lineno, int ci, const char *name,
+                        const field *f, const char *hint) {
+    char got[48];
+    quote(got, sizeof got, f->p, f->n);
+    int thousands = 0;
+    for (size_t i = 1; i + 1 < f->n; i++)
+        if ((f->p[i] == ',' || f->p[i] == '\'') && isdigit((unsigned char)f->p[i - 1]) &&
+            isdigit((unsigned char)f->p[i + 1])) thousands = 1;
+    return rs_err_set(e, RS_EINPUT, "%s:%lld: column %d (%s): expected a number, got '%s'%s%s", path,
+                      (long long)lineno, ci + 1, name, got,
+                      thousands ? " (thousands separators are not supported)" : "", hint);
+}
+
+/* Does header field f name the kept column `name`?  Case-insensitive,
+ * surrounding spaces ignored. */
+static int header_is(const field *f, const char *name) {
+    const char *p = f->p;
+    size_t n = f->n, m = strlen(name);
+    trim(&p, &n);
+    return n == m && !strncasecmp(p, name, n);
+}
+
+/* "missing column 'x' (the header has: a, b, c)". */
+static int missing_keep(rs_err *e, const char *path, int64_t lineno, const char *name,
+                        const field *f, int nf) {
+    char have[320];
+    size_t k = 0;
+    have[0] = '\0';
+    for (int i = 0; i < nf && i < MAXF; i++) {
+        const char *p = f[i].p;
+        size_t n = f[i].n;
+        trim(&p, &n);
+        if (k + n + 8 >= sizeof have) { snprintf(have + k, sizeof have - k, "%s...", i ? ", " : ""); break; }
+        k += (size_t)snprintf(have + k, sizeof have - k, "%s%.*s", i ? ", " : "", (int)n, p);
+    }
+    return rs_err_set(e, RS_EINPUT, "%s:%lld: missing column '%s' (the header has: %s)", path,
+                      (long long)lineno, name, have);
+}
+
 /* Parse one file into *c.  col[role] = field index or -1. */
 static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *e) {
     memset(c, 0, sizeof *c);
@@ -366,29 +518,45 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
     if (rc == -1) return rs_err_set(e, RS_EINPUT, "%s: cannot open the file", path);
     if (rc) { reader_close(&r); return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path); }
 
-    int col[C_N];
+    int col[C_N], keep_col[SERIES_COLS_MAX];
     for (int i = 0; i < C_N; i++) col[i] = -1;
+    c->nv = 5 + o->n_keep;
     char delim = o->delim;
     int have_layout = 0, maxcol = 0, tod_col = -1, ts_col = -1;
     double div = (o->price_div > 0 && o->price_div != 1) ? o->price_div : 1;
-    const char *line;
+    char *line;
     size_t len;
-    int64_t lineno = 0, prev_line = 0;
+    int64_t lineno = 0, prev_line = 0, layout_line = 0;
     field f[MAXF];
     char got[48], tb1[20], tb2[20];
-    int status = 0;
+    int status = 0, want_nf = 0, layout_is_header = 0, why_code;
+    split_fault why = { 0, NULL, { NULL, 0 } };
+    char *scratch = NULL;                 /* unescaped quoted fields of one line */
+    size_t scratch_cap = 0;
 
     while ((rc = reader_line(&r, &line, &len)) == 1) {
         lineno++;
         if (lineno == 1 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) { line += 3; len -= 3; }
         if (len && line[len - 1] == '\r') len--;
+        line[len] = '\0';                       /* for split's strchrnul */
         size_t k = 0;
         while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
         if (k == len) continue;                                  /* blank line */
+        if (len > scratch_cap) {
+            size_t cap = len > 4096 ? len : 4096;
+            char *ns = realloc(scratch, cap);
+            if (!ns) { status = rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path); goto done; }
+            scratch = ns;
+            scratch_cap = cap;
+        }
+        if (!delim) delim = detect_delim(line, len);
+        int nf;
+        if ((why_code = split(line, len, delim, f, &nf, scratch, &why))) {
+            status = split_error(e, path, lineno, why_code, &why, delim);
+            goto done;
+        }
 
         if (!have_layout) {
-            if (!delim) delim = memchr(line, ';', len) ? ';' : memchr(line, '\t', len) ? '\t' : ',';
-            int nf = split(line, len, delim, f);
             int64_t tt;
             int is_header = o->header == SERIES_HDR_YES ||
                 (o->header == SERIES_HDR_AUTO && series_parse_time(f[0].p, f[0].n, &tt) != 0);
@@ -451,14 +619,46 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
                                     "(needed to adjust prices)", path, (long long)lineno);
                 goto done;
             }
+            /* Kept columns are found by name: a headerless file has none. */
+            for (int j = 0; j < o->n_keep; j++) {
+                if (!is_header) {
+                    status = rs_err_set(e, RS_EINPUT, "%s:%lld: column '%s' requested, but the file has "
+                                        "no header to find it by name", path, (long long)lineno,
+                                        o->keep[j]);
+                    goto done;
+                }
+                keep_col[j] = -1;
+                for (int i = 0; i < nf && i < MAXF && keep_col[j] < 0; i++)
+                    if (header_is(&f[i], o->keep[j])) keep_col[j] = i;
+                if (keep_col[j] < 0) {
+                    status = missing_keep(e, path, lineno, o->keep[j], f, nf);
+                    goto done;
+                }
+                if (keep_col[j] > maxcol) maxcol = keep_col[j];
+            }
             for (int i = 0; i < C_N; i++) if (col[i] > maxcol) maxcol = col[i];
             c->has_ohlc = col[C_OPEN] >= 0 && col[C_HIGH] >= 0 && col[C_LOW] >= 0;
             c->has_volume = col[C_VOL] >= 0;
             have_layout = 1;
+            want_nf = nf;
+            layout_line = lineno;
+            layout_is_header = is_header;
             if (is_header) continue;
         }
 
-        int nf = split(line, len, delim, f);
+        /* Every row has the header's field count (the first row's when there
+         * is none): a row with one field more or less is shifted or cut, and
+         * reading it by position would misread it, e.g. an unquoted
+         * thousands separator "1,234.5" as two prices. */
+        if (nf != want_nf) {
+            if (layout_is_header)
+                status = rs_err_set(e, RS_EINPUT, "%s:%lld: %d fields, the header has %d",
+                                    path, (long long)lineno, nf, want_nf);
+            else
+                status = rs_err_set(e, RS_EINPUT, "%s:%lld: %d fields, the first row (line %lld) has %d",
+                                    path, (long long)lineno, nf, (long long)layout_line, want_nf);
+            goto done;
+        }
         if (nf <= maxcol) {
             status = rs_err_set(e, RS_EINPUT, "%s:%lld: expected at least %d fields, found %d",
                                 path, (long long)lineno, maxcol + 1, nf);
@@ -496,11 +696,20 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
             int role = NUMERIC[j], ci = col[role];
             if (ci < 0) continue;
             if (series_parse_number(f[ci].p, f[ci].n, &v[role])) {
-                quote(got, sizeof got, f[ci].p, f[ci].n);
-                status = rs_err_set(e, RS_EINPUT, "%s:%lld: column %d (%s): expected a number, got '%s'",
-                                    path, (long long)lineno, ci + 1, ROLE_NAME[role], got);
+                status = number_error(e, path, lineno, ci, ROLE_NAME[role], &f[ci], "");
                 goto done;
             }
+        }
+        /* Kept columns: a number in every row, of any sign. */
+        double kv[SERIES_COLS_MAX];
+        int bad_keep = -1;
+        for (int j = 0; j < o->n_keep && bad_keep < 0; j++)
+            if (series_parse_number(f[keep_col[j]].p, f[keep_col[j]].n, &kv[j])) bad_keep = j;
+        if (bad_keep >= 0) {
+            if (o->drop_bad) { c->dropped++; continue; }
+            status = number_error(e, path, lineno, keep_col[bad_keep], o->keep[bad_keep],
+                                  &f[keep_col[bad_keep]], " (series_opts.drop_bad skips such rows)");
+            goto done;
         }
         /* Prices must be positive (every feature and return is a log). */
         int nonpos = -1;
@@ -542,6 +751,7 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
         c->v[2][i] = lo / div;
         c->v[3][i] = cl / div;
         c->v[4][i] = c->has_volume ? v[C_VOL] : 0.0;
+        for (int j = 0; j < o->n_keep; j++) c->v[5 + j][i] = kv[j];
         prev_line = lineno;
     }
     if (rc == -1) status = rs_err_set(e, RS_EINPUT, "%s:%lld: read error (corrupt or truncated "
@@ -551,6 +761,7 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
                                             (long long)lineno);
 done:
     reader_close(&r);
+    free(scratch);
     if (status) chunk_free(c);
     return status;
 }
@@ -563,13 +774,17 @@ static void set_views(series *s) {
     s->low = s->px + 2 * s->n;
     s->close = s->px + 3 * s->n;
     s->volume = s->px + 4 * s->n;
+    s->col = s->px + 5 * s->n;
 }
 
-int series_alloc(series *s, int64_t n, rs_err *e) {
+int series_alloc_cols(series *s, int64_t n, int n_cols, rs_err *e) {
     memset(s, 0, sizeof *s);
+    if (n_cols < 0 || n_cols > SERIES_COLS_MAX)
+        return rs_err_set(e, RS_EINPUT, "series: %d extra columns, at most %d", n_cols, SERIES_COLS_MAX);
     s->n = n;
+    s->n_cols = n_cols;
     s->t = malloc((size_t)(n > 0 ? n : 1) * sizeof *s->t);
-    s->px = malloc((size_t)(n > 0 ? 5 * n : 1) * sizeof *s->px);
+    s->px = malloc((size_t)(n > 0 ? (5 + n_cols) * n : 1) * sizeof *s->px);
     if (!s->t || !s->px) {
         series_free(s);
         return rs_err_set(e, RS_EINTERNAL, "out of memory for a series of %lld bars", (long long)n);
@@ -578,6 +793,8 @@ int series_alloc(series *s, int64_t n, rs_err *e) {
     set_views(s);
     return 0;
 }
+
+int series_alloc(series *s, int64_t n, rs_err *e) { return series_alloc_cols(s, n, 0, e); }
 
 void series_free(series *s) {
     if (!s) return;
@@ -647,6 +864,15 @@ int series_load_files(const char *const *paths, int n_paths, const series_opts *
     series_opts def;
     if (!o) { memset(&def, 0, sizeof def); o = &def; }
     if (n_paths <= 0) return rs_err_set(e, RS_EINPUT, "no input files");
+    if (o->n_keep < 0 || o->n_keep > SERIES_COLS_MAX)
+        return rs_err_set(e, RS_EINPUT, "%s: %d extra columns requested, at most %d", paths[0],
+                          o->n_keep, SERIES_COLS_MAX);
+    for (int j = 0; j < o->n_keep; j++) {
+        size_t l = o->keep && o->keep[j] ? strlen(o->keep[j]) : 0;
+        if (l == 0 || l >= SERIES_NAME_MAX)
+            return rs_err_set(e, RS_EINPUT, "%s: extra column %d: a name of 1 to %d characters expected",
+                              paths[0], j + 1, SERIES_NAME_MAX - 1);
+    }
     chunk *c = calloc((size_t)n_paths, sizeof *c);
     rs_err *errs = calloc((size_t)n_paths, sizeof *errs);
     order_key *ord = calloc((size_t)n_paths, sizeof *ord);
@@ -674,13 +900,14 @@ int series_load_files(const char *const *paths, int n_paths, const series_opts *
             goto done;
         }
     }
-    if ((status = series_alloc(out, n, e))) goto done;
+    if ((status = series_alloc_cols(out, n, o->n_keep, e))) goto done;
+    for (int j = 0; j < o->n_keep; j++) snprintf(out->col_name[j], SERIES_NAME_MAX, "%s", o->keep[j]);
     out->has_ohlc = out->has_volume = 1;
     int64_t at = 0;
     for (int k = 0; k < n_paths; k++) {
         const chunk *a = &c[ord[k].idx];
         memcpy(out->t + at, a->t, (size_t)a->n * sizeof *a->t);
-        for (int j = 0; j < 5; j++)
+        for (int j = 0; j < 5 + o->n_keep; j++)
             memcpy(out->px + j * n + at, a->v[j], (size_t)a->n * sizeof(double));
         out->has_ohlc &= a->has_ohlc;
         out->has_volume &= a->has_volume;
@@ -759,17 +986,19 @@ int series_align(const series *in, int k, int mode, series *out, rs_err *e) {
                 for (int i = 0; i < k; i++) {
                     series *s = &out[i];
                     s->t[m] = ts;
+                    int64_t j = p[i];
                     if (p[i] < in[i].n && in[i].t[p[i]] == ts) {
-                        int64_t j = p[i];
                         s->open[m] = in[i].open[j]; s->high[m] = in[i].high[j];
                         s->low[m] = in[i].low[j];   s->close[m] = in[i].close[j];
                         s->volume[m] = in[i].volume[j];
                     } else {                           /* flat bar at the previous close */
-                        double c = in[i].close[p[i] - 1];
+                        double c = in[i].close[--j];
                         s->open[m] = s->high[m] = s->low[m] = s->close[m] = c;
                         s->volume[m] = 0;
                         s->filled++;
                     }
+                    /* Extra columns: this bar's value, or the previous one's. */
+                    for (int q = 0; q < s->n_cols; q++) s->col[q * n + m] = in[i].col[q * in[i].n + j];
                 }
             }
             for (int i = 0; i < k; i++)
@@ -784,8 +1013,9 @@ int series_align(const series *in, int k, int mode, series *out, rs_err *e) {
                 break;
             }
             for (int i = 0; i < k; i++) {
-                if ((status = series_alloc(&out[i], n, e))) break;
+                if ((status = series_alloc_cols(&out[i], n, in[i].n_cols, e))) break;
                 memcpy(out[i].name, in[i].name, sizeof out[i].name);
+                memcpy(out[i].col_name, in[i].col_name, sizeof out[i].col_name);
                 out[i].has_ohlc = in[i].has_ohlc;
                 out[i].has_volume = in[i].has_volume;
                 out[i].n_files = in[i].n_files;
@@ -810,7 +1040,8 @@ int series_resample(const series *in, int64_t bar, int64_t offset, series *out, 
         if (i == 0 || b != prev) n++;
         prev = b;
     }
-    if (series_alloc(out, n, e)) return RS_EINTERNAL;
+    int rc = series_alloc_cols(out, n, in->n_cols, e);
+    if (rc) return rc;
     int64_t m = -1;
     for (int64_t i = 0; i < in->n; i++) {
         int64_t b = offset + floor_div(in->t[i] - offset, bar) * bar;
@@ -826,8 +1057,10 @@ int series_resample(const series *in, int64_t bar, int64_t offset, series *out, 
         if (in->low[i] < out->low[m]) out->low[m] = in->low[i];
         out->close[m] = in->close[i];
         out->volume[m] += in->volume[i];
+        for (int q = 0; q < in->n_cols; q++) out->col[q * n + m] = in->col[q * in->n + i];   /* the last */
     }
     memcpy(out->name, in->name, sizeof out->name);
+    memcpy(out->col_name, in->col_name, sizeof out->col_name);
     out->has_ohlc = in->has_ohlc;
     out->has_volume = in->has_volume;
     out->n_files = in->n_files;

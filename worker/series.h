@@ -5,22 +5,38 @@
  *
  * A series is one instrument's bars in time order, held in two flat arrays
  * (`t` and `px`) so rank 0 can MPI_Bcast them as they are: see series_alloc.
+ * Besides OHLCV a series may carry extra numeric columns of its file (e.g. a
+ * daily sentiment score): those series_opts.keep names, stored after the
+ * volume in the same `px` block.
  *
  * Files.  CSV, plain or gzip'd (zlib reads both transparently), delimiter
- * ',' ';' or tab (detected from the first line unless given), with or without
- * a header (detected: a first line whose first field is not a timestamp is a
- * header).  With a header, columns are found by name, case-insensitively,
+ * ',' ';' or tab (detected from the first line unless given: ';' if one
+ * occurs outside quotes, else tab, else ','), with or without a header
+ * (detected: a first line whose first field is not a timestamp is a header).
+ * Quoting follows RFC 4180 within a line: a field may be enclosed in double
+ * quotes (spaces around them allowed), inside which the delimiter is data
+ * and "" is one quote; the quotes are removed before the field is read.  A
+ * quoted field spanning lines is refused (file:line), not supported.  Every
+ * data row must have as many fields as the header, or for a headerless file
+ * as the first row.  Numbers are plain decimals: "1,234.5" (quoted or not)
+ * is refused, never read as 1234.5 or as two fields.  Fields past the 256th
+ * are counted but cannot be columns.
+ * With a header, columns are found by name, case-insensitively,
  * ignoring surrounding spaces and quotes:
  *     time   : date, time, datetime, timestamp  (a "date" plus a "time"
  *              column are combined into one timestamp)
  *     prices : open, high, low, close, adjclose | "adj close" | adj_close
  *     volume : volume | tick_volume
- * Unknown columns are ignored.  Without a header the layout is positional:
+ *     extra  : any other column named in series_opts.keep (case-insensitive,
+ *              surrounding spaces ignored), kept as series.col
+ * Other columns are ignored.  Without a header the layout is positional:
  * `series_opts.columns` when given (e.g. "date,time,open,high,low,close,-",
  * where "-" skips a field), otherwise timestamp, [time-of-day,] open, high,
  * low, close [, volume] — which is HistData's M1 layout.
  * A time column and a close column are required; missing open/high/low are
  * set to the close (has_ohlc = 0) and a missing volume to 0 (has_volume = 0).
+ * A kept column is a value known at its own bar's close (a feature may use
+ * it at that bar); every row needs a number there.
  *
  * Timestamps are int64 seconds since 1970-01-01 taken at face value in the
  * file's own clock (no time-zone conversion).  Accepted per field:
@@ -33,9 +49,19 @@
  *
  * Validation (status RS_EINPUT = 2, message "file:line: ..." naming the
  * column where there is one): an unreadable or missing file, a glob with no
- * match, a file without data rows, a missing time/close column, too few
- * fields, an unparsable timestamp or number, a price <= 0 (unless
- * drop_bad), high < low, timestamps not strictly increasing (unsorted or
+ * match, a file without data rows, a missing time/close column, a row whose
+ * field count differs ("file:line: 7 fields, the header has 6" / "..., the
+ * first row (line 1) has 6"), a NUL byte anywhere ("file:line: column N: a
+ * NUL byte ..."), a quote left open at the end of a line, text after a
+ * closing quote, a quote inside an unquoted field, an unparsable timestamp
+ * or number ("file:line: column N (open): expected a number, got '1,234.5'
+ * (thousands separators are not supported)"), a price <= 0 (unless
+ * drop_bad), a kept column the header lacks ("file:1: missing column
+ * 'sentiment' (the header has: date, close, volume)"), a kept column
+ * requested from a headerless file, an empty or non-numeric value in a kept
+ * column ("file:line: column 3 (sentiment): expected a number, got 'n/a'";
+ * drop_bad skips and counts such rows), more than SERIES_COLS_MAX kept
+ * columns, high < low, timestamps not strictly increasing (unsorted or
  * duplicate) within a file or across the files of one instrument (overlap),
  * corrupt gzip data.  Gaps are counted (series.gaps/missing/breaks), not
  * fatal.
@@ -53,13 +79,18 @@
 #include "worker/util.h"
 
 #define SERIES_NAME_MAX 64
+#define SERIES_COLS_MAX 16      /* extra columns one series can keep */
 
 typedef struct {
     char     name[SERIES_NAME_MAX]; /* instrument name: opts.name or from the file name */
     int64_t  n;                     /* number of bars                                   */
     int64_t *t;                     /* [n] seconds since 1970, strictly increasing       */
-    double  *px;                    /* [5*n] one block: open | high | low | close | volume */
+    double  *px;                    /* [(5+n_cols)*n] one block: open | high | low |     */
+                                    /* close | volume | extra column 0 | 1 | ...        */
     double  *open, *high, *low, *close, *volume; /* views into px, n each            */
+    int      n_cols;                /* extra columns kept (series_opts.keep), 0..16      */
+    char     col_name[SERIES_COLS_MAX][SERIES_NAME_MAX]; /* their names, as requested  */
+    double  *col;                   /* view into px: column j is col[j*n .. j*n+n-1]     */
     int      has_ohlc;              /* 0: the source had no open/high/low (= close)      */
     int      has_volume;            /* 0: the source had no volume (= 0)                 */
     int      n_files;               /* files concatenated into this series               */
@@ -68,7 +99,8 @@ typedef struct {
     int64_t  missing;               /* bars missing inside those gaps                    */
     int64_t  breaks;                /* spacings >= 1 day: weekends, holidays            */
     int64_t  filled;                /* bars forward-filled by series_align (else 0)      */
-    int64_t  dropped;               /* rows skipped for a non-positive price (drop_bad)  */
+    int64_t  dropped;               /* rows skipped by drop_bad: a non-positive price or */
+                                    /* a kept column without a number                  */
 } series;
 
 enum { SERIES_HDR_AUTO = 0, SERIES_HDR_YES = 1, SERIES_HDR_NO = 2 };
@@ -87,8 +119,14 @@ typedef struct {
                             /* NULL = the default layout described above                 */
     const char *name;       /* instrument name; NULL = derived from the first file name  */
     int         drop_bad;   /* 1: skip rows with a price <= 0 (vendor bad ticks, e.g.    */
-                            /* HistData EURUSD 2001-09-11 20:12 at -0.0001) and count    */
-                            /* them in series.dropped; 0: such a row is an error         */
+                            /* HistData EURUSD 2001-09-11 20:12 at -0.0001) or an empty  */
+                            /* or non-numeric value in a kept column, and count them in */
+                            /* series.dropped; 0: such a row is an error                 */
+    const char *const *keep; /* extra columns to keep, by header name (case-insensitive, */
+                            /* at most SERIES_COLS_MAX, each < SERIES_NAME_MAX chars);   */
+                            /* series.col_name[j] = keep[j].  Every file of the         */
+                            /* instrument must have them.  Not owned.                    */
+    int         n_keep;     /* entries of keep; 0 = keep none                            */
 } series_opts;
 
 /* Load one instrument from `pattern`: a path or a glob(3) pattern (brace
@@ -103,10 +141,16 @@ int series_load(const char *pattern, const series_opts *o, series *out, rs_err *
 int series_load_files(const char *const *paths, int n_paths, const series_opts *o,
                       series *out, rs_err *e);
 
-/* Allocate an empty series of n bars (t and px uninitialised, views set,
- * stats zero).  For receivers of a broadcast: series_alloc then MPI_Bcast
- * t (n int64) and px (5n double).  Returns 0 or RS_EINTERNAL. */
+/* Allocate an empty series of n bars without extra columns (t and px
+ * uninitialised, views set, stats zero).  Returns 0 or RS_EINTERNAL. */
 int series_alloc(series *s, int64_t n, rs_err *e);
+
+/* The same with n_cols (0..SERIES_COLS_MAX) extra columns: px holds
+ * (5 + n_cols) * n doubles, col_name is left empty for the caller.  For
+ * receivers of a broadcast: series_alloc_cols then MPI_Bcast t (n int64)
+ * and px ((5 + n_cols) * n double).  Returns 0, RS_EINPUT (n_cols out of
+ * range) or RS_EINTERNAL. */
+int series_alloc_cols(series *s, int64_t n, int n_cols, rs_err *e);
 
 /* Release a series' arrays and zero it.  NULL and empty series are fine. */
 void series_free(series *s);
@@ -123,6 +167,8 @@ enum { SERIES_INNER = 0, SERIES_FFILL = 1 };
  *                 filled before it starts or after it ends); a series missing
  *                 a bar gets a flat bar at its previous close (volume 0) —
  *                 past data only, never future.  out[i].filled counts them.
+ * Extra columns go along: the value of the bar, or under SERIES_FFILL the
+ * previous bar's value for a filled bar.
  * out[0..k-1] receive new series sharing identical t arrays' contents.
  * Returns 0, or RS_EINPUT when the result would be empty. */
 int series_align(const series *in, int k, int mode, series *out, rs_err *e);
@@ -130,7 +176,8 @@ int series_align(const series *in, int k, int mode, series *out, rs_err *e);
 /* Resample to bars of `bar_seconds` (e.g. 3600 for 1-minute -> 1-hour).
  * A bar covers [b, b + bar_seconds) with b = offset + k * bar_seconds and is
  * stamped b; open = first open, high = max, low = min, close = last close,
- * volume = sum.  Empty buckets produce no bar.  Returns 0 or RS_EINPUT for
+ * volume = sum, each extra column = its last value (the one known at the
+ * resampled bar's close).  Empty buckets produce no bar.  Returns 0 or RS_EINPUT for
  * bar_seconds <= 0. */
 int series_resample(const series *in, int64_t bar_seconds, int64_t offset,
                     series *out, rs_err *e);
