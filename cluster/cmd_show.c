@@ -16,7 +16,7 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-        "usage: rnnsweep show FILE.h5 [--top N] [--by KEY] [--metric M]\n"
+        "usage: rnnsweep show FILE.h5 [--top N] [--by KEY] [--metric M] [--lookahead]\n"
         "Rank every (model point, strategy point) configuration by the mean of a metric over its\n"
         "walk-forward folds (mean +- std, worst fold, buy-and-hold for context), and with --by\n"
         "compare groups: --by model (lstm / gru / stacked), cell, hidden, lookback, lr, kind,\n"
@@ -25,7 +25,9 @@ static void usage(FILE *f) {
         "  --metric M   sharpe (default), sortino, calmar, roi_pct, cagr_pct, max_dd_pct, vol_pct,\n"
         "               hit_rate_pct, profit_factor, n_trades, exposure_pct, rmse, mae, r2,\n"
         "               dir_acc, accuracy, macro_f1, log_loss, test_loss\n"
-        "  --by KEY     group-by table\n");
+        "  --by KEY     group-by table (fold = each test period, year = its calendar year;\n"
+        "               every [strategy] key, e.g. correction)\n"
+        "  --lookahead  include LOOK-AHEAD rows (correction = motormap_peek), left out by default\n");
 }
 
 int cmd_show(int argc, char **argv) {
@@ -34,6 +36,7 @@ int cmd_show(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
+        if (!strcmp(a, "--lookahead")) { o.lookahead = 1; continue; }
         if (!strcmp(a, "--top") || !strcmp(a, "--by") || !strcmp(a, "--metric")) {
             if (i + 1 >= argc) { fprintf(stderr, "rnnsweep show: %s needs a value\n", a); return 2; }
             const char *v = argv[++i];

@@ -264,6 +264,22 @@ void plan_strategy_label(const sweep_plan *p, int i, char *buf, size_t n) {
     if (mm_kind_lookahead(s->correction)) bput(buf, n, &k, " LOOK-AHEAD");
 }
 
+void plan_correction_label(const sweep_plan *p, int c, char *buf, size_t n) {
+    if (n == 0) return;
+    if (c < 0 || c >= p->n_corrections) { snprintf(buf, n, "?"); return; }
+    const bt_strategy *s = &p->strategies[p->correction_first[c]].s;
+    size_t k = 0;
+    buf[0] = 0;
+    bput(buf, n, &k, "%s", rs_enum_name(BT_E_CORRECTION, s->correction));
+    /* the map's values when two points of one kind differ in them */
+    int same_kind = 0;
+    for (int d = 0; d < p->n_corrections; d++)
+        same_kind += p->strategies[p->correction_first[d]].s.correction == s->correction;
+    if (s->correction != MM_NONE && same_kind > 1)
+        bput(buf, n, &k, " mm%d b%g s%g e%d", s->mm_size, s->mm_beta, s->mm_sigma0, s->mm_epochs);
+    if (mm_kind_lookahead(s->correction)) bput(buf, n, &k, " LOOK-AHEAD");
+}
+
 /* ---- keys and specs ----------------------------------------------------- */
 
 static uint64_t model_key(const plan_model *m, uint64_t data_hash) {

@@ -159,6 +159,11 @@ void plan_strategy_label(const sweep_plan *p, int strategy, char *buf, size_t n)
  * fields attached to it ("1%" for spacing 1 in percent).  Returns buf. */
 char *plan_field_label(const bt_strategy *s, int f, char *buf, size_t n);
 
+/* A correction point (index c, plan.correction_first order): "none",
+ * "motormap", "motormap_online mm30 b0.15 s15 e1" (the map's values when
+ * points of one kind differ), "motormap_peek LOOK-AHEAD". */
+void plan_correction_label(const sweep_plan *p, int c, char *buf, size_t n);
+
 /* "64x32": a model's layer sizes, bottom first.  Returns buf. */
 char *plan_hidden_text(const plan_model *m, char *buf, size_t n);
 

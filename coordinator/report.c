@@ -114,6 +114,10 @@ _Static_assert(sizeof KEY_NAMES / sizeof KEY_NAMES[0] == K_N + 1, "KEY_NAMES and
 
 static int key_on_model(int k)    { return k <= K_MODEL; }
 static int key_on_strategy(int k) { return k >= K_STRAT0; }
+/* The correction's own keys: what a forecast metric may be grouped by. */
+static int key_on_correction(int k) {
+    return k >= K_STRAT0 && (k - K_STRAT0 == BT_F_CORRECTION || (bt_fields[k - K_STRAT0].use & BT_U_MM));
+}
 /* Numeric keys list their groups in numeric order; the others (names) in
  * plan order, i.e. by the first model / strategy point showing the value. */
 static int key_numeric(int k) {
@@ -161,10 +165,10 @@ int report_check(const report_opts *o, rs_err *e) {
     if (k < 0) return unknown_name(e, "group-by key", by, KEY_NAMES);
     /* A forecast metric is the same on every strategy row of a task, so a
      * table by a strategy key would repeat one number per group. */
-    if (METRICS[mi].forecast && key_on_strategy(k))
+    if (METRICS[mi].forecast && key_on_strategy(k) && !key_on_correction(k))
         return rs_err_set(e, RS_EINPUT,
-                          "--by %s with metric '%s': a forecast metric does not depend on the strategy; "
-                          "group by a model key, fold or year", by, ms);
+                          "--by %s with metric '%s': a forecast metric depends on the strategy only through "
+                          "its correction; group by a model key, fold, year, correction or mm_*", by, ms);
     return 0;
 }
 
@@ -308,15 +312,22 @@ static int cmp_item_group(const void *pa, const void *pb) {
     return cmp_item_cfg(pa, pb);
 }
 
-typedef struct { int model, fold_id, strat, idx; } rowref;
+typedef struct { int model, fold_id, corr, strat, idx; } rowref;
 
 static int cmp_rowref(const void *pa, const void *pb) {
     const rowref *a = pa, *b = pb;
     if (a->model != b->model) return a->model < b->model ? -1 : 1;
     if (a->fold_id != b->fold_id) return a->fold_id < b->fold_id ? -1 : 1;
+    if (a->corr != b->corr) return a->corr < b->corr ? -1 : 1;
     if (a->strat != b->strat) return a->strat < b->strat ? -1 : 1;
     return (a->idx > b->idx) - (a->idx < b->idx);
 }
+
+/* A forecast configuration is (model, correction point): its item's strat
+ * slot holds -1 - correction, so every comparison by strat also separates
+ * corrections, and strat < 0 still means "not a strategy". */
+#define FC_STRAT(corr) (-1 - (corr))
+#define FC_CORR(strat) (-1 - (strat))
 
 static int cmp_int(const void *pa, const void *pb) {
     int a = *(const int *)pa, b = *(const int *)pb;
@@ -325,27 +336,34 @@ static int cmp_int(const void *pa, const void *pb) {
 
 /* The items of the rows, in (model, strategy, fold) order.  A row repeated
  * for the same (model, fold, strategy) counts once (the first in the file). */
-static int build_items(const results_file *r, const metric_def *m, item **out, int *n_out, rs_err *e) {
+static int build_items(const results_file *r, const metric_def *m, int lookahead, item **out, int *n_out,
+                       int *n_hidden, rs_err *e) {
     *out = NULL;
     *n_out = 0;
+    *n_hidden = 0;
     if (r->n_rows <= 0) return 0;
     rowref *rr = malloc((size_t)r->n_rows * sizeof *rr);
     item *it = malloc((size_t)r->n_rows * sizeof *it);
     if (!rr || !it) { free(rr); free(it); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
-    for (int i = 0; i < r->n_rows; i++)
-        rr[i] = (rowref){ r->rows[i].model, r->rows[i].fold_id, r->rows[i].strategy, i };
-    qsort(rr, (size_t)r->n_rows, sizeof *rr, cmp_rowref);
+    int nr = 0;
+    for (int i = 0; i < r->n_rows; i++) {
+        /* look-ahead rows (motormap_peek) are a diagnostic: left out of
+         * every ranking unless asked for */
+        if (r->rows[i].lookahead && !lookahead) { (*n_hidden)++; continue; }
+        rr[nr++] = (rowref){ r->rows[i].model, r->rows[i].fold_id, r->rows[i].correction, r->rows[i].strategy, i };
+    }
+    qsort(rr, (size_t)nr, sizeof *rr, cmp_rowref);
     int n = 0;
-    for (int i = 0; i < r->n_rows;) {
-        /* a run: one task (forecast) or one (task, strategy) (trading) */
+    for (int i = 0; i < nr;) {
+        /* a run: one (task, correction) (forecast) or one (task, strategy) (trading) */
         int j = i + 1;
-        while (j < r->n_rows && rr[j].model == rr[i].model && rr[j].fold_id == rr[i].fold_id &&
-               (m->forecast || rr[j].strat == rr[i].strat))
+        while (j < nr && rr[j].model == rr[i].model && rr[j].fold_id == rr[i].fold_id &&
+               (m->forecast ? rr[j].corr == rr[i].corr : rr[j].strat == rr[i].strat))
             j++;
         const task_row *row = &r->rows[rr[i].idx];
         item *t = &it[n++];
         t->model = rr[i].model;
-        t->strat = m->forecast ? -1 : rr[i].strat;
+        t->strat = m->forecast ? FC_STRAT(rr[i].corr) : rr[i].strat;
         t->fold_id = rr[i].fold_id;
         t->v = metric_value(m, row);
         t->ok = row->status == TASK_OK && isfinite(t->v);
@@ -560,8 +578,9 @@ static int print_leaderboard(const sweep_plan *p, const metric_def *m, cfg_stat 
         if ((row = table_row(&t)) < 0) { free(t.c); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
         table_set(&t, row, 0, "%d", i + 1);
         plan_model_label(p, c->model, t.c[row * t.ncol + 1], CELL);
-        if (c->strat < 0) table_set(&t, row, 2, "-");
-        else plan_strategy_label(p, c->strat, t.c[row * t.ncol + 2], CELL);
+        if (c->strat >= 0) plan_strategy_label(p, c->strat, t.c[row * t.ncol + 2], CELL);
+        else if (p->n_corrections > 1) plan_correction_label(p, FC_CORR(c->strat), t.c[row * t.ncol + 2], CELL);
+        else table_set(&t, row, 2, "-");
         table_num(&t, row, 3, c->mean, 4);
         table_set(&t, row, 4, "±");
         table_num(&t, row, 5, c->sd, 4);
@@ -605,17 +624,25 @@ static int print_groups(const sweep_plan *p, const metric_def *m, int key, item 
         free(ids);
     } else {
         const int on_model = key_on_model(key);
-        const int ne = on_model ? p->n_models : p->n_strategies;
+        /* a forecast item's strategy-side entity is its correction point,
+         * valued by the point's first strategy (report_check allows only the
+         * correction's own keys there) */
+        const int on_corr = !on_model && m->forecast;
+        const int ne = on_model ? p->n_models : on_corr ? p->n_corrections : p->n_strategies;
         gval *v = malloc((size_t)(ne ? ne : 1) * sizeof *v);
         int *gid = malloc((size_t)(ne ? ne : 1) * sizeof *gid);
         if (!v || !gid) { free(v); free(gid); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
         for (int i = 0; i < ne; i++) {
             if (on_model) model_value(p, key, i, &v[i]);
-            else strategy_value(p, key, i, &v[i]);
+            else {
+                strategy_value(p, key, on_corr ? p->correction_first[i] : i, &v[i]);
+                v[i].ent = i;
+            }
         }
         rc = group_assign(v, ne, key_numeric(key), gid, &groups, &ng, e);
         if (!rc)
-            for (int i = 0; i < n; i++) it[i].gid = gid[on_model ? it[i].model : it[i].strat];
+            for (int i = 0; i < n; i++)
+                it[i].gid = gid[on_model ? it[i].model : on_corr ? FC_CORR(it[i].strat) : it[i].strat];
         free(v);
         free(gid);
         if (rc) return rc;
@@ -701,7 +728,8 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
 
     item *it;
     int n;
-    if ((rc = build_items(r, m, &it, &n, e))) return rc;
+    int n_hidden;
+    if ((rc = build_items(r, m, o && o->lookahead, &it, &n, &n_hidden, e))) return rc;
     cfg_stat *cfg;
     int n_cfg;
     if ((rc = reduce_cfgs(it, n, m->higher, &cfg, &n_cfg, e))) { free(it); return rc; }
@@ -727,6 +755,16 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
 
     fprintf(f, "sweep %s: %d/%d tasks done, %d failed (%s)\n", r->name, r->tasks_done, r->tasks_planned,
             r->tasks_failed, r->complete ? "complete" : "INCOMPLETE");
+    if (n_hidden)
+        fprintf(f, "%d LOOK-AHEAD rows (correction = motormap_peek, which reads each test window's own "
+                "future) left out of the ranking; --lookahead includes them\n", n_hidden);
+    else if (o && o->lookahead)
+        for (int i = 0; i < r->n_rows; i++)
+            if (r->rows[i].lookahead) {
+                fprintf(f, "LOOK-AHEAD rows included (--lookahead): they read the future and are no "
+                        "evidence of skill\n");
+                break;
+            }
     fprintf(f, "ranking by %s (mean over ok folds; %s is better); %d trials (%s)\n", m->name,
             m->higher ? "higher" : "lower", n_trials,
             m->forecast ? "model points" : "model × strategy configurations");

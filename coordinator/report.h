@@ -4,7 +4,11 @@
  * across walk-forward folds, and group-by comparisons (LSTM vs GRU vs
  * stacked, lookback, threshold, ... or the test year) with mean ± std.
  *
- * Statistics are over result rows whose status is ok.  A configuration's
+ * Statistics are over result rows whose status is ok.  Rows of a
+ * look-ahead correction (motormap_peek) are a diagnostic: left out unless
+ * report_opts.lookahead, and the header says how many.  A forecast metric
+ * of a trend3 sweep with corrections ranks (model point, correction point)
+ * configurations: each correction re-labels the same predictions.  A configuration's
  * score is the mean over its ok folds; it also shows the standard deviation
  * across folds (sample, n-1; 0 with one fold), the worst fold, how many
  * folds were ok out of how many, and the mean buy-and-hold of the same
@@ -43,6 +47,7 @@ typedef struct {
     int         top;          /* leaderboard rows (default 10)                   */
     const char *metric;       /* ranking metric (default "sharpe")               */
     const char *by;           /* group-by key, or NULL for none                  */
+    int         lookahead;    /* 1: include LOOK-AHEAD rows (motormap_peek)       */
 } report_opts;
 
 /* Check a metric / group-by name.  Returns 0 or RS_EINPUT: "unknown metric

@@ -654,7 +654,133 @@ static void test_statuses(void) {
     task_data_free(&d);
 }
 
+
+/* ---- corrections (the motor map) ------------------------------------------------ */
+
+/* Five trend3 strategies over four correction points: none, motormap,
+ * motormap_online (grid), motormap_peek, and motormap again (a grid point
+ * of the same correction: computed once, shared). */
+static void make_corrections(task_input *in, bt_strategy *st) {
+    static uint64_t keys[5] = { 0x51, 0x52, 0x53, 0x54, 0x55 };
+    for (int i = 0; i < 5; i++) {
+        strategy_defaults(&st[i], BT_FX);
+        st[i].mm_size = 8;
+        st[i].mm_beta = 0.2;
+        st[i].mm_sigma0 = 4;
+        st[i].mm_epochs = 2;
+    }
+    st[1].correction = MM_FROZEN;
+    st[2].correction = MM_ONLINE;
+    st[2].kind = BT_GRID;
+    st[3].correction = MM_PEEK;
+    st[4].correction = MM_FROZEN;
+    st[4].kind = BT_GRID;
+    in->n_strat = 5;
+    in->strat = st;
+    in->strat_key = keys;
+}
+
+/* Replay strategy s of a corrected task on its recorded classes. */
+static void check_replay_corr(const task_data *d, const fold *f, const task_view *v, const bt_strategy *st, int s) {
+    const int nt = v->h->n_test, c = v->rows[s].correction;
+    const int64_t n = d->n, lo = f->test_lo;
+    double (*oh)[MT_NCLASS] = malloc((size_t)nt * sizeof *oh);
+    for (int k = 0; k < nt; k++)
+        for (int q = 0; q < 3; q++) oh[k][q] = q == v->corr[(size_t)c * nt + k];
+    bt_bars bars = { d->bars + lo, d->bars + n + lo, d->bars + 2 * n + lo, d->bars + 3 * n + lo, nt };
+    bt_preds p = { NULL, st[s].correction == MM_NONE ? (const double (*)[MT_NCLASS])v->pred
+                                                      : (const double (*)[MT_NCLASS])oh };
+    mt_trading m;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(backtest_run(&st[s], &bars, &p, &m, NULL, NULL, &e), 0);
+    CU_ASSERT_EQUAL(memcmp(&m, &v->rows[s].trading, sizeof m), 0);
+    free(oh);
+}
+
+static void test_corrections_task(void) {
+    make_market();
+    task_data d;
+    task_input in;
+    bt_strategy st[5];
+    make_data(&d, TARGET_TREND3, g_c);
+    make_input(&in, TARGET_TREND3, 2014);
+    make_corrections(&in, st);
+    const fold f = fold_of(&d, &in);
+    task_buf base = { 0 }, b = { 0 };
+    task_view v0, v;
+    CU_ASSERT_EQUAL_FATAL(run_task(&d, &in, &base, &v0), 0);
+    CU_ASSERT_EQUAL_FATAL(v0.h->status, TASK_OK);
+    const int nt = v0.h->n_test;
+    CU_ASSERT_EQUAL_FATAL(v0.h->n_corr, 4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v0.corr);
+    static const int want_c[5] = { 0, 1, 2, 3, 1 };
+    for (int s = 0; s < 5; s++) {
+        const task_row *r = &v0.rows[s];
+        CU_ASSERT_EQUAL(r->correction, want_c[s]);
+        CU_ASSERT_EQUAL(r->lookahead, s == 3);
+        /* every row's forecast fields are its correction's */
+        int conf[3][3] = {{0}}, hit = 0, sum = 0;
+        for (int k = 0; k < nt; k++) {
+            int cl = v0.corr[(size_t)r->correction * nt + k], y = (int)v0.y[k];
+            CU_ASSERT(cl >= 0 && cl <= 2);
+            conf[y][cl]++;
+            hit += cl == y;
+        }
+        for (int a = 0; a < 3; a++)
+            for (int q = 0; q < 3; q++) { CU_ASSERT_EQUAL(r->confusion[a][q], conf[a][q]); sum += r->confusion[a][q]; }
+        CU_ASSERT_EQUAL(sum, nt);
+        CU_ASSERT_CLOSE(r->accuracy, (double)hit / nt, 1e-15);
+        CU_ASSERT_EQUAL(isnan(r->log_loss), s != 0);      /* a corrected class has no probabilities */
+        for (int q = 0; q < 3; q++) {
+            int col = conf[0][q] + conf[1][q] + conf[2][q];
+            if (col) { CU_ASSERT_CLOSE(r->precision[q], (double)conf[q][q] / col, 1e-15); }
+            else { CU_ASSERT(isnan(r->precision[q])); }
+        }
+        CU_ASSERT(r->trend_lo < r->trend_hi);
+        int cc = 0;
+        for (int q = 0; q < 3; q++) cc += r->class_count[2][q];
+        CU_ASSERT_EQUAL(cc, nt);
+        check_replay_corr(&d, &f, &v0, st, s);
+    }
+    /* "none" is the network's argmax */
+    for (int k = 0; k < nt; k++) CU_ASSERT_EQUAL(v0.corr[k], metrics_argmax3(v0.pred + 3 * k));
+    /* the peek (look-ahead) map agrees with the truth far more than the honest ones */
+    CU_ASSERT(v0.rows[3].accuracy > v0.rows[1].accuracy + 0.1);
+
+    /* Causality: a different future from bar k on leaves every corrected
+     * class before k bit-identical for none, motormap and motormap_online;
+     * motormap_peek reads the window's own future label, so the same check
+     * fails for it at some cut (the check can fail). */
+    double *c = malloc((size_t)g_n * sizeof *c);
+    rs_rng r;
+    rs_rng_seed(&r, 4242);
+    int peek_changed = 0, honest_changed = 0;
+    for (int cut = 1; cut <= 6; cut++) {
+        const int64_t k = f.test_lo + (int64_t)nt * cut / 7;
+        const int ik = (int)(k - f.test_lo);
+        memcpy(c, g_c, (size_t)g_n * sizeof *c);
+        for (int64_t i = k; i < g_n; i++) c[i] = c[i - 1] * exp(0.01 * rs_rng_normal(&r));
+        fill_data(&d, c, TARGET_TREND3, d.setup.horizon);
+        CU_ASSERT_EQUAL_FATAL(run_task(&d, &in, &b, &v), 0);
+        CU_ASSERT_EQUAL_FATAL(v.h->n_test, nt);
+        for (int q = 0; q < 3; q++)
+            honest_changed += memcmp(v.corr + (size_t)q * nt, v0.corr + (size_t)q * nt, (size_t)ik) != 0;
+        peek_changed += memcmp(v.corr + 3 * (size_t)nt, v0.corr + 3 * (size_t)nt, (size_t)ik) != 0;
+    }
+    CU_ASSERT_EQUAL(honest_changed, 0);
+    CU_ASSERT(peek_changed > 0);
+    /* the same inputs give the same bytes */
+    fill_data(&d, g_c, TARGET_TREND3, d.setup.horizon);
+    CU_ASSERT_EQUAL_FATAL(run_task(&d, &in, &b, &v), 0);
+    CU_ASSERT(same_bytes(&base, &b));
+    free(c);
+    task_buf_free(&base);
+    task_buf_free(&b);
+    task_data_free(&d);
+}
+
 static CU_TestInfo tests[] = {
+    {"corrections: one map per point, rows scored and traded on it, causal except peek", test_corrections_task},
     { "pack / parse round trip and rejects", test_pack_parse },
     { "return target: rows, series, baselines", test_return_task },
     { "determinism: runs, threads", test_determinism },
