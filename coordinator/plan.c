@@ -321,6 +321,16 @@ double plan_task_cost(const plan_model *m, int64_t train_windows) {
     return m->flops_per_window * (double)plan_train_windows(m, train_windows) * m->train.epochs;
 }
 
+double plan_task_cost_fold(const sweep_plan *p, const plan_model *m, int64_t n_train, int64_t n_val,
+                           int64_t n_test) {
+    const int64_t val = n_val > 0 ? (n_val + m->stride - 1) / m->stride : 0;
+    int map = 0;
+    for (int c = 0; c < p->n_corrections; c++) map |= p->strategies[p->correction_first[c]].s.correction != MM_NONE;
+    double fwd = (double)val * m->train.epochs + (double)(n_test > 0 ? n_test : 0);
+    if (map) fwd += (double)plan_train_windows(m, n_train);
+    return plan_task_cost(m, n_train) + m->flops_fwd_window * fwd;
+}
+
 /* ---- expansion ---------------------------------------------------------- */
 
 enum { MD_CELL, MD_HIDDEN, MD_LOOKBACK, MD_DROPOUT, MD_SEED, MD_FBIAS, MD_LR, MD_BATCH, MD_EPOCHS,
@@ -405,6 +415,7 @@ static int build_models(const sweep_config *c, sweep_plan *p, rs_err *e) {
             return rs_err_set(e, RS_EINPUT, "%s: model point %d (%.200s): %s", c->file, i, canon, ce.msg);
         }
         m->flops_per_window = rnn_flops_per_seq(&spec, 1);
+        m->flops_fwd_window = rnn_flops_per_seq(&spec, 0);
         m->arena_bytes = rnn_arena_bytes(&spec);
         for (int d = MD_N - 1; d >= 0; d--) {    /* the last dimension varies fastest */
             if (++idx[d] < radix[d]) break;

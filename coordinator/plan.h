@@ -85,6 +85,7 @@ typedef struct {
     int            max_windows;           /* at most this many (the latest); 0 all */
     rnn_train_opts train;                 /* epochs, lr, …; .seed set per task    */
     double         flops_per_window;      /* rnn_flops_per_seq(train = 1)         */
+    double         flops_fwd_window;      /* rnn_flops_per_seq(train = 0)         */
     size_t         arena_bytes;           /* rnn_arena_bytes                      */
 } plan_model;
 
@@ -176,6 +177,14 @@ int64_t plan_train_windows(const plan_model *m, int64_t train_windows);
  * epochs (an upper bound: early stopping only shortens it; prediction and
  * backtests are small beside training). */
 double plan_task_cost(const plan_model *m, int64_t train_windows);
+
+/* The estimated FLOPs of a whole task on a fold of n_train / n_val /
+ * n_test windows: training (plan_task_cost), the validation pass of every
+ * epoch and the test prediction (forward only), and, when a strategy has a
+ * motor-map correction, the network's pass over its training windows.  The
+ * coordinator orders tasks by it (longest first); `plan` sums it. */
+double plan_task_cost_fold(const sweep_plan *p, const plan_model *m, int64_t n_train, int64_t n_val,
+                           int64_t n_test);
 
 /* The tasks of n_folds folds (ids[f], train_windows[f] from folds_build:
  * fold_count(train_lo, train_hi); pass NULL to cost every fold alike):

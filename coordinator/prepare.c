@@ -215,7 +215,9 @@ int prepare_tasks(const sweep_config *c, const sweep_plan *p, const task_data *d
                 pt->fold_id = fl[j][f].id;
                 pt->key = plan_task_key(m, pt->fold_id);
                 pt->cost = fl[j][f].status == FOLD_OK
-                    ? plan_task_cost(m, fold_count(fl[j][f].train_lo, fl[j][f].train_hi)) : 0;
+                    ? plan_task_cost_fold(p, m, fold_count(fl[j][f].train_lo, fl[j][f].train_hi),
+                                          fold_count(fl[j][f].val_lo, fl[j][f].val_hi),
+                                          fold_count(fl[j][f].test_lo, fl[j][f].test_hi)) : 0;
             }
         }
     }

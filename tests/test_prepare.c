@@ -654,7 +654,9 @@ static void check_tasks(fixture *x, int empty) {
         CU_ASSERT_FATAL(f >= 0 && f < nref[j]);
         seen[T->model][f]++;
         const fold *F = &ref[j][f];
-        double cost = F->status == FOLD_OK ? plan_task_cost(m, fold_count(F->train_lo, F->train_hi)) : 0;
+        double cost = F->status == FOLD_OK
+            ? plan_task_cost_fold(&x->p, m, fold_count(F->train_lo, F->train_hi), fold_count(F->val_lo, F->val_hi),
+                                  fold_count(F->test_lo, F->test_hi)) : 0;
         bad_cost += T->cost != cost;
         ok_cost += T->cost > 0;
         /* plan.h: fold is an index into the caller's folds, here *folds */
