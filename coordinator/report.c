@@ -49,33 +49,36 @@ typedef struct {
     int         forecast;     /* 1: the task's, equal on all its strategy rows  */
     int         higher;       /* 1: higher is better                            */
     int         head;         /* RNN_HEAD_* the metric exists for, or HEAD_ANY  */
+    long        base;         /* offset of its baseline in task_row (persistence
+                                 or training-majority), or -1                    */
 } metric_def;
 
 /* X(name, offset, is_int, forecast, higher, head): one row per metric. */
 #define TR(f) offsetof(task_row, trading.f)
 #define FC(f) offsetof(task_row, f)
-#define REPORT_METRICS(X)                                          \
-    X("sharpe",        TR(sharpe),        0, 0, 1, HEAD_ANY)       \
-    X("sortino",       TR(sortino),       0, 0, 1, HEAD_ANY)       \
-    X("calmar",        TR(calmar),        0, 0, 1, HEAD_ANY)       \
-    X("roi_pct",       TR(roi_pct),       0, 0, 1, HEAD_ANY)       \
-    X("cagr_pct",      TR(cagr_pct),      0, 0, 1, HEAD_ANY)       \
-    X("max_dd_pct",    TR(max_dd_pct),    0, 0, 0, HEAD_ANY)       \
-    X("vol_pct",       TR(vol_pct),       0, 0, 0, HEAD_ANY)       \
-    X("hit_rate_pct",  TR(hit_rate_pct),  0, 0, 1, HEAD_ANY)       \
-    X("profit_factor", TR(profit_factor), 0, 0, 1, HEAD_ANY)       \
-    X("n_trades",      TR(n_trades),      1, 0, 1, HEAD_ANY)       \
-    X("exposure_pct",  TR(exposure_pct),  0, 0, 1, HEAD_ANY)       \
-    X("rmse",          FC(rmse),          0, 1, 0, RNN_HEAD_REG)   \
-    X("mae",           FC(mae),           0, 1, 0, RNN_HEAD_REG)   \
-    X("r2",            FC(r2),            0, 1, 1, RNN_HEAD_REG)   \
-    X("dir_acc",       FC(dir_acc),       0, 1, 1, RNN_HEAD_REG)   \
-    X("accuracy",      FC(accuracy),      0, 1, 1, RNN_HEAD_CLS)   \
-    X("macro_f1",      FC(macro_f1),      0, 1, 1, RNN_HEAD_CLS)   \
-    X("log_loss",      FC(log_loss),      0, 1, 0, RNN_HEAD_CLS)   \
-    X("test_loss",     FC(test_loss),     0, 1, 0, HEAD_ANY)
+#define NB (-1L)
+#define REPORT_METRICS(X)                                                        \
+    X("sharpe",        TR(sharpe),        0, 0, 1, HEAD_ANY,     NB)             \
+    X("sortino",       TR(sortino),       0, 0, 1, HEAD_ANY,     NB)             \
+    X("calmar",        TR(calmar),        0, 0, 1, HEAD_ANY,     NB)             \
+    X("roi_pct",       TR(roi_pct),       0, 0, 1, HEAD_ANY,     NB)             \
+    X("cagr_pct",      TR(cagr_pct),      0, 0, 1, HEAD_ANY,     NB)             \
+    X("max_dd_pct",    TR(max_dd_pct),    0, 0, 0, HEAD_ANY,     NB)             \
+    X("vol_pct",       TR(vol_pct),       0, 0, 0, HEAD_ANY,     NB)             \
+    X("hit_rate_pct",  TR(hit_rate_pct),  0, 0, 1, HEAD_ANY,     NB)             \
+    X("profit_factor", TR(profit_factor), 0, 0, 1, HEAD_ANY,     NB)             \
+    X("n_trades",      TR(n_trades),      1, 0, 1, HEAD_ANY,     NB)             \
+    X("exposure_pct",  TR(exposure_pct),  0, 0, 1, HEAD_ANY,     NB)             \
+    X("rmse",          FC(rmse),          0, 1, 0, RNN_HEAD_REG, FC(base_rmse))  \
+    X("mae",           FC(mae),           0, 1, 0, RNN_HEAD_REG, FC(base_mae))   \
+    X("r2",            FC(r2),            0, 1, 1, RNN_HEAD_REG, FC(base_r2))    \
+    X("dir_acc",       FC(dir_acc),       0, 1, 1, RNN_HEAD_REG, FC(base_dir_acc)) \
+    X("accuracy",      FC(accuracy),      0, 1, 1, RNN_HEAD_CLS, FC(base_accuracy)) \
+    X("macro_f1",      FC(macro_f1),      0, 1, 1, RNN_HEAD_CLS, FC(base_macro_f1)) \
+    X("log_loss",      FC(log_loss),      0, 1, 0, RNN_HEAD_CLS, FC(base_log_loss)) \
+    X("test_loss",     FC(test_loss),     0, 1, 0, HEAD_ANY,     NB)
 
-#define METRIC_ROW(name, off, is_int, fc, higher, head) { name, off, is_int, fc, higher, head },
+#define METRIC_ROW(name, off, is_int, fc, higher, head, base) { name, off, is_int, fc, higher, head, (long)(base) },
 #define METRIC_NAME(name, ...) name,
 static const metric_def METRICS[] = { REPORT_METRICS(METRIC_ROW) };
 static const char *const METRIC_NAMES[] = { REPORT_METRICS(METRIC_NAME) NULL };
@@ -83,6 +86,7 @@ static const char *const METRIC_NAMES[] = { REPORT_METRICS(METRIC_NAME) NULL };
 #undef METRIC_NAME
 #undef TR
 #undef FC
+#undef NB
 #define N_METRICS ((int)(sizeof METRICS / sizeof METRICS[0]))
 
 const char *const *report_metric_names(void) { return METRIC_NAMES; }
@@ -239,6 +243,8 @@ typedef struct {
     double v;                 /* the metric                                     */
     double bh;                /* bh_roi_pct (a task: its lowest strategy row's) */
     double roi;               /* trading.roi_pct (NaN for a task)               */
+    double base;              /* forecast: the metric's baseline on this fold   */
+    int    beats;             /* forecast: the metric is better than it          */
     int    n_bh;              /* ok strategy rows with a finite ROI and bh      */
     int    n_beat;            /* ... of which ROI > buy-and-hold ROI            */
     int    gid;               /* group, when grouping                           */
@@ -251,6 +257,8 @@ typedef struct {
     int    n_ok;              /* ok folds                                       */
     double mean, sd, worst;   /* over ok folds (NaN with none)                  */
     double bh, roi;           /* mean bh_roi_pct / roi_pct over ok folds        */
+    double base;              /* forecast: mean baseline over the ok folds      */
+    int    n_beats;           /* forecast: ok folds better than the baseline    */
     double score;             /* mean, negated when lower is better             */
 } cfg_stat;
 
@@ -273,18 +281,22 @@ static void cfg_reduce(const item *it, int n, int higher, cfg_stat *c) {
     c->model = it[0].model;
     c->strat = it[0].strat;
     c->n_ok = 0;
-    double bh = 0, roi = 0, worst = NAN;
+    double bh = 0, roi = 0, base = 0, worst = NAN;
+    c->n_beats = 0;
     for (int i = 0; i < n; i++) {
         if (!it[i].ok) continue;
         c->n_ok++;
         bh += it[i].bh;
         roi += it[i].roi;
+        base += it[i].base;
+        c->n_beats += it[i].beats;
         if (isnan(worst) || (higher ? it[i].v < worst : it[i].v > worst)) worst = it[i].v;
     }
     mean_sd(it, n, &c->mean, &c->sd);
     c->worst = worst;
     c->bh = c->n_ok ? bh / c->n_ok : NAN;
     c->roi = c->n_ok ? roi / c->n_ok : NAN;
+    c->base = c->n_ok ? base / c->n_ok : NAN;
     c->score = c->n_ok ? (higher ? c->mean : -c->mean) : -INFINITY;
 }
 
@@ -371,6 +383,14 @@ static int build_items(const results_file *r, const metric_def *m, int lookahead
          * strategy row's (whose costs the packed bh series uses too) */
         t->bh = row->bh_roi_pct;
         t->roi = m->forecast ? NAN : row->trading.roi_pct;
+        t->base = NAN;
+        t->beats = 0;
+        if (m->base >= 0) {
+            double b;
+            memcpy(&b, (const char *)row + m->base, sizeof b);
+            t->base = b;
+            t->beats = isfinite(b) && (m->higher ? t->v > b : t->v < b);
+        }
         t->n_bh = t->n_beat = 0;
         t->gid = 0;
         for (int k = i; k < j; k++) {
@@ -572,7 +592,9 @@ static int print_leaderboard(const sweep_plan *p, const metric_def *m, cfg_stat 
     if (row < 0) return rs_err_set(e, RS_EINTERNAL, "out of memory");
     static const char *const head[] = { "rank", "model", "strategy", NULL, "±", "std", "worst", "folds",
                                         "bh_roi%", "roi%" };
+    const int fb = m->base >= 0;             /* a forecast metric with a baseline */
     for (int j = 0; j < t.ncol; j++) table_set(&t, row, j, "%s", head[j] ? head[j] : m->name);
+    if (fb) { table_set(&t, row, 8, "baseline"); table_set(&t, row, 9, "beats"); }
     for (int i = 0; i < shown; i++) {
         const cfg_stat *c = &cfg[i];
         if ((row = table_row(&t)) < 0) { free(t.c); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
@@ -586,12 +608,21 @@ static int print_leaderboard(const sweep_plan *p, const metric_def *m, cfg_stat 
         table_num(&t, row, 5, c->sd, 4);
         table_num(&t, row, 6, c->worst, 4);
         table_set(&t, row, 7, "%d/%d", c->n_ok, n_folds);
-        table_num(&t, row, 8, c->bh, 2);
-        table_num(&t, row, 9, c->roi, 2);
+        if (fb) {
+            table_num(&t, row, 8, c->base, 4);
+            table_set(&t, row, 9, "%d/%d", c->n_beats, c->n_ok);
+        } else {
+            table_num(&t, row, 8, c->bh, 2);
+            table_num(&t, row, 9, c->roi, 2);
+        }
     }
     table_print(&t, f);
     free(t.c);
     if (n_cfg > shown) fprintf(f, "(%d more configurations; --top N shows more)\n", n_cfg - shown);
+    if (fb)
+        fprintf(f, "baseline = the mean %s of %s on the same folds; beats = folds on which the model "
+                "does better\n", m->name, m->head == RNN_HEAD_CLS ? "the training-majority class"
+                                                                 : "the persistence forecast (return 0)");
     return 0;
 }
 
@@ -767,7 +798,8 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
             }
     fprintf(f, "ranking by %s (mean over ok folds; %s is better); %d trials (%s)\n", m->name,
             m->higher ? "higher" : "lower", n_trials,
-            m->forecast ? "model points" : "model × strategy configurations");
+            !m->forecast ? "model × strategy configurations"
+                         : p->n_corrections > 1 ? "model × correction configurations" : "model points");
     if (!strcmp(m->name, "sharpe")) {
         double em = report_expected_max(n_trials, tsd);
         if (isfinite(em))

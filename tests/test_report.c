@@ -32,6 +32,8 @@ static task_row mkrow(int model, int strat, int year, int status) {
     w.fold_id = year;
     w.status = status;
     w.rmse = w.mae = w.r2 = w.dir_acc = w.accuracy = w.macro_f1 = w.log_loss = w.test_loss = NAN;
+    w.base_rmse = w.base_mae = w.base_r2 = w.base_dir_acc = NAN;
+    w.base_accuracy = w.base_macro_f1 = w.base_log_loss = NAN;
     w.bh_roi_pct = NAN;
     return w;
 }
@@ -71,6 +73,7 @@ static int table22(task_row rows[12]) {
                 w.trading.max_dd_pct = DD[m][s][y];
                 w.bh_roi_pct = 10.0 * (y + 1);
                 w.rmse = RMSE[m][y];
+                w.base_rmse = 1.0;                    /* persistence: 1 every year */
                 rows[n++] = w;
             }
     return n;
@@ -306,9 +309,12 @@ static void test_forecast_metric_once_per_task(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "ranking by rmse (mean over ok folds; lower is better); 2 trials (model points)"));
     const char *lb = strstr(out, "rank");
     CU_ASSERT_PTR_NOT_NULL_FATAL(lb);
-    ROW(lb, "1", "gru", "-", "0.5000", "±", "0.0000", "0.5000", "3/3", "20.00", "-");
+    /* forecast metrics show their baseline (persistence RMSE 1) and the
+     * folds that beat it: gru 0.5 < 1 three times, lstm 1, 2, 3 never */
+    ROW(lb, "rank", "model", "strategy", "rmse", "±", "std", "worst", "folds", "baseline", "beats");
+    ROW(lb, "1", "gru", "-", "0.5000", "±", "0.0000", "0.5000", "3/3", "1.0000", "3/3");
     /* {1,2,3} has sd 1; counted once per strategy row it would be {1,1,2,2,3,3}, sd .8944 */
-    ROW(lb, "2", "lstm", "-", "2.0000", "±", "1.0000", "3.0000", "3/3", "20.00", "-");
+    ROW(lb, "2", "lstm", "-", "2.0000", "±", "1.0000", "3.0000", "3/3", "1.0000", "0/3");
     char tok[MAXTOK][64];
     CU_ASSERT_EQUAL(find_row(lb, "3", tok), 0);
     const char *g = strstr(out, "by year:");
@@ -565,7 +571,87 @@ static void test_errors(void) {
     cu_plan_free(&c, &p);
 }
 
+
+/* ---- corrections and LOOK-AHEAD rows ------------------------------------------------ */
+
+/* A trend3 sweep, one model, strategies signal x correction (none,
+ * motormap, motormap_peek): accuracy by hand per fold
+ *   none      0.50 0.52 0.54   mean 0.52  (baseline 0.55 each fold)
+ *   motormap  0.56 0.58 0.54   mean 0.56  beats the baseline twice
+ *   peek      0.98 0.97 0.99   LOOK-AHEAD: left out unless asked */
+static void test_corrections_lookahead(void) {
+    static const char *INI =
+        "[data]\ninstruments = A\nA.path = x.csv\n[features]\nA = close, logret\n"
+        "[target]\nkind = trend3\nhorizon = 5\n[model]\ncell = lstm\nhidden = 8\nlookback = 10\n"
+        "[strategy]\nkind = signal\ncorrection = none, motormap, motormap_peek\n[run]\nname = mm\n";
+    static const double ACC[3][3] = { { 0.50, 0.52, 0.54 }, { 0.56, 0.58, 0.54 }, { 0.98, 0.97, 0.99 } };
+    sweep_config c;
+    sweep_plan p;
+    if (cu_plan_build(INI, &c, &p)) return;
+    CU_ASSERT_EQUAL_FATAL(p.n_strategies, 3);
+    CU_ASSERT_EQUAL_FATAL(p.n_corrections, 3);
+    task_row rows[9];
+    int n = 0;
+    for (int s = 0; s < 3; s++)
+        for (int y = 0; y < 3; y++) {
+            task_row w = mkrow(0, s, 2015 + y, TASK_OK);
+            w.correction = p.strategies[s].correction;
+            w.lookahead = p.strategies[s].s.correction == MM_PEEK;
+            w.accuracy = ACC[w.correction][y];
+            w.base_accuracy = 0.55;
+            w.trading.sharpe = 10 * ACC[w.correction][y];
+            w.bh_roi_pct = 1;
+            rows[n++] = w;
+        }
+    results_file r;
+    mkfile(&r, "mm", rows, n, 3, 3, 0, 1);
+    int rc;
+    rs_err e;
+    char *out = render(&r, &p, "accuracy", "correction", 10, &rc, &e);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "3 LOOK-AHEAD rows"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 trials (model × correction configurations)"));
+    const char *lb = strstr(out, "rank");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lb);
+    ROW(lb, "1", "lstm", "motormap", "0.5600", "±", "0.0200", "0.5400", "3/3", "0.5500", "2/3");
+    ROW(lb, "2", "lstm", "none", "0.5200", "±", "0.0200", "0.5000", "3/3", "0.5500", "0/3");
+    char tok[MAXTOK][64];
+    CU_ASSERT_EQUAL(find_row(lb, "3", tok), 0);               /* the peek is not ranked */
+    const char *g = strstr(out, "by correction:");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    ROW(g, "none", "3/3", "0.5200", "±", "0.0200", "0.5200", "0.0");
+    ROW(g, "motormap", "3/3", "0.5600", "±", "0.0200", "0.5600", "0.0");
+    CU_ASSERT_PTR_NULL(strstr(g, "motormap_peek"));
+    free(out);
+
+    /* a trading metric ranks strategies; the peek still left out */
+    out = render(&r, &p, "sharpe", NULL, 10, &rc, &e);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_PTR_NULL(strstr(out, "LOOK-AHEAD  "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "2 trials (model × strategy configurations)"));
+    free(out);
+
+    /* asked for, the peek ranks first and says what it is */
+    char *buf = NULL;
+    size_t bn = 0;
+    FILE *f = open_memstream(&buf, &bn);
+    report_opts o = { .top = 10, .metric = "accuracy", .lookahead = 1 };
+    CU_ASSERT_EQUAL(report_print(&r, &p, &o, f, &e), 0);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "LOOK-AHEAD rows included"));
+    lb = strstr(buf, "rank");
+    ROW(lb, "1", "lstm", "motormap_peek", "LOOK-AHEAD", "0.9800", "±", "0.0100", "0.9700", "3/3", "0.5500", "3/3");
+    free(buf);
+
+    /* a forecast metric may group by the correction's keys, not by others */
+    report_opts ok = { .metric = "accuracy", .by = "mm_size" }, no = { .metric = "accuracy", .by = "kind" };
+    CU_ASSERT_EQUAL(report_check(&ok, &e), 0);
+    CU_ASSERT_EQUAL(report_check(&no, &e), RS_EINPUT);
+    cu_plan_free(&c, &p);
+}
+
 static CU_TestInfo tests[] = {
+    {"corrections: ranked per correction, LOOK-AHEAD rows left out unless asked", test_corrections_lookahead},
     {"leaderboard: hand-computed order, mean, std, worst; ties; --top", test_leaderboard_sharpe},
     {"lower-is-better metric (max_dd_pct) ranks ascending", test_lower_is_better},
     {"configurations missing folds rank after complete ones", test_incomplete_ranks_after_complete},
