@@ -389,7 +389,73 @@ static int setup(void) {
     return mkdtemp(g_dir) ? 0 : -1;
 }
 
+
+/* issue 10's keys: folds by period, holdout, stride, the corrections */
+static void test_new_keys(void) {
+    sweep_config c;
+    /* accepted: a quarterly sweep with ids; a holdout with val_frac derived */
+    if (!load_ok("[walkforward]\nperiod = quarter\nfirst_period = 2017Q2\nlast_period = 2017Q4\n"
+                     "rolling_periods = 2\n[training]\nstride = 5, 10\nmax_windows = 1000\n", &c)) {
+        CU_ASSERT_EQUAL(c.walkforward.period, FOLD_QUARTER);
+        CU_ASSERT_EQUAL(c.walkforward.first_id, 20172);
+        CU_ASSERT_EQUAL(c.walkforward.last_id, 20174);
+        assert_dim(&c.training.stride, 2, 5.0, 10.0);
+        config_free(&c);
+    }
+    if (!load_ok("[walkforward]\nperiod = month\nfirst_year = 2016\nlast_year = 2017\n", &c)) {
+        CU_ASSERT_EQUAL(c.walkforward.first_id, 201601);
+        CU_ASSERT_EQUAL(c.walkforward.last_id, 201712);
+        config_free(&c);
+    }
+    if (!load_ok("[walkforward]\nscheme = holdout\ntrain_frac = 0.7\ntest_frac = 0.15\n", &c)) {
+        CU_ASSERT_DOUBLE_EQUAL(c.walkforward.val_frac, 0.15, 1e-12);
+        config_free(&c);
+    }
+    if (!load_ok("[target]\nkind = trend3\n[strategy]\ncorrection = none, motormap_online\nmm_size = 10, 20\n"
+                     "mm_beta = 0.1\nmm_sigma0 = 0\nmm_epochs = 2\n", &c)) {
+        assert_dim(&c.strategy.dim[BT_F_CORRECTION], 2, (double)MM_NONE, (double)MM_ONLINE);
+        config_free(&c);
+    }
+    /* refused, each naming its key */
+    load_bad(BASE_DATA "[walkforward]\nperiod = week\n", "[walkforward] period: expected one of year, quarter, month");
+    load_bad(BASE_DATA "[walkforward]\nperiod = quarter\nfirst_period = 2017-08\n",
+             "[walkforward] first_period: expected a quarter like 2017Q3 (period = quarter), got '2017-08'");
+    load_bad(BASE_DATA "[walkforward]\nfirst_period = 2017\nfirst_year = 2017\n",
+             "first_period: set first_period or first_year, not both");
+    load_bad(BASE_DATA "[walkforward]\nperiod = month\nfirst_period = 2017-09\nlast_period = 2017-02\n",
+             "the first test period is after the last");
+    load_bad(BASE_DATA "[walkforward]\nrolling_years = 1\nrolling_periods = 4\n",
+             "[walkforward] rolling_periods: set rolling_years or rolling_periods, not both");
+    load_bad(BASE_DATA "[walkforward]\nscheme = holdout\ntest_frac = 0.2\n",
+             "[walkforward] train_frac: scheme = holdout needs a fraction in (0, 1)");
+    load_bad(BASE_DATA "[walkforward]\nscheme = holdout\ntrain_frac = 0.7\ntest_frac = 0.2\nval_frac = 0.2\n",
+             "[walkforward] val_frac: train_frac + val_frac + test_frac must be 1");
+    load_bad(BASE_DATA "[walkforward]\nscheme = holdout\ntrain_frac = 0.7\ntest_frac = 0.3\nfirst_year = 2017\n",
+             "[walkforward] first_year: has no effect with scheme = holdout");
+    load_bad(BASE_DATA "[walkforward]\ntrain_frac = 0.7\n", "[walkforward] train_frac: is used by scheme = holdout only");
+    load_bad(BASE_DATA "[walkforward]\nscheme = holdout\ntrain_frac = 1.5\ntest_frac = 0.1\n",
+             "[walkforward] train_frac: expected a number in [0, 1]");
+    load_bad(BASE_DATA "[training]\nstride = 0\n", "[training] stride: expected an integer in [1, 1000000]");
+    load_bad(BASE_DATA "[training]\nmax_windows = -1\n", "[training] max_windows: expected an integer in [0, 1000000000]");
+    load_bad(BASE_DATA "[strategy]\ncorrection = motormap\n",
+             "[strategy] correction: a correction re-labels trend3 classes; this sweep's target kind = return has none");
+    load_bad(BASE_DATA "[strategy]\ncorrection = mapmotor\n", "[strategy] correction: expected one of none, motormap");
+#define T3 BASE_DATA "[target]\nkind = trend3\n"
+    load_bad(T3 "[strategy]\ncorrection = motormap\nmm_size = 1\n", "[strategy] mm_size: expected an integer in [2, 256]");
+    load_bad(T3 "[strategy]\ncorrection = motormap\nmm_beta = 0\n", "[strategy] mm_beta: expected a number in (0, 1]");
+    load_bad(T3 "[strategy]\ncorrection = motormap\nmm_beta = 1.5\n", "[strategy] mm_beta: expected a number in (0, 1]");
+    load_bad(T3 "[strategy]\ncorrection = motormap\nmm_sigma0 = -1\n", "[strategy] mm_sigma0: expected a number in [0, 256]");
+    load_bad(T3 "[strategy]\ncorrection = motormap\nmm_epochs = 0\n", "[strategy] mm_epochs: expected an integer in [1, 10000]");
+    load_bad(T3 "[strategy]\nmm_size = 10, 20\n", "[strategy] mm_size: a grid of 2 values, but no strategy has a correction");
+    /* a map too large for a worker: 256 x 256 neurons over 10000-bar windows */
+    const char *m = load_bad(T3 "[model]\nlookback = 10000\n[strategy]\ncorrection = motormap\nmm_size = 256\n",
+                             "[strategy] mm_size: 256 x 256 neurons over windows of 1 instruments x 10000 bars");
+    CU_ASSERT_PTR_NOT_NULL(strstr(m, "bad.ini:"));
+#undef T3
+}
+
 static CU_TestInfo tests[] = {
+    {"folds by period, holdout, stride, corrections: accepted and refused", test_new_keys},
     {"value forms: list, range, layer list, enum, bool, duration", test_value_forms},
     {"range errors: step <= 0, lo > hi, too many values", test_range_errors},
     {"unknown section: did you mean, line", test_unknown_section},
