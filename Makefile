@@ -99,8 +99,9 @@ $(BUILD)/bench/bench_onednn: bench/bench_onednn.c $(WORKER_LIB)
 
 # ---- set-up ----------------------------------------------------------------
 DEB_PKGS := openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools \
-            libopenblas-openmp-dev libiniparser-dev libcunit1-dev zlib1g-dev
-BENCH_PKGS := python3-torch libdnnl-dev python3-h5py bc
+            libopenblas-openmp-dev libiniparser-dev libcunit1-dev zlib1g-dev \
+            python3-h5py python3-pandas
+BENCH_PKGS := python3-torch libdnnl-dev bc
 
 deps:
 	@PKGS="$(DEB_PKGS)" bash .ci/deps.sh

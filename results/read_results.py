@@ -32,6 +32,23 @@ except ImportError:  # pragma: no cover - exercised only without pandas
     pd = None
 
 STATUS_NAMES = {0: "ok", 1: "diverged", 2: "empty", 3: "failed"}
+CLASSES = ("short", "range", "long")
+SETS = ("train", "val", "test")
+
+
+def fold_text(code):
+    """The text of a fold id code (worker/folds.h): 2017 -> "2017",
+    20173 -> "2017Q3", 201708 -> "2017-08", 0 -> "holdout"."""
+    code = int(code)
+    if code == 0:
+        return "holdout"
+    if 1 <= code <= 9999:
+        return str(code)
+    if 10000 <= code <= 99999:
+        return f"{code // 10}Q{code % 10}"
+    if 100000 <= code <= 999999:
+        return f"{code // 100}-{code % 100:02d}"
+    return "?"
 
 
 def _text(v):
@@ -57,6 +74,14 @@ def _columns(arr, prefix_on_clash=""):
                 cols[key] = col[sub]
         elif col.dtype.kind == "S":
             cols[name] = np.array([_text(v) for v in col], dtype=object)
+        elif col.ndim == 2:                      # precision[3], recall[3]
+            for k in range(col.shape[1]):
+                cols[f"{name}_{CLASSES[k] if col.shape[1] == 3 else k}"] = col[:, k]
+        elif col.ndim == 3:                      # confusion[true][pred], class_count[set][class]
+            rows_ = SETS if name == "class_count" else CLASSES
+            for a in range(col.shape[1]):
+                for b in range(col.shape[2]):
+                    cols[f"{name}_{rows_[a]}_{CLASSES[b]}"] = col[:, a, b]
         else:
             cols[name] = col
     return cols
@@ -94,6 +119,7 @@ def load(path):
         strategies = f["/plan/strategies"][()]
     cols = _columns(rows)
     cols["status"] = np.array([STATUS_NAMES.get(int(s), "?") for s in cols["status"]], dtype=object)
+    cols["fold"] = np.array([fold_text(c) for c in cols["fold_id"]], dtype=object)
     mcols = _columns(models)
     scols = _columns(strategies)
     # index and key are the row's model/strategy and model_key/strategy_key
@@ -116,9 +142,11 @@ def load(path):
 def load_series(path, task_key):
     """One task's test period: t (datetime64, UTC), y, the prediction
     column(s) ("pred", or p_short/p_range/p_long for trend3), bh (buy and
-    hold returns) and one column of per-bar returns per plan strategy, named
-    by its label (or "strategy_<i>" when labels repeat).  A strategy the task
-    has no row for is all NaN.  task_key: an int or a hex string."""
+    hold returns), for trend3 one column "class <correction>" per correction
+    point (the class after it; -1 where the task lacks it), and one column of
+    per-bar returns per plan strategy, named by its label (or "strategy_<i>"
+    when labels repeat).  A strategy the task has no row for is all NaN.
+    task_key: an int or a hex string."""
     if isinstance(task_key, str):
         task_key = int(task_key, 16)
     task_key = int(task_key)
@@ -134,6 +162,8 @@ def load_series(path, task_key):
         pred = f["/series/pred"][sl]
         bh = f["/series/bh"][sl]
         ret = f["/series/returns"][sl]
+        corr = f["/series/corrected"][sl] if "/series/corrected" in f else np.zeros((n, 0), np.int8)
+        clabels = [_text(v) for v in f["/plan/corrections"]["label"]] if "/plan/corrections" in f else []
         labels = [_text(v) for v in f["/plan/strategies"]["label"]]
     cols = {"t": t.astype("datetime64[s]"), "y": y}
     if pred.shape[1] == 1:
@@ -142,6 +172,8 @@ def load_series(path, task_key):
         for k, name in enumerate(("p_short", "p_range", "p_long")[:pred.shape[1]]):
             cols[name] = pred[:, k]
     cols["bh"] = bh
+    for j in range(corr.shape[1]):
+        cols[f"class {clabels[j] if j < len(clabels) else j}"] = corr[:, j]
     unique = len(set(labels)) == len(labels)
     for j in range(ret.shape[1]):
         cols[labels[j] if unique else f"strategy_{j}"] = ret[:, j]
@@ -164,12 +196,13 @@ def _summary(path):
         return
     print(f"  {len(df)} result rows, {df['model'].nunique() if len(df) else 0} models, "
           f"{df['strategy'].nunique() if len(df) else 0} strategies, "
-          f"{df['year'].nunique() if len(df) else 0} years")
+          f"{df['fold'].nunique() if len(df) else 0} folds")
     ok = df[df["status"] == "ok"]
     if ok.empty:
         print("  no ok rows")
         return
-    cols = ["year", "model_label", "strategy_label", "sharpe", "roi_pct", "max_dd_pct", "n_trades",
+    ok = ok[ok["lookahead"] == 0]            # LOOK-AHEAD rows never rank
+    cols = ["fold", "model_label", "strategy_label", "sharpe", "roi_pct", "max_dd_pct", "n_trades",
             "bh_sharpe"]
     print("  top 5 rows by sharpe:")
     with pd.option_context("display.width", 160, "display.max_columns", 20):

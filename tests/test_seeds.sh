@@ -98,6 +98,12 @@ else bad "show and LOOK-AHEAD rows"; cat "$tmp/show.txt"; fi
 grep -q "motormap_peek LOOK-AHEAD" "$tmp/show2.txt" && ok "show --lookahead labels them LOOK-AHEAD" \
   || { bad "show --lookahead"; cat "$tmp/show2.txt"; }
 
+if /usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null; then
+  if /usr/bin/python3 tests/recompute.py "$tmp/mm3.h5" > "$tmp/py.txt" 2>&1; then
+    ok "motor-map rows recomputed by hand from /series/corrected and /series/returns"
+  else bad "motor-map rows recomputed"; cat "$tmp/py.txt"; fi
+else echo "SKIP recompute: python3-h5py not installed"; fi
+
 # ---- bad input: a requested period outside the data ------------------------------
 make_data "$tmp/syn.csv"
 make_config "$tmp/syn.ini" "$tmp/syn.csv"

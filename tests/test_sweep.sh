@@ -121,6 +121,8 @@ PY=/usr/bin/python3
 if $PY -c 'import h5py, numpy' 2>/dev/null; then
   if $PY results/read_results.py "$tmp/np1.h5" > "$tmp/py.txt" 2>&1; then ok "read_results.py reads the file"
   else bad "read_results.py"; cat "$tmp/py.txt"; fi
+  if $PY tests/recompute.py "$tmp/np1.h5" > "$tmp/py.txt" 2>&1; then ok "every row recomputed by hand from /series: $(tail -1 "$tmp/py.txt" | sed 's/.*: //')"
+  else bad "rows recomputed from /series"; cat "$tmp/py.txt"; fi
 else echo "SKIP read_results.py: python3-h5py not installed"; fi
 
 exit $fail
