@@ -265,6 +265,7 @@ void prepare_input(const sweep_plan *p, const task_data *d, const plan_task *t,
     in->fold_id = t->fold_id;
     plan_task_spec(p, m, t->key, &in->spec, &in->opts);
     in->stride = m->stride;
+    in->label = NULL;                /* the caller may point it at a label */
     in->max_windows = m->max_windows;
     in->n_strat = p->n_strategies;
     in->strat = strat;

@@ -128,6 +128,10 @@ typedef struct {
     const bt_strategy  *strat;       /* [n_strat], each passes backtest_check      */
     const uint64_t     *strat_key;   /* [n_strat] strategy keys                    */
     int                 rank;        /* (runtime) recorded in the head             */
+    const char         *label;       /* (runtime) what progress lines call the
+                                        model ("lstm 300x300"); NULL: its key      */
+    double              progress_every; /* (runtime) seconds between progress lines
+                                        on stderr for a long task; 0 = none        */
 } task_input;
 
 /* Fixed head of a packed result. */

@@ -160,6 +160,38 @@ static int correct_all(const task_input *in, const task_data *d, const fold *f, 
     return 0;
 }
 
+/* Progress lines of a long task (stderr, one fprintf each so ranks do
+ * not interleave within a line).  Nothing here changes a result. */
+typedef struct {
+    const task_input *in;
+    const char       *fid;
+    double            t0;            /* the task's start                      */
+    double            last;          /* the last line                         */
+} progress_ctx;
+
+static void progress_line(progress_ctx *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress_line(progress_ctx *pc, const char *fmt, ...) {
+    char what[256], key[24];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(key, sizeof key, "%016llx", (unsigned long long)pc->in->model_key);
+    pc->last = rs_now();
+    fprintf(stderr, "rnnsweep: rank %d: %s fold %s: %s (%.0f s)\n", pc->in->rank,
+            pc->in->label ? pc->in->label : key, pc->fid, what, pc->last - pc->t0);
+}
+
+static void on_train_progress(void *ctx, const rnn_progress *p) {
+    progress_line(ctx, "training epoch %d/%d, %d%% of %d windows, loss %.5g", p->epoch, p->epochs,
+                  (int)(100.0 * p->done / p->n_train), p->n_train, p->loss);
+}
+
+/* A phase line, only once the task has been running a while. */
+static void progress_phase(progress_ctx *pc, const char *what) {
+    if (pc->in->progress_every > 0 && rs_now() - pc->t0 >= pc->in->progress_every) progress_line(pc, "%s", what);
+}
+
 /* Why folds_build called this fold empty, in the words of fold_opts. */
 static void empty_reason(char *msg, const char *fid, const fold *f, const fold_opts *fo) {
     int64_t nt = fold_count(f->train_lo, f->train_hi), nv = fold_count(f->val_lo, f->val_hi);
@@ -426,7 +458,14 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
 
     double t0 = rs_now();
     rnn_train_result tr;
-    int rrc = rnn_train(m, &rd, tr_ends, n_train, n_val > 0 ? va_ends : NULL, n_val, &in->opts, &tr, NULL, &le);
+    progress_ctx pc = { in, fid, t_start, t_start };
+    rnn_train_opts opts = in->opts;
+    if (in->progress_every > 0) {
+        opts.progress = on_train_progress;
+        opts.progress_ctx = &pc;
+        opts.progress_every = in->progress_every;
+    }
+    int rrc = rnn_train(m, &rd, tr_ends, n_train, n_val > 0 ? va_ends : NULL, n_val, &opts, &tr, NULL, &le);
     h.sec_train = rs_now() - t0;
     if (rrc) { rc = rs_err_set(e, rrc, "task: training: %s", le.msg); goto done; }
     h.epochs_run = tr.epochs_run;
@@ -451,6 +490,11 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     }
 
     /* ---- 4. predict once, score the forecast ---------------------------- */
+    {
+        char what[96];
+        snprintf(what, sizeof what, "trained %d epochs; predicting %d test windows", tr.epochs_run, n_test);
+        progress_phase(&pc, what);
+    }
     t0 = rs_now();
     rnn_predict(m, &rd, te_ends, n_test, S.pred);
     const double test_loss = rnn_evaluate(m, &rd, te_ends, n_test);
@@ -518,6 +562,7 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
                 for (int i = 0; i < sn[q]; i++) fc.class_count[q][(int)S.ys[se[q][i]]]++;
         }
         if (!mrc) {
+            if (n_corr > 1) progress_phase(&pc, "correcting the trend (motor maps)");
             int mm = correct_all(in, d, &f, &rd, m, tr_ends, n_train, n_test, n_corr, &S, &le);
             if (mm == RS_EINTERNAL) { rc = rs_err_set(e, mm, "task: %s", le.msg); goto done; }
             mrc = mm;

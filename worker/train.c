@@ -142,6 +142,7 @@ int rnn_train(rnn_model *m, const rnn_data *d, const int *train, int n_train,
     int bad = 0;
     memcpy(m->best, m->params, m->n_params * sizeof(real));
     r->best_epoch = 0;
+    double t_prog = t0;              /* the last progress call */
 
     for (int ep = 1; ep <= o->epochs; ep++) {
         memcpy(order, train, sizeof(int) * (size_t)n_train);
@@ -165,6 +166,11 @@ int rnn_train(rnn_model *m, const rnn_data *d, const int *train, int n_train,
             rnn_adam_step(m, o);
             r->steps++;
             sum += loss * b;
+            if (o->progress && rs_now() - t_prog >= o->progress_every) {
+                t_prog = rs_now();
+                const rnn_progress pr = { ep, o->epochs, i + b, n_train, sum / (i + b), t_prog - t0 };
+                o->progress(o->progress_ctx, &pr);
+            }
         }
         double tl = sum / n_train;
         double vl = use_val && !diverged ? rnn_evaluate(m, d, val, n_val) : NAN;

@@ -26,6 +26,16 @@ typedef struct {
     int          n_feat;   /* must equal the model's n_in                   */
 } rnn_data;
 
+/* Where a long training is, for a progress line (never changes a result). */
+typedef struct {
+    int    epoch, epochs;      /* the epoch in progress (1-based) / maximum       */
+    int    done, n_train;      /* its windows trained so far / in all            */
+    double loss;               /* mean training loss of the epoch so far         */
+    double seconds;            /* since rnn_train started                        */
+} rnn_progress;
+
+typedef void (*rnn_progress_fn)(void *ctx, const rnn_progress *p);
+
 typedef struct {
     int    epochs;         /* maximum epochs (default 20)                    */
     double lr;             /* Adam learning rate (1e-3)                      */
@@ -40,6 +50,10 @@ typedef struct {
     uint64_t seed;         /* shuffles and dropout                            */
     int    shuffle;        /* shuffle batches each epoch (1)                  */
     int    verbose;        /* print one line per epoch to stderr (0)          */
+    rnn_progress_fn progress;   /* called at most every progress_every seconds
+                                   during training (NULL = never); only reads   */
+    void  *progress_ctx;
+    double progress_every;      /* seconds                                     */
 } rnn_train_opts;
 
 typedef enum {
