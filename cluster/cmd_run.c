@@ -182,6 +182,7 @@ typedef struct {
     double        t_start, t_last_write, t_last_progress;
     double        cost_todo, cost_done;
     int           done_now, failed_now;
+    int           done_shown;    /* done_now at the last progress line         */
     double       *busy;          /* [size] task seconds per rank              */
     char          created[40];
     char         *hosts;
@@ -273,7 +274,13 @@ static int on_result(void *ctx, int rank, const int32_t msg[4], const void *buf,
 static int on_idle(void *ctx) {
     run *R = ctx;
     double now = rs_now();
-    if (now - R->t_last_progress >= 2.0 && R->done_now) progress(R, 0);
+    /* a line when a task finished (at most every 2 s), else one a minute so
+     * a log of long tasks shows life without a line every 2 s */
+    if (R->done_now != R->done_shown ? now - R->t_last_progress >= 2.0 : now - R->t_last_progress >= 60.0) {
+        R->done_shown = R->done_now;
+        if (R->done_now) progress(R, 0);
+        else R->t_last_progress = now;
+    }
     if (R->dirty && now - R->t_last_write >= R->checkpoint) {
         rs_err e;
         if (write_results(R, &e)) fprintf(stderr, "rnnsweep: checkpoint failed (will retry): %s\n", e.msg);
