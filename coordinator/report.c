@@ -677,16 +677,16 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
         json_str(f, vl);
         fprintf(f, ",\n  \"statistics\": {");
         if (v.ok)
-            fprintf(f, "\"winner\": \"%016llx\", \"trials\": %d, \"n_eff\": %.6g, \"rho\": %.6g, \"bars\": %ld, "
-                    "\"sharpe_per_bar\": %.6g, \"skew\": %.6g, \"kurtosis\": %.6g, \"var_sharpe\": %.6g, \"dsr\": %.6g, "
-                    "\"dsr_n_eff\": %.6g, \"psr_0\": %.6g, \"psr_bh\": %.6g", (unsigned long long)b->cfg[v.winner].id,
+            fprintf(f, "\"winner\": \"%016llx\", \"trials\": %d, \"n_eff\": %.12g, \"rho\": %.12g, \"bars\": %ld, "
+                    "\"sharpe_per_bar\": %.12g, \"skew\": %.12g, \"kurtosis\": %.12g, \"var_sharpe\": %.12g, \"dsr\": %.12g, "
+                    "\"dsr_n_eff\": %.12g, \"psr_0\": %.12g, \"psr_bh\": %.12g", (unsigned long long)b->cfg[v.winner].id,
                     v.n_trials, v.n_eff, v.rho, v.T, v.sr, v.wm.skew, v.wm.kurt, v.var_sr, v.dsr.dsr, v.dsr_eff.dsr,
                     v.psr0, v.psr_bh);
         if (v.pbo_ok)
-            fprintf(f, "%s\"pbo\": %.6g, \"pbo_blocks\": %d, \"pbo_combinations\": %ld, \"logit_median\": %.6g",
+            fprintf(f, "%s\"pbo\": %.12g, \"pbo_blocks\": %d, \"pbo_combinations\": %ld, \"logit_median\": %.12g",
                     v.ok ? ", " : "", v.pbo.pbo, v.pbo.n_blocks, v.pbo.n_comb, v.pbo.logit_median);
         if (v.wf_ok)
-            fprintf(f, "%s\"wf_roi_pct\": %.6g, \"wf_top_k\": %d, \"wf_top_k_roi_pct\": %.6g, \"wf_bh_roi_pct\": %.6g",
+            fprintf(f, "%s\"wf_roi_pct\": %.12g, \"wf_top_k\": %d, \"wf_top_k_roi_pct\": %.12g, \"wf_bh_roi_pct\": %.12g",
                     v.ok || v.pbo_ok ? ", " : "", v.wf_roi[0], v.wf_k, v.wf_roi[1], v.wf_bh_roi);
         fputs("},\n", f);
         if ((rc = print_leaderboard(b, top, format, f, e))) goto out;
