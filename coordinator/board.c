@@ -444,7 +444,7 @@ static void cfg_reduce(const board *b, const item *it, int n, int higher, board_
 }
 
 static int build_cfgs(board *b, const metric_def *m, item *it, int n, rs_err *e) {
-    qsort(it, (size_t)n, sizeof *it, cmp_item_cfg);
+    if (n) qsort(it, (size_t)n, sizeof *it, cmp_item_cfg);     /* it is NULL without rows */
     int nc = 0;
     for (int i = 0; i < n; i++) nc += !i || it[i].group != it[i - 1].group || it[i].strat != it[i - 1].strat;
     const size_t nf = (size_t)(b->n_folds ? b->n_folds : 1);
@@ -765,7 +765,7 @@ int board_groups(board *b, int key, board_group **out, int *n_out, rs_err *e) {
     if (rc) return rc;
     item *it = b->items;
     const int n = b->n_items, higher = METRICS[b->metric].pub.higher;
-    qsort(it, (size_t)n, sizeof *it, cmp_item_level);
+    if (n) qsort(it, (size_t)n, sizeof *it, cmp_item_level);
     board_group *g = calloc((size_t)(ng ? ng : 1), sizeof *g);
     board_cfg *cs = malloc((size_t)(n ? n : 1) * sizeof *cs);
     double *fv = malloc((size_t)(b->n_folds ? b->n_folds : 1) * sizeof *fv);
