@@ -2,7 +2,7 @@
 #
 #   make            build bin/rnnsweep and every test binary
 #   make deps       install missing Debian packages (apt-get; sudo when not root)
-#   make run        deps + build + default dataset + default run
+#   make run        deps + build + default dataset + default run (+ results/quick.html)
 #   make test       deps + build + every test suite (exit non-zero on any failure)
 #   make test-slurm the job scripts on a one-node Slurm started for the test
 #   make asan       the test suites under AddressSanitizer + UBSan
@@ -100,7 +100,7 @@ $(BUILD)/bench/bench_onednn: bench/bench_onednn.c $(WORKER_LIB)
 # ---- set-up ----------------------------------------------------------------
 DEB_PKGS := openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools \
             libopenblas-openmp-dev libiniparser-dev libcunit1-dev zlib1g-dev \
-            python3-h5py python3-pandas
+            python3-h5py python3-pandas chromium
 BENCH_PKGS := python3-torch libdnnl-dev bc
 
 deps:
@@ -133,6 +133,7 @@ run: deps
 	@$(MAKE) --no-print-directory data
 	OMP_NUM_THREADS=1 $(MPIRUN) -np $(NP) $(BIN)/rnnsweep run configs/quick.ini --resume
 	$(BIN)/rnnsweep show results/quick.h5 --top 10 --by model
+	$(BIN)/rnnsweep report results/quick.h5 --html results/quick.html
 
 # The default dataset is fetched when it can be (the S&P 500 suite needs it);
 # without npm or network that suite prints SKIP and the rest still runs.

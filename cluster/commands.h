@@ -13,6 +13,7 @@ int cmd_inspect(int argc, char **argv);/* load and describe price files        *
 int cmd_run(int argc, char **argv);    /* run a sweep (MPI)                    */
 int cmd_plan(int argc, char **argv);   /* load data, print folds and tasks     */
 int cmd_show(int argc, char **argv);   /* leaderboard of a results file        */
+int cmd_report(int argc, char **argv); /* show, or the HTML report (--html)    */
 int cmd_merge(int argc, char **argv);  /* combine shard results files          */
 
 #endif

@@ -31,7 +31,7 @@ static const command COMMANDS[] = {
     { "run", cmd_run, "run a sweep (under mpirun/srun: rank 0 coordinates, the others work)" },
     { "plan", cmd_plan, "load the data and print models, folds, strategies, tasks, cost and memory" },
     { "show", cmd_show, "leaderboard and group-by comparison of a results file" },
-    { "report", cmd_show, "the same as show (the name DESIGN.md uses)" },
+    { "report", cmd_report, "show, or with --html OUT.html one self-contained page of plots" },
     { "merge", cmd_merge, "combine results files of one plan (shards) into one" },
     { "check", cmd_check, "validate a sweep config and its data paths, print the plan" },
     { "inspect", cmd_inspect, "load price files as a sweep would, validate and describe them" },

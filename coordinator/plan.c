@@ -154,34 +154,49 @@ static unsigned model_varies(const sweep_plan *p) {
     return mask;
 }
 
+/* The label pieces of a model point, in label order: field, prefix, and
+ * what the prefix means (plan_label_legend prints it).  The cell and the
+ * hidden sizes print bare. */
+static const struct { int f; const char *prefix, *doc; } MODEL_PIECES[] = {
+    { MF_CELL, "", "cell" },                { MF_HIDDEN, "", "hidden sizes, bottom layer first" },
+    { MF_LOOKBACK, "T", "lookback (bars)" }, { MF_DROPOUT, "do", "dropout" },
+    { MF_SEED, "s", "seed" },               { MF_FBIAS, "fb", "LSTM forget-gate bias 1" },
+    { MF_LR, "lr", "learning rate" },       { MF_BATCH, "b", "batch" },
+    { MF_EPOCHS, "ep", "epochs" },          { MF_WD, "wd", "weight decay" },
+    { MF_CLIP, "clip", "gradient clip norm" }, { MF_PATIENCE, "pat", "early-stopping patience" },
+    { MF_MINDELTA, "md", "early-stopping min delta" }, { MF_STRIDE, "st", "training stride" },
+    { MF_MAXWIN, "mw", "max training windows" },
+};
+
 void plan_model_label(const sweep_plan *p, int i, char *buf, size_t n) {
+    plan_model_label_opt(p, i, 0, buf, n);
+}
+
+void plan_model_label_opt(const sweep_plan *p, int i, unsigned opt, char *buf, size_t n) {
     if (n == 0) return;
     buf[0] = 0;
     if (i < 0 || i >= p->n_models) { snprintf(buf, n, "?"); return; }
     const plan_model *m = &p->models[i];
-    const unsigned mask = p->model_varies;
+    unsigned mask = p->model_varies;
+    if (opt & PLAN_LABEL_NO_SEED) mask &= ~(1u << MF_SEED);
     if (!mask) { snprintf(buf, n, "%s", rnn_cell_name(m->cell)); return; }
     size_t k = 0;
-    char hid[RNN_MAX_LAYERS * 12];
-    plan_hidden_text(m, hid, sizeof hid);
     const char *sep = "";
-#define PIECE(f, ...) do { if (mask & (1u << (f))) { bput(buf, n, &k, "%s", sep); bput(buf, n, &k, __VA_ARGS__); sep = " "; } } while (0)
-    PIECE(MF_CELL, "%s", rnn_cell_name(m->cell));
-    PIECE(MF_HIDDEN, "%s", hid);
-    PIECE(MF_LOOKBACK, "T%d", m->lookback);
-    PIECE(MF_DROPOUT, "do%g", m->dropout);
-    PIECE(MF_SEED, "s%llu", (unsigned long long)m->seed);
-    if (m->cell == RNN_LSTM) PIECE(MF_FBIAS, "fb%d", m->forget_bias_one);
-    PIECE(MF_LR, "lr%g", m->train.lr);
-    PIECE(MF_BATCH, "b%d", m->batch);
-    PIECE(MF_EPOCHS, "ep%d", m->train.epochs);
-    PIECE(MF_WD, "wd%g", m->train.weight_decay);
-    PIECE(MF_CLIP, "clip%g", m->train.clip_norm);
-    PIECE(MF_PATIENCE, "pat%d", m->train.patience);
-    PIECE(MF_MINDELTA, "md%g", m->train.min_delta);
-    PIECE(MF_STRIDE, "st%d", m->stride);
-    PIECE(MF_MAXWIN, "mw%d", m->max_windows);
-#undef PIECE
+    for (size_t j = 0; j < sizeof MODEL_PIECES / sizeof MODEL_PIECES[0]; j++) {
+        const int f = MODEL_PIECES[j].f;
+        if (!(mask & (1u << f)) || (f == MF_FBIAS && m->cell != RNN_LSTM)) continue;
+        bput(buf, n, &k, "%s%s", sep, MODEL_PIECES[j].prefix);
+        char hid[RNN_MAX_LAYERS * 12];
+        switch (f) {
+        case MF_CELL:     bput(buf, n, &k, "%s", rnn_cell_name(m->cell)); break;
+        case MF_HIDDEN:   bput(buf, n, &k, "%s", plan_hidden_text(m, hid, sizeof hid)); break;
+        case MF_SEED:     bput(buf, n, &k, "%llu", (unsigned long long)m->seed); break;
+        case MF_DROPOUT: case MF_LR: case MF_WD: case MF_CLIP: case MF_MINDELTA:
+                          bput(buf, n, &k, "%g", model_field(m, f)); break;
+        default:          bput(buf, n, &k, "%d", (int)model_field(m, f)); break;
+        }
+        sep = " ";
+    }
     if (!buf[0]) snprintf(buf, n, "%s", rnn_cell_name(m->cell));
 }
 
@@ -278,6 +293,31 @@ void plan_correction_label(const sweep_plan *p, int c, char *buf, size_t n) {
     if (s->correction != MM_NONE && same_kind > 1)
         bput(buf, n, &k, " mm%d b%g s%g e%d", s->mm_size, s->mm_beta, s->mm_sigma0, s->mm_epochs);
     if (mm_kind_lookahead(s->correction)) bput(buf, n, &k, " LOOK-AHEAD");
+}
+
+/* What the label prefixes of this plan mean: only the pieces that vary. */
+void plan_label_legend(const sweep_plan *p, unsigned opt, char *buf, size_t n) {
+    if (n == 0) return;
+    buf[0] = 0;
+    size_t k = 0;
+    const char *sep = "";
+    unsigned mask = p->model_varies;
+    if (opt & PLAN_LABEL_NO_SEED) mask &= ~(1u << MF_SEED);
+    for (size_t j = 0; j < sizeof MODEL_PIECES / sizeof MODEL_PIECES[0]; j++)
+        if (MODEL_PIECES[j].prefix[0] && (mask & (1u << MODEL_PIECES[j].f))) {
+            bput(buf, n, &k, "%s%s = %s", sep, MODEL_PIECES[j].prefix, MODEL_PIECES[j].doc);
+            sep = "; ";
+        }
+    for (int f = 0; f < BT_F_N; f++) {
+        const bt_field *d = &bt_fields[f];
+        if (f == BT_F_KIND || !d->label[0]) continue;
+        int show = 0;
+        for (int a = f, end = attached_end(f); a < end; a++) show |= (int)((p->strategy_varies >> a) & 1);
+        if (!show) continue;
+        bput(buf, n, &k, "%s%s = %s: %s", sep, d->label, d->key, d->doc);
+        if (f == BT_F_SPACING) bput(buf, n, &k, " (%% = percent of the last close)");
+        sep = "; ";
+    }
 }
 
 /* ---- keys and specs ----------------------------------------------------- */

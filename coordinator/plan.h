@@ -154,6 +154,13 @@ void plan_task_spec(const sweep_plan *p, const plan_model *m, uint64_t task_key,
  * "gru 64x32 T40" / "grid th0.001 sp1% L3"; buf is always NUL-terminated
  * (truncated to n).  Index outside the plan: "?". */
 void plan_model_label(const sweep_plan *p, int model, char *buf, size_t n);
+/* plan_model_label with options: PLAN_LABEL_NO_SEED leaves the seed out
+ * (the label of a replicate group: seeds are replicates, not points). */
+#define PLAN_LABEL_NO_SEED 1u
+void plan_model_label_opt(const sweep_plan *p, int model, unsigned opt, char *buf, size_t n);
+/* What the label prefixes of this plan mean, one "T = lookback (bars); ..."
+ * line of the pieces that vary (opt as above); buf NUL-terminated. */
+void plan_label_legend(const sweep_plan *p, unsigned opt, char *buf, size_t n);
 void plan_strategy_label(const sweep_plan *p, int strategy, char *buf, size_t n);
 
 /* Strategy field f of *s as labels and group tables show it, with the

@@ -1,82 +1,80 @@
 /*
- * report.h — what `rnnsweep show` prints from a results file: a leaderboard
- * of (model point, strategy point) configurations ranked by a metric's mean
- * across walk-forward folds, and group-by comparisons (LSTM vs GRU vs
- * stacked, lookback, threshold, ... or the test year) with mean ± std.
+ * report.h — what `rnnsweep show` prints from a results file: one verdict
+ * line (is the winner skill or luck, and what would choosing honestly have
+ * earned: verdict.h), the leaderboard of configurations (board.h), and on
+ * request group tables (--by KEY, or a two-way --by A,B), paired
+ * comparisons of a key's levels on matched cells, or one configuration
+ * fold by fold (--config ID).  As a table (default), CSV or JSON.
  *
- * Statistics are over result rows whose status is ok.  Rows of a
- * look-ahead correction (motormap_peek) are a diagnostic: left out unless
- * report_opts.lookahead, and the header says how many.  A forecast metric
- * of a trend3 sweep with corrections ranks (model point, correction point)
- * configurations: each correction re-labels the same predictions.  A configuration's
- * score is the mean over its ok folds; it also shows the standard deviation
- * across folds (sample, n-1; 0 with one fold), the worst fold, how many
- * folds were ok out of how many, and the mean buy-and-hold of the same
- * folds for comparison.  Configurations missing a fold rank after complete
- * ones (a configuration that skipped its bad years must not win).
- *
- * Because a sweep of N configurations inflates the best score by luck
- * alone, the leaderboard header states N (the trials) and, for Sharpe, the
- * expected maximum Sharpe of N skill-less trials under the observed
- * cross-trial variance (Bailey & López de Prado's False Strategy Theorem:
- * E[max] ≈ sd·((1-γ)·Φ⁻¹(1-1/N) + γ·Φ⁻¹(1-1/(N·e))), γ = 0.5772...), so
- * a winner below that bar is visibly not evidence of skill.
- *
- * Metrics (report_metric_names lists them): trading — sharpe, sortino,
- * calmar, roi_pct, cagr_pct, max_dd_pct, vol_pct, hit_rate_pct,
- * profit_factor, n_trades, exposure_pct; forecast — rmse, mae, r2,
- * dir_acc, accuracy, macro_f1, log_loss, test_loss.  Each knows whether
- * higher is better (max_dd_pct, vol_pct, rmse, mae, log_loss, test_loss:
- * lower is better).
- *
- * Group-by keys: cell, layers, hidden, lookback, dropout, seed, lr, batch,
- * epochs, weight_decay, "model" (cell + layers: lstm, lstm x2, gru, ...),
- * year, and every [strategy] field by its key (worker/strategy.h: kind,
- * threshold, min_prob, spacing, max_levels, tp, spread, ...).  A strategy
- * key groups the points that do not use it under "-".
+ * The leaderboard's columns (report_columns) are named once here and used
+ * by the text table, the CSV, the JSON and the HTML report (html.h), so
+ * every output shows the same numbers formatted the same way:
+ *   rank, id, model, strategy,
+ *   <metric>   the mean of the per-fold values (seeds averaged), with
+ *   std        the sample sd across folds,
+ *   worst, worst_fold   the worst fold's value and its period,
+ *   folds      ok folds / folds in the file,
+ *   seeds, seed_sd      (when a seed dimension varies) replicates and the
+ *              sd across them of each seed's mean,
+ *   flagged    (when any value was flagged) folds left out for it,
+ *   trading metrics:  roi%, bh_roi%  (per-fold means) and the stitched
+ *              curve: roi_c%, sharpe_c, mdd_c%, bh_c% (verdict.h);
+ *   forecast metrics: baseline, beats  (persistence or training majority).
+ * Rows of a look-ahead correction (motormap_peek) are left out unless
+ * report_opts.lookahead, and the header says how many.
  */
 #ifndef RS_REPORT_H
 #define RS_REPORT_H
 
 #include <stdio.h>
 
+#include "coordinator/board.h"
 #include "coordinator/plan.h"
 #include "coordinator/results.h"
+#include "coordinator/verdict.h"
+
+enum { REPORT_TABLE = 0, REPORT_CSV = 1, REPORT_JSON = 2 };
 
 typedef struct {
-    int         top;          /* leaderboard rows (default 10)                   */
-    const char *metric;       /* ranking metric (default "sharpe")               */
-    const char *by;           /* group-by key, or NULL for none                  */
+    int         top;          /* leaderboard rows (0: 10)                         */
+    const char *metric;       /* ranking metric (NULL: "sharpe")                  */
+    const char *by;           /* "KEY" or "KEY,KEY" (two-way), or NULL            */
     int         lookahead;    /* 1: include LOOK-AHEAD rows (motormap_peek)       */
+    int         format;       /* REPORT_TABLE | REPORT_CSV | REPORT_JSON          */
+    const char *config;       /* a configuration id (prefix): fold by fold        */
+    int         pbo_blocks;   /* S (0: 16)                                        */
+    int         wf_top;       /* k (0: 5)                                         */
 } report_opts;
 
-/* Check a metric / group-by name.  Returns 0 or RS_EINPUT: "unknown metric
- * 'sharp' (did you mean 'sharpe'? known: ...)". */
+#define REPORT_CELL 128
+#define REPORT_MAX_COLS 24
+
+/* Check the options that need no file: metric and group-by names, --top.
+ * Returns 0 or RS_EINPUT: "unknown metric 'sharp' (did you mean 'sharpe'?
+ * known: ...)", "--by a,b,c: at most two keys". */
 int report_check(const report_opts *o, rs_err *e);
 
-/* Print the header (sweep name, tasks done/failed/planned, trials,
- * complete or not), the leaderboard, and, when o->by is set, the group
- * table.  p is the plan rebuilt from the file's INI (config_load_text +
- * plan_build): rows' model/strategy indices point into it.  Returns 0 or
- * RS_EINPUT (bad options, rows whose indices do not fit the plan) or
+/* Print the report (see above).  p is the plan rebuilt from the file's INI
+ * (config_load_text + plan_build).  Returns 0 or RS_EINPUT (bad options,
+ * rows whose indices do not fit the plan, an unknown --config id) or
  * RS_EINTERNAL (out of memory). */
-int report_print(const results_file *r, const sweep_plan *p, const report_opts *o, FILE *f,
-                 rs_err *e);
+int report_print(const results_file *r, const sweep_plan *p, const report_opts *o, FILE *f, rs_err *e);
 
-/* A short label of a model / strategy point: plan_model_label /
- * plan_strategy_label (the one label the file and `show` share). */
-void report_model_label(const sweep_plan *p, int model, char *buf, size_t n);
-void report_strategy_label(const sweep_plan *p, int strategy, char *buf, size_t n);
+/* The leaderboard's column names for board b (n returned, <= REPORT_MAX_COLS),
+ * and configuration c's cells at rank (1-based) formatted as every output
+ * shows them; full_id: 16 hex digits (else the 8-digit prefix the table
+ * shows). */
+int  report_columns(const board *b, const char **names);
+void report_cells(const board *b, int c, int rank, int full_id, char (*cells)[REPORT_CELL]);
 
-/* Φ⁻¹(q), the standard normal quantile, 0 < q < 1 (Acklam's rational
- * approximation refined by one Halley step: ~1e-15 relative). */
-double report_norm_quantile(double q);
+/* The verdict in one line ("winner ...: DSR 0.34 (below 0.95: ...), PBO
+ * 0.14, walk-forward selection +X % vs buy-and-hold +Y %") into buf. */
+void report_verdict_line(const board *b, const verdict *v, char *buf, size_t n);
 
-/* Expected maximum of n skill-less trials' scores with cross-trial
- * standard deviation sd (the formula above); NAN when n < 2. */
-double report_expected_max(int n, double sd);
-
-/* NULL-terminated list of metric names. */
-const char *const *report_metric_names(void);
+/* The statistics lines (deflated and probabilistic Sharpe with their
+ * inputs, PBO and its logits, walk-forward selection and its picks) and the
+ * legend lines (columns, label prefixes, flagged values) show prints. */
+void report_print_stats(const board *b, const verdict *v, FILE *f);
+void report_print_legend(const board *b, FILE *f);
 
 #endif /* RS_REPORT_H */

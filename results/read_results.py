@@ -8,6 +8,9 @@ The layout is documented in coordinator/results.h (and results/README.md):
     s = rr.load_series("results/quick.h5", df.task_key[0])   # one task's test period
     attrs = rr.load_attrs("results/quick.h5")  # the root attributes
 
+    lb = rr.load_leaderboard("results/quick.h5")            # show --format csv as a DataFrame
+    eq = rr.load_equity("results/quick.h5", lb.id[0])        # the winner's stitched curve
+
     python3 results/read_results.py results/quick.h5       # a short summary
 
 load() flattens the nested "trading" compound into plain columns (sharpe,
@@ -21,10 +24,19 @@ prefix: model_label, strategy_label, strategy_bars_per_year.
 Only h5py and numpy are required.  Without pandas, load() and load_series()
 return dicts of numpy arrays (same column names) and say so on stderr.
 """
+import csv
+import io
+import os
+import shutil
+import subprocess
 import sys
 
-import h5py
-import numpy as np
+try:
+    import h5py
+    import numpy as np
+except ImportError as exc:  # pragma: no cover - the message is the point
+    sys.exit(f"read_results: {exc.name} is missing: install python3-h5py and python3-numpy "
+             "(Debian: apt-get install python3-h5py python3-pandas; `make deps` does it)")
 
 try:
     import pandas as pd
@@ -182,6 +194,109 @@ def load_series(path, task_key):
     return _frame(cols)
 
 
+M64 = (1 << 64) - 1
+
+
+def _hash64(x):
+    x = (x + 0x9e3779b97f4a7c15) & M64
+    x = ((x ^ (x >> 30)) * 0xbf58476d1ce4e5b9) & M64
+    x = ((x ^ (x >> 27)) * 0x94d049bb133111eb) & M64
+    return x ^ (x >> 31)
+
+
+def _hash2(a, b):
+    return _hash64(_hash64(a) ^ ((b + 0x632be59bd9b4e019 + ((a << 6) & M64) + (a >> 2)) & M64))
+
+
+def _groups(models):
+    """Replicate groups: model points equal in everything but the seed."""
+    cols = [c for c in models.dtype.names if c not in ("index", "key", "seed", "label", "params")]
+    key, members = {}, {}
+    for i, m in enumerate(models):
+        g = key.setdefault(tuple(m[c].tobytes() if hasattr(m[c], "tobytes") else m[c] for c in cols), len(key))
+        members.setdefault(g, []).append(i)
+    return members
+
+
+def config_ids(path):
+    """{id: (model indices, strategy index)} of every trading configuration:
+    the stable id `show` prints (coordinator/board.h: rs_hash2 over the group's
+    sorted model keys, then the strategy key), 16 hex digits."""
+    with h5py.File(path, "r") as f:
+        models = f["/plan/models"][()]
+        strategies = f["/plan/strategies"][()]
+    out = {}
+    for g, ms in _groups(models).items():
+        h = 0
+        for k in sorted(int(models[m]["key"]) for m in ms):
+            h = _hash2(h, k)
+        for s in range(len(strategies)):
+            out[f"{_hash2(h, int(strategies[s]['key'])):016x}"] = (ms, s)
+    return out
+
+
+def load_equity(path, config_id):
+    """The stitched curve of configuration `config_id` (a full id or a unique
+    prefix): one row per bar after each fold's first, columns t, ret (seeds
+    averaged), equity (compounded, starting at 1), bh (buy-and-hold returns),
+    bh_equity, fold.  The curve `show` summarises as roi_c% and sharpe_c."""
+    ids = config_ids(path)
+    hit = [k for k in ids if k.startswith(config_id.lower())]
+    if len(hit) != 1:
+        raise KeyError(f"{path}: {'no' if not hit else 'more than one'} configuration with id {config_id}")
+    ms, s = ids[hit[0]]
+    with h5py.File(path, "r") as f:
+        index = f["/series/index"][()]
+        ret = f["/series/returns"]
+        bh = f["/series/bh"]
+        t = f["/series/t"]
+        where = {(int(i["model"]), int(i["fold_id"])): (int(i["offset"]), int(i["n"])) for i in index}
+        folds = sorted(set(int(i["fold_id"]) for i in index))
+        parts = []
+        for fo in folds:
+            if not all((m, fo) in where for m in ms):
+                continue
+            o, n = where[(ms[0], fo)]
+            r = np.mean([ret[where[(m, fo)][0] + 1:where[(m, fo)][0] + n, s].astype(np.float64) for m in ms], axis=0)
+            parts.append((t[o + 1:o + n], r, bh[o + 1:o + n].astype(np.float64), np.full(n - 1, fold_text(fo), object)))
+    if not parts:
+        raise KeyError(f"{path}: configuration {hit[0]} has no series")
+    tt, r, b, fl = (np.concatenate([p[k] for p in parts]) for k in range(4))
+    cols = {"t": tt.astype("datetime64[s]"), "ret": r, "equity": np.cumprod(1 + r), "bh": b,
+            "bh_equity": np.cumprod(1 + b), "fold": fl}
+    if pd is None:
+        _no_pandas()
+    return _frame(cols)
+
+
+def _rnnsweep():
+    here = os.path.dirname(os.path.abspath(__file__))
+    for cand in (os.environ.get("RNNSWEEP_BIN"), os.path.join(here, "..", "bin", "rnnsweep"), shutil.which("rnnsweep")):
+        if cand and os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return cand
+    raise FileNotFoundError("read_results: bin/rnnsweep not found (build it with `make`, or set RNNSWEEP_BIN)")
+
+
+def load_leaderboard(path, metric="sharpe", top=1000000, lookahead=False):
+    """The leaderboard exactly as `rnnsweep show FILE --format csv` prints it
+    (one implementation: the numbers are the program's, never recomputed
+    here): rank, id, model, strategy, the metric's mean, std, worst,
+    worst_fold, folds, ... roi_c%, sharpe_c, mdd_c%, bh_c%."""
+    cmd = [_rnnsweep(), "show", path, "--format", "csv", "--metric", metric, "--top", str(top)]
+    if lookahead:
+        cmd.append("--lookahead")
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    rows = list(csv.reader(io.StringIO(out)))
+    if pd is None:
+        _no_pandas()
+        return {h: [r[i] for r in rows[1:]] for i, h in enumerate(rows[0])}
+    df = pd.DataFrame(rows[1:], columns=rows[0]).replace("-", np.nan)
+    for c in df.columns:
+        if c not in ("id", "model", "strategy", "folds", "worst_fold", "beats"):
+            df[c] = pd.to_numeric(df[c])
+    return df
+
+
 def _summary(path):
     a = load_attrs(path)
     print(f"{path}: {a.get('program', '?')}, sweep '{a.get('name', '')}' "
@@ -201,12 +316,15 @@ def _summary(path):
     if ok.empty:
         print("  no ok rows")
         return
-    ok = ok[ok["lookahead"] == 0]            # LOOK-AHEAD rows never rank
-    cols = ["fold", "model_label", "strategy_label", "sharpe", "roi_pct", "max_dd_pct", "n_trades",
-            "bh_sharpe"]
-    print("  top 5 rows by sharpe:")
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(ok.nlargest(5, "sharpe")[cols].to_string(index=False))
+    # configurations, not single-fold rows: the leaderboard of `show`
+    try:
+        lb = load_leaderboard(path, top=5)
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        print(f"  (no leaderboard: {exc})")
+        return
+    print("  top 5 configurations by mean Sharpe over folds (rnnsweep show):")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(lb.to_string(index=False))
 
 
 if __name__ == "__main__":
