@@ -66,4 +66,5 @@ for np in 2 4 8; do
   done
 done
 if [ -f data/sp500-2000.csv ]; then echo ">> sweep efficiency (configs/quick.ini)"; bash bench/sweep_eff.sh | tee -a "$raw"; fi
+if [ -f data/sp500-2000.csv ]; then echo ">> plan's time estimate against real runs"; bash bench/plan_accuracy.sh | tee -a "$raw"; fi
 echo ">> raw lines: $raw; table: $BUILD/bench/summary-$stamp.md"

@@ -3,11 +3,16 @@
  * of doing it: load and prepare the data, build the folds of every
  * lookback, expand the tasks, and estimate cost, memory and wall time.
  *
- * The time estimate is measured, not assumed: the largest model point is
- * trained for 2 epochs on 256 random windows on this machine, giving this
- * engine's FLOP rate for that shape; the sweep's estimated FLOPs (an upper
- * bound: early stopping only shortens training) divided by that rate and
- * by the worker count is the estimate.
+ * The time estimate is measured, not assumed: each distinct model shape
+ * (up to MEASURE_SHAPES) trains and predicts on random windows on this
+ * machine, with the threads per rank the run will use (--threads, else
+ * [run] threads, else OMP_NUM_THREADS, else 1 — `make run` and the job
+ * scripts run 1 thread per rank), giving this engine's FLOP rates for that
+ * shape; each task's training and prediction FLOPs over those rates is its
+ * time, and the tasks scheduled longest first on --workers workers (as the
+ * coordinator hands them out) give the wall time.  Every epoch is counted:
+ * early stopping only shortens it.  `make bench` checks the estimate
+ * against real runs (bench/plan_accuracy.sh).
  */
 #include "cluster/commands.h"
 #include "coordinator/config.h"
@@ -16,6 +21,7 @@
 #include "worker/series.h"
 #include "worker/train.h"
 
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,50 +29,107 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-        "usage: rnnsweep plan CONFIG.ini [--workers N]\n"
+        "usage: rnnsweep plan CONFIG.ini [--workers N] [--threads T]\n"
         "Load the data as a sweep would and print the folds of every lookback, the model and\n"
         "strategy points, the task count, estimated FLOPs, memory per rank, and the wall time\n"
-        "on N workers (default 1) from a short measured training on this machine.\n");
+        "on N workers (default 1) from short measured trainings on this machine, with T threads per\n"
+        "rank (default: [run] threads, else OMP_NUM_THREADS, else 1 -- what the run will use).\n");
 }
 
-/* FLOP/s of this engine on model m: 2 epochs over 256 random windows. */
-static double measure_rate(const sweep_plan *p, const plan_model *m) {
-    const int W = 256;
+/* This engine's measured FLOP rates on a model's shape. */
+typedef struct { double train, fwd; } rates;
+
+#define MEASURE_WINDOWS 128          /* windows per measurement pass          */
+#define MEASURE_SECONDS 0.25         /* repeat passes until this much time    */
+
+/* Train (and separately predict) on MEASURE_WINDOWS random windows of m's
+ * shape, repeating the pass until MEASURE_SECONDS have gone by so small
+ * models are timed over more than clock noise. */
+static rates measure_rates(const sweep_plan *p, const plan_model *m) {
+    const int W = MEASURE_WINDOWS;
     int T = m->lookback, D = p->n_in;
     int n = T + W;
+    rates out = { 0, 0 };
     float *x = malloc((size_t)n * (size_t)D * sizeof *x), *y = malloc((size_t)n * sizeof *y);
     int *ends = malloc(W * sizeof *ends);
-    double rate = 0;
-    if (x && y && ends) {
+    double *pred = malloc((size_t)W * (size_t)p->n_out * sizeof *pred);
+    rnn_spec spec;
+    rnn_train_opts o;
+    plan_task_spec(p, m, 1, &spec, &o);
+    rnn_model *mod = x && y && ends && pred ? rnn_create(&spec, NULL) : NULL;
+    if (mod) {
         rs_rng r;
         rs_rng_seed(&r, 7);
         for (int i = 0; i < n * D; i++) x[i] = (float)rs_rng_normal(&r);
         for (int i = 0; i < n; i++) y[i] = p->head == RNN_HEAD_CLS ? (float)(i % 3) : (float)rs_rng_normal(&r);
         for (int i = 0; i < W; i++) ends[i] = T - 1 + i;
-        rnn_spec spec;
-        rnn_train_opts o;
-        plan_task_spec(p, m, 1, &spec, &o);
-        o.epochs = 2;
+        rnn_data d = { x, y, n, D };
+        o.epochs = 1;
         o.patience = 0;
         o.explode = 0;
-        rnn_model *mod = rnn_create(&spec, NULL);
-        rnn_data d = { x, y, n, D };
         rnn_train_result res;
-        if (mod && !rnn_train(mod, &d, ends, W, NULL, 0, &o, &res, NULL, NULL) && res.seconds > 0)
-            rate = m->flops_per_window * W * 2 / res.seconds;
-        rnn_free(mod);
+        double t0 = rs_now(), passes = 0;
+        do {
+            if (rnn_train(mod, &d, ends, W, NULL, 0, &o, &res, NULL, NULL)) break;
+            passes++;
+        } while (rs_now() - t0 < MEASURE_SECONDS && passes < 1000);
+        double el = rs_now() - t0;
+        if (passes > 0 && el > 0) out.train = m->flops_per_window * W * passes / el;
+        t0 = rs_now();
+        passes = 0;
+        do {
+            rnn_predict(mod, &d, ends, W, pred);
+            passes++;
+        } while (rs_now() - t0 < MEASURE_SECONDS && passes < 1000);
+        el = rs_now() - t0;
+        if (el > 0) out.fwd = m->flops_fwd_window * W * passes / el;
     }
+    rnn_free(mod);
     free(x);
     free(y);
     free(ends);
-    return rate;
+    free(pred);
+    return out;
+}
+
+#define MEASURE_SHAPES 12            /* distinct model shapes measured at most */
+
+static int same_shape(const plan_model *a, const plan_model *b) {
+    return a->cell == b->cell && a->n_layers == b->n_layers && a->lookback == b->lookback &&
+           a->batch == b->batch && !memcmp(a->hidden, b->hidden, (size_t)a->n_layers * sizeof(int));
+}
+
+/* The wall time of n task durations on w workers as the scheduler runs
+ * them: in order (longest estimated first), each to the worker free first. */
+static double schedule_makespan(const double *sec, int n, int w) {
+    double *free_at = calloc((size_t)w, sizeof *free_at), end = 0;
+    if (!free_at) return 0;
+    for (int i = 0; i < n; i++) {
+        int k = 0;
+        for (int j = 1; j < w; j++) if (free_at[j] < free_at[k]) k = j;
+        free_at[k] += sec[i];
+        if (free_at[k] > end) end = free_at[k];
+    }
+    free(free_at);
+    return end;
 }
 
 int cmd_plan(int argc, char **argv) {
     const char *path = NULL;
-    int workers = 1;
+    int workers = 1, threads = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
+        if (!strcmp(argv[i], "--threads")) {
+            char *end;
+            long t = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || *end || t < 1 || t > 1024) {
+                fprintf(stderr, "rnnsweep plan: --threads: expected an integer 1..1024\n");
+                return 2;
+            }
+            threads = (int)t;
+            i++;
+            continue;
+        }
         if (!strcmp(argv[i], "--workers")) {
             char *end;
             long w = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
@@ -107,6 +170,11 @@ int cmd_plan(int argc, char **argv) {
         config_free(&c);
         return rc;
     }
+    /* the run's threads per rank, so the measured rates are the run's */
+    if (!threads) threads = c.run.threads;
+    if (!threads && getenv("OMP_NUM_THREADS")) threads = atoi(getenv("OMP_NUM_THREADS"));
+    if (threads < 1) threads = 1;
+    omp_set_num_threads(threads);
     printf("%s: sweep '%s'\n", path, c.run.name);
     prepare_describe(&info, stdout);
     printf("folds (per lookback; windows; trained = after [training] stride / max_windows):\n"
@@ -135,18 +203,52 @@ int cmd_plan(int argc, char **argv) {
     double total = 0;
     int empty = 0;
     for (int i = 0; i < n_tasks; i++) { total += tasks[i].cost; empty += tasks[i].cost == 0; }
-    int big = 0;
-    for (int i = 1; i < p.n_models; i++) if (p.models[i].flops_per_window > p.models[big].flops_per_window) big = i;
-    double rate = p.n_models ? measure_rate(&p, &p.models[big]) : 0;
     size_t mem = 0;
     for (int i = 0; i < p.n_models; i++) if (p.models[i].arena_bytes > mem) mem = p.models[i].arena_bytes;
     printf("tasks: %d (%d on empty folds), estimated %.3g FLOP in total (upper bound)\n", n_tasks, empty, total);
     printf("memory per rank: data %.1f MiB + largest model arena %.1f MiB\n", d.block_bytes / 1048576.0,
            mem / 1048576.0);
-    if (rate > 0)
-        printf("time: measured %.2f GFLOP/s per rank (%d thread%s, largest model); estimated %.0f s on %d "
-               "worker%s (upper bound)\n", rate / 1e9, omp_get_max_threads(), omp_get_max_threads() > 1 ? "s" : "",
-               total / rate / workers, workers, workers > 1 ? "s" : "");
+
+    /* Time: the rates of this machine on each model shape (up to
+     * MEASURE_SHAPES of them; a model of another shape uses the measured
+     * shape nearest in FLOPs per window), the per-task seconds they imply,
+     * and the wall time of those tasks scheduled as the run schedules them. */
+    int shape[MEASURE_SHAPES], n_shape = 0;
+    rates rate[MEASURE_SHAPES];
+    for (int i = 0; i < p.n_models && n_shape < MEASURE_SHAPES; i++) {
+        int k = 0;
+        while (k < n_shape && !same_shape(&p.models[shape[k]], &p.models[i])) k++;
+        if (k == n_shape) { shape[n_shape] = i; rate[n_shape] = measure_rates(&p, &p.models[i]); n_shape++; }
+    }
+    double *sec = malloc((size_t)(n_tasks ? n_tasks : 1) * sizeof *sec), task_seconds = 0;
+    int measured = sec && n_shape > 0;
+    for (int i = 0; measured && i < n_tasks; i++) {
+        const plan_model *m = &p.models[tasks[i].model];
+        int best = 0;
+        for (int k = 1; k < n_shape; k++) {
+            double dk = fabs(p.models[shape[k]].flops_per_window - m->flops_per_window);
+            double db = fabs(p.models[shape[best]].flops_per_window - m->flops_per_window);
+            if (same_shape(&p.models[shape[k]], m) || (dk < db && !same_shape(&p.models[shape[best]], m))) best = k;
+        }
+        const results_fold *F = &folds[tasks[i].fold];
+        double ft = 0, ff = 0;
+        if (F->status == 0) plan_task_flops(&p, m, F->n_train, F->n_val, F->n_test, &ft, &ff);
+        if (!(rate[best].train > 0) || !(rate[best].fwd > 0)) { measured = 0; break; }
+        sec[i] = ft / rate[best].train + ff / rate[best].fwd;
+        task_seconds += sec[i];
+    }
+    if (measured) {
+        int big = 0;
+        for (int k = 1; k < n_shape; k++)
+            if (p.models[shape[k]].flops_per_window > p.models[shape[big]].flops_per_window) big = k;
+        const int th = omp_get_max_threads();
+        printf("time: on %d worker%s x %d thread%s: estimated %.0f s wall (%.0f s of task time), from this "
+               "machine's measured rates on %d model shape%s (largest: training %.1f, prediction %.1f GFLOP/s); "
+               "every epoch counted, so early stopping only shortens it\n", workers, workers > 1 ? "s" : "",
+               th, th > 1 ? "s" : "", schedule_makespan(sec, n_tasks, workers), task_seconds, n_shape,
+               n_shape > 1 ? "s" : "", rate[big].train / 1e9, rate[big].fwd / 1e9);
+    }
+    free(sec);
     free(tasks);
     free(folds);
     plan_free(&p);

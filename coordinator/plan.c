@@ -361,14 +361,22 @@ double plan_task_cost(const plan_model *m, int64_t train_windows) {
     return m->flops_per_window * (double)plan_train_windows(m, train_windows) * m->train.epochs;
 }
 
-double plan_task_cost_fold(const sweep_plan *p, const plan_model *m, int64_t n_train, int64_t n_val,
-                           int64_t n_test) {
+void plan_task_flops(const sweep_plan *p, const plan_model *m, int64_t n_train, int64_t n_val, int64_t n_test,
+                     double *train, double *fwd) {
     const int64_t val = n_val > 0 ? (n_val + m->stride - 1) / m->stride : 0;
     int map = 0;
     for (int c = 0; c < p->n_corrections; c++) map |= p->strategies[p->correction_first[c]].s.correction != MM_NONE;
-    double fwd = (double)val * m->train.epochs + (double)(n_test > 0 ? n_test : 0);
-    if (map) fwd += (double)plan_train_windows(m, n_train);
-    return plan_task_cost(m, n_train) + m->flops_fwd_window * fwd;
+    double w = (double)val * m->train.epochs + (double)(n_test > 0 ? n_test : 0);
+    if (map) w += (double)plan_train_windows(m, n_train);
+    *train = plan_task_cost(m, n_train);
+    *fwd = m->flops_fwd_window * w;
+}
+
+double plan_task_cost_fold(const sweep_plan *p, const plan_model *m, int64_t n_train, int64_t n_val,
+                           int64_t n_test) {
+    double t, f;
+    plan_task_flops(p, m, n_train, n_val, n_test, &t, &f);
+    return t + f;
 }
 
 /* ---- expansion ---------------------------------------------------------- */

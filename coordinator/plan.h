@@ -193,6 +193,13 @@ double plan_task_cost(const plan_model *m, int64_t train_windows);
 double plan_task_cost_fold(const sweep_plan *p, const plan_model *m, int64_t n_train, int64_t n_val,
                            int64_t n_test);
 
+/* The same split in two: *train the forward + backward FLOPs of training,
+ * *fwd the forward-only FLOPs (validation every epoch, the test windows,
+ * and the network's pass over its training windows when a motor map needs
+ * it).  plan_task_cost_fold = *train + *fwd. */
+void plan_task_flops(const sweep_plan *p, const plan_model *m, int64_t n_train, int64_t n_val, int64_t n_test,
+                     double *train, double *fwd);
+
 /* The tasks of n_folds folds (ids[f], train_windows[f] from folds_build:
  * fold_count(train_lo, train_hi); pass NULL to cost every fold alike):
  * n_models × n_folds tasks, sorted longest-estimated first, ties by key,
