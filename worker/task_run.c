@@ -235,6 +235,8 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     h.n_strat = ns;
     h.n_out = K;
     h.rank = in->rank;
+    snprintf(h.host, sizeof h.host, "%s", in->host ? in->host : "");
+    snprintf(h.blas, sizeof h.blas, "%s", in->blas ? in->blas : "");
     task_row *rows = malloc((size_t)ns * sizeof *rows);
     S.cidx = malloc((size_t)ns * sizeof *S.cidx);
     S.cfirst = malloc((size_t)ns * sizeof *S.cfirst);
@@ -429,6 +431,7 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     int rrc = rnn_train(m, &rd, tr_ends, n_train, n_val > 0 ? va_ends : NULL, n_val, &in->opts, &tr, NULL, &le);
     h.sec_train = rs_now() - t0;
     if (rrc) { rc = rs_err_set(e, rrc, "task: training: %s", le.msg); goto done; }
+    if (tr.status == RNN_TRAIN_STOPPED) { rc = rs_err_set(e, RS_EDRAIN, "task: abandoned by a drain"); goto done; }
     h.epochs_run = tr.epochs_run;
     h.best_epoch = tr.best_epoch;
     h.steps = tr.steps;
@@ -567,6 +570,10 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     else bp.ret = kind == TARGET_PRICE ? S.ret_pred : S.pred;
     int onehot_of = -1;              /* which correction S.onehot holds        */
     for (int i = 0; i < ns; i++) {
+        if (in->opts.stop && in->opts.stop(in->opts.stop_ctx)) {
+            rc = rs_err_set(e, RS_EDRAIN, "task: abandoned by a drain");
+            goto done;
+        }
         task_row *r = &rows[i];
         bt_preds pi = bp;
         if (cls && in->strat[i].correction != MM_NONE) {
