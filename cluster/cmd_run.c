@@ -611,7 +611,7 @@ int cmd_run(int argc, char **argv) {
         if (!rc) {
             h.threads = R.threads ? R.threads : R.cfg.run.threads;
             h.ini_len = (int64_t)R.cfg.ini_len;
-            h.sweep_hash = results_sweep_hash(&R.plan);
+            h.sweep_hash = plan_sweep_hash(&R.plan);
             h.setup = R.data.setup;
             h.n = R.data.n;
             h.first_valid = R.data.first_valid;
@@ -645,7 +645,7 @@ int cmd_run(int argc, char **argv) {
             plan_set_bar_seconds(&R.plan, R.data.bar_seconds);
             rc = prepare_strategies(&R.plan, &R.strat, &R.skey, &e);
         }
-        if (rc || results_sweep_hash(&R.plan) != h.sweep_hash) {
+        if (rc || plan_sweep_hash(&R.plan) != h.sweep_hash) {
             fprintf(stderr, "rnnsweep: rank %d: the plan rebuilt from rank 0's config differs: %s\n", R.rank,
                     rc ? e.msg : "sweep hash mismatch");
             MPI_Abort(MPI_COMM_WORLD, 1);
