@@ -7,6 +7,20 @@
  * all walk that table, so a key added there is parsed, hashed and documented
  * in one go.  The per-instrument keys of [data] and [features] are the only
  * keys outside it: their names depend on [data] instruments.
+ *
+ * Contents (sections in file order):
+ *   the key table          KEYS: every key, its type, bounds, default, store
+ *   small helpers          edit distance, trim, lower
+ *   the file scan          the one INI parse: lines, syntax, duplicates,
+ *                          iniparser's dictionary
+ *   values                 scalars, lists, ranges, layer lists, enums, bools
+ *   names                  unknown sections and keys, "did you mean"
+ *   sections with structure  instruments, per-instrument keys, features,
+ *                          cross checks
+ *   load                   reading the file (regular files only), load_text
+ *   paths                  config_check_paths
+ *   canonical data text    config_data_canon / _hash, config_check_compatible
+ *   listing                config_describe_keys, the [strategy] markdown
  */
 #include "coordinator/config.h"
 

@@ -1,6 +1,15 @@
 /*
  * plan.c — grid expansion, canonical texts and keys, task ordering
  * (see plan.h).
+ *
+ * Contents (sections in file order):
+ *   canonical text         the text model and strategy keys hash
+ *   labels                 model / strategy / correction labels
+ *   keys and specs         task keys, the network and options of a task
+ *   expansion              config grid -> model and strategy points
+ *   tasks                  model points x folds, cost, longest first
+ *   describe               the plan's summary for `check` and `plan`
+ *   the sweep hash         plan_sweep_hash, the plan's identity
  */
 #include "coordinator/plan.h"
 

@@ -23,6 +23,13 @@
  * size once — the core driver's buffer is taken over at close (file image
  * callbacks), never copied — which is less than the records rank 0 already
  * holds uncompressed in its store.
+ *
+ * Contents (sections in file order):
+ *   strat_row              one /plan/strategies row from the strategy table
+ *   selecting and ordering which records go in, sorted, rows mapped to the
+ *                          plan's strategies
+ *   the datasets           /plan, /tasks, /results, /series, root attributes
+ *   the file image         the core driver's buffer, put_file, results_write
  */
 #include "coordinator/results.h"
 

@@ -4,6 +4,15 @@
  *
  * Shapes use: T time steps, b rows in this batch (<= B), H hidden size of the
  * layer, in its input width, G gates, GH = G*H.  All matrices are row-major.
+ *
+ * Contents (sections in file order):
+ *   activations            vectorisable exp / tanh / sigmoid (Cephes polynomials)
+ *   threads and GEMMs      the engine's own thread split around OpenBLAS
+ *   spec, sizes, arena     names, rnn_spec_check, sizes, one allocation
+ *   fused forward passes   one time step of each cell's gates
+ *   forward                layers, dropout, head, loss
+ *   fused backward passes  one time step of each cell, reversed
+ *   weights blob           save / load with shapes checked
  */
 #include "worker/rnn.h"
 

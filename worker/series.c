@@ -1,4 +1,17 @@
-/* series.c — see series.h for the contracts. */
+/*
+ * series.c — see series.h for the contracts.
+ *
+ * Contents (sections in file order):
+ *   calendar               civil dates <-> days, years
+ *   numbers                the fast decimal parser (strtod's bits)
+ *   timestamps             the accepted date / time forms
+ *   line reader            buffered lines over zlib (plain files pass)
+ *   columns                one file: RFC 4180 fields, header and layout
+ *                          detection, rows checked, drop_bad
+ *   series assembly        files of one instrument ordered and joined;
+ *                          bar size, gaps, breaks
+ *   alignment, resampling  instruments on common timestamps, coarser bars
+ */
 #include "worker/series.h"
 
 #include <ctype.h>

@@ -19,6 +19,13 @@
  * empty fold, a NaN label, divergence, bars the engine refuses) ends as a
  * packed result with a status and a message.  Only a caller bug (an input
  * that contradicts itself or the data) or no memory returns an error.
+ *
+ * Contents (file order): msg_set, row_blank (rows of a task that is not
+ * OK), scratch (the per-task buffers), correct_all (every correction point
+ * of a trend3 task), empty_reason, input_check, then task_run in five
+ * numbered steps: 1 the fold, 2 scaled features and labels fitted on
+ * training rows, 3 the model (train), 4 predict once and score the
+ * forecast, 5 every strategy on the same predictions.
  */
 #include "worker/task.h"
 
