@@ -249,6 +249,7 @@ static int on_idle(void *ctx) {
  * if the launcher kills every rank before the end. */
 static void on_draining(void *ctx) {
     run *R = ctx;
+    if (R->io_failed) return;        /* an error stops the sweep: not a drain, status 1 */
     int sig = sched_drain_signal();
     int inflight = R->next_todo - R->done_now;
     fprintf(stderr, "rnnsweep: %s%s: draining: no new tasks; %d in flight, waited for up to %g s%s\n",
