@@ -6,6 +6,9 @@
 #   make test       deps + build + every test suite (exit non-zero on any failure)
 #   make test-slurm the job scripts on a one-node Slurm started for the test
 #   make asan       the test suites under AddressSanitizer + UBSan
+#   make fuzz       libFuzzer harnesses (clang, ASan + UBSan) of the config
+#                   loader, the price-file loader and the journal reader:
+#                   replay their seeds, then fuzz each FUZZ_SECONDS (60)
 #   make bench      throughput benchmarks (see bench/README.md)
 #   make data       fetch the default dataset into data/ (npm pack, sha256 checked)
 #   make clean
@@ -53,7 +56,7 @@ BENCHES    := $(filter-out $(BUILD)/bench/bench_onednn,$(BENCH_SRC:bench/%.c=$(B
 # object after a struct change costs more than a rebuild.
 HEADERS    := $(wildcard worker/*.h coordinator/*.h cluster/*.h tests/*.h)
 
-.PHONY: all deps run test test-run test-slurm asan bench bench-deps data clean
+.PHONY: all deps run test test-run test-slurm asan fuzz fuzz-deps bench bench-deps data clean
 all: $(BIN)/rnnsweep $(TESTS) $(BENCHES)
 
 $(BUILD)/%.o: %.c $(HEADERS)
@@ -102,12 +105,16 @@ DEB_PKGS := openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools \
             libopenblas-openmp-dev libiniparser-dev libcunit1-dev zlib1g-dev \
             python3-h5py python3-pandas chromium
 BENCH_PKGS := python3-torch libdnnl-dev bc
+FUZZ_PKGS  := clang libclang-rt-dev
 
 deps:
 	@PKGS="$(DEB_PKGS)" bash .ci/deps.sh
 
 bench-deps:
 	@PKGS="$(DEB_PKGS) $(BENCH_PKGS)" bash .ci/deps.sh
+
+fuzz-deps:
+	@PKGS="$(DEB_PKGS) $(FUZZ_PKGS)" bash .ci/deps.sh
 
 # The default dataset: S&P 500 daily 2000-2020 from the npm package
 # vega-datasets@3.2.1 (BSD-3-Clause), verified by sha256.
@@ -162,6 +169,32 @@ asan: deps
 	    $(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	    all test-run
+
+# libFuzzer needs clang; the harnesses link only what they exercise (the
+# config loader, the series loader, the journal reader and what those call:
+# no MPI, no HDF5, no BLAS), built again with clang's coverage and the
+# sanitizers.  tests/fuzz/run.sh makes the seeds and runs every harness.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_CC      := clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra $(FUZZ_SAN)
+FUZZ_LIBSRC  := worker/util.c worker/series.c worker/features.c worker/strategy.c worker/folds.c \
+                worker/task.c worker/motormap.c coordinator/config.c coordinator/journal.c
+FUZZ_OBJ     := $(FUZZ_LIBSRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZERS      := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+.PRECIOUS: $(FUZZ_BUILD)/obj/%.o
+
+$(FUZZ_BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) $(HEADERS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJ) -liniparser -lz -lm -o $@
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory $(BIN)/rnnsweep $(FUZZERS)
+	@FUZZ_BUILD=$(FUZZ_BUILD) BIN=$(BIN) bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: bench-deps
 	@$(MAKE) --no-print-directory all

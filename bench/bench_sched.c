@@ -85,7 +85,7 @@ int main(int argc, char **argv) {
         snprintf(jpath, sizeof jpath, "%s/bench_sched.%d.journal", jdir, (int)getpid());
         if (journal_create(jpath, 0, "", 0, &b.j, &e)) { fprintf(stderr, "%s\n", e.msg); MPI_Abort(MPI_COMM_WORLD, 1); }
     }
-    sched_ops ops = { &b, b_next, b_result, NULL, b_run };
+    sched_ops ops = { &b, b_next, b_result, NULL, b_run, NULL, 0 };
     MPI_Barrier(MPI_COMM_WORLD);
     sched_stats st;
     memset(&st, 0, sizeof st);

@@ -25,6 +25,7 @@ static void usage(FILE *f) {
 int cmd_inspect(int argc, char **argv) {
     series_opts o;
     memset(&o, 0, sizeof o);
+    o.drop_hint = "--drop-bad";
     long resample = 0;
     int first = 0, n = 0;
     const char *paths[256];

@@ -1,11 +1,15 @@
 /*
- * cmd_run.c — `rnnsweep run CONFIG [-o FILE.h5] [--resume] [--retry-failed]
- * [--shard K/N] [--threads T]`: the sweep (DESIGN.md, "Data flow").
+ * cmd_run.c — `rnnsweep run CONFIG [-o FILE.h5] [--resume] ...`: the sweep
+ * (DESIGN.md, "Data flow").  This file wires the modules together; the
+ * policies live where they are tested: resume.h (what a run continues
+ * from, what it still runs), store.h (the records in memory), lock.h (one
+ * writer per output), sched.h (the protocol, drains), comm.h (broadcasts).
  *
- *   every rank   MPI_Init; parse the command line
- *   rank 0       validate the config and the output, load and prepare the
- *                data, expand the tasks, read the journal (--resume), write
- *                the results file with what is already known
+ *   every rank   MPI_Init; parse the command line; catch the drain signals
+ *   rank 0       validate the config and the output, take the output's
+ *                lock, load and prepare the data, expand the tasks, read
+ *                the journal (--resume), write the results file with what
+ *                is already known
  *   broadcast    a status (so a bad input ends every rank with status 2),
  *                the INI text, the prepared data block
  *   every rank   rebuild the plan from the INI text — workers never read
@@ -16,23 +20,26 @@
  *                --checkpoint seconds and at the end
  *
  * Exit statuses: 0 the sweep is complete (failed TASKS are recorded
- * results, not a failed run), 1 internal error, 2 bad input (nothing
- * created or touched), 75 (EX_TEMPFAIL) drained on SIGTERM / SIGUSR1: the
- * results so far are flushed and `--resume` continues — job scripts
- * requeue on 75.
+ * results, not a failed run), 1 internal error (a full disk among them:
+ * every journalled task is kept), 2 bad input (nothing created or
+ * touched), 75 (EX_TEMPFAIL) drained on SIGTERM / SIGINT / SIGUSR1 /
+ * SIGHUP: the finished tasks are kept and `--resume` continues — job
+ * scripts requeue on 75.
  */
+#include "cluster/comm.h"
 #include "cluster/commands.h"
 #include "cluster/sched.h"
 #include "coordinator/config.h"
 #include "coordinator/journal.h"
+#include "coordinator/lock.h"
 #include "coordinator/plan.h"
 #include "coordinator/prepare.h"
 #include "coordinator/results.h"
+#include "coordinator/resume.h"
+#include "coordinator/store.h"
 #include "worker/task.h"
-#include "worker/version.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <mpi.h>
 #include <omp.h>
@@ -40,19 +47,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_REQUEUE 75
-#define PROGRESS_EVERY 10.0   /* seconds between a long task's progress lines */
-
 extern char *openblas_get_config(void);
+extern char *openblas_get_corename(void);
+
+/* Defaults of the options below. */
+#define CHECKPOINT_SECONDS 60.0   /* results file rewritten at most this often    */
+#define GRACE_SECONDS      60.0   /* a drain waits this long for tasks in flight  */
+#define PROGRESS_SECONDS   2.0    /* between progress lines                       */
+#define TASK_PROGRESS_SECONDS 10.0 /* between a long task's own progress lines     */
 
 static void usage(FILE *f) {
     fprintf(f,
         "usage: rnnsweep run CONFIG.ini [-o FILE.h5] [--resume] [--retry-failed]\n"
-        "                   [--shard K/N] [--threads T] [--checkpoint SECONDS] [--quiet]\n"
+        "                   [--shard K/N] [--threads T] [--checkpoint SECONDS] [--grace SECONDS]\n"
+        "                   [--lock-wait SECONDS] [--status-file FILE] [--quiet]\n"
         "Run a sweep: every model point x walk-forward fold is a task; each task trains once and\n"
         "backtests every strategy point.  Under mpirun/srun rank 0 coordinates and the other ranks\n"
         "work; with one rank it runs the tasks itself.\n"
@@ -66,100 +77,33 @@ static void usage(FILE *f) {
         "  --shard K/N        run only shard K of N (1 <= K <= N) of the tasks, for job arrays;\n"
         "                     combine the files with 'rnnsweep merge'\n"
         "  --threads T        OpenMP threads per rank (default: [run] threads, else OMP_NUM_THREADS)\n"
-        "  --checkpoint S     rewrite the results file from the journal every S seconds (60)\n"
+        "  --checkpoint S     rewrite the results file from the journal every S seconds (%g)\n"
+        "  --grace S          on a drain, wait S seconds for the tasks in flight, then abandon\n"
+        "                     them (they rerun on --resume; %g); a second Ctrl-C abandons at once\n"
+        "  --lock-wait S      if another run holds FILE.h5's lock, wait up to S seconds (0)\n"
+        "  --status-file F    rank 0 writes its exit status to F: 75 as soon as a drain starts,\n"
+        "                     the final status at the end (launchers lose it: mpirun exits 1\n"
+        "                     after SIGTERM whatever its ranks return; jobs/launch.sh reads F)\n"
         "  --quiet            no progress lines (otherwise a long task reports its epoch and\n"
         "                     loss every 10 s)\n"
-        "Exit status: 0 complete, 1 internal error, 2 bad input, 75 drained on SIGTERM/SIGUSR1\n"
-        "(rerun with --resume to continue).\n");
+        "Signals SIGTERM, SIGINT, SIGUSR1, SIGHUP: stop handing out tasks, collect those in flight\n"
+        "(up to --grace), write the file, exit 75.\n"
+        "Exit status: 0 complete, 1 internal error, 2 bad input, 75 drained (rerun with --resume).\n",
+        CHECKPOINT_SECONDS, GRACE_SECONDS);
 }
-
-/* ---- the record store: every finished task, by key --------------------- */
-
-typedef struct {
-    int        n, cap;
-    task_buf  *rec;            /* [n] packed records (owned)                 */
-    size_t     hcap;           /* open addressing: key -> index + 1          */
-    uint64_t  *hkey;
-    int       *hidx;
-} store;
-
-static int store_find(const store *s, uint64_t key) {
-    if (!s->hcap) return -1;
-    for (size_t i = rs_hash64(key) & (s->hcap - 1);; i = (i + 1) & (s->hcap - 1)) {
-        if (!s->hidx[i]) return -1;
-        if (s->hkey[i] == key) return s->hidx[i] - 1;
-    }
-}
-
-static int store_rehash(store *s, size_t cap) {
-    uint64_t *k = calloc(cap, sizeof *k);
-    int *x = calloc(cap, sizeof *x);
-    if (!k || !x) { free(k); free(x); return -1; }
-    free(s->hkey);
-    free(s->hidx);
-    s->hkey = k;
-    s->hidx = x;
-    s->hcap = cap;
-    for (int r = 0; r < s->n; r++) {
-        uint64_t key = ((const task_head *)s->rec[r].p)->task_key;
-        size_t i = rs_hash64(key) & (cap - 1);
-        while (x[i]) i = (i + 1) & (cap - 1);
-        k[i] = key;
-        x[i] = r + 1;
-    }
-    return 0;
-}
-
-/* Keep a copy of a packed record; a record with the same task key
- * replaces the old one (a retried failure).  Returns 0 or -1 (memory). */
-static int store_put(store *s, const void *buf, size_t len) {
-    uint64_t key = ((const task_head *)buf)->task_key;
-    int at = store_find(s, key);
-    if (at < 0) {
-        if (s->n == s->cap) {
-            int nc = s->cap ? 2 * s->cap : 256;
-            task_buf *r = realloc(s->rec, (size_t)nc * sizeof *r);
-            if (!r) return -1;
-            memset(r + s->cap, 0, (size_t)(nc - s->cap) * sizeof *r);
-            s->rec = r;
-            s->cap = nc;
-        }
-        at = s->n++;
-    }
-    task_buf *b = &s->rec[at];
-    if (b->cap < len) {
-        void *p = realloc(b->p, len);
-        if (!p) return -1;
-        b->p = p;
-        b->cap = len;
-    }
-    memcpy(b->p, buf, len);
-    b->len = len;
-    if ((size_t)s->n * 2 > s->hcap) return store_rehash(s, s->hcap ? s->hcap * 4 : 1024);
-    if (store_find(s, key) < 0) return store_rehash(s, s->hcap);
-    return 0;
-}
-
-static void store_free(store *s) {
-    for (int i = 0; i < s->n; i++) task_buf_free(&s->rec[i]);
-    free(s->rec);
-    free(s->hkey);
-    free(s->hidx);
-    memset(s, 0, sizeof *s);
-}
-
-/* ---- the run ------------------------------------------------------------ */
 
 typedef struct {
     /* command line */
     const char   *config_path;
     const char   *output_opt;
+    const char   *status_file;
     int           resume, retry_failed, quiet;
     int           shard_k, shard_n;
     int           threads;
-    double        checkpoint;
+    double        checkpoint, grace, lock_wait;
     /* MPI */
     int           rank, size;
+    char          host[TASK_HOST_MAX], blas[TASK_BLAS_MAX];
     /* every rank */
     sweep_config  cfg;
     sweep_plan    plan;
@@ -168,19 +112,20 @@ typedef struct {
     uint64_t     *skey;
     task_buf      out;           /* worker's result buffer                    */
     /* rank 0 */
-    char          output[CFG_PATH_MAX], jpath[CFG_PATH_MAX + 16];
+    char          output[CFG_PATH_MAX], jpath[CFG_PATH_MAX + 16], lpath[CFG_PATH_MAX + 16];
     plan_task    *tasks;
     int           n_tasks;
     results_fold *folds;
     int           n_folds;
     int          *todo;          /* indices into tasks, in hand-out order     */
     int           n_todo, next_todo;
-    int           n_planned;     /* tasks of this shard                       */
+    resume_counts counts;
     store         st;
     journal      *j;
+    lock         *lk;
     int           dirty;         /* records since the last results write      */
     double        t_start, t_last_write, t_last_progress;
-    double        cost_todo, cost_done;
+    double        cost_done;
     int           done_now, failed_now;
     int           done_shown;    /* done_now at the last progress line         */
     double       *busy;          /* [size] task seconds per rank              */
@@ -189,28 +134,28 @@ typedef struct {
     int           io_failed;
 } run;
 
+/* ---- rank 0: progress, the results file, the status file ----------------- */
+
 static void progress(run *R, int final) {
     if (R->quiet && !final) return;
     double now = rs_now(), el = now - R->t_start;
-    int failed = R->failed_now;
-    int done = R->n_planned - (R->n_todo - R->done_now);
+    int done = R->counts.planned - (R->n_todo - R->done_now);
     double rate = el > 0 ? R->done_now / el : 0;
     char eta[32] = "-";
     if (R->cost_done > 0 && R->done_now < R->n_todo) {
-        double s = el * (R->cost_todo - R->cost_done) / R->cost_done;
+        double s = el * (R->counts.cost - R->cost_done) / R->cost_done;
         snprintf(eta, sizeof eta, "%d:%02d", (int)(s / 60), (int)fmod(s, 60));
     } else if (R->done_now == R->n_todo) snprintf(eta, sizeof eta, "0:00");
-    fprintf(stderr, "rnnsweep: %d/%d tasks (%.0f%%), %d failed, %.2f tasks/s, ETA %s, elapsed %.1f s\n",
-            done, R->n_planned, R->n_planned ? 100.0 * done / R->n_planned : 100.0, failed, rate, eta, el);
+    fprintf(stderr, "rnnsweep: %d/%d tasks (%.0f%%), %d failed, %.2f tasks/s, ETA %s, elapsed %.1f s\n", done,
+            R->counts.planned, R->counts.planned ? 100.0 * done / R->counts.planned : 100.0, R->failed_now, rate,
+            eta, el);
     R->t_last_progress = now;
 }
 
 static int write_results(run *R, rs_err *e) {
-    task_view *v = malloc((size_t)(R->st.n ? R->st.n : 1) * sizeof *v);
-    if (!v) return rs_err_set(e, RS_EINTERNAL, "out of memory");
-    int n = 0;
-    for (int i = 0; i < R->st.n; i++)
-        if (!task_view_parse(R->st.rec[i].p, R->st.rec[i].len, &v[n], NULL)) n++;
+    task_view *v;
+    int n = store_views(&R->st, &v);
+    if (n < 0) return rs_err_set(e, RS_EINTERNAL, "out of memory");
     char blas[256];
     const char *core = getenv("OPENBLAS_CORETYPE");
     snprintf(blas, sizeof blas, "%s%s%s", openblas_get_config(), core ? "; OPENBLAS_CORETYPE=" : "",
@@ -218,7 +163,7 @@ static int write_results(run *R, rs_err *e) {
     char shard[32] = "";
     if (R->shard_n) snprintf(shard, sizeof shard, "%d/%d", R->shard_k, R->shard_n);
     results_meta m = { .created = R->created, .ranks = R->size, .threads = omp_get_max_threads(),
-                       .blas = blas, .hosts = R->hosts, .shard = shard, .tasks_planned = R->n_planned,
+                       .blas = blas, .hosts = R->hosts, .shard = shard, .tasks_planned = R->counts.planned,
                        .bar_seconds = R->data.bar_seconds };
     int rc = results_write(R->output, &R->cfg, &R->plan, R->folds, R->n_folds, v, n, &m, e);
     free(v);
@@ -229,7 +174,23 @@ static int write_results(run *R, rs_err *e) {
     return rc;
 }
 
-/* sched callbacks (rank 0) */
+/* The status file: written whole (tmp + rename) so a launcher never reads
+ * half of it.  Failing to write it is said, never fatal. */
+static void write_status(const run *R, int status) {
+    if (!R->status_file || R->rank != 0) return;
+    char tmp[CFG_PATH_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", R->status_file);
+    FILE *f = fopen(tmp, "w");
+    int ok = f && fprintf(f, "%d\n", status) > 0;
+    if (f && fclose(f)) ok = 0;
+    if (!ok || rename(tmp, R->status_file)) {
+        fprintf(stderr, "rnnsweep: --status-file %s: %s\n", R->status_file, strerror(errno));
+        unlink(tmp);
+    }
+}
+
+/* ---- sched callbacks ------------------------------------------------------- */
+
 static int on_next(void *ctx, int32_t msg[4]) {
     run *R = ctx;
     if (R->next_todo >= R->n_todo) return 0;
@@ -253,8 +214,13 @@ static int on_result(void *ctx, int rank, const int32_t msg[4], const void *buf,
         R->io_failed = 1;
         return 1;
     }
-    if (journal_append(R->j, buf, len, &e) || store_put(&R->st, buf, len)) {
-        fprintf(stderr, "rnnsweep: %s\n", e.msg);
+    if (journal_append(R->j, buf, len, &e)) {
+        fprintf(stderr, "rnnsweep: %s (every task finished before it is kept)\n", e.msg);
+        R->io_failed = 1;
+        return 1;
+    }
+    if (store_put(&R->st, buf, len)) {
+        fprintf(stderr, "rnnsweep: out of memory\n");
         R->io_failed = 1;
         return 1;
     }
@@ -276,7 +242,7 @@ static int on_idle(void *ctx) {
     double now = rs_now();
     /* a line when a task finished (at most every 2 s), else one a minute so
      * a log of long tasks shows life without a line every 2 s */
-    if (R->done_now != R->done_shown ? now - R->t_last_progress >= 2.0 : now - R->t_last_progress >= 60.0) {
+    if (R->done_now != R->done_shown ? now - R->t_last_progress >= PROGRESS_SECONDS : now - R->t_last_progress >= 60.0) {
         R->done_shown = R->done_now;
         if (R->done_now) progress(R, 0);
         else R->t_last_progress = now;
@@ -286,6 +252,19 @@ static int on_idle(void *ctx) {
         if (write_results(R, &e)) fprintf(stderr, "rnnsweep: checkpoint failed (will retry): %s\n", e.msg);
     }
     return 0;
+}
+
+/* A drain began: from now on the journal alone is a resumable state, even
+ * if the launcher kills every rank before the end. */
+static void on_draining(void *ctx) {
+    run *R = ctx;
+    if (R->io_failed) return;        /* an error stops the sweep: not a drain, status 1 */
+    int sig = sched_drain_signal();
+    int inflight = R->next_todo - R->done_now;
+    fprintf(stderr, "rnnsweep: %s%s: draining: no new tasks; %d in flight, waited for up to %g s%s\n",
+            sig ? "SIG" : "", sig ? sigabbrev_np(sig) : "stop requested", inflight > 0 ? inflight : 0, R->grace,
+            R->size == 1 && sig == SIGINT ? " (Ctrl-C again: abandon them now)" : "");
+    write_status(R, RS_EDRAIN);
 }
 
 /* worker (any rank) */
@@ -303,9 +282,15 @@ static int on_run(void *ctx, const int32_t msg[4], const void **buf, size_t *len
     char label[96];
     plan_model_label(&R->plan, t.model, label, sizeof label);
     in.label = label;
-    in.progress_every = R->quiet ? 0 : PROGRESS_EVERY;
+    in.progress_every = R->quiet ? 0 : TASK_PROGRESS_SECONDS;
+    in.host = R->host;
+    in.blas = R->blas;
+    in.opts.stop = sched_cancelled;
+    in.opts.stop_ctx = NULL;
     rs_err e;
-    if (task_run(&R->data, &in, &R->out, &e)) {
+    int rc = task_run(&R->data, &in, &R->out, &e);
+    if (rc == RS_EDRAIN) return RS_EDRAIN;
+    if (rc) {
         char id[FOLD_ID_MAX];
         fprintf(stderr, "rnnsweep: rank %d: task (model %d, fold %s): %s\n", R->rank, t.model,
                 fold_id_text(t.fold_id, id, sizeof id), e.msg);
@@ -316,45 +301,9 @@ static int on_run(void *ctx, const int32_t msg[4], const void **buf, size_t *len
     return 0;
 }
 
-static void on_signal(int sig) {
-    (void)sig;
-    sched_drain();
-}
+/* ---- rank 0 set-up ------------------------------------------------------------ */
 
-/* ---- rank 0 set-up ---------------------------------------------------------- */
-
-static int file_exists(const char *p) {
-    struct stat sb;
-    return stat(p, &sb) == 0;
-}
-
-/* Does the record cover every strategy of the current plan?  A record from
- * before the strategy grid was extended lacks rows; it is rerun (training
- * is deterministic, so the kept rows would come out the same). */
-static int covers_strategies(const run *R, const task_view *v) {
-    if (v->h->n_strat < R->plan.n_strategies) return 0;
-    for (int s = 0; s < R->plan.n_strategies; s++) {
-        int found = 0;
-        for (int r = 0; r < v->h->n_strat && !found; r++)
-            found = v->rows[r].strategy_key == R->plan.strategies[s].key;
-        if (!found) return 0;
-    }
-    return 1;
-}
-
-static int check_compatible_ini(const run *R, const char *ini, const char *what, rs_err *e) {
-    sweep_config old;
-    rs_err ce;
-    if (config_load_text(ini, what, &old, &ce))
-        return rs_err_set(e, RS_EINPUT, "%s: its stored config no longer loads (%s); write to a new output file",
-                          what, ce.msg);
-    int rc = config_check_compatible(&old, &R->cfg, &ce);
-    config_free(&old);
-    if (rc) return rs_err_set(e, RS_EINPUT, "--resume %s: %s", R->output, ce.msg);
-    return 0;
-}
-
-static int setup_rank0(run *R, uint64_t *journal_hash, rs_err *e) {
+static int setup_rank0(run *R, rs_err *e) {
     int rc;
     if ((rc = config_load(R->config_path, &R->cfg, e)) || (rc = config_check_paths(&R->cfg, e))) return rc;
     if (R->output_opt) snprintf(R->output, sizeof R->output, "%s", R->output_opt);
@@ -364,20 +313,12 @@ static int setup_rank0(run *R, uint64_t *journal_hash, rs_err *e) {
                  R->shard_n);
     else snprintf(R->output, sizeof R->output, "results/%s.h5", R->cfg.run.name);
     snprintf(R->jpath, sizeof R->jpath, "%s.journal", R->output);
-    if (!R->resume && (file_exists(R->output) || file_exists(R->jpath)))
-        return rs_err_set(e, RS_EINPUT, "%s exists: add --resume to continue that sweep, or choose another "
-                          "file with -o", file_exists(R->output) ? R->output : R->jpath);
-    /* the output's directory: results/ is created, anything else must exist */
-    char dir[CFG_PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", R->output);
-    char *slash = strrchr(dir, '/');
-    if (slash) {
-        *slash = 0;
-        if (!file_exists(dir)) {
-            if (strcmp(dir, "results") || mkdir(dir, 0755))
-                return rs_err_set(e, RS_EINPUT, "-o %s: directory '%s' does not exist", R->output, dir);
-        }
-    }
+    snprintf(R->lpath, sizeof R->lpath, "%s.lock", R->output);
+    if ((rc = resume_check_output(R->output, R->jpath, R->resume, e))) return rc;
+    /* before anything is read or written: one writer per output */
+    if ((rc = lock_acquire(R->lpath, R->lock_wait, &R->lk, e))) return rc;
+    /* without --resume the output must still be new now that we hold it */
+    if ((rc = resume_check_output(R->output, R->jpath, R->resume, e))) return rc;
     if ((rc = plan_build(&R->cfg, &R->plan, e))) return rc;
     prepare_info info;
     if (!R->quiet) fprintf(stderr, "rnnsweep: loading data for %s\n", R->config_path);
@@ -386,100 +327,27 @@ static int setup_rank0(run *R, uint64_t *journal_hash, rs_err *e) {
     plan_set_bar_seconds(&R->plan, R->data.bar_seconds);
     if ((rc = prepare_tasks(&R->cfg, &R->plan, &R->data, &R->tasks, &R->n_tasks, &R->folds, &R->n_folds, e)))
         return rc;
-    *journal_hash = rs_hash2(R->cfg.data_hash, info.content_hash);
-    return 0;
-}
 
-/* Load what is already finished (--resume), open or create the journal. */
-static int open_journal(run *R, uint64_t journal_hash, rs_err *e) {
-    int rc;
-    if (R->resume && file_exists(R->jpath)) {
-        journal_contents jc;
-        if ((rc = journal_read(R->jpath, &jc, e))) return rc;
-        if ((rc = check_compatible_ini(R, jc.ini_text, R->jpath, e))) { journal_contents_free(&jc); return rc; }
-        if (jc.head.data_hash != journal_hash) {
-            journal_contents_free(&jc);
-            return rs_err_set(e, RS_EINPUT, "--resume %s: the data files' contents changed since this sweep "
-                              "started (same config, different bytes); write to a new output file", R->output);
-        }
-        if (jc.torn_bytes)
-            fprintf(stderr, "rnnsweep: %s: ignoring a torn tail of %zu bytes (a task in flight when the run "
-                    "stopped; it will rerun)\n", R->jpath, jc.torn_bytes);
-        for (int i = 0; i < jc.n; i++)
-            if (store_put(&R->st, jc.rec[i].p, jc.rec[i].len)) {
-                journal_contents_free(&jc);
-                return rs_err_set(e, RS_EINTERNAL, "out of memory");
-            }
-        size_t valid = jc.valid_bytes;
-        journal_contents_free(&jc);
-        return journal_open_append(R->jpath, valid, &R->j, e);
-    }
-    if (R->resume && file_exists(R->output)) {
-        /* no journal (e.g. a merged file): seed a new one from the results */
-        results_file rf;
-        if ((rc = results_read(R->output, &rf, e))) return rc;
-        if ((rc = check_compatible_ini(R, rf.ini_text, R->output, e))) { results_file_free(&rf); return rc; }
-        for (int i = 0; i < rf.n_tasks; i++)
-            if (store_put(&R->st, rf.tasks[i].p, rf.tasks[i].len)) {
-                results_file_free(&rf);
-                return rs_err_set(e, RS_EINTERNAL, "out of memory");
-            }
-        snprintf(R->created, sizeof R->created, "%s", rf.created);
-        results_file_free(&rf);
-    }
-    if ((rc = journal_create(R->jpath, journal_hash, R->cfg.ini_text, R->cfg.ini_len, &R->j, e))) return rc;
-    for (int i = 0; i < R->st.n; i++)
-        if ((rc = journal_append(R->j, R->st.rec[i].p, R->st.rec[i].len, e))) return rc;
-    return journal_sync(R->j, e);
-}
+    resume_opts ro = { R->output, R->jpath, R->resume, rs_hash2(R->cfg.data_hash, info.content_hash), &R->cfg,
+                       &R->plan };
+    resume_report rep;
+    if ((rc = resume_open(&ro, &R->st, &R->j, &rep, e))) return rc;
+    resume_report_print(&rep, &ro, stderr);
+    if (rep.created[0]) snprintf(R->created, sizeof R->created, "%s", rep.created);
 
-/* Which tasks run now: this shard's, minus finished ones. */
-static int choose_todo(run *R, rs_err *e) {
     R->todo = malloc((size_t)(R->n_tasks ? R->n_tasks : 1) * sizeof *R->todo);
     if (!R->todo) return rs_err_set(e, RS_EINTERNAL, "out of memory");
-    int reused = 0, stale = 0, retried = 0;
-    for (int i = 0; i < R->n_tasks; i++) {
-        if (R->shard_n && i % R->shard_n != R->shard_k - 1) continue;
-        R->n_planned++;
-        int at = store_find(&R->st, R->tasks[i].key);
-        if (at >= 0) {
-            task_view v;
-            if (!task_view_parse(R->st.rec[at].p, R->st.rec[at].len, &v, NULL)) {
-                if (R->retry_failed && v.h->status == TASK_FAILED) retried++;
-                else if (!covers_strategies(R, &v)) stale++;
-                else { reused++; continue; }
-            }
-        }
-        R->todo[R->n_todo++] = i;
-        R->cost_todo += R->tasks[i].cost;
-    }
-    if (!R->quiet && (reused || stale || retried))
+    R->n_todo = resume_choose(&R->plan, R->tasks, R->n_tasks, R->shard_k, R->shard_n, R->retry_failed, &R->st,
+                              R->todo, &R->counts);
+    const resume_counts *c = &R->counts;
+    if (!R->quiet && (c->reused || c->stale || c->retried))
         fprintf(stderr, "rnnsweep: resume: %d finished tasks kept, %d rerun for new strategy points, "
-                "%d failed tasks retried\n", reused, stale, retried);
-    return 0;
+                "%d failed tasks retried\n", c->reused, c->stale, c->retried);
+    if ((rc = prepare_strategies(&R->plan, &R->strat, &R->skey, e))) return rc;
+    return write_results(R, e);
 }
 
-static char *gather_hosts(int rank, int size) {
-    char name[MPI_MAX_PROCESSOR_NAME] = "";
-    int len = 0;
-    MPI_Get_processor_name(name, &len);
-    char *all = rank == 0 ? calloc((size_t)size, MPI_MAX_PROCESSOR_NAME) : NULL;
-    MPI_Gather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, 0,
-               MPI_COMM_WORLD);
-    if (rank != 0 || !all) return NULL;
-    size_t cap = (size_t)size * (MPI_MAX_PROCESSOR_NAME + 1) + 1, k = 0;
-    char *out = calloc(cap, 1);
-    for (int r = 0; out && r < size; r++) {
-        const char *h = all + (size_t)r * MPI_MAX_PROCESSOR_NAME;
-        int seen = 0;
-        for (int q = 0; q < r && !seen; q++) seen = !strcmp(h, all + (size_t)q * MPI_MAX_PROCESSOR_NAME);
-        if (!seen) k += (size_t)snprintf(out + k, cap - k, "%s%s", k ? "," : "", h);
-    }
-    free(all);
-    return out;
-}
-
-/* ---- broadcast ---------------------------------------------------------------- */
+/* ---- broadcast ------------------------------------------------------------------ */
 
 typedef struct {
     int32_t    status;
@@ -492,28 +360,21 @@ typedef struct {
     double     bar_seconds;
 } bcast_head;
 
-static void bcast_bytes(void *p, size_t n) {
-    unsigned char *b = p;
-    while (n) {
-        int c = n > (1u << 30) ? (1 << 30) : (int)n;
-        MPI_Bcast(b, c, MPI_BYTE, 0, MPI_COMM_WORLD);
-        b += c;
-        n -= (size_t)c;
+static int parse_seconds(const char *opt, const char *v, double *out, int rank) {
+    char *end;
+    double s = strtod(v, &end);
+    if (*end || !(s >= 0) || !isfinite(s)) {
+        if (rank == 0) fprintf(stderr, "rnnsweep run: %s '%s': expected seconds >= 0\n", opt, v);
+        return 2;
     }
-}
-
-/* Non-root ranks wait for rank 0's set-up without spinning (it may load
- * data for a while on a core they share). */
-static void bcast_head_wait(bcast_head *h, int rank) {
-    MPI_Request r;
-    MPI_Ibcast(h, (int)sizeof *h, MPI_BYTE, 0, MPI_COMM_WORLD, &r);
-    if (rank == 0) MPI_Wait(&r, MPI_STATUS_IGNORE);
-    else sched_wait(&r, MPI_STATUS_IGNORE);
+    *out = s;
+    return 0;
 }
 
 static int parse_args(run *R, int argc, char **argv, int *help) {
     *help = 0;
-    R->checkpoint = 60;
+    R->checkpoint = CHECKPOINT_SECONDS;
+    R->grace = GRACE_SECONDS;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { *help = 1; return 0; }
@@ -521,14 +382,17 @@ static int parse_args(run *R, int argc, char **argv, int *help) {
         if (!strcmp(a, "--retry-failed")) { R->retry_failed = 1; continue; }
         if (!strcmp(a, "--quiet")) { R->quiet = 1; continue; }
         if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--shard") || !strcmp(a, "--threads") ||
-            !strcmp(a, "--checkpoint")) {
+            !strcmp(a, "--checkpoint") || !strcmp(a, "--grace") || !strcmp(a, "--lock-wait") ||
+            !strcmp(a, "--status-file")) {
             if (i + 1 >= argc) {
                 if (R->rank == 0) fprintf(stderr, "rnnsweep run: %s needs a value (see --help)\n", a);
                 return 2;
             }
             const char *v = argv[++i];
             char *end;
-            if (a[1] == 'o' || !strcmp(a, "--output")) R->output_opt = v;
+            int rc = 0;
+            if (!strcmp(a, "-o") || !strcmp(a, "--output")) R->output_opt = v;
+            else if (!strcmp(a, "--status-file")) R->status_file = v;
             else if (!strcmp(a, "--shard")) {
                 if (sscanf(v, "%d/%d", &R->shard_k, &R->shard_n) != 2 || R->shard_n < 1 || R->shard_k < 1 ||
                     R->shard_k > R->shard_n) {
@@ -542,14 +406,10 @@ static int parse_args(run *R, int argc, char **argv, int *help) {
                     return 2;
                 }
                 R->threads = (int)t;
-            } else {
-                double s = strtod(v, &end);
-                if (*end || !(s >= 0)) {
-                    if (R->rank == 0) fprintf(stderr, "rnnsweep run: --checkpoint '%s': expected seconds >= 0\n", v);
-                    return 2;
-                }
-                R->checkpoint = s;
-            }
+            } else if (!strcmp(a, "--checkpoint")) rc = parse_seconds(a, v, &R->checkpoint, R->rank);
+            else if (!strcmp(a, "--grace")) rc = parse_seconds(a, v, &R->grace, R->rank);
+            else rc = parse_seconds(a, v, &R->lock_wait, R->rank);
+            if (rc) return rc;
             continue;
         }
         if (a[0] == '-' || R->config_path) {
@@ -570,6 +430,8 @@ static int parse_args(run *R, int argc, char **argv, int *help) {
 }
 
 static void run_free(run *R) {
+    if (R->j) journal_close(R->j, NULL);
+    R->j = NULL;
     config_free(&R->cfg);
     plan_free(&R->plan);
     task_data_free(&R->data);
@@ -582,6 +444,43 @@ static void run_free(run *R) {
     store_free(&R->st);
     free(R->busy);
     free(R->hosts);
+    lock_release(R->lk);
+    R->lk = NULL;
+}
+
+/* The end on rank 0: close the journal, write the file, say how it went. */
+static int finish_rank0(run *R, int result, const sched_stats *ss) {
+    rs_err e;
+    int rc = journal_close(R->j, &e);
+    R->j = NULL;
+    if (rc) fprintf(stderr, "rnnsweep: %s\n", e.msg);
+    if (write_results(R, &e)) {
+        fprintf(stderr, "rnnsweep: %s (the journal %s holds every finished task: free space or fix the cause, "
+                "then rerun with --resume)\n", e.msg, R->jpath);
+        rc = 1;
+    }
+    progress(R, 1);
+    if (R->size > 1) {
+        fprintf(stderr, "rnnsweep: busy fraction per rank over %.1f s:", ss->wall);
+        for (int r = 1; r < R->size; r++)
+            fprintf(stderr, " %d:%.0f%%", r, ss->wall > 0 ? 100.0 * R->busy[r] / ss->wall : 0.0);
+        fprintf(stderr, "; coordinator CPU %.2f s (%.1f%% of one core)\n", ss->cpu_seconds,
+                ss->wall > 0 ? 100.0 * ss->cpu_seconds / ss->wall : 0.0);
+    }
+    int status = 0;
+    if (result == SCHED_ERROR || R->io_failed) status = 1;
+    else if (result == SCHED_DRAINED) {
+        fprintf(stderr, "rnnsweep: drained after %d of %d tasks this run (%ld in flight abandoned: they rerun); "
+                "results flushed to %s; rerun with --resume to continue (exit %d)\n", R->done_now, R->n_todo,
+                ss->abandoned, R->output, RS_EDRAIN);
+        status = RS_EDRAIN;
+    } else {
+        printf("rnnsweep: %s: %d tasks done (%d failed, %d diverged, %d empty folds) in %.1f s\n", R->output,
+               R->counts.planned, store_count(&R->st, TASK_FAILED), store_count(&R->st, TASK_DIVERGED),
+               store_count(&R->st, TASK_EMPTY), ss->wall);
+    }
+    if (rc && !status) status = 1;
+    return status;
 }
 
 int cmd_run(int argc, char **argv) {
@@ -597,34 +496,28 @@ int cmd_run(int argc, char **argv) {
         MPI_Finalize();
         return status;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
+    sched_catch_signals();
+    comm_host_name(R.host, sizeof R.host);
+    snprintf(R.blas, sizeof R.blas, "%s", openblas_get_corename());
 
     R.t_start = rs_now();
-    time_t now = time(NULL);
-    results_iso_time((int64_t)now, R.created);
+    results_iso_time((int64_t)time(NULL), R.created);
     rs_err e;
     rs_err_clear(&e);
     bcast_head h;
     memset(&h, 0, sizeof h);
-    uint64_t journal_hash = 0;
-    R.hosts = gather_hosts(R.rank, R.size);
+    R.hosts = comm_gather_hosts();
     if (R.rank == 0) {
-        int rc = setup_rank0(&R, &journal_hash, &e);
-        if (!rc) rc = open_journal(&R, journal_hash, &e);
-        if (!rc) rc = choose_todo(&R, &e);
-        if (!rc) rc = prepare_strategies(&R.plan, &R.strat, &R.skey, &e);
-        if (!rc) rc = write_results(&R, &e);
-        if (rc) fprintf(stderr, "rnnsweep: %s\n", e.msg);
+        int rc = setup_rank0(&R, &e);
+        if (rc) {
+            fprintf(stderr, "rnnsweep: %s\n", e.msg);
+            write_status(&R, rc);
+        }
         h.status = rc;
         if (!rc) {
             h.threads = R.threads ? R.threads : R.cfg.run.threads;
             h.ini_len = (int64_t)R.cfg.ini_len;
-            h.sweep_hash = results_sweep_hash(&R.plan);
+            h.sweep_hash = plan_sweep_hash(&R.plan);
             h.setup = R.data.setup;
             h.n = R.data.n;
             h.first_valid = R.data.first_valid;
@@ -633,9 +526,8 @@ int cmd_run(int argc, char **argv) {
             h.bar_seconds = R.data.bar_seconds;
         }
     }
-    bcast_head_wait(&h, R.rank);
+    comm_bcast_wait(&h, sizeof h);
     if (h.status) {
-        if (R.j) journal_close(R.j, NULL);
         run_free(&R);
         MPI_Finalize();
         return h.status;
@@ -643,14 +535,14 @@ int cmd_run(int argc, char **argv) {
     /* the INI text and the data */
     char *ini = R.rank == 0 ? R.cfg.ini_text : calloc((size_t)h.ini_len + 1, 1);
     if (!ini) MPI_Abort(MPI_COMM_WORLD, 1);
-    bcast_bytes(ini, (size_t)h.ini_len);
+    comm_bcast_bytes(ini, (size_t)h.ini_len);
     if (R.rank != 0) {
         if (task_data_alloc(&R.data, h.n, h.n_feat, h.n_inst, &e)) MPI_Abort(MPI_COMM_WORLD, 1);
         R.data.setup = h.setup;
         R.data.first_valid = h.first_valid;
         R.data.bar_seconds = h.bar_seconds;
     }
-    bcast_bytes(R.data.block, R.data.block_bytes);
+    comm_bcast_bytes(R.data.block, R.data.block_bytes);
     if (R.rank != 0) {
         int rc = config_load_text(ini, R.config_path, &R.cfg, &e);
         if (!rc) rc = plan_build(&R.cfg, &R.plan, &e);
@@ -658,7 +550,7 @@ int cmd_run(int argc, char **argv) {
             plan_set_bar_seconds(&R.plan, R.data.bar_seconds);
             rc = prepare_strategies(&R.plan, &R.strat, &R.skey, &e);
         }
-        if (rc || results_sweep_hash(&R.plan) != h.sweep_hash) {
+        if (rc || plan_sweep_hash(&R.plan) != h.sweep_hash) {
             fprintf(stderr, "rnnsweep: rank %d: the plan rebuilt from rank 0's config differs: %s\n", R.rank,
                     rc ? e.msg : "sweep hash mismatch");
             MPI_Abort(MPI_COMM_WORLD, 1);
@@ -667,7 +559,7 @@ int cmd_run(int argc, char **argv) {
     }
     if (h.threads > 0) omp_set_num_threads(h.threads);
 
-    sched_ops ops = { &R, on_next, on_result, on_idle, on_run };
+    sched_ops ops = { &R, on_next, on_result, on_idle, on_run, on_draining, R.grace };
     int result = SCHED_DONE;
     sched_stats ss;
     memset(&ss, 0, sizeof ss);
@@ -676,7 +568,7 @@ int cmd_run(int argc, char **argv) {
         if (!R.busy) MPI_Abort(MPI_COMM_WORLD, 1);
         if (!R.quiet)
             fprintf(stderr, "rnnsweep: %d model points x %d strategy points; %d tasks in this sweep%s, %d to run "
-                    "on %d rank%s x %d thread%s -> %s\n", R.plan.n_models, R.plan.n_strategies, R.n_planned,
+                    "on %d rank%s x %d thread%s -> %s\n", R.plan.n_models, R.plan.n_strategies, R.counts.planned,
                     R.shard_n ? " shard" : "", R.n_todo, R.size, R.size > 1 ? "s" : "", omp_get_max_threads(),
                     omp_get_max_threads() > 1 ? "s" : "", R.output);
         R.t_start = rs_now();
@@ -689,39 +581,8 @@ int cmd_run(int argc, char **argv) {
 
     int exit_status = 0;
     if (R.rank == 0) {
-        int rc = journal_close(R.j, &e);
-        R.j = NULL;
-        if (rc) fprintf(stderr, "rnnsweep: %s\n", e.msg);
-        if (write_results(&R, &e)) {
-            fprintf(stderr, "rnnsweep: %s (the journal %s holds every result: rerun with --resume to rebuild "
-                    "the file)\n", e.msg, R.jpath);
-            rc = 1;
-        }
-        progress(&R, 1);
-        if (R.size > 1) {
-            fprintf(stderr, "rnnsweep: busy fraction per rank over %.1f s:", ss.wall);
-            for (int r = 1; r < R.size; r++)
-                fprintf(stderr, " %d:%.0f%%", r, ss.wall > 0 ? 100.0 * R.busy[r] / ss.wall : 0.0);
-            fprintf(stderr, "; coordinator CPU %.2f s (%.1f%% of one core)\n", ss.cpu_seconds,
-                    ss.wall > 0 ? 100.0 * ss.cpu_seconds / ss.wall : 0.0);
-        }
-        int n_fail = 0, n_div = 0, n_empty = 0;
-        for (int i = 0; i < R.st.n; i++) {
-            int s = ((const task_head *)R.st.rec[i].p)->status;
-            n_fail += s == TASK_FAILED;
-            n_div += s == TASK_DIVERGED;
-            n_empty += s == TASK_EMPTY;
-        }
-        if (result == SCHED_ERROR || R.io_failed) exit_status = 1;
-        else if (result == SCHED_DRAINED) {
-            fprintf(stderr, "rnnsweep: drained on a signal after %d of %d tasks this run; results flushed to %s; "
-                    "rerun with --resume to continue (exit %d)\n", R.done_now, R.n_todo, R.output, EXIT_REQUEUE);
-            exit_status = EXIT_REQUEUE;
-        } else {
-            printf("rnnsweep: %s: %d tasks done (%d failed, %d diverged, %d empty folds) in %.1f s\n", R.output,
-                   R.n_planned, n_fail, n_div, n_empty, ss.wall);
-        }
-        if (rc && !exit_status) exit_status = 1;
+        exit_status = finish_rank0(&R, result, &ss);
+        write_status(&R, exit_status);
     }
     /* workers wait for the final status without spinning while rank 0
      * writes the results file */

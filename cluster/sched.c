@@ -11,7 +11,7 @@
 
 #include "worker/util.h"
 
-enum { TAG_READY = 1, TAG_TASK = 2, TAG_RESULT = 3, TAG_STOP = 4 };
+enum { TAG_READY = 1, TAG_TASK = 2, TAG_RESULT = 3, TAG_STOP = 4, TAG_CANCEL = 5, TAG_ABANDONED = 6 };
 
 /* Both sides poll this long after activity before they start sleeping:
  * long enough to catch a reply that is already on its way (a round trip is
@@ -20,6 +20,16 @@ enum { TAG_READY = 1, TAG_TASK = 2, TAG_RESULT = 3, TAG_STOP = 4 };
 #define SPIN_SECONDS 200e-6
 
 static volatile sig_atomic_t drain_flag = 0;
+static volatile sig_atomic_t drain_sig = 0;
+static volatile sig_atomic_t drain_now = 0;   /* a second SIGINT: no grace */
+
+/* Where a drain stands, for sched_cancelled: the worker's communicator
+ * (MPI_COMM_NULL with one rank), the serial grace and when the drain was
+ * first seen. */
+static MPI_Comm work_comm = MPI_COMM_NULL;
+static int      work_cancelled = 0;
+static double   serial_grace = 0, drain_seen = -1;
+static const sched_ops *serial_ops = NULL;
 
 /* CPU time of the calling thread: what the coordinator really costs (time
  * "awake" overstates it when Open MPI yields the core inside a probe). */
@@ -31,6 +41,57 @@ static double thread_cpu(void) {
 
 void sched_drain(void) { drain_flag = 1; }
 int  sched_draining(void) { return drain_flag != 0; }
+int  sched_drain_signal(void) { return drain_sig; }
+
+static void on_signal(int sig) {
+    /* Ctrl-C twice: the person at the terminal does not want to wait.  Only
+     * SIGINT escalates: launchers repeat SIGTERM (Slurm signals every
+     * process, then mpirun signals its ranks again), which must not cut a
+     * drain short. */
+    if (drain_flag && sig == SIGINT) drain_now = 1;
+    if (!drain_sig) drain_sig = sig;
+    drain_flag = 1;
+}
+
+void sched_catch_signals(void) {
+    static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGHUP };
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old, sa;
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        /* SA_RESTART: a signal must not turn a write(2) of the journal or a
+         * read of the data into an error; the flag is polled anyway */
+        sa.sa_flags = SA_RESTART;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+/* The first time the coordinator sees a drain: remember when, tell ops. */
+static void note_drain(const sched_ops *ops) {
+    if (drain_seen >= 0) return;
+    drain_seen = rs_now();
+    if (ops && ops->draining) ops->draining(ops->ctx);
+}
+
+int sched_cancelled(void *ctx) {
+    (void)ctx;
+    if (work_comm == MPI_COMM_NULL) {          /* one rank: its own deadline */
+        if (!drain_flag) return 0;
+        note_drain(serial_ops);
+        return drain_now || rs_now() - drain_seen >= serial_grace;
+    }
+    if (work_cancelled) return 1;
+    int flag = 0;
+    MPI_Status st;
+    MPI_Iprobe(0, TAG_CANCEL, work_comm, &flag, &st);
+    if (flag) {
+        MPI_Recv(NULL, 0, MPI_BYTE, 0, TAG_CANCEL, work_comm, MPI_STATUS_IGNORE);
+        work_cancelled = 1;
+    }
+    return work_cancelled;
+}
 
 /* Sleep for the current backoff and double it, up to 2 ms.  Why sleep at
  * all: Open MPI's blocking calls spin the progress engine at 100% CPU, and
@@ -71,13 +132,24 @@ int sched_coordinate(MPI_Comm comm, const sched_ops *ops, sched_stats *st) {
     double t0 = rs_now(), c0 = thread_cpu();
     int32_t (*busy)[4] = calloc((size_t)size, sizeof *busy);   /* task each rank runs */
     char *running = calloc((size_t)size, 1);
+    char *cancelled = calloc((size_t)size, 1);
     void *buf = NULL;
     size_t cap = 0;
     int active = size - 1, failed = 0, out_of_tasks = 0;
     double us = 50;
     double last = 0;   /* time of the last message: replies come in bursts */
-    if (!busy || !running) MPI_Abort(comm, 1);
+    if (!busy || !running || !cancelled) MPI_Abort(comm, 1);
     while (active > 0) {
+        if (drain_flag) {
+            note_drain(ops);
+            /* past the grace: abandon what still runs */
+            if (drain_now || rs_now() - drain_seen >= ops->grace)
+                for (int r = 1; r < size; r++)
+                    if (running[r] && !cancelled[r]) {
+                        MPI_Send(NULL, 0, MPI_BYTE, r, TAG_CANCEL, comm);
+                        cancelled[r] = 1;
+                    }
+        }
         int flag = 0;
         MPI_Status ms;
         MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &ms);
@@ -100,11 +172,16 @@ int sched_coordinate(MPI_Comm comm, const sched_ops *ops, sched_stats *st) {
         }
         MPI_Recv(buf, count, MPI_BYTE, src, ms.MPI_TAG, comm, MPI_STATUS_IGNORE);
         last = rs_now();
-        if (ms.MPI_TAG == TAG_RESULT) {
-            st->results++;
+        if (ms.MPI_TAG == TAG_RESULT || ms.MPI_TAG == TAG_ABANDONED) {
             if (!running[src]) MPI_Abort(comm, 1);     /* a protocol bug, not a task failure */
             running[src] = 0;
-            if (ops->result(ops->ctx, src, busy[src], buf, (size_t)count)) { failed = 1; drain_flag = 1; }
+            cancelled[src] = 0;
+            if (ms.MPI_TAG == TAG_ABANDONED) {
+                st->abandoned++;
+            } else {
+                st->results++;
+                if (ops->result(ops->ctx, src, busy[src], buf, (size_t)count)) { failed = 1; drain_flag = 1; }
+            }
             if (ops->idle && ops->idle(ops->ctx)) drain_flag = 1;
         }
         int32_t msg[4] = { 0, 0, 0, 0 };
@@ -121,6 +198,7 @@ int sched_coordinate(MPI_Comm comm, const sched_ops *ops, sched_stats *st) {
     }
     free(busy);
     free(running);
+    free(cancelled);
     free(buf);
     st->wall = rs_now() - t0;
     st->cpu_seconds = thread_cpu() - c0;
@@ -129,15 +207,23 @@ int sched_coordinate(MPI_Comm comm, const sched_ops *ops, sched_stats *st) {
 }
 
 int sched_work(MPI_Comm comm, const sched_ops *ops) {
+    work_comm = comm;
     MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_READY, comm);
     for (;;) {
         int32_t msg[4];
         MPI_Status st;
         recv_wait(msg, 4, MPI_INT32_T, 0, MPI_ANY_TAG, comm, &st);
         if (st.MPI_TAG == TAG_STOP) return 0;
+        if (st.MPI_TAG == TAG_CANCEL) continue;   /* crossed our last result: too late */
         const void *buf = NULL;
         size_t len = 0;
-        if (ops->run(ops->ctx, msg, &buf, &len) || len > INT_MAX) {
+        work_cancelled = 0;
+        int rc = ops->run(ops->ctx, msg, &buf, &len);
+        if (rc == RS_EDRAIN && work_cancelled) {
+            MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_ABANDONED, comm);
+            continue;
+        }
+        if (rc || len > INT_MAX) {
             MPI_Abort(comm, 1);
             return 1;
         }
@@ -149,18 +235,24 @@ int sched_serial(const sched_ops *ops, sched_stats *st) {
     memset(st, 0, sizeof *st);
     double t0 = rs_now();
     int failed = 0;
+    work_comm = MPI_COMM_NULL;
+    serial_grace = ops->grace;
+    serial_ops = ops;
     for (;;) {
         if (ops->idle && ops->idle(ops->ctx)) drain_flag = 1;
-        if (drain_flag) break;
+        if (drain_flag) { note_drain(ops); break; }
         int32_t msg[4] = { 0, 0, 0, 0 };
         if (!ops->next(ops->ctx, msg)) break;
         st->handed++;
         const void *buf = NULL;
         size_t len = 0;
-        if (ops->run(ops->ctx, msg, &buf, &len)) { failed = 1; break; }
+        int rc = ops->run(ops->ctx, msg, &buf, &len);
+        if (rc == RS_EDRAIN && drain_flag) { st->abandoned++; break; }
+        if (rc) { failed = 1; break; }
         st->results++;
         if (ops->result(ops->ctx, 0, msg, buf, len)) { failed = 1; break; }
     }
+    serial_ops = NULL;
     st->wall = rs_now() - t0;
     if (failed) return SCHED_ERROR;
     return drain_flag ? SCHED_DRAINED : SCHED_DONE;

@@ -19,9 +19,24 @@
  * for their next task the same way.
  *
  * Draining: when sched_drain() has been called (from a signal handler:
- * it only sets a flag) or ops->idle returns 1, the coordinator stops
- * handing out tasks, collects every result in flight, answers STOP to
- * each worker as it reports, and returns SCHED_DRAINED.
+ * it only sets a flag; sched_catch_signals installs it for SIGTERM,
+ * SIGINT, SIGUSR1 and SIGHUP) or ops->idle returns 1, the coordinator stops
+ * handing out tasks, collects the results in flight, answers STOP to each
+ * worker as it reports, and returns SCHED_DRAINED.  A task still running
+ * `grace` seconds after the drain began is abandoned: the coordinator
+ * sends its worker CANCEL, the worker's task sees sched_cancelled() turn 1
+ * at its next check (every mini-batch, through rnn_train_opts.stop) and
+ * stops, ops->run returns RS_EDRAIN, the worker answers ABANDONED instead
+ * of a result, and the task simply reruns on --resume.  So a drain ends
+ * within about `grace` seconds however long the tasks are, and never
+ * loses a finished one.
+ *
+ *   coordinator            worker (running a task)
+ *   (drain + grace) CANCEL ──▶ sched_cancelled() = 1: the task stops
+ *          ◀──────────────── ABANDONED
+ *   STOP  ─────────────────▶ returns
+ *
+ * A CANCEL that crosses a RESULT on the wire is ignored by the worker.
  *
  * With one rank, sched_serial runs the same callbacks in-process: the
  * coordinator is its own worker.
@@ -49,15 +64,24 @@ typedef struct {
      * checkpoints); return 1 to start draining.  May be NULL. */
     int (*idle)(void *ctx);
     /* worker: run a task; set *buf and *len to the result (owned by the
-     * worker's ctx, valid until the next call).  Return 0, or non-zero for
-     * a failure that must abort the job (out of memory). */
+     * worker's ctx, valid until the next call).  Return 0; RS_EDRAIN when
+     * the task stopped because sched_cancelled() said so (no result); any
+     * other non-zero for a failure that must abort the job (out of
+     * memory). */
     int (*run)(void *ctx, const int32_t msg[4], const void **buf, size_t *len);
+    /* coordinator: called once, when a drain begins (e.g. to say so and
+     * record that the run is resumable).  May be NULL. */
+    void (*draining)(void *ctx);
+    /* coordinator: seconds a task in flight may run on once a drain began
+     * before it is abandoned (0 = abandon at once). */
+    double grace;
 } sched_ops;
 
 typedef struct {
     double   wall;              /* seconds in the scheduling loop            */
     long     handed;            /* tasks handed out                          */
     long     results;           /* results received                          */
+    long     abandoned;         /* tasks abandoned by a drain (they rerun)   */
     double   wait_seconds;      /* coordinator: time asleep between polls    */
     double   cpu_seconds;       /* coordinator: CPU time its thread used     */
 } sched_stats;
@@ -73,11 +97,26 @@ int sched_work(MPI_Comm comm, const sched_ops *ops);
 /* One rank: next → run → result until done or drained. */
 int sched_serial(const sched_ops *ops, sched_stats *st);
 
-/* Async-signal-safe: request a drain (SIGTERM / SIGUSR1 handlers). */
+/* Async-signal-safe: request a drain (what the signal handlers call). */
 void sched_drain(void);
+
+/* Handle SIGTERM, SIGINT, SIGUSR1 and SIGHUP by requesting a drain (a
+ * signal ignored at start, e.g. SIGHUP under nohup, stays ignored).  Every
+ * rank installs them: a launcher may signal any of them, and a rank must
+ * never die of a signal its coordinator drains on. */
+void sched_catch_signals(void);
 
 /* 1 once a drain has been requested. */
 int sched_draining(void);
+
+/* The signal that requested the drain (0: none, or ops->idle). */
+int sched_drain_signal(void);
+
+/* For a task in flight: 1 when it must stop now.  On a worker rank: the
+ * coordinator sent CANCEL (checked with MPI_Iprobe, so it is cheap enough
+ * to ask every mini-batch).  With one rank: a drain began more than
+ * ops->grace seconds ago.  Matches rnn_train_opts.stop (ctx unused). */
+int sched_cancelled(void *ctx);
 
 /* Wait for a request without spinning (MPI_Test + sleep backoff). */
 void sched_wait(MPI_Request *req, MPI_Status *st);

@@ -7,11 +7,26 @@
  * all walk that table, so a key added there is parsed, hashed and documented
  * in one go.  The per-instrument keys of [data] and [features] are the only
  * keys outside it: their names depend on [data] instruments.
+ *
+ * Contents (sections in file order):
+ *   the key table          KEYS: every key, its type, bounds, default, store
+ *   small helpers          edit distance, trim, lower
+ *   the file scan          the one INI parse: lines, syntax, duplicates,
+ *                          iniparser's dictionary
+ *   values                 scalars, lists, ranges, layer lists, enums, bools
+ *   names                  unknown sections and keys, "did you mean"
+ *   sections with structure  instruments, per-instrument keys, features,
+ *                          cross checks
+ *   load                   reading the file (regular files only), load_text
+ *   paths                  config_check_paths
+ *   canonical data text    config_data_canon / _hash, config_check_compatible
+ *   listing                config_describe_keys, the [strategy] markdown
  */
 #include "coordinator/config.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <iniparser.h>
 #include <math.h>
@@ -259,41 +274,72 @@ static int key_err(const loadctx *L, const char *sec, const char *key, const cha
     return rs_err_set(L->e, RS_EINPUT, "%s: [%s] %s: %s", L->file, sec, key, msg);
 }
 
-/* Walk the text as iniparser will (sections, key = value, ';'/'#'
- * comments, '\' continuations) recording each key's line.  Rejects what
- * iniparser would accept silently or report without a useful message:
- * lines that are neither, keys outside a section, duplicate keys. */
-static int scan_text(loadctx *L, const char *text) {
-    int cap = 64, line = 0;
+/* Make room for n bytes in a growable buffer. */
+static int grow(char **b, size_t *cap, size_t n) {
+    if (n <= *cap) return 0;
+    size_t nc = *cap ? *cap : 256;
+    while (nc < n) nc *= 2;
+    char *nb = realloc(*b, nc);
+    if (!nb) return -1;
+    *b = nb;
+    *cap = nc;
+    return 0;
+}
+
+static int add_entry(loadctx *L, int *cap, const scan_entry *en) {
+    if (L->n_ent == *cap) {
+        scan_entry *ne = realloc(L->ent, (size_t)(*cap *= 2) * sizeof *ne);
+        if (!ne) return rs_err_set(L->e, RS_EINTERNAL, "out of memory");
+        L->ent = ne;
+    }
+    L->ent[L->n_ent++] = *en;
+    return 0;
+}
+
+/* The one parse of the INI text, with iniparser's syntax: sections
+ * "[name]", "key = value", ';' and '#' comment lines, a trailing '\'
+ * joining the next line, section and key names case-insensitive.  A value
+ * is the text after '=' up to a ';' or '#', trimmed, or the text between
+ * double or single quotes (which may hold ';' and '#'); "" and '' are
+ * empty.  A UTF-8 byte-order mark at the start (what some Windows editors
+ * write) is skipped, as the CSV reader does.  Records each key's line and,
+ * when d is not NULL, fills iniparser's dictionary ("sec:key" -> value) —
+ * so iniparser's accessors serve the values and no file is read twice.
+ * Rejects what iniparser would accept silently or report without a useful
+ * message: lines that are neither, keys outside a section, duplicate keys,
+ * an unterminated quote. */
+static int scan_text(loadctx *L, const char *text, dictionary *d) {
+    int cap = 64, line = 0, rc = 0;
     char sec[64] = "";
     const char *p = text;
+    if (!strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+    char *buf = NULL;
+    size_t bcap = 0;
     L->ent = malloc((size_t)cap * sizeof *L->ent);
     if (!L->ent) return rs_err_set(L->e, RS_EINTERNAL, "out of memory");
-    while (*p) {
-        const char *q = strchr(p, '\n');
-        size_t n = q ? (size_t)(q - p) : strlen(p);
+    while (*p && !rc) {
         int first = ++line;
-        char buf[4096];
-        size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
-        memcpy(buf, p, k);
-        buf[k] = 0;
-        p = q ? q + 1 : p + n;
-        char *s = trim(buf);
-        /* '\' continuation lines: count them, their text does not matter here */
-        int cont = *s && s[strlen(s) - 1] == '\\';
-        while (cont && *p) {
-            const char *r = strchr(p, '\n');
-            const char *end = r ? r : p + strlen(p);
-            while (end > p && isspace((unsigned char)end[-1])) end--;
-            cont = end > p && end[-1] == '\\';
-            p = r ? r + 1 : p + strlen(p);
+        /* one logical line: physical lines joined at a trailing '\' */
+        size_t blen = 0;
+        for (;;) {
+            const char *q = strchr(p, '\n');
+            size_t n = q ? (size_t)(q - p) : strlen(p), m = n;
+            while (m && isspace((unsigned char)p[m - 1])) m--;
+            int cont = m && p[m - 1] == '\\';
+            if (cont) m--;
+            if (grow(&buf, &bcap, blen + m + 1)) { free(buf); return rs_err_set(L->e, RS_EINTERNAL, "out of memory"); }
+            memcpy(buf + blen, p, m);
+            blen += m;
+            p = q ? q + 1 : p + n;
+            if (!cont || !*p) break;
             line++;
         }
+        buf[blen] = 0;
+        char *s = trim(buf);
         if (!*s || *s == ';' || *s == '#') continue;
         if (*s == '[') {
             char *end = strchr(s, ']');
-            if (!end)
-                return rs_err_set(L->e, RS_EINPUT, "%s:%d: expected '[section]', got '%s'", L->file, first, s);
+            if (!end) { rc = rs_err_set(L->e, RS_EINPUT, "%s:%d: expected '[section]', got '%s'", L->file, first, s); break; }
             *end = 0;
             char *name = trim(s + 1);
             snprintf(sec, sizeof sec, "%s", name);
@@ -302,41 +348,56 @@ static int scan_text(loadctx *L, const char *text) {
              * at its header even when it holds no key */
             scan_entry en = { .line = first };
             snprintf(en.sec, sizeof en.sec, "%s", sec);
-            if (L->n_ent == cap) {
-                scan_entry *ne = realloc(L->ent, (size_t)(cap *= 2) * sizeof *ne);
-                if (!ne) return rs_err_set(L->e, RS_EINTERNAL, "out of memory");
-                L->ent = ne;
-            }
-            L->ent[L->n_ent++] = en;
+            if ((rc = add_entry(L, &cap, &en))) break;
+            if (d && dictionary_set(d, sec, NULL)) { rc = rs_err_set(L->e, RS_EINTERNAL, "out of memory"); break; }
             continue;
         }
         char *eq = strchr(s, '=');
-        if (!eq)
-            return rs_err_set(L->e, RS_EINPUT, "%s:%d: expected 'key = value' or '[section]', got '%s'",
-                              L->file, first, s);
+        if (!eq) {
+            rc = rs_err_set(L->e, RS_EINPUT, "%s:%d: expected 'key = value' or '[section]', got '%s'", L->file,
+                            first, s);
+            break;
+        }
         *eq = 0;
-        char *key = trim(s);
-        if (!*key)
-            return rs_err_set(L->e, RS_EINPUT, "%s:%d: a value without a key", L->file, first);
-        if (!*sec)
-            return rs_err_set(L->e, RS_EINPUT, "%s:%d: key '%s' outside any [section]", L->file, first, key);
+        char *key = trim(s), *val = trim(eq + 1);
+        if (!*key) { rc = rs_err_set(L->e, RS_EINPUT, "%s:%d: a value without a key", L->file, first); break; }
+        if (!*sec) {
+            rc = rs_err_set(L->e, RS_EINPUT, "%s:%d: key '%s' outside any [section]", L->file, first, key);
+            break;
+        }
         scan_entry en;
         snprintf(en.sec, sizeof en.sec, "%s", sec);
         snprintf(en.key, sizeof en.key, "%s", key);
         lower(en.key);
         en.line = first;
         int dup = scan_line_of(L, en.sec, en.key);
-        if (dup)
-            return rs_err_set(L->e, RS_EINPUT, "%s:%d: [%s] %s: duplicate key (first set at line %d)",
-                              L->file, first, en.sec, en.key, dup);
-        if (L->n_ent == cap) {
-            scan_entry *ne = realloc(L->ent, (size_t)(cap *= 2) * sizeof *ne);
-            if (!ne) return rs_err_set(L->e, RS_EINTERNAL, "out of memory");
-            L->ent = ne;
+        if (dup) {
+            rc = rs_err_set(L->e, RS_EINPUT, "%s:%d: [%s] %s: duplicate key (first set at line %d)", L->file,
+                            first, en.sec, en.key, dup);
+            break;
         }
-        L->ent[L->n_ent++] = en;
+        if (*val == '"' || *val == '\'') {
+            char *close = strchr(val + 1, *val);
+            if (!close) {
+                rc = rs_err_set(L->e, RS_EINPUT, "%s:%d: [%s] %s: unterminated %s quote", L->file, first, en.sec,
+                                en.key, *val == '"' ? "double" : "single");
+                break;
+            }
+            *close = 0;
+            val++;
+        } else {
+            val[strcspn(val, ";#")] = 0;
+            val = trim(val);
+        }
+        if ((rc = add_entry(L, &cap, &en))) break;
+        if (d) {
+            char full[256];
+            snprintf(full, sizeof full, "%s:%s", en.sec, en.key);
+            if (dictionary_set(d, full, val)) rc = rs_err_set(L->e, RS_EINTERNAL, "out of memory");
+        }
     }
-    return 0;
+    free(buf);
+    return rc;
 }
 
 /* ---- values ------------------------------------------------------------- */
@@ -1030,40 +1091,46 @@ static int check_cross(loadctx *L) {
 
 /* ---- load --------------------------------------------------------------- */
 
-static char g_ini_msg[RS_ERRLEN];
-
-static int ini_error_cb(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    if (!g_ini_msg[0]) vsnprintf(g_ini_msg, sizeof g_ini_msg, fmt, ap);
-    va_end(ap);
-    return 0;
-}
-
-static int ini_stderr_cb(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int r = vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    return r;
-}
-
+/* Read a config file whole.  A FIFO, a device or a directory is refused
+ * before reading: opening a FIFO for reading would block until a writer
+ * came (a config path mistyped as a named pipe hung the run forever). */
 static int read_file(const char *path, char **text, size_t *len, rs_err *e) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return rs_err_set(e, RS_EINPUT, "%s: cannot read the config: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        if (!b) { fclose(f); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
-        n += fread(b + n, 1, cap - n - 1, f);
-        if (n < cap - 1) break;
-        char *nb = realloc(b, cap *= 2);
-        if (!nb) free(b);
-        b = nb;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return rs_err_set(e, RS_EINPUT, "%s: cannot read the config: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int err = errno;
+        close(fd);
+        return rs_err_set(e, RS_EINPUT, "%s: cannot read the config: %s", path, strerror(err));
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { free(b); return rs_err_set(e, RS_EINPUT, "%s: read error", path); }
+    if (!S_ISREG(st.st_mode)) {
+        int isdir = S_ISDIR(st.st_mode), fifo = S_ISFIFO(st.st_mode);
+        close(fd);
+        return rs_err_set(e, RS_EINPUT, "%s: not a regular file (%s): expected an INI file", path,
+                          fifo ? "a FIFO" : isdir ? "a directory" : "a device or socket");
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *b = malloc(cap);
+    if (!b) { close(fd); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
+    for (;;) {
+        if (n + 1 >= cap) {                /* it grew while we read */
+            char *nb = realloc(b, cap *= 2);
+            if (!nb) { free(b); close(fd); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
+            b = nb;
+        }
+        ssize_t r = read(fd, b + n, cap - n - 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            int err = errno;
+            free(b);
+            close(fd);
+            return rs_err_set(e, RS_EINPUT, "%s: read error: %s", path, strerror(err));
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    close(fd);
     if (memchr(b, 0, n)) { free(b); return rs_err_set(e, RS_EINPUT, "%s: not a text file (NUL byte)", path); }
     b[n] = 0;
     *text = b;
@@ -1071,33 +1138,14 @@ static int read_file(const char *path, char **text, size_t *len, rs_err *e) {
     return 0;
 }
 
-/* path: what iniparser reads; name: what messages call it. */
-static int load_impl(const char *path, const char *name, sweep_config *c, rs_err *e) {
-    memset(c, 0, sizeof *c);
-    rs_err_clear(e);
-    if (strlen(name) >= sizeof c->file) return rs_err_set(e, RS_EINPUT, "%s: path too long", name);
-    snprintf(c->file, sizeof c->file, "%s", name);
-    int r = read_file(path, &c->ini_text, &c->ini_len, e);
-    if (r) {
-        if (e && path != name) {   /* speak of the name, not the temporary file */
-            char m[RS_ERRLEN];
-            snprintf(m, sizeof m, "%s", e->msg);
-            rs_err_set(e, r, "%s: %s", name, m);
-        }
-        config_free(c);
-        return r;
-    }
+/* Parse and validate c->ini_text (set, owned by c); name: what messages
+ * call it. */
+static int load_text(const char *name, sweep_config *c, rs_err *e) {
     loadctx L = { .file = c->file, .c = c, .e = e };
-    if ((r = scan_text(&L, c->ini_text))) goto done;
-    g_ini_msg[0] = 0;
-    iniparser_set_error_callback(ini_error_cb);
-    L.ini = iniparser_load(path);
-    iniparser_set_error_callback(ini_stderr_cb);
-    if (!L.ini) {
-        char *m = trim(g_ini_msg);
-        r = rs_err_set(e, RS_EINPUT, "%s: %s", c->file, *m ? m : "iniparser could not read the file");
-        goto done;
-    }
+    int r;
+    L.ini = dictionary_new(0);
+    if (!L.ini) { r = rs_err_set(e, RS_EINTERNAL, "out of memory"); goto done; }
+    if ((r = scan_text(&L, c->ini_text, L.ini))) goto done;
     /* instruments first: they name the per-instrument keys */
     if ((r = load_instruments(&L)) || (r = check_names(&L))) goto done;
     for (int i = 0; i < N_KEYS; i++) {
@@ -1119,27 +1167,29 @@ done:
     return r;
 }
 
+static int start(const char *name, sweep_config *c, rs_err *e) {
+    memset(c, 0, sizeof *c);
+    rs_err_clear(e);
+    if (strlen(name) >= sizeof c->file) return rs_err_set(e, RS_EINPUT, "%s: path too long", name);
+    snprintf(c->file, sizeof c->file, "%s", name);
+    return 0;
+}
+
 int config_load(const char *path, sweep_config *c, rs_err *e) {
-    return load_impl(path, path, c, e);
+    int r;
+    if ((r = start(path, c, e))) return r;
+    if ((r = read_file(path, &c->ini_text, &c->ini_len, e))) { config_free(c); return r; }
+    return load_text(path, c, e);
 }
 
 int config_load_text(const char *text, const char *name, sweep_config *c, rs_err *e) {
-    const char *dir = getenv("TMPDIR");
-    char tmp[CFG_PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s/rnnsweep-ini-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(tmp);
-    memset(c, 0, sizeof *c);
-    if (fd < 0) return rs_err_set(e, RS_EINTERNAL, "%s: temporary file: %s", tmp, strerror(errno));
-    size_t n = strlen(text), off = 0;
-    while (off < n) {
-        ssize_t w = write(fd, text + off, n - off);
-        if (w <= 0) { close(fd); unlink(tmp); return rs_err_set(e, RS_EINTERNAL, "%s: write failed", tmp); }
-        off += (size_t)w;
-    }
-    close(fd);
-    int r = load_impl(tmp, name, c, e);
-    unlink(tmp);
-    return r;
+    int r;
+    if ((r = start(name, c, e))) return r;
+    c->ini_len = strlen(text);
+    c->ini_text = malloc(c->ini_len + 1);
+    if (!c->ini_text) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    memcpy(c->ini_text, text, c->ini_len + 1);
+    return load_text(name, c, e);
 }
 
 void config_free(sweep_config *c) {
@@ -1161,7 +1211,7 @@ int config_check_paths(const sweep_config *c, rs_err *e) {
         lower(key);
         loadctx L = { .file = c->file, .c = (sweep_config *)c, .e = e };
         /* line numbers come from the kept INI text */
-        if (c->ini_text && scan_text(&L, c->ini_text)) { free(L.ent); L.ent = NULL; L.n_ent = 0; }
+        if (c->ini_text && scan_text(&L, c->ini_text, NULL)) { free(L.ent); L.ent = NULL; L.n_ent = 0; }
         int r = 0;
         if (strpbrk(p, "*?[{")) {
             glob_t g;

@@ -37,15 +37,19 @@
  * (LINE is absent when the key was not in the file, e.g. a missing required
  * key).  Unknown sections and keys are errors with a suggestion: "did you
  * mean 'lookback'?" (Levenshtein distance <= 2), or "'lr' belongs in
- * [training]".  iniparser gives no line numbers, so config.c scans the file
- * itself for them and for syntax errors and duplicate keys, which iniparser
- * would silently accept (the later value winning).
+ * [training]".  The text is parsed once, by config.c, with iniparser's
+ * syntax (a value runs to a ';' or '#' unless quoted, a trailing '\' joins
+ * lines; a UTF-8 byte-order mark is skipped), recording each key's line,
+ * refusing syntax errors and duplicate keys (which iniparser would accept,
+ * the later value winning), and filling iniparser's dictionary, whose
+ * accessors then serve the values: no temporary file, nothing read twice.
+ * A config path that is not a regular file (a FIFO, a directory) is bad
+ * input, refused before it is read.
  *
  * Memory: config_load fills a caller-owned sweep_config whose grid arrays and
  * INI text are malloc'd; config_free releases them.  On error the config is
  * left zeroed (safe to config_free).  No function keeps a pointer to its
- * arguments.  The iniparser error callback is process-global: config_load
- * is not thread-safe (the coordinator calls it once, on rank 0).
+ * arguments.  No global state: loading is reentrant.
  */
 #ifndef RS_CONFIG_H
 #define RS_CONFIG_H
@@ -170,8 +174,8 @@ typedef struct {
 int config_load(const char *path, sweep_config *c, rs_err *e);
 
 /* The same from INI text in memory (e.g. the text stored in a results
- * file); `name` stands for the file name in messages and the default
- * [run] name.  Goes through a temporary file (iniparser reads files only). */
+ * file, or broadcast to every rank); `name` stands for the file name in
+ * messages and the default [run] name. */
 int config_load_text(const char *text, const char *name, sweep_config *c, rs_err *e);
 
 /* Release everything config_load allocated and zero *c (NULL is fine). */

@@ -6,9 +6,15 @@
  * kernel's page cache and survives a kill -9 of this process.  There is no
  * stdio buffer in between, so there is nothing to forget to flush.
  *
- * The reader treats the file as a sequence of self-checking records and
- * stops at the first one that is not whole and correct: a torn tail is what
- * a crash mid-append leaves, and everything before it is still good.
+ * The reader treats the file as a sequence of self-checking records.  A
+ * record that is not whole and correct is either a torn tail (the last
+ * thing in the file: a crash mid-append) or damage in the middle (a flipped
+ * byte); after damage it resynchronises on the next 8-byte boundary where
+ * a whole, correct record starts, so one bad byte costs one record, not
+ * every record after it.  A false resync would need a payload to contain
+ * the 4-byte magic, a valid type, a length that fits and a matching CRC-32
+ * of the bytes that follow, and then to parse as a task record: it does not
+ * happen by accident.
  */
 #include "coordinator/journal.h"
 
@@ -239,6 +245,47 @@ int journal_open_append(const char *path, size_t valid_bytes, journal **out, rs_
     return 0;
 }
 
+int journal_replace(const char *path, const char *keep_as, uint64_t data_hash, const char *ini_text,
+                    size_t ini_len, const journal_rec *rec, int n, journal **out, rs_err *e) {
+    *out = NULL;
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 5);
+    if (!tmp) return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path);
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp", 5);
+    unlink(tmp);                      /* a stale one from a crash in here */
+    journal *j;
+    int rc = journal_create(tmp, data_hash, ini_text, ini_len, &j, e);
+    if (rc) { free(tmp); return rc; }
+    for (int i = 0; i < n && !rc; i++) rc = journal_append(j, rec[i].p, rec[i].len, e);
+    if (!rc) rc = sync_fd(j, e);
+    if (!rc && keep_as) {
+        unlink(keep_as);
+        if (link(path, keep_as) != 0 && errno != ENOENT && rename(path, keep_as) != 0)
+            rc = rs_err_set(e, RS_EINTERNAL, "%s: cannot keep it as %s: %s", path, keep_as, strerror(errno));
+    }
+    if (!rc && rename(tmp, path) != 0)
+        rc = rs_err_set(e, RS_EINTERNAL, "%s: cannot rename %s over it: %s", path, tmp, strerror(errno));
+    if (!rc) rc = sync_parent_dir(path, e);
+    if (rc) {
+        close(j->fd);
+        journal_free(j);
+        unlink(tmp);
+        free(tmp);
+        return rc;
+    }
+    free(j->path);
+    j->path = strdup(path);
+    free(tmp);
+    if (!j->path) {
+        close(j->fd);
+        free(j);
+        return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path);
+    }
+    *out = j;
+    return 0;
+}
+
 int journal_append(journal *j, const void *rec, size_t len, rs_err *e) {
     task_view v;
     rs_err pe;
@@ -323,15 +370,103 @@ static int64_t record_at(const unsigned char *buf, size_t n, size_t off, uint32_
     return (int64_t)h.len;
 }
 
-int journal_read(const char *path, journal_contents *out, rs_err *e) {
-    memset(out, 0, sizeof *out);
-    unsigned char *buf = NULL;
-    size_t n = 0;
-    if (slurp(path, &buf, &n, e) != 0) return RS_EINTERNAL;
-    out->buf = buf;
+/* A good task record at off: returns its payload length or -1. */
+static int64_t task_at(const unsigned char *buf, size_t n, size_t off) {
+    int64_t len = record_at(buf, n, off, JOURNAL_TASK);
+    if (len < 0) return -1;
+    task_view v;
+    if (task_view_parse(buf + off + sizeof(rec_hdr), (size_t)len, &v, NULL) != 0) return -1;
+    return len;
+}
 
-    /* The head: anything wrong with it means this is not our file (or a
-     * create that never finished, which holds no task either). */
+/* The first offset > off (8-aligned) where a good task record starts, or n.
+ * The magic is compared before anything costlier is checked. */
+static size_t next_good(const unsigned char *buf, size_t n, size_t off) {
+    for (size_t o = off + 8; o + sizeof(rec_hdr) <= n; o += 8) {
+        uint32_t m;
+        memcpy(&m, buf + o, 4);
+        if (m == JOURNAL_MAGIC && task_at(buf, n, o) >= 0) return o;
+    }
+    return n;
+}
+
+/* Is the bad stretch at off a whole record gone wrong (its header intact,
+ * its length inside the file) rather than one cut short by a crash? */
+static int whole_but_bad(const unsigned char *buf, size_t n, size_t off) {
+    if (n - off < sizeof(rec_hdr)) return 0;
+    rec_hdr h;
+    memcpy(&h, buf + off, sizeof h);
+    size_t room = n - off - sizeof h;
+    return h.magic == JOURNAL_MAGIC && (h.type == JOURNAL_TASK || h.type == JOURNAL_HEAD) && h.zero == 0 &&
+           h.len <= room && pad8((size_t)h.len) <= room;
+}
+
+/* The task records from off on, resynchronising after damage. */
+static int read_tasks(journal_contents *out, const unsigned char *buf, size_t n, size_t off, const char *name,
+                      rs_err *e) {
+    int cap = 0;
+    while (off < n) {
+        int64_t len = task_at(buf, n, off);
+        if (len < 0) {
+            size_t next = next_good(buf, n, off);
+            if (next == n) {                       /* nothing good after it */
+                if (whole_but_bad(buf, n, off)) {
+                    if (!out->n_damaged++) out->damaged_at = off;
+                    out->damaged_bytes += n - off;
+                }
+                break;
+            }
+            if (!out->n_damaged++) out->damaged_at = off;
+            out->damaged_bytes += next - off;
+            off = next;
+            continue;
+        }
+        if (out->n == cap) {
+            int nc = cap ? 2 * cap : 64;
+            journal_rec *r = realloc(out->rec, (size_t)nc * sizeof *r);
+            if (!r) return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", name);
+            out->rec = r;
+            cap = nc;
+        }
+        out->rec[out->n++] = (journal_rec){ buf + off + sizeof(rec_hdr), (size_t)len };
+        if (out->n_damaged) out->kept_after++;
+        off += sizeof(rec_hdr) + pad8((size_t)len);
+    }
+    out->valid_bytes = off;
+    out->torn_bytes = n - off;
+    return 0;
+}
+
+/* Parse buf[0..n), a malloc'd buffer *out takes over. */
+static int parse_owned(unsigned char *buf, size_t n, const char *name, int salvage, journal_contents *out,
+                       rs_err *e) {
+    memset(out, 0, sizeof *out);
+    out->buf = buf;
+    if (salvage) {
+        uint32_t m = 0;
+        if (n >= 4) memcpy(&m, buf, 4);
+        out->head_damaged = 1;
+        out->ini_text = strdup("");
+        if (!out->ini_text) {
+            journal_contents_free(out);
+            return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", name);
+        }
+        size_t first = task_at(buf, n, 0) >= 0 ? 0 : next_good(buf, n, 0);
+        if (m != JOURNAL_MAGIC && first == n) {
+            journal_contents_free(out);
+            return rs_err_set(e, RS_EINPUT, "%s: not an rnnsweep journal (no journal record in it)", name);
+        }
+        if (read_tasks(out, buf, n, first, name, e)) {
+            journal_contents_free(out);
+            return RS_EINTERNAL;
+        }
+        return 0;
+    }
+
+    /* The head: anything wrong with it means this is not our file, a create
+     * that never finished (which holds no task either), or a damaged head,
+     * told apart by the magic: journal_salvage reads the records of the
+     * last kind. */
     int64_t hl = record_at(buf, n, 0, JOURNAL_HEAD);
     const char *why = NULL;
     if (n == 0) why = "empty file";
@@ -342,8 +477,15 @@ int journal_read(const char *path, journal_contents *out, rs_err *e) {
         if (out->head.ini_len != (uint64_t)hl - sizeof(journal_head)) why = "head record length mismatch";
     }
     if (why) {
+        uint32_t m = 0;
+        if (n >= 4) memcpy(&m, buf, 4);
+        int ours = m == JOURNAL_MAGIC && next_good(buf, n, 0) < n;
         journal_contents_free(out);
-        return rs_err_set(e, RS_EINPUT, "%s: not an rnnsweep journal (%s)", path, why);
+        out->head_damaged = ours;
+        if (ours)
+            return rs_err_set(e, RS_EINPUT, "%s: the journal's head record is damaged (%s); its task records "
+                              "after it are intact", name, why);
+        return rs_err_set(e, RS_EINPUT, "%s: not an rnnsweep journal (%s)", name, why);
     }
     out->head.program[sizeof out->head.program - 1] = 0;
     /* Records of another task version would all fail task_view_parse and a
@@ -352,40 +494,43 @@ int journal_read(const char *path, journal_contents *out, rs_err *e) {
         uint32_t v = out->head.task_version;
         journal_contents_free(out);
         return rs_err_set(e, RS_EINPUT, "%s: written with task record version %u, this program reads %u",
-                          path, v, TASK_VERSION);
+                          name, v, TASK_VERSION);
     }
     size_t ini_len = (size_t)out->head.ini_len;
     out->ini_text = malloc(ini_len + 1);
     if (!out->ini_text) {
         journal_contents_free(out);
-        return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path);
+        return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", name);
     }
     memcpy(out->ini_text, buf + sizeof(rec_hdr) + sizeof(journal_head), ini_len);
     out->ini_text[ini_len] = 0;
-    size_t off = sizeof(rec_hdr) + pad8((size_t)hl);
-
-    /* Task records, until the first one that is not whole and correct. */
-    int cap = 0;
-    while (off < n) {
-        int64_t len = record_at(buf, n, off, JOURNAL_TASK);
-        if (len < 0) break;
-        const void *p = buf + off + sizeof(rec_hdr);
-        task_view v;
-        if (task_view_parse(p, (size_t)len, &v, NULL) != 0) break;
-        if (out->n == cap) {
-            int nc = cap ? 2 * cap : 64;
-            journal_rec *r = realloc(out->rec, (size_t)nc * sizeof *r);
-            if (!r) {
-                journal_contents_free(out);
-                return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", path);
-            }
-            out->rec = r;
-            cap = nc;
-        }
-        out->rec[out->n++] = (journal_rec){ p, (size_t)len };
-        off += sizeof(rec_hdr) + pad8((size_t)len);
+    if (read_tasks(out, buf, n, sizeof(rec_hdr) + pad8((size_t)hl), name, e)) {
+        journal_contents_free(out);
+        return RS_EINTERNAL;
     }
-    out->valid_bytes = off;
-    out->torn_bytes = n - off;
     return 0;
+}
+
+int journal_read(const char *path, journal_contents *out, rs_err *e) {
+    memset(out, 0, sizeof *out);
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    if (slurp(path, &buf, &n, e) != 0) return RS_EINTERNAL;
+    return parse_owned(buf, n, path, 0, out, e);
+}
+
+int journal_salvage(const char *path, journal_contents *out, rs_err *e) {
+    memset(out, 0, sizeof *out);
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    if (slurp(path, &buf, &n, e) != 0) return RS_EINTERNAL;
+    return parse_owned(buf, n, path, 1, out, e);
+}
+
+int journal_parse(const void *data, size_t n, const char *name, journal_contents *out, rs_err *e) {
+    memset(out, 0, sizeof *out);
+    unsigned char *buf = malloc(n ? n : 1);        /* malloc: payloads 8-aligned */
+    if (!buf) return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", name);
+    if (n) memcpy(buf, data, n);
+    return parse_owned(buf, n, name, 0, out, e);
 }

@@ -15,11 +15,18 @@
  *     type 1  JOURNAL_HEAD, exactly once, first: payload = journal_head
  *             followed by the INI text (head.ini_len bytes, no NUL)
  *     type 2  JOURNAL_TASK: payload = one packed task result (task.h)
- * A record that is cut short or whose CRC does not match ends the journal:
- * everything before it is kept (journal_read reports the valid length and
- * the bytes it ignored), and journal_open_append truncates the file to the
- * valid length before appending, so a torn tail from a crash never
- * poisons later records.
+ * Damage.  Every record carries its magic, type, length and CRC, so the
+ * reader never has to trust what comes before a record to find it:
+ *   - a record that is cut short at the END of the file is a torn tail, what
+ *     a crash mid-append leaves (a task in flight: it reruns);
+ *   - a record that is whole but wrong (a flipped byte: CRC, magic or length)
+ *     is DAMAGED: the reader skips it and resynchronises on the next 8-byte
+ *     boundary where a whole, correct record starts, keeping every record
+ *     after it.  Only the damaged record's task is lost (and --resume finds
+ *     it in the results file, or reruns it).
+ * journal_read reports both (valid_bytes, torn_bytes; n_damaged, damaged_at,
+ * kept_after).  journal_open_append truncates the file to valid_bytes before
+ * appending, so a torn tail never poisons later records.
  *
  * Durability: journal_append hands every record to the kernel in one
  * writev(2) on an O_APPEND descriptor, no user-space buffer (a crash of the
@@ -70,8 +77,16 @@ typedef struct {
     char        *ini_text;    /* NUL-terminated copy (malloc'd)                */
     int          n;           /* task records, file order (duplicates kept)    */
     journal_rec *rec;         /* [n] views into `buf`                          */
-    size_t       valid_bytes; /* length of the well-formed prefix              */
-    size_t       torn_bytes;  /* bytes after it that were ignored              */
+    size_t       valid_bytes; /* where appending continues: the end of the last
+                                 whole, correct record                         */
+    size_t       torn_bytes;  /* bytes after it (a torn tail, or a damaged last
+                                 record: see n_damaged)                        */
+    int          n_damaged;   /* damaged records (stretches) skipped           */
+    size_t       damaged_at;  /* byte offset of the first one                  */
+    size_t       damaged_bytes;  /* bytes skipped in damaged stretches         */
+    int          kept_after;  /* task records after the first damaged one      */
+    int          head_damaged;   /* 1: the head is damaged (journal_salvage, or
+                                    journal_read's error for it)               */
     void        *buf;         /* the file's bytes                              */
 } journal_contents;
 
@@ -86,12 +101,27 @@ int journal_create(const char *path, uint64_t data_hash, const char *ini_text, s
 
 /* Read a whole journal.  Returns 0, RS_EINPUT when the file is not a
  * journal (bad first record, no head) — "PATH: not an rnnsweep journal
- * (why)" — or whose head.task_version is not TASK_VERSION (reading on would
- * count every record as torn, and a later append would truncate them all),
- * or RS_EINTERNAL (I/O).  A torn or corrupt tail is NOT an error (see
- * valid_bytes / torn_bytes).  Every task record passes task_view_parse;
- * one that does not ends the valid prefix like a CRC mismatch. */
+ * (why)"; a file that starts with a journal record header but whose head
+ * is damaged says "PATH: the journal's head record is damaged" (see
+ * journal_salvage) — or whose head.task_version is not TASK_VERSION
+ * (reading on would count every record as damaged, and a later append
+ * would truncate them all), or RS_EINTERNAL (I/O).  Torn tails and damaged
+ * records are NOT errors (see the fields above).  Every task record kept
+ * passes task_view_parse; one that does not counts as damaged.  On the
+ * damaged-head error out->head_damaged is 1 (and nothing else is set). */
 int journal_read(const char *path, journal_contents *out, rs_err *e);
+
+/* The same on n bytes in memory (copied), `name` standing for the path in
+ * messages: what the fuzzer drives. */
+int journal_parse(const void *data, size_t n, const char *name, journal_contents *out, rs_err *e);
+
+/* The task records of a journal whose head is damaged: every whole,
+ * correct task record found by resynchronising from byte 0.  head is
+ * zeroed, ini_text "", head_damaged 1.  Returns 0, or RS_EINPUT when the
+ * file holds no journal record at all ("not an rnnsweep journal"), or
+ * RS_EINTERNAL (I/O).  The records cannot be checked against the sweep's
+ * data hash (the head held it): the caller decides whether to trust them. */
+int journal_salvage(const char *path, journal_contents *out, rs_err *e);
 
 void journal_contents_free(journal_contents *c);   /* NULL fine; zeroes */
 
@@ -100,6 +130,18 @@ void journal_contents_free(journal_contents *c);   /* NULL fine; zeroes */
  * record).  Returns 0 and *out or RS_EINTERNAL (also for a valid_bytes
  * below the head, not a multiple of 8, or beyond the file: untouched). */
 int journal_open_append(const char *path, size_t valid_bytes, journal **out, rs_err *e);
+
+/* Replace the journal at `path` by a new one with a head (data_hash, the
+ * INI text) and the n records rec[0..n), in order: written to PATH.tmp,
+ * synced, then renamed over PATH (the directory synced too), so a crash at
+ * any point leaves either the old or the new journal whole.  When keep_as
+ * is not NULL the old file is first hard-linked (or, where links fail,
+ * renamed) to keep_as, replacing any file there: nothing of it is lost.
+ * Returns 0 and *out open for appending, or RS_EINPUT (a malformed record,
+ * nothing replaced) / RS_EINTERNAL (I/O: PATH untouched, PATH.tmp
+ * removed). */
+int journal_replace(const char *path, const char *keep_as, uint64_t data_hash, const char *ini_text,
+                    size_t ini_len, const journal_rec *rec, int n, journal **out, rs_err *e);
 
 /* Append one packed task result (validated with task_view_parse first:
  * RS_EINPUT for a malformed one, nothing written).  Flushed on return;

@@ -1,6 +1,15 @@
 /*
  * plan.c — grid expansion, canonical texts and keys, task ordering
  * (see plan.h).
+ *
+ * Contents (sections in file order):
+ *   canonical text         the text model and strategy keys hash
+ *   labels                 model / strategy / correction labels
+ *   keys and specs         task keys, the network and options of a task
+ *   expansion              config grid -> model and strategy points
+ *   tasks                  model points x folds, cost, longest first
+ *   describe               the plan's summary for `check` and `plan`
+ *   the sweep hash         plan_sweep_hash, the plan's identity
  */
 #include "coordinator/plan.h"
 
@@ -726,4 +735,18 @@ void plan_describe(const sweep_plan *p, int64_t train_windows, FILE *f) {
     fprintf(f, "  memory: largest model arena %s (n_in %d, %s head)\n", mb, p->n_in,
             p->head == RNN_HEAD_CLS ? "3-class" : "regression");
     free(c);
+}
+
+/* ---- the sweep hash ---------------------------------------------------- */
+
+uint64_t plan_sweep_hash(const sweep_plan *p) {
+    static const char tag[] = "rnnsweep-sweep-1";
+    uint64_t h = rs_hash_bytes(tag, sizeof tag - 1, p->data_hash);
+    /* the counts separate the two lists: otherwise moving a key from the end
+     * of one to the start of the other would keep the hash */
+    h = rs_hash2(h, (uint64_t)p->n_models);
+    for (int i = 0; i < p->n_models; i++) h = rs_hash2(h, p->models[i].key);
+    h = rs_hash2(h, (uint64_t)p->n_strategies);
+    for (int i = 0; i < p->n_strategies; i++) h = rs_hash2(h, p->strategies[i].key);
+    return h;
 }

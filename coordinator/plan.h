@@ -141,6 +141,13 @@ size_t plan_strategy_canon(const sweep_plan *p, const plan_strategy *s, char *bu
 /* Task key of (model, fold id). */
 uint64_t plan_task_key(const plan_model *m, int fold_id);
 
+/* The identity of a plan: rs_hash of the data hash, the model and strategy
+ * counts, every model key and every strategy key in plan order.  Equal
+ * plans <=> equal sweep hashes: every rank checks its rebuilt plan against
+ * rank 0's with it, results files carry it, merge refuses files whose
+ * hashes differ. */
+uint64_t plan_sweep_hash(const sweep_plan *p);
+
 /* The network and training options of one task: spec (n_in, head, n_out,
  * cell, layers, T, batch, dropout) with spec->seed = rs_hash2(key, 1) for
  * the initial weights, and opts = m->train with opts->seed = rs_hash2(key, 2)

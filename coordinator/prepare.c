@@ -37,6 +37,7 @@ int prepare_data(const sweep_config *c, task_data *d, prepare_info *info, rs_err
         o.columns = in->columns[0] ? in->columns : NULL;
         o.name = in->name;
         o.drop_bad = c->data.drop_bad;
+        o.drop_hint = "[data] drop_bad = 1";
         /* The extra columns this instrument's column:NAME items read, each once. */
         const char *keep[FEAT_ITEMS_MAX];
         for (int j = 0; j < c->features.spec.n_items; j++) {
@@ -50,6 +51,7 @@ int prepare_data(const sweep_config *c, task_data *d, prepare_info *info, rs_err
         if ((rc = series_load(in->path, &o, &raw[i], e))) goto fail;
         snprintf(info->name[i], sizeof info->name[i], "%s", in->name);
         info->rows_loaded[i] = raw[i].n;
+        info->rows_dropped[i] = raw[i].dropped;
         if (c->data.resample > 0) {
             series r;
             if ((rc = series_resample(&raw[i], c->data.resample, c->data.resample_offset, &r, e))) goto fail;
@@ -277,8 +279,11 @@ void prepare_describe(const prepare_info *info, FILE *f) {
     series_format_time(info->t_first, a);
     series_format_time(info->t_last, b);
     fprintf(f, "data: ");
-    for (int i = 0; i < info->n_inst; i++)
+    for (int i = 0; i < info->n_inst; i++) {
         fprintf(f, "%s%s %lld rows", i ? ", " : "", info->name[i], (long long)info->rows_loaded[i]);
+        if (info->rows_dropped[i])
+            fprintf(f, " (%lld bad rows skipped: drop_bad)", (long long)info->rows_dropped[i]);
+    }
     fprintf(f, "; %lld aligned rows %s .. %s, %d features, warm-up %lld rows, %.2f s\n",
             (long long)info->rows, a, b, info->n_feat, (long long)info->first_valid, info->seconds);
 }

@@ -26,6 +26,7 @@ typedef struct {
     int     n_inst;
     char    name[CFG_MAX_INST][SERIES_NAME_MAX];
     int64_t rows_loaded[CFG_MAX_INST];    /* per instrument, before alignment   */
+    int64_t rows_dropped[CFG_MAX_INST];   /* rows [data] drop_bad skipped       */
     int64_t rows;                         /* aligned rows                        */
     int64_t first_valid;
     int     n_feat;

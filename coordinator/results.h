@@ -2,9 +2,9 @@
  * results.h — the sweep's HDF5 results file (DESIGN.md, "HDF5 layout").
  *
  * Only rank 0 writes, and it always writes the WHOLE file from the task
- * records it holds (the journal's, task.h packed form) into PATH.tmp, then
- * renames it over PATH: a reader, a crash or a full disk never sees a
- * half-written file, and the file's content does not depend on the order
+ * records it holds (the journal's, task.h packed form): built in memory,
+ * written to PATH.tmp, synced and renamed over PATH, so a reader, a crash
+ * or a full disk never sees a half-written file, and the file's content does not depend on the order
  * in which tasks finished — tasks are written sorted by (model index, test
  * year), rows by strategy index, so `-np 1` and `-np 3` give identical
  * /results, /plan and /series datasets, bit for bit.  Runtime facts (rank,
@@ -13,7 +13,7 @@
  * Layout (schema RESULTS_SCHEMA):
  *   /                 attributes: schema (int), program ("rnnsweep 0.1.0"),
  *                     ini (the full INI text), name, sweep_hash (hex string:
- *                     results_sweep_hash), data_hash (hex), created, updated
+ *                     plan_sweep_hash), data_hash (hex), created, updated
  *                     (ISO 8601 UTC), ranks, threads (per rank), blas
  *                     (OpenBLAS config string), hosts (comma-separated),
  *                     shard ("" or "k/n"), bar_seconds, tasks_planned, tasks_done,
@@ -38,7 +38,10 @@
  *                     sorted by (model, year, strategy)
  *   /tasks            compound, one row per task, same order: task_key,
  *                     model_key, model, year, status (int), status_name,
- *                     epochs_run, best_epoch, steps, rank, sec_train,
+ *                     epochs_run, best_epoch, steps, rank, host, blas (the
+ *                     BLAS kernel the task's GEMMs ran on: OpenBLAS's core
+ *                     name, e.g. "Haswell"; results of different kernels
+ *                     agree to float rounding, not bit for bit), sec_train,
  *                     sec_predict, sec_backtest, sec_total, message
  *   /series/index     compound per task with series: task_key, model, year,
  *                     offset, n (rows in the datasets below)
@@ -64,7 +67,7 @@
 #include "coordinator/plan.h"
 #include "worker/task.h"
 
-#define RESULTS_SCHEMA 2   /* 2: fold ids, corrections, class details */
+#define RESULTS_SCHEMA 3   /* 2: fold ids, corrections, class details; 3: /tasks host, blas */
 
 /* One row of /plan/folds. */
 typedef struct {
@@ -91,19 +94,17 @@ typedef struct {
                                         auto bars_per_year from it               */
 } results_meta;
 
-/* The identity of a plan: rs_hash of the data hash, the model and strategy
- * counts, every model key and every strategy key in plan order.  Equal plans <=> equal sweep hashes
- * (merge refuses files whose hashes differ). */
-uint64_t results_sweep_hash(const sweep_plan *p);
-
 /* Write the whole file (see above) from n_tasks packed task records.
  * Records whose model key is not in the plan are left out, and so are
  * records whose n_out is not the plan's (/series/pred has one width) and
  * rows whose strategy key is not in the plan; if two records share a task
  * key the LATER one in the array wins (likewise two rows of one strategy
  * in a record).  c->ini_text is stored.  Returns 0, or
- * RS_EINTERNAL (HDF5 or I/O error, message naming the path; PATH is then
- * untouched and PATH.tmp removed). */
+ * RS_EINTERNAL (HDF5 or I/O error, one line naming the path — a full disk
+ * gives "PATH: writing PATH.tmp: No space left on device"; PATH is then
+ * untouched and PATH.tmp removed).  A failed write leaves nothing behind
+ * in HDF5: the process may write again, and exits cleanly.  Memory: the
+ * compressed file's size, on top of the records. */
 int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
                   const results_fold *folds, int n_folds,
                   const task_view *tasks, int n_tasks, const results_meta *m, rs_err *e);

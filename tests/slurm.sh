@@ -7,6 +7,8 @@
 #     job comes back, resumes, and ends with identical results, no duplicates
 #   - a drain on Slurm's warning signal (USR1 to the batch shell, what
 #     --signal=B:USR1@120 sends) exits 75, requeues itself, and completes
+#   - so does SIGTERM to every process of the job (what preemption and
+#     scancel --full --signal=TERM send: the batch shell, srun, the ranks)
 #   - a 3-element array of jobs/shards.sbatch + rnnsweep merge equals the run
 #   - down.sh leaves nothing running
 set -u
@@ -84,6 +86,20 @@ if wait_journal "$tmp/sig.h5.journal" 20000 120; then
   grep -q "drained (exit 75)" "$tmp"/*-"$id".log && ok "the drain exited 75" || { bad "no drain in the log"; cat "$tmp"/*-"$id".log; }
   same_results "$tmp/slow_ref.h5" "$tmp/sig.h5" usr1 && ok "drained + requeued == uninterrupted" || bad "USR1 results differ"
 else bad "USR1: job $id wrote no task"; cat "$tmp"/*-"$id".log; fi
+
+# --- SIGTERM to every process of the job (preemption, scancel --full) -----------------------
+id=$(RNNSWEEP_OUTPUT=$tmp/term.h5 RNNSWEEP_BIN=$rs submit -n 2 jobs/sweep.sbatch "$tmp/slow.ini")
+if wait_journal "$tmp/term.h5.journal" 20000 120; then
+  scancel --full --signal=TERM "$id"
+  for _ in $(seq 1 600); do
+    grep -q "requeueing" "$tmp"/*-"$id".log 2>/dev/null && break; sleep 0.1
+  done
+  bring_back "$id" 2>/dev/null
+  if bash cluster/local/wait_job.sh "$id" 300 > /dev/null; then ok "SIGTERM to every process: job $id requeued itself and completed"
+  else bad "SIGTERM job $id: $(jobstate "$id")"; cat "$tmp"/*-"$id".log; ctldlog "$id"; fi
+  grep -q "drained (exit 75)" "$tmp"/*-"$id".log && ok "SIGTERM through srun: exit 75" || { bad "no drain on SIGTERM"; cat "$tmp"/*-"$id".log; }
+  same_results "$tmp/slow_ref.h5" "$tmp/term.h5" term && ok "SIGTERM-drained + requeued == uninterrupted" || bad "SIGTERM results differ"
+else bad "SIGTERM: job $id wrote no task"; cat "$tmp"/*-"$id".log; fi
 
 # --- a 3-element array + merge ---------------------------------------------------------
 id=$(RNNSWEEP_OUTPUT_PREFIX=$tmp/arr RNNSWEEP_BIN=$rs submit -n 2 --array=0-2 jobs/shards.sbatch "$tmp/tiny.ini")

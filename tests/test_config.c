@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char g_dir[256];
@@ -366,6 +367,59 @@ static void test_text_and_compat(void) {
     config_free(&a);
 }
 
+/* The INI syntax config.c parses itself (iniparser's): comments, quotes,
+ * continuation lines, a byte-order mark; and no temporary file, so loading
+ * from text works where no file can be written. */
+static void test_ini_syntax(void) {
+    sweep_config c;
+    rs_err e;
+    const char *text =
+        "\xEF\xBB\xBF"                                    /* a UTF-8 BOM: skipped */
+        "# a comment\n; another\n"
+        BASE_DATA
+        "[MODEL]\nHidden = 4, \\\n   8   ; inline comment\n"     /* continued, case-insensitive */
+        "cell = \"gru\"   # quoted\n"
+        "[run]\nname = 'x;y#z'\n";
+    /* TMPDIR where nothing can be created: loading from text needs no file */
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TMPDIR", "/nonexistent/rnnsweep", 1);
+    int r = config_load_text(text, "bom.ini", &c, &e);
+    if (saved) { setenv("TMPDIR", saved, 1); free(saved); } else unsetenv("TMPDIR");
+    if (r) printf("\n  %s\n", e.msg);
+    CU_ASSERT_EQUAL_FATAL(r, 0);
+    CU_ASSERT_EQUAL(c.model.n_hidden, 2);
+    CU_ASSERT_EQUAL(c.model.hidden[1].h[0], 8);
+    CU_ASSERT_EQUAL(c.model.cell.n, 1);
+    CU_ASSERT_EQUAL((int)c.model.cell.v[0], RNN_GRU);
+    CU_ASSERT_STRING_EQUAL(c.run.name, "x;y#z");
+    CU_ASSERT_EQUAL((int)c.ini_len, (int)strlen(text));   /* the text is kept as written */
+    config_free(&c);
+    /* the same from a file, BOM included: accepted like the CSV reader does */
+    CU_ASSERT_EQUAL(config_load(write_ini("bom.ini", text), &c, &e), 0);
+    config_free(&c);
+    /* a key on the line after the BOM'd first line keeps its line number */
+    load_bad("\xEF\xBB\xBF[data]\ninstruments = SPX\nSPX.path = x.csv\n[model]\nlookbak = 3\n",
+             "bad.ini:5: [model] lookbak: unknown key; did you mean 'lookback'?");
+    load_bad(BASE_DATA "[run]\nname = \"open\n", "bad.ini:5: [run] name: unterminated double quote");
+}
+
+/* A FIFO (or a directory) as the config: refused at once with status 2;
+ * opening a FIFO for reading used to block until a writer came. */
+static void test_not_a_regular_file(void) {
+    char fifo[300];
+    snprintf(fifo, sizeof fifo, "%s/pipe.ini", g_dir);
+    CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+    sweep_config c;
+    rs_err e;
+    CU_ASSERT_EQUAL(config_load(fifo, &c, &e), RS_EINPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not a regular file (a FIFO)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, fifo));
+    CU_ASSERT_EQUAL(config_load(g_dir, &c, &e), RS_EINPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not a regular file (a directory)"));
+    unlink(fifo);
+}
+
 static void test_edit_distance(void) {
     CU_ASSERT_EQUAL(config_edit_distance("lookback", "lookback"), 0);
     CU_ASSERT_EQUAL(config_edit_distance("lookbak", "lookback"), 1);
@@ -470,6 +524,8 @@ static CU_TestInfo tests[] = {
     {"features: volume, column:NAME; bad column token at file:line", test_feature_columns},
     {"configs/README.md documents every key", test_readme_documents_every_key},
     {"config_load_text, config_check_compatible", test_text_and_compat},
+    {"INI syntax: BOM, comments, quotes, continuations; no temporary file", test_ini_syntax},
+    {"a FIFO or a directory as the config: refused at once", test_not_a_regular_file},
     {"edit distance", test_edit_distance},
     {"config_describe_keys", test_describe_keys},
     CU_TEST_INFO_NULL

@@ -1,5 +1,6 @@
 /* test_journal.c — the append-only journal: byte-exact round trips, torn
- * tails at every cut, corruption, foreign files, and a real kill -9 of a
+ * tails at every cut, damaged records skipped with everything after them
+ * kept, damaged heads, replacement, foreign files, and a real kill -9 of a
  * writer in the middle of its appends. */
 #include "tests/cu.h"
 #include "coordinator/journal.h"
@@ -308,6 +309,17 @@ static void test_torn_tail(void) {
     blobs_free(bl, N);
 }
 
+/* The records of bl[0..n) except index `skip`. */
+static void assert_records_but(const journal_contents *c, const blob *bl, int n, int skip) {
+    CU_ASSERT_EQUAL_FATAL(c->n, n - 1);
+    for (int i = 0, k = 0; i < n; i++) {
+        if (i == skip) continue;
+        CU_ASSERT_EQUAL(c->rec[k].len, bl[i].len);
+        if (c->rec[k].len == bl[i].len) CU_ASSERT_EQUAL(memcmp(c->rec[k].p, bl[i].p, bl[i].len), 0);
+        k++;
+    }
+}
+
 static void test_corruption(void) {
     char path[128];
     enum { N = 6, K = 2 };
@@ -319,13 +331,14 @@ static void test_corruption(void) {
     journal_contents c;
     rs_err e;
     CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
-    size_t off = rec_start(&c, c.buf, K);
+    size_t off = rec_start(&c, c.buf, K), last = rec_start(&c, c.buf, N - 1);
     journal_contents_free(&c);
     unsigned char *bytes = malloc(size);
 
-    /* Three kinds of damage to record K; each keeps records 0..K-1 only:
-     * a flipped payload byte (CRC), a flipped header byte (magic), and a
-     * payload that is not a task record but whose CRC matches. */
+    /* Three kinds of damage to record K, each costing record K alone: a
+     * flipped payload byte (CRC), a flipped header byte (magic), and a
+     * payload that is not a task record but whose CRC matches.  The reader
+     * resynchronises on record K+1 and keeps every record after it. */
     for (int kind = 0; kind < 3; kind++) {
         memcpy(bytes, orig, size);
         if (kind == 0) bytes[off + 24 + bl[K].len / 2] ^= 0x10;
@@ -337,27 +350,182 @@ static void test_corruption(void) {
         }
         file_put(path, bytes, size);
         CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
-        assert_records(&c, bl, K);
-        CU_ASSERT_EQUAL(c.valid_bytes, off);
-        CU_ASSERT_EQUAL(c.torn_bytes, size - off);
+        assert_records_but(&c, bl, N, K);
+        CU_ASSERT_EQUAL(c.n_damaged, 1);
+        CU_ASSERT_EQUAL(c.damaged_at, off);
+        CU_ASSERT_EQUAL(c.damaged_bytes, 24 + pad8(bl[K].len));
+        CU_ASSERT_EQUAL(c.kept_after, N - 1 - K);
+        CU_ASSERT_EQUAL(c.valid_bytes, size);
+        CU_ASSERT_EQUAL(c.torn_bytes, 0);
         journal_contents_free(&c);
     }
 
-    /* Appending after a damaged record cuts it and everything after. */
+    /* A flipped byte in the LAST record: damaged (its header is whole and
+     * its length fits), not torn; nothing after it. */
+    memcpy(bytes, orig, size);
+    bytes[last + 24 + 3] ^= 0x40;
+    file_put(path, bytes, size);
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    assert_records(&c, bl, N - 1);
+    CU_ASSERT_EQUAL(c.n_damaged, 1);
+    CU_ASSERT_EQUAL(c.damaged_at, last);
+    CU_ASSERT_EQUAL(c.kept_after, 0);
+    CU_ASSERT_EQUAL(c.valid_bytes, last);
+    CU_ASSERT_EQUAL(c.torn_bytes, size - last);
+    journal_contents_free(&c);
+
+    /* Two damaged records: both skipped, the rest kept, counted from the first. */
+    memcpy(bytes, orig, size);
+    bytes[off + 24 + 8] ^= 0x01;
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);    /* (offsets of K+2) */
+    size_t off2 = 0;
+    for (int i = 0; i < c.n; i++)
+        if (((const task_head *)c.rec[i].p)->task_key == ((const task_head *)bl[K + 2].p)->task_key)
+            off2 = rec_start(&c, c.buf, i);
+    journal_contents_free(&c);
+    CU_ASSERT_FATAL(off2 > off);
+    bytes[off2 + 2] ^= 0x01;
+    file_put(path, bytes, size);
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    CU_ASSERT_EQUAL(c.n, N - 2);
+    CU_ASSERT_EQUAL(c.n_damaged, 2);
+    CU_ASSERT_EQUAL(c.damaged_at, off);
+    CU_ASSERT_EQUAL(c.kept_after, N - 2 - K);          /* K+1 and K+3 */
+    journal_contents_free(&c);
+
+    /* Appending after a damaged record keeps it and everything after. */
+    memcpy(bytes, orig, size);
+    bytes[off + 24 + bl[K].len / 2] ^= 0x10;
+    file_put(path, bytes, size);
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    size_t valid = c.valid_bytes;
+    journal_contents_free(&c);
     journal *j;
-    CU_ASSERT_EQUAL_FATAL(journal_open_append(path, off, &j, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(journal_open_append(path, valid, &j, &e), 0);
     task_buf b = {0};
-    make_std(&b, K);
+    make_rec(&b, 0x77777ull, 2, 5, 3);
     CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), 0);
     CU_ASSERT_EQUAL(journal_close(j, &e), 0);
     CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
-    assert_records(&c, bl, K + 1);
+    CU_ASSERT_EQUAL(c.n, N);
+    CU_ASSERT_EQUAL(c.n_damaged, 1);
     CU_ASSERT_EQUAL(c.torn_bytes, 0);
+    if (c.n == N) CU_ASSERT_EQUAL(((const task_head *)c.rec[N - 1].p)->task_key, 0x77777ull);
     journal_contents_free(&c);
 
     task_buf_free(&b);
     free(bytes);
     free(orig);
+    blobs_free(bl, N);
+}
+
+/* A damaged head: journal_read says so (not "not a journal"), and
+ * journal_salvage returns every task record after it. */
+static void test_damaged_head(void) {
+    char path[128];
+    enum { N = 5 };
+    blob bl[N];
+    tmp_path(path, sizeof path, "head");
+    write_std(path, N, bl);
+    size_t size;
+    unsigned char *bytes = file_bytes(path, &size);
+    bytes[24 + 40] ^= 0x08;                       /* inside the head's INI text: CRC */
+    file_put(path, bytes, size);
+    journal_contents c;
+    rs_err e;
+    CU_ASSERT_EQUAL(journal_read(path, &c, &e), RS_EINPUT);
+    CU_ASSERT_EQUAL(c.head_damaged, 1);
+    ASSERT_MSG_HAS(e, path);
+    ASSERT_MSG_HAS(e, "head record is damaged");
+    CU_ASSERT_PTR_NULL(c.buf);
+    CU_ASSERT_EQUAL_FATAL(journal_salvage(path, &c, &e), 0);
+    assert_records(&c, bl, N);
+    CU_ASSERT_EQUAL(c.head_damaged, 1);
+    CU_ASSERT_STRING_EQUAL(c.ini_text, "");
+    CU_ASSERT_EQUAL(c.head.data_hash, 0);
+    journal_contents_free(&c);
+
+    /* salvage of a foreign file: not a journal */
+    tmp_path(path, sizeof path, "salvage_text");
+    file_put(path, "hello, world\n", 13);
+    CU_ASSERT_EQUAL(journal_salvage(path, &c, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "not an rnnsweep journal");
+    CU_ASSERT_EQUAL(journal_read(path, &c, &e), RS_EINPUT);
+    CU_ASSERT_EQUAL(c.head_damaged, 0);
+    free(bytes);
+    blobs_free(bl, N);
+}
+
+/* journal_replace: a new journal with the given records, the old one kept. */
+static void test_replace(void) {
+    char path[128], keep[160], tmpf[160];
+    enum { N = 4 };
+    blob bl[N];
+    tmp_path(path, sizeof path, "replace");
+    write_std(path, N, bl);
+    size_t n0;
+    unsigned char *before = file_bytes(path, &n0);
+    snprintf(keep, sizeof keep, "%s.damaged", path);
+    snprintf(tmpf, sizeof tmpf, "%s.tmp", path);
+    file_put(keep, "stale", 5);                    /* replaced */
+    journal_rec r[2] = { { bl[3].p, bl[3].len }, { bl[1].p, bl[1].len } };
+    journal *j;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(journal_replace(path, keep, 0x1234, "[x]\n", 4, r, 2, &j, &e), 0);
+    task_buf b = {0};
+    make_rec(&b, 0x999ull, 1, 5, 0);
+    CU_ASSERT_EQUAL(journal_append(j, b.p, b.len, &e), 0);
+    CU_ASSERT_EQUAL(journal_close(j, &e), 0);
+    journal_contents c;
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    CU_ASSERT_EQUAL(c.head.data_hash, 0x1234);
+    CU_ASSERT_STRING_EQUAL(c.ini_text, "[x]\n");
+    CU_ASSERT_EQUAL_FATAL(c.n, 3);
+    CU_ASSERT_EQUAL(memcmp(c.rec[0].p, bl[3].p, bl[3].len), 0);
+    CU_ASSERT_EQUAL(memcmp(c.rec[1].p, bl[1].p, bl[1].len), 0);
+    CU_ASSERT_EQUAL(((const task_head *)c.rec[2].p)->task_key, 0x999ull);
+    journal_contents_free(&c);
+    size_t n1;
+    unsigned char *kept = file_bytes(keep, &n1);
+    CU_ASSERT(n1 == n0 && !memcmp(kept, before, n0));
+    CU_ASSERT_NOT_EQUAL(access(tmpf, F_OK), 0);
+    free(kept);
+
+    /* a malformed record: nothing replaced, no .tmp left */
+    before = (free(before), file_bytes(path, &n0));
+    journal_rec bad = { bl[0].p, bl[0].len - 8 };
+    CU_ASSERT_EQUAL(journal_replace(path, NULL, 1, "", 0, &bad, 1, &j, &e), RS_EINPUT);
+    CU_ASSERT_PTR_NULL(j);
+    kept = file_bytes(path, &n1);
+    CU_ASSERT(n1 == n0 && !memcmp(kept, before, n0));
+    CU_ASSERT_NOT_EQUAL(access(tmpf, F_OK), 0);
+    free(kept);
+    free(before);
+    task_buf_free(&b);
+    blobs_free(bl, N);
+}
+
+/* journal_parse: the same as reading the file (what the fuzzer drives). */
+static void test_parse_memory(void) {
+    char path[128];
+    enum { N = 3 };
+    blob bl[N];
+    tmp_path(path, sizeof path, "parse");
+    write_std(path, N, bl);
+    size_t size;
+    unsigned char *bytes = file_bytes(path, &size);
+    journal_contents c;
+    rs_err e;
+    /* unaligned input: the parser copies it */
+    unsigned char *odd = malloc(size + 1);
+    memcpy(odd + 1, bytes, size);
+    CU_ASSERT_EQUAL_FATAL(journal_parse(odd + 1, size, "mem", &c, &e), 0);
+    assert_records(&c, bl, N);
+    journal_contents_free(&c);
+    CU_ASSERT_EQUAL(journal_parse(bytes, 10, "mem", &c, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "mem: not an rnnsweep journal");
+    free(odd);
+    free(bytes);
     blobs_free(bl, N);
 }
 
@@ -562,7 +730,10 @@ static CU_TestInfo tests[] = {
     {"create, append, close, read: byte-exact, documented layout", test_round_trip},
     {"create on an existing path: RS_EINPUT, file untouched", test_create_exists},
     {"torn tail at every cut; open_append truncates and resumes", test_torn_tail},
-    {"corrupt record k: keep 0..k-1; append cuts it", test_corruption},
+    {"damaged record k: skipped, every record after it kept", test_corruption},
+    {"damaged head: said so; journal_salvage keeps the records", test_damaged_head},
+    {"journal_replace: new journal, old one kept, atomic", test_replace},
+    {"journal_parse from memory equals the file reader", test_parse_memory},
     {"duplicate keys kept in file order", test_duplicates},
     {"not a journal: text, empty, torn head; missing file", test_not_a_journal},
     {"kill -9 of a writer: every acknowledged record survives", test_crash},

@@ -1,6 +1,7 @@
 /* test_results.c — the HDF5 results file: a byte-exact round trip of packed
  * task records, order independence, duplicates and unknown keys, NaN
- * returns for missing strategies, atomic replacement, read errors. */
+ * returns for missing strategies, atomic replacement, a full disk, read
+ * errors. */
 #include "tests/cu.h"
 #include "tests/cu_plan.h"
 #include "coordinator/results.h"
@@ -8,7 +9,10 @@
 
 #include <hdf5.h>
 #include <math.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define ASSERT_MSG_HAS(e, sub) do { \
@@ -120,6 +124,8 @@ static void make_record(task_buf *b, const sweep_plan *p, int mi, int year, rec_
     h.sec_predict = unif(&g, 0, 1);
     h.sec_backtest = unif(&g, 0, 1);
     h.sec_total = h.sec_train + h.sec_predict + h.sec_backtest;
+    snprintf(h.host, sizeof h.host, "node%d", h.rank);   /* runtime: /tasks round-trips them */
+    snprintf(h.blas, sizeof h.blas, "%s", h.rank % 2 ? "Haswell" : "SkylakeX");
     if (o.status != TASK_OK) snprintf(h.message, sizeof h.message, "model %d, %d: synthetic %s", mi, year,
                                       task_status_name(o.status));
     int S = p->n_strategies, nt = h.n_test, no = p->n_out;
@@ -297,7 +303,7 @@ static void check_round_trip(const char *ini, const char *file) {
     CU_ASSERT_STRING_EQUAL(r.program, "rnnsweep " RS_VERSION);
     CU_ASSERT_STRING_EQUAL(r.name, c.run.name);
     CU_ASSERT_STRING_EQUAL(r.ini_text, c.ini_text);
-    CU_ASSERT_EQUAL(r.sweep_hash, results_sweep_hash(&p));
+    CU_ASSERT_EQUAL(r.sweep_hash, plan_sweep_hash(&p));
     CU_ASSERT_EQUAL(r.data_hash, p.data_hash);
     CU_ASSERT_STRING_EQUAL(r.created, g_meta.created);
     CU_ASSERT_EQUAL(strlen(r.updated), 20);
@@ -652,6 +658,70 @@ static void test_failed_write_leaves_path(void) {
     config_free(&c);
 }
 
+/* A full disk (a small tmpfs: root only, else SKIP): the write fails with
+ * one line naming the path and the system's reason, PATH keeps its bytes,
+ * no PATH.tmp is left, nothing of the failure stays inside HDF5 (a later
+ * write in the same process works, and the process exits cleanly —
+ * HDF5 1.10 used to keep a half-closed file whose cleanup at exit
+ * segfaulted). */
+static void test_full_disk(void) {
+    if (geteuid() != 0) { printf("SKIP full disk: needs root to mount a tmpfs "); return; }
+    char dir[300], cmd[700];
+    snprintf(dir, sizeof dir, "%s/full", g_dir);
+    CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=256k tmpfs '%s' 2>/dev/null", dir);
+    if (system(cmd) != 0) { printf("SKIP full disk: cannot mount a tmpfs here "); rmdir(dir); return; }
+    sweep_config c;
+    sweep_plan p;
+    if (cu_plan_build(INI, &c, &p)) goto unmount;
+    task_buf b[16] = { 0 };
+    int n = make_all(&p, b);
+    rs_err e;
+    char path[340], tmpf[360], filler[360];
+    snprintf(path, sizeof path, "%s/x.h5", dir);
+    snprintf(tmpf, sizeof tmpf, "%s.tmp", path);
+    snprintf(filler, sizeof filler, "%s/filler", dir);
+    CU_ASSERT_EQUAL_FATAL(write_bufs(path, &c, &p, b, 1, &e), 0);
+    size_t n0;
+    unsigned char *before = slurp(path, &n0);
+    /* leave 8 KiB: less than the whole file needs */
+    struct statvfs vs;
+    CU_ASSERT_EQUAL_FATAL(statvfs(dir, &vs), 0);
+    long long fill = (long long)vs.f_bavail * (long long)vs.f_frsize - 8192;
+    FILE *f = fopen(filler, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char zero[4096] = { 0 };
+    for (long long k = 0; k < fill; k += (long long)sizeof zero) fwrite(zero, 1, sizeof zero, f);
+    fclose(f);
+    g_expect_fail = 1;
+    CU_ASSERT_EQUAL(write_bufs(path, &c, &p, b, n, &e), RS_EINTERNAL);
+    g_expect_fail = 0;
+    ASSERT_MSG_HAS(e, path);
+    ASSERT_MSG_HAS(e, strerror(ENOSPC));
+    CU_ASSERT_PTR_NULL(strchr(e.msg, '\n'));
+    printf("\n    %s ", e.msg);
+    size_t n1;
+    unsigned char *after = slurp(path, &n1);
+    CU_ASSERT(after && n1 == n0 && !memcmp(before, after, n0));
+    CU_ASSERT_NOT_EQUAL(access(tmpf, F_OK), 0);
+    /* space back: the same process writes the whole file */
+    unlink(filler);
+    CU_ASSERT_EQUAL(write_bufs(path, &c, &p, b, n, &e), 0);
+    results_file r;
+    CU_ASSERT_EQUAL(results_read(path, &r, &e), 0);
+    CU_ASSERT_EQUAL(r.n_tasks, n);
+    results_file_free(&r);
+    free(before);
+    free(after);
+    free_bufs(b, n);
+    plan_free(&p);
+    config_free(&c);
+unmount:
+    snprintf(cmd, sizeof cmd, "umount '%s'", dir);
+    if (system(cmd)) printf("\n  could not unmount %s ", dir);
+    rmdir(dir);
+}
+
 static void test_read_errors(void) {
     rs_err e;
     results_file r;
@@ -721,19 +791,19 @@ static void test_sweep_hash(void) {
     sweep_config c;
     sweep_plan p;
     if (cu_plan_build(INI, &c, &p)) return;
-    uint64_t h = results_sweep_hash(&p);
-    CU_ASSERT_EQUAL(h, results_sweep_hash(&p));
+    uint64_t h = plan_sweep_hash(&p);
+    CU_ASSERT_EQUAL(h, plan_sweep_hash(&p));
     p.strategies[1].key ^= 1;
-    CU_ASSERT_NOT_EQUAL(h, results_sweep_hash(&p));
+    CU_ASSERT_NOT_EQUAL(h, plan_sweep_hash(&p));
     p.strategies[1].key ^= 1;
     p.data_hash ^= 1;
-    CU_ASSERT_NOT_EQUAL(h, results_sweep_hash(&p));
+    CU_ASSERT_NOT_EQUAL(h, plan_sweep_hash(&p));
     p.data_hash ^= 1;
     /* a key moved from the end of the models to the start of the strategies */
     p.n_models--;
-    CU_ASSERT_NOT_EQUAL(h, results_sweep_hash(&p));
+    CU_ASSERT_NOT_EQUAL(h, plan_sweep_hash(&p));
     p.n_models++;
-    CU_ASSERT_EQUAL(h, results_sweep_hash(&p));
+    CU_ASSERT_EQUAL(h, plan_sweep_hash(&p));
     plan_free(&p);
     config_free(&c);
 }
@@ -754,6 +824,7 @@ static CU_TestInfo tests[] = {
     {"unknown model keys and strategy rows dropped", test_unknown_keys_dropped},
     {"missing strategy: no row, NaN returns column", test_missing_strategy_nan},
     {"failed write: RS_EINTERNAL, PATH untouched", test_failed_write_leaves_path},
+    {"full disk: one-line error, PATH untouched, HDF5 clean", test_full_disk},
     {"read errors: text, foreign HDF5, schema", test_read_errors},
     {"no tasks: every dataset exists, empty", test_empty_file},
     {"sweep hash: data hash, keys, list boundary", test_sweep_hash},

@@ -505,7 +505,11 @@ static void test_keep_columns(void) {
     series_opts o1 = { .keep = keep, .n_keep = 1 };
     CU_ASSERT_EQUAL(load_text("bad.csv", bad, &o1, &s, &e), RS_EINPUT);
     ASSERT_MSG_HAS(e, "bad.csv:3: column 3 (sentiment): expected a number, got 'n/a' "
-                      "(series_opts.drop_bad skips such rows)");
+                      "(drop_bad skips such rows)");
+    /* the caller names its own switch: the INI key, not a C field */
+    series_opts oh = { .keep = keep, .n_keep = 1, .drop_hint = "[data] drop_bad = 1" };
+    CU_ASSERT_EQUAL(load_text("bad.csv", bad, &oh, &s, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "got 'n/a' ([data] drop_bad = 1 skips such rows)");
     CU_ASSERT_EQUAL(load_text("bad2.csv", "date,close,sentiment\n2020-01-01,1,\n", &o1, &s, &e), RS_EINPUT);
     ASSERT_MSG_HAS(e, "bad2.csv:2: column 3 (sentiment): expected a number, got ''");
     /* ... or, with drop_bad, a skipped row counted with the bad prices. */

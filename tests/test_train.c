@@ -3,7 +3,9 @@
  *   - one and two Adam(W) steps against hand-computed numbers;
  *   - every cell learns: validation loss of a noisy sine's next value and
  *     accuracy on the sign of a lagged sum reach stated bounds in stated epochs;
- *   - early stopping restores the best epoch's weights;
+ *   - early stopping restores the best epoch's weights; without validation
+ *     the last epoch's weights stay and best_epoch says so;
+ *   - opts.stop stops before the next mini-batch;
  *   - divergence is a status, not garbage;
  *   - the same seed gives bitwise-identical weights with 1 and 2 threads.
  */
@@ -175,6 +177,61 @@ static void test_early_stopping_and_curve(void) {
     free(s.x); free(s.y);
 }
 
+/* Without a validation set the final weights are kept, so best_epoch must
+ * name the last epoch — not the epoch of the lowest training loss, which
+ * a noisy run at a high learning rate reaches earlier. */
+static void test_best_epoch_without_validation(void) {
+    series s = make_lagsign(1500, 3);
+    rs_rng r; rs_rng_seed(&r, 11);
+    for (int t = 0; t < 1500; t++) s.y[t] = (float)rs_rng_normal(&r);
+    rnn_data d = { s.x, s.y, s.n, 1 };
+    int tr[1000];
+    ends_range(tr, 10, 1010);
+    rnn_spec sp = small_spec(RNN_LSTM, 32, 1, 10, 16, RNN_HEAD_REG, 1);
+    rnn_model *m = rnn_create(&sp, NULL);
+    rnn_train_opts o = rnn_train_defaults();
+    o.epochs = 12; o.lr = 5e-2; o.patience = 3;     /* patience needs validation: ignored */
+    rnn_train_result res;
+    double curve[24];
+    CU_ASSERT_EQUAL(rnn_train(m, &d, tr, 1000, NULL, 0, &o, &res, curve, NULL), 0);
+    CU_ASSERT_EQUAL(res.status, RNN_TRAIN_OK);
+    CU_ASSERT_EQUAL(res.epochs_run, 12);
+    int argmin = 0;
+    for (int i = 1; i < res.epochs_run; i++) if (curve[2 * i] < curve[2 * argmin]) argmin = i;
+    printf("\n    lowest training loss in epoch %d of %d ", argmin + 1, res.epochs_run);
+    CU_ASSERT(argmin + 1 < res.epochs_run);          /* the case the fix is about */
+    CU_ASSERT_EQUAL(res.best_epoch, res.epochs_run);
+    CU_ASSERT(isnan(res.best_val_loss));
+    CU_ASSERT_CLOSE(res.last_train_loss, curve[2 * (res.epochs_run - 1)], 0);
+    rnn_free(m);
+    free(s.x); free(s.y);
+}
+
+/* opts.stop ends training before the next mini-batch: a drain abandoning
+ * a task in flight. */
+static int stop_after(void *ctx) { int *k = ctx; return --*k < 0; }
+
+static void test_stop_hook(void) {
+    series s = make_sine(600, 5);
+    rnn_data d = { s.x, s.y, s.n, 1 };
+    int tr[500];
+    ends_range(tr, 19, 519);
+    rnn_spec sp = small_spec(RNN_GRU, 8, 1, 20, 32, RNN_HEAD_REG, 1);
+    rnn_model *m = rnn_create(&sp, NULL);
+    rnn_train_opts o = rnn_train_defaults();
+    o.epochs = 50;
+    int left = 20;                                   /* 16 batches an epoch: stops in epoch 2 */
+    o.stop = stop_after;
+    o.stop_ctx = &left;
+    rnn_train_result res;
+    CU_ASSERT_EQUAL(rnn_train(m, &d, tr, 500, NULL, 0, &o, &res, NULL, NULL), 0);
+    CU_ASSERT_EQUAL(res.status, RNN_TRAIN_STOPPED);
+    CU_ASSERT_EQUAL(res.steps, 20);
+    CU_ASSERT_EQUAL(res.epochs_run, 1);
+    rnn_free(m);
+    free(s.x); free(s.y);
+}
+
 static void test_divergence_is_a_status(void) {
     series s = make_sine(600, 4);
     rnn_data d = { s.x, s.y, s.n, 1 };
@@ -264,6 +321,8 @@ static CU_TestInfo tests[] = {
     { "every cell learns a noisy sine", test_learning_regression },
     { "lstm/gru/gru_classic learn a lagged sign", test_learning_classification },
     { "early stopping restores the best epoch", test_early_stopping_and_curve },
+    { "without validation best_epoch is the last epoch", test_best_epoch_without_validation },
+    { "opts.stop ends training before the next batch", test_stop_hook },
     { "divergence is a status; bad windows an input error", test_divergence_is_a_status },
     { "bitwise identical with 1 and 2 threads", test_determinism_threads },
     CU_TEST_INFO_NULL

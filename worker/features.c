@@ -1,4 +1,13 @@
-/* features.c — see features.h for the contracts. */
+/*
+ * features.c — see features.h for the contracts.
+ *
+ * Contents (sections in file order):
+ *   spec parsing           "close,rsi:14,macd:12:26:9" -> feat_spec, and back
+ *                          to canonical item text
+ *   feature kernels        each item kind, causal (bar t uses bars <= t)
+ *   targets                forward returns / prices, trend3 labels
+ *   scalers                minmax / zscore fit on training rows, applied
+ */
 #include "worker/features.h"
 
 #include <ctype.h>

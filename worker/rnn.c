@@ -4,6 +4,15 @@
  *
  * Shapes use: T time steps, b rows in this batch (<= B), H hidden size of the
  * layer, in its input width, G gates, GH = G*H.  All matrices are row-major.
+ *
+ * Contents (sections in file order):
+ *   activations            vectorisable exp / tanh / sigmoid (Cephes polynomials)
+ *   threads and GEMMs      the engine's own thread split around OpenBLAS
+ *   spec, sizes, arena     names, rnn_spec_check, sizes, one allocation
+ *   fused forward passes   one time step of each cell's gates
+ *   forward                layers, dropout, head, loss
+ *   fused backward passes  one time step of each cell, reversed
+ *   weights blob           save / load with shapes checked
  */
 #include "worker/rnn.h"
 
@@ -158,7 +167,10 @@ static int gates_of(rnn_cell c) {
 
 /* ---- spec, sizes, arena -------------------------------------------------- */
 
+/* Indexed by rnn_cell: RNN_LSTM .. RNN_RELU, in enum order. */
 static const char *CELL_NAMES[] = { "lstm", "gru", "gru_classic", "rnn_tanh", "rnn_relu" };
+#define N_CELLS ((int)(sizeof CELL_NAMES / sizeof *CELL_NAMES))
+_Static_assert(N_CELLS == RNN_RELU + 1, "CELL_NAMES must name every rnn_cell");
 
 char *rnn_hidden_text(const int *hidden, int n_layers, char *buf, size_t n) {
     size_t k = 0;
@@ -171,11 +183,11 @@ char *rnn_hidden_text(const int *hidden, int n_layers, char *buf, size_t n) {
 }
 
 const char *rnn_cell_name(rnn_cell c) {
-    return (unsigned)c < 5 ? CELL_NAMES[c] : "?";
+    return (unsigned)c < (unsigned)N_CELLS ? CELL_NAMES[c] : "?";
 }
 
 int rnn_cell_parse(const char *s, rnn_cell *out) {
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < N_CELLS; i++)
         if (!strcmp(s, CELL_NAMES[i])) { *out = (rnn_cell)i; return 0; }
     if (!strcmp(s, "rnn")) { *out = RNN_TANH; return 0; }
     return -1;

@@ -1,4 +1,17 @@
-/* series.c — see series.h for the contracts. */
+/*
+ * series.c — see series.h for the contracts.
+ *
+ * Contents (sections in file order):
+ *   calendar               civil dates <-> days, years
+ *   numbers                the fast decimal parser (strtod's bits)
+ *   timestamps             the accepted date / time forms
+ *   line reader            buffered lines over zlib (plain files pass)
+ *   columns                one file: RFC 4180 fields, header and layout
+ *                          detection, rows checked, drop_bad
+ *   series assembly        files of one instrument ordered and joined;
+ *                          bar size, gaps, breaks
+ *   alignment, resampling  instruments on common timestamps, coarser bars
+ */
 #include "worker/series.h"
 
 #include <ctype.h>
@@ -707,8 +720,10 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
             if (series_parse_number(f[keep_col[j]].p, f[keep_col[j]].n, &kv[j])) bad_keep = j;
         if (bad_keep >= 0) {
             if (o->drop_bad) { c->dropped++; continue; }
+            char hint[96];
+            snprintf(hint, sizeof hint, " (%s skips such rows)", o->drop_hint ? o->drop_hint : "drop_bad");
             status = number_error(e, path, lineno, keep_col[bad_keep], o->keep[bad_keep],
-                                  &f[keep_col[bad_keep]], " (series_opts.drop_bad skips such rows)");
+                                  &f[keep_col[bad_keep]], hint);
             goto done;
         }
         /* Prices must be positive (every feature and return is a log). */
@@ -721,8 +736,8 @@ static int parse_file(const char *path, const series_opts *o, chunk *c, rs_err *
             if (o->drop_bad) { c->dropped++; continue; }
             quote(got, sizeof got, f[col[nonpos]].p, f[col[nonpos]].n);
             status = rs_err_set(e, RS_EINPUT, "%s:%lld: column %d (%s): expected a positive price, "
-                                "got '%s' (series_opts.drop_bad skips such rows)", path,
-                                (long long)lineno, col[nonpos] + 1, ROLE_NAME[nonpos], got);
+                                "got '%s' (%s skips such rows)", path, (long long)lineno, col[nonpos] + 1,
+                                ROLE_NAME[nonpos], got, o->drop_hint ? o->drop_hint : "drop_bad");
             goto done;
         }
         if (c->has_ohlc && v[C_HIGH] < v[C_LOW]) {

@@ -127,6 +127,9 @@ typedef struct {
                             /* series.col_name[j] = keep[j].  Every file of the         */
                             /* instrument must have them.  Not owned.                    */
     int         n_keep;     /* entries of keep; 0 = keep none                            */
+    const char *drop_hint;  /* how the CALLER's user turns drop_bad on, named in the     */
+                            /* error for a row it would skip: "[data] drop_bad = 1",    */
+                            /* "--drop-bad"; NULL = "drop_bad"                          */
 } series_opts;
 
 /* Load one instrument from `pattern`: a path or a glob(3) pattern (brace

@@ -13,7 +13,7 @@
  *     (coordinator/config.c, configs/README.md);
  *   - the plan's canonical key text and its labels (coordinator/plan.c);
  *   - the report's group-by keys (coordinator/report.c);
- *   - the HDF5 /plan/strategies columns (coordinator/results.c).
+ *   - the HDF5 /plan/strategies columns (coordinator/results_layout.c).
  * So a field is added by adding one line here (and, when it changes what
  * the engine does, the engine code that reads it).
  *

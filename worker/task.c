@@ -94,7 +94,7 @@ int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
     if (h->version != TASK_VERSION)
         return rs_err_set(e, RS_EINPUT, "task record: version %u, this program reads %u", h->version,
                           TASK_VERSION);
-    if (h->n_strat < 0 || h->n_strat > 10000000 || h->n_test < 0 || h->n_test > 1000000000 ||
+    if (h->n_strat < 0 || h->n_strat > TASK_MAX_STRAT || h->n_test < 0 || h->n_test > TASK_MAX_TEST ||
         (h->n_out != 1 && h->n_out != 3) || h->n_corr < 0 || h->n_corr > h->n_strat)
         return rs_err_set(e, RS_EINPUT, "task record: bad counts (strategies %d, test bars %d, outputs %d, "
                           "corrections %d)", h->n_strat, h->n_test, h->n_out, h->n_corr);
@@ -103,6 +103,8 @@ int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
         return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, its counts need %zu", len, L.end);
     if (memchr(h->message, 0, sizeof h->message) == NULL)
         return rs_err_set(e, RS_EINPUT, "task record: message not terminated");
+    if (memchr(h->host, 0, sizeof h->host) == NULL || memchr(h->blas, 0, sizeof h->blas) == NULL)
+        return rs_err_set(e, RS_EINPUT, "task record: host or BLAS name not terminated");
     const unsigned char *p = buf;
     v->h = h;
     v->rows = (const task_row *)(p + L.rows);

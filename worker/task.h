@@ -35,7 +35,7 @@
  * Determinism: the bytes depend only on the data, the input (spec, options,
  * strategies, keys, fold id) and nothing else — not on the thread count, the
  * rank, or the time — EXCEPT the fields marked (runtime) in task_head
- * (rank, timings).  Task rows carry no runtime field.
+ * (rank, host, BLAS kernel, timings).  Task rows carry no runtime field.
  *
  * Honest evaluation (features.h, folds.h): the feature scaler is fit on the
  * fold's [fit_lo, fit_hi] rows, a price-target scaler and trend3 quantile
@@ -56,8 +56,16 @@
 #include "worker/util.h"
 
 #define TASK_MAGIC   0x52535431u   /* "RST1": a packed task result              */
-#define TASK_VERSION 2u   /* 2: fold ids, corrections, class details */
+#define TASK_VERSION 3u   /* 2: fold ids, corrections, class details; 3: host, BLAS kernel */
 #define TASK_MSG_MAX 200
+#define TASK_HOST_MAX 64
+/* Sanity bounds task_view_parse puts on a record's counts before it
+ * computes the record's length from them: far above any real sweep (10^7
+ * strategy points, 10^9 test bars: 30 years of 1-second bars), low enough
+ * that the length cannot overflow size_t. */
+#define TASK_MAX_STRAT 10000000
+#define TASK_MAX_TEST  1000000000
+#define TASK_BLAS_MAX 32
 
 /* Task status (task_head.status and every task_row.status). */
 enum {
@@ -132,6 +140,10 @@ typedef struct {
                                         model ("lstm 300x300"); NULL: its key      */
     double              progress_every; /* (runtime) seconds between progress lines
                                         on stderr for a long task; 0 = none        */
+    const char         *host;        /* (runtime) node name, recorded (NULL: "")   */
+    const char         *blas;        /* (runtime) the BLAS kernel in use, e.g.
+                                        OpenBLAS's core name "Haswell": GEMM
+                                        results differ by kernel (NULL: "")       */
 } task_input;
 
 /* Fixed head of a packed result. */
@@ -154,6 +166,8 @@ typedef struct {
     double   sec_predict;            /* (runtime) prediction + forecast metrics    */
     double   sec_backtest;           /* (runtime) every strategy + buy-and-hold    */
     double   sec_total;              /* (runtime) the whole task_run               */
+    char     host[TASK_HOST_MAX];    /* (runtime) the node that ran it             */
+    char     blas[TASK_BLAS_MAX];    /* (runtime) its BLAS kernel                  */
     char     message[TASK_MSG_MAX];  /* "" when OK; why it is EMPTY/DIVERGED/FAILED */
 } task_head;
 
@@ -250,7 +264,9 @@ int task_pack(task_buf *out, const task_head *h, const task_row *rows,
  * support) are NOT errors: they give a result with that status and a
  * message.  Returns non-zero only when no result can be produced at all
  * (out of memory: RS_EINTERNAL; inconsistent input such as spec.n_in !=
- * d->n_feat or n_strat < 1: RS_EINPUT), with *e filled.  Uses OpenMP
+ * d->n_feat or n_strat < 1: RS_EINPUT; in->opts.stop asked to stop, during
+ * training or between strategy points: RS_EDRAIN — the task was abandoned
+ * and reruns), with *e filled.  Uses OpenMP
  * threads through the RNN engine; allocates per task, never per step.
  *
  * Details the layout above leaves open:

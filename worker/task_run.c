@@ -19,6 +19,13 @@
  * empty fold, a NaN label, divergence, bars the engine refuses) ends as a
  * packed result with a status and a message.  Only a caller bug (an input
  * that contradicts itself or the data) or no memory returns an error.
+ *
+ * Contents (file order): msg_set, row_blank (rows of a task that is not
+ * OK), scratch (the per-task buffers), correct_all (every correction point
+ * of a trend3 task), empty_reason, input_check, then task_run in five
+ * numbered steps: 1 the fold, 2 scaled features and labels fitted on
+ * training rows, 3 the model (train), 4 predict once and score the
+ * forecast, 5 every strategy on the same predictions.
  */
 #include "worker/task.h"
 
@@ -267,6 +274,8 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     h.n_strat = ns;
     h.n_out = K;
     h.rank = in->rank;
+    snprintf(h.host, sizeof h.host, "%s", in->host ? in->host : "");
+    snprintf(h.blas, sizeof h.blas, "%s", in->blas ? in->blas : "");
     task_row *rows = malloc((size_t)ns * sizeof *rows);
     S.cidx = malloc((size_t)ns * sizeof *S.cidx);
     S.cfirst = malloc((size_t)ns * sizeof *S.cfirst);
@@ -468,6 +477,7 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     int rrc = rnn_train(m, &rd, tr_ends, n_train, n_val > 0 ? va_ends : NULL, n_val, &opts, &tr, NULL, &le);
     h.sec_train = rs_now() - t0;
     if (rrc) { rc = rs_err_set(e, rrc, "task: training: %s", le.msg); goto done; }
+    if (tr.status == RNN_TRAIN_STOPPED) { rc = rs_err_set(e, RS_EDRAIN, "task: abandoned by a drain"); goto done; }
     h.epochs_run = tr.epochs_run;
     h.best_epoch = tr.best_epoch;
     h.steps = tr.steps;
@@ -612,6 +622,10 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     else bp.ret = kind == TARGET_PRICE ? S.ret_pred : S.pred;
     int onehot_of = -1;              /* which correction S.onehot holds        */
     for (int i = 0; i < ns; i++) {
+        if (in->opts.stop && in->opts.stop(in->opts.stop_ctx)) {
+            rc = rs_err_set(e, RS_EDRAIN, "task: abandoned by a drain");
+            goto done;
+        }
         task_row *r = &rows[i];
         bt_preds pi = bp;
         if (cls && in->strat[i].correction != MM_NONE) {

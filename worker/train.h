@@ -10,14 +10,21 @@
  * Batches are gathered into the model's arena, time-major [T][b][D].
  *
  * Determinism: the batch order of epoch k is a shuffle seeded by
- * rs_hash2(seed, k) and the dropout masks of step s by rs_hash2(seed, s);
- * with the same model seed and data, two runs produce bitwise-identical
- * weights, whatever OMP_NUM_THREADS is.
+ * rs_hash2(seed, k) and the dropout masks of optimiser step s by
+ * rs_hash2(seed ^ TRAIN_DROPOUT_SALT, s) — salted so that the mask stream
+ * of step s and the shuffle of epoch s are never the same hash; with the
+ * same model seed and data, two runs produce bitwise-identical weights,
+ * whatever OMP_NUM_THREADS is.
  */
 #ifndef RS_TRAIN_H
 #define RS_TRAIN_H
 
 #include "worker/rnn.h"
+
+/* Mixed into the seed of the dropout masks (see above): MurmurHash2's
+ * multiplier, an arbitrary odd constant.  Changing it changes every
+ * trained weight with dropout, hence every such result. */
+#define TRAIN_DROPOUT_SALT 0x5bd1e995ULL
 
 typedef struct {
     const float *x;        /* [n_rows][n_feat] features, row-major          */
@@ -54,18 +61,28 @@ typedef struct {
                                    during training (NULL = never); only reads   */
     void  *progress_ctx;
     double progress_every;      /* seconds                                     */
+    /* Asked before every mini-batch (NULL: never): non-zero stops training
+     * at once with status RNN_TRAIN_STOPPED — a drain abandoning a task in
+     * flight.  Never part of a task's key. */
+    int  (*stop)(void *ctx);
+    void  *stop_ctx;
 } rnn_train_opts;
 
 typedef enum {
     RNN_TRAIN_OK = 0,
     RNN_TRAIN_DIVERGED = 1,    /* NaN/inf loss or gradient, or exploding loss */
-    RNN_TRAIN_NODATA = 2       /* no training windows                         */
+    RNN_TRAIN_NODATA = 2,      /* no training windows                         */
+    RNN_TRAIN_STOPPED = 3      /* opts.stop asked to stop: no usable result   */
 } rnn_train_status;
 
 typedef struct {
     rnn_train_status status;
     int    epochs_run;         /* epochs completed                            */
-    int    best_epoch;         /* 1-based epoch whose weights were kept       */
+    int    best_epoch;         /* 1-based epoch whose weights were kept: the
+                                  best validation epoch; without validation
+                                  the last epoch (its weights are kept), or
+                                  after a divergence the lowest-loss epoch
+                                  (0: the initial weights)                    */
     double best_val_loss;      /* NAN without a validation set                */
     double last_train_loss;    /* mean loss of the last completed epoch       */
     long   steps;              /* optimiser steps taken                       */
@@ -87,7 +104,8 @@ int rnn_windows_check(const rnn_model *m, const rnn_data *d, const int *ends, in
 void rnn_gather(rnn_model *m, const rnn_data *d, const int *ends, int b);
 
 /* Train.  train/val: window end rows (val may be NULL/0: no early stopping,
- * the final weights are kept).  curve, when not NULL, receives
+ * the final weights are kept, unless training diverges: then the weights
+ * of the lowest-training-loss epoch).  curve, when not NULL, receives
  * [epochs][2] = {train loss, val loss (NAN without val)} per completed epoch.
  * Returns 0 and fills *r, or RS_EINPUT / RS_EINTERNAL with *e filled for
  * bad arguments.  Divergence is NOT an error: r->status says it, and the

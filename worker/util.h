@@ -24,11 +24,14 @@
 #define RS_OK        0
 #define RS_EINTERNAL 1   /* out of memory, I/O failure, a bug            */
 #define RS_EINPUT    2   /* bad config / data / command line: exit(2)     */
+#define RS_EDRAIN   75   /* stopped early by a drain (SIGTERM, SIGINT,
+                            SIGUSR1): nothing lost, resumable; exit(75),
+                            EX_TEMPFAIL, which job scripts requeue on     */
 
 #define RS_ERRLEN 512
 
 typedef struct {
-    int  status;               /* RS_OK, RS_EINPUT or RS_EINTERNAL       */
+    int  status;               /* RS_OK, RS_EINPUT, RS_EINTERNAL, RS_EDRAIN */
     char msg[RS_ERRLEN];       /* one line, no trailing newline          */
 } rs_err;
 

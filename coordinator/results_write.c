@@ -1,0 +1,631 @@
+/*
+ * results_write.c — writing the whole results file (results.h is the
+ * contract and documents the layout; results_layout.h the rows and types).
+ *
+ * The records are first reduced to the set that will be written and
+ * sorted; every dataset is then created at its final length and filled one
+ * task at a time through hyperslabs.  Selection rules, beyond the header's
+ * (unknown model keys and strategy rows dropped, the later of two equal
+ * task keys wins): a record whose n_out is not the plan's is dropped too
+ * (/series/pred has one width, and the plan fixes the head, so such a
+ * record cannot be this plan's); a strategy that appears twice in one
+ * record keeps its later row.
+ *
+ * The file is built in memory (HDF5's core driver, no backing store) and
+ * then written to PATH.tmp with write(2), synced and renamed over PATH.
+ * Why not let HDF5 write the file: when a write fails inside H5Fclose (a
+ * full disk), HDF5 1.10 leaves the file's ID open on a half-destroyed
+ * object, and its cleanup at exit — in MPI_Finalize, or atexit — then
+ * dereferences it (a segfault that loses the exit status and the message);
+ * a later checkpoint in the same process could trip over it too.  In memory
+ * no HDF5 call can fail on I/O, and our own write reports ENOSPC as one
+ * line and leaves PATH untouched.  The memory costs the compressed file's
+ * size once — the core driver's buffer is taken over at close (file image
+ * callbacks), never copied — which is less than the records rank 0 already
+ * holds uncompressed in its store.
+ *
+ * Contents (sections in file order):
+ *   strat_row              one /plan/strategies row from the strategy table
+ *   selecting and ordering which records go in, sorted, rows mapped to the
+ *                          plan's strategies
+ *   the datasets           /plan, /tasks, /results, /series, root attributes
+ *   the file image         the core driver's buffer, put_file, results_write
+ */
+#include "coordinator/results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coordinator/h5io.h"
+#include "coordinator/results_layout.h"
+#include "worker/version.h"
+
+#define RS_PROGRAM     "rnnsweep " RS_VERSION
+/* The in-memory file grows by this much at a time (glibc moves large
+ * blocks with mremap, so growth costs no copy). */
+#define IMAGE_INCREMENT ((size_t)4 << 20)
+
+/* Row i of /plan/strategies into buf (L.size bytes, zeroed by the caller). */
+static void strat_row(const strat_layout *L, const sweep_plan *p, int i, unsigned char *buf) {
+    const plan_strategy *ps = &p->strategies[i];
+    int32_t idx = i, aut = ps->bars_per_year_auto;
+    memcpy(buf + L->index, &idx, sizeof idx);
+    memcpy(buf + L->key, &ps->key, sizeof ps->key);
+    plan_strategy_label(p, i, (char *)buf + L->label, STRAT_LABEL_LEN);
+    memcpy(buf + L->bpy_auto, &aut, sizeof aut);
+    h5io_fixstr((char *)buf + L->market, STRAT_NAME_LEN, rs_enum_name(BT_E_MARKET, ps->s.market));
+    int32_t ci = ps->correction, la = mm_kind_lookahead(ps->s.correction);
+    memcpy(buf + L->corr_index, &ci, sizeof ci);
+    memcpy(buf + L->lookahead, &la, sizeof la);
+    for (int f = 0; f < BT_F_N; f++) {
+        double v = strategy_get(&ps->s, f);
+        unsigned char *q = buf + L->field[f];
+        if (bt_fields[f].type == BT_T_ENUM) {
+            h5io_fixstr((char *)q, STRAT_NAME_LEN, rs_enum_name(bt_fields[f].names, (int)v));
+        } else if (bt_fields[f].type == BT_T_REAL) {
+            memcpy(q, &v, sizeof v);
+        } else {
+            int32_t iv = (int32_t)v;
+            memcpy(q, &iv, sizeof iv);
+        }
+    }
+}
+
+/* ---- selecting and ordering records ---------------------------------------- */
+
+typedef struct { uint64_t key; int index; } keyidx;
+
+static int cmp_keyidx(const void *a, const void *b) {
+    const keyidx *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static int key_lookup(const keyidx *k, int n, uint64_t key) {
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (k[mid].key == key) return k[mid].index;
+        if (k[mid].key < key) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return -1;
+}
+
+typedef struct {
+    const task_view *v;
+    int pos;                         /* position in the caller's array           */
+    int model;                       /* plan index                               */
+    int n_rows;                      /* rows that survive the strategy mapping   */
+} sel_t;
+
+static int cmp_sel_key(const void *a, const void *b) {
+    const sel_t *x = a, *y = b;
+    if (x->v->h->task_key != y->v->h->task_key) return x->v->h->task_key < y->v->h->task_key ? -1 : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int cmp_sel_order(const void *a, const void *b) {
+    const sel_t *x = a, *y = b;
+    if (x->model != y->model) return x->model < y->model ? -1 : 1;
+    if (x->v->h->fold_id != y->v->h->fold_id) return x->v->h->fold_id < y->v->h->fold_id ? -1 : 1;
+    if (x->v->h->task_key != y->v->h->task_key) return x->v->h->task_key < y->v->h->task_key ? -1 : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+typedef struct { int strat, j; } rowmap;
+
+static int cmp_rowmap(const void *a, const void *b) {
+    const rowmap *x = a, *y = b;
+    if (x->strat != y->strat) return x->strat < y->strat ? -1 : 1;
+    return (x->j > y->j) - (x->j < y->j);
+}
+
+/* The rows of one record that go to the file, in strategy order: rows with
+ * a strategy key outside the plan are dropped; a strategy listed twice keeps
+ * its later row (as duplicate records do).  Fills m[] and returns the count. */
+static int map_rows(const task_view *v, const keyidx *sk, int ns, rowmap *m) {
+    int n = 0;
+    for (int j = 0; j < v->h->n_strat; j++) {
+        int s = key_lookup(sk, ns, v->rows[j].strategy_key);
+        if (s >= 0) m[n++] = (rowmap){ s, j };
+    }
+    qsort(m, (size_t)n, sizeof *m, cmp_rowmap);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (i + 1 < n && m[i + 1].strat == m[i].strat) continue;
+        m[k++] = m[i];
+    }
+    return k;
+}
+
+
+/* ---- the datasets ---------------------------------------------------------- */
+
+static int write_plan(h5io_ctx *x, hid_t f, const layout_types *T, const sweep_plan *p,
+                      const results_fold *folds, int n_folds) {
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
+    int rc = -1;
+    void *buf = NULL;
+    fold_rec *fr = NULL;
+    h5io_tab t = { .d = -1 };
+    if (gcpl < 0 || H5Pset_obj_track_times(gcpl, 0) < 0 ||
+        (g = H5Gcreate2(f, "plan", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) {
+        h5io_fail(x, "creating /plan");
+        goto out;
+    }
+    /* models, strategies and folds in blocks: a large grid never needs a
+     * second copy of the plan in memory */
+    enum { BLK = 1024 };
+    strat_layout L;
+    layout_strat_make(&L);
+    buf = calloc(BLK, L.size > sizeof(model_rec) ? L.size : sizeof(model_rec));
+    if (!buf) { h5io_oom(x); goto out; }
+
+    if (h5io_tab_create(x, g, "/plan/models", T->model, 1, (hsize_t)p->n_models, 0, &t)) goto out;
+    for (int i0 = 0; i0 < p->n_models; i0 += BLK) {
+        int nb = p->n_models - i0 < BLK ? p->n_models - i0 : BLK;
+        model_rec *r = buf;
+        memset(r, 0, (size_t)nb * sizeof *r);
+        for (int k = 0; k < nb; k++) {
+            const plan_model *m = &p->models[i0 + k];
+            r[k].index = i0 + k;
+            r[k].key = m->key;
+            h5io_fixstr(r[k].cell, sizeof r[k].cell, rnn_cell_name(m->cell));
+            r[k].layers = m->n_layers;
+            plan_hidden_text(m, r[k].hidden, sizeof r[k].hidden);
+            r[k].lookback = m->lookback;
+            r[k].dropout = m->dropout;
+            r[k].seed = m->seed;
+            r[k].forget_bias_one = m->forget_bias_one;
+            r[k].lr = m->train.lr;
+            r[k].batch = m->batch;
+            r[k].epochs = m->train.epochs;
+            r[k].weight_decay = m->train.weight_decay;
+            r[k].clip_norm = m->train.clip_norm;
+            r[k].patience = m->train.patience;
+            r[k].min_delta = m->train.min_delta;
+            r[k].stride = m->stride;
+            r[k].max_windows = m->max_windows;
+            rnn_spec spec;
+            rnn_train_opts opts;
+            plan_task_spec(p, m, m->key, &spec, &opts);
+            r[k].params = (int64_t)rnn_param_count(&spec);
+            plan_model_label(p, i0 + k, r[k].label, sizeof r[k].label);
+        }
+        if (h5io_tab_append(x, &t, r, (hsize_t)nb)) goto out;
+    }
+    if (h5io_tab_close(x, &t)) goto out;
+
+    if (h5io_tab_create(x, g, "/plan/strategies", T->strat, 1, (hsize_t)p->n_strategies, 0, &t)) goto out;
+    for (int i0 = 0; i0 < p->n_strategies; i0 += BLK) {
+        int nb = p->n_strategies - i0 < BLK ? p->n_strategies - i0 : BLK;
+        memset(buf, 0, (size_t)nb * L.size);
+        for (int k = 0; k < nb; k++) strat_row(&L, p, i0 + k, (unsigned char *)buf + (size_t)k * L.size);
+        if (h5io_tab_append(x, &t, buf, (hsize_t)nb)) goto out;
+    }
+    if (h5io_tab_close(x, &t)) goto out;
+
+    {
+        corr_rec *cr = calloc((size_t)(p->n_corrections > 0 ? p->n_corrections : 1), sizeof *cr);
+        if (!cr) { h5io_oom(x); goto out; }
+        for (int k = 0; k < p->n_corrections; k++) {
+            const plan_strategy *ps = &p->strategies[p->correction_first[k]];
+            cr[k].index = k;
+            h5io_fixstr(cr[k].correction, sizeof cr[k].correction, rs_enum_name(BT_E_CORRECTION, ps->s.correction));
+            cr[k].lookahead = mm_kind_lookahead(ps->s.correction);
+            cr[k].mm_size = ps->s.mm_size;
+            cr[k].mm_beta = ps->s.mm_beta;
+            cr[k].mm_sigma0 = ps->s.mm_sigma0;
+            cr[k].mm_epochs = ps->s.mm_epochs;
+            cr[k].first_strategy = p->correction_first[k];
+            if (ps->s.correction == MM_NONE) snprintf(cr[k].label, sizeof cr[k].label, "none");
+            else snprintf(cr[k].label, sizeof cr[k].label, "%s mm%dx%d b%g s%g e%d%s",
+                          cr[k].correction, ps->s.mm_size, ps->s.mm_size, ps->s.mm_beta, ps->s.mm_sigma0,
+                          ps->s.mm_epochs, cr[k].lookahead ? " LOOK-AHEAD" : "");
+        }
+        int crc = h5io_tab_write_all(x, g, "/plan/corrections", T->corr, cr, (size_t)p->n_corrections);
+        free(cr);
+        if (crc) goto out;
+    }
+
+    fr = calloc(n_folds > 0 ? (size_t)n_folds : 1, sizeof *fr);
+    if (!fr) { h5io_oom(x); goto out; }
+    for (int i = 0; i < n_folds; i++) {
+        const results_fold *s = &folds[i];
+        fr[i].lookback = s->lookback;
+        fr[i].fold_id = s->fold_id;
+        fold_id_text(s->fold_id, fr[i].fold, sizeof fr[i].fold);
+        h5io_fixstr(fr[i].status, sizeof fr[i].status, s->status == FOLD_OK ? "ok" : "empty");
+        fr[i].n_train = s->n_train;
+        fr[i].n_val = s->n_val;
+        fr[i].n_test = s->n_test;
+        layout_iso_or_empty(s->train_first, fr[i].train_first);
+        layout_iso_or_empty(s->train_last, fr[i].train_last);
+        layout_iso_or_empty(s->test_first, fr[i].test_first);
+        layout_iso_or_empty(s->test_last, fr[i].test_last);
+    }
+    rc = h5io_tab_write_all(x, g, "/plan/folds", T->fold, fr, (size_t)(n_folds > 0 ? n_folds : 0));
+out:
+    if (rc) h5io_tab_close(x, &t);
+    free(buf);
+    free(fr);
+    if (g >= 0 && H5Gclose(g) < 0 && !rc) rc = h5io_fail(x, "closing /plan");
+    if (gcpl >= 0) H5Pclose(gcpl);
+    return rc;
+}
+
+/* /tasks, /results and /series, one selected record at a time. */
+static int write_tasks(h5io_ctx *x, hid_t f, const layout_types *T, const sweep_plan *p,
+                       const sel_t *sel, int n_sel, const keyidx *sk, int max_strat) {
+    int rc = -1, S = p->n_strategies, n_out = p->n_out;
+    /* trend3: one column per plan correction point; regression: none */
+    const int C = p->head == RNN_HEAD_CLS ? p->n_corrections : 0;
+    enum { T_TASKS, T_RESULTS, T_INDEX, T_T, T_Y, T_PRED, T_RET, T_BH, T_CORR, T_N };
+    h5io_tab tab[T_N];
+    for (int i = 0; i < T_N; i++) tab[i].d = -1;
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
+    rowmap *map = malloc((size_t)(max_strat > 0 ? max_strat : 1) * sizeof *map);
+    task_row *rows = malloc((size_t)(max_strat > 0 ? max_strat : 1) * sizeof *rows);
+    unsigned char cover[sizeof(task_row)] = { 0 };
+    /* returns are re-laid from [strategy][bar] to [bar][plan strategy] in
+     * blocks of bars, so a task with many strategies needs no full copy */
+    size_t ret_blk = S > 0 ? (size_t)(1 << 18) / (size_t)S : 1;
+    if (ret_blk < 1) ret_blk = 1;
+    float *rbuf = malloc(ret_blk * (size_t)(S > 0 ? S : 1) * sizeof *rbuf);
+    int *srccol = malloc((size_t)(C > 0 ? C : 1) * sizeof *srccol);
+    int8_t *cbuf = NULL;
+    size_t cbuf_cap = 0;
+    if (!map || !rows || !rbuf || !srccol) { h5io_oom(x); goto out; }
+    layout_cover_members(T->row, 0, cover);
+
+    hsize_t n_rows = 0, n_series = 0, n_index = 0;
+    for (int i = 0; i < n_sel; i++) {
+        n_rows += (hsize_t)sel[i].n_rows;
+        if (sel[i].v->h->n_test > 0) { n_series += (hsize_t)sel[i].v->h->n_test; n_index++; }
+    }
+    if (gcpl < 0 || H5Pset_obj_track_times(gcpl, 0) < 0 ||
+        (g = H5Gcreate2(f, "series", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) {
+        h5io_fail(x, "creating /series");
+        goto out;
+    }
+    if (h5io_tab_create(x, f, "/tasks", T->tasks, 1, (hsize_t)n_sel, 0, &tab[T_TASKS]) ||
+        h5io_tab_create(x, f, "/results", T->row, 1, n_rows, 0, &tab[T_RESULTS]) ||
+        h5io_tab_create(x, f, "/series/index", T->index, 1, n_index, 0, &tab[T_INDEX]) ||
+        h5io_tab_create(x, f, "/series/t", H5T_NATIVE_INT64, 1, n_series, 0, &tab[T_T]) ||
+        h5io_tab_create(x, f, "/series/y", H5T_NATIVE_DOUBLE, 1, n_series, 0, &tab[T_Y]) ||
+        h5io_tab_create(x, f, "/series/pred", H5T_NATIVE_DOUBLE, 2, n_series, (hsize_t)n_out, &tab[T_PRED]) ||
+        h5io_tab_create(x, f, "/series/returns", H5T_NATIVE_FLOAT, 2, n_series, (hsize_t)S, &tab[T_RET]) ||
+        h5io_tab_create(x, f, "/series/bh", H5T_NATIVE_FLOAT, 1, n_series, 0, &tab[T_BH]) ||
+        h5io_tab_create(x, f, "/series/corrected", H5T_NATIVE_INT8, 2, n_series, (hsize_t)C, &tab[T_CORR]))
+        goto out;
+
+    int64_t offset = 0;
+    for (int i = 0; i < n_sel; i++) {
+        const task_view *v = sel[i].v;
+        const task_head *h = v->h;
+        tasks_rec tr;
+        memset(&tr, 0, sizeof tr);
+        tr.task_key = h->task_key;
+        tr.model_key = h->model_key;
+        tr.model = sel[i].model;
+        tr.fold_id = h->fold_id;
+        fold_id_text(h->fold_id, tr.fold, sizeof tr.fold);
+        tr.status = h->status;
+        h5io_fixstr(tr.status_name, sizeof tr.status_name, task_status_name(h->status));
+        tr.epochs_run = h->epochs_run;
+        tr.best_epoch = h->best_epoch;
+        tr.steps = h->steps;
+        tr.rank = h->rank;
+        h5io_fixstr(tr.host, sizeof tr.host, h->host);
+        h5io_fixstr(tr.blas, sizeof tr.blas, h->blas);
+        tr.sec_train = h->sec_train;
+        tr.sec_predict = h->sec_predict;
+        tr.sec_backtest = h->sec_backtest;
+        tr.sec_total = h->sec_total;
+        h5io_fixstr(tr.message, sizeof tr.message, h->message);
+        if (h5io_tab_append(x, &tab[T_TASKS], &tr, 1)) goto out;
+
+        int nr = map_rows(v, sk, S, map);
+        for (int c = 0; c < C; c++) srccol[c] = -1;
+        for (int k = 0; k < nr; k++) {
+            rows[k] = v->rows[map[k].j];
+            rows[k].model = sel[i].model;
+            rows[k].strategy = map[k].strat;
+            /* the record's correction column -> the plan's correction point */
+            const int pc = p->strategies[map[k].strat].correction;
+            if (C > 0 && v->h->n_corr > 0 && rows[k].correction >= 0 && rows[k].correction < v->h->n_corr)
+                srccol[pc] = rows[k].correction;
+            rows[k].correction = C > 0 ? pc : 0;
+        }
+        layout_zero_padding(rows, (size_t)nr, cover);
+        if (h5io_tab_append(x, &tab[T_RESULTS], rows, (hsize_t)nr)) goto out;
+
+        int nt = h->n_test;
+        if (nt <= 0) continue;
+        index_rec ir;
+        memset(&ir, 0, sizeof ir);
+        ir.task_key = h->task_key;
+        ir.model = sel[i].model;
+        ir.fold_id = h->fold_id;
+        ir.offset = offset;
+        ir.n = nt;
+        offset += nt;
+        if (h5io_tab_append(x, &tab[T_INDEX], &ir, 1) ||
+            h5io_tab_append(x, &tab[T_T], v->t, (hsize_t)nt) ||
+            h5io_tab_append(x, &tab[T_Y], v->y, (hsize_t)nt) ||
+            h5io_tab_append(x, &tab[T_PRED], v->pred, (hsize_t)nt) ||
+            h5io_tab_append(x, &tab[T_BH], v->bh, (hsize_t)nt))
+            goto out;
+        for (size_t b0 = 0; b0 < (size_t)nt; b0 += ret_blk) {
+            size_t nb = (size_t)nt - b0 < ret_blk ? (size_t)nt - b0 : ret_blk;
+            for (size_t q = 0; q < nb * (size_t)S; q++) rbuf[q] = NAN;
+            for (int k = 0; k < nr; k++) {
+                const float *src = v->ret + (size_t)map[k].j * (size_t)nt + b0;
+                for (size_t b = 0; b < nb; b++) rbuf[b * (size_t)S + (size_t)map[k].strat] = src[b];
+            }
+            if (h5io_tab_append(x, &tab[T_RET], rbuf, nb)) goto out;
+        }
+        if (C > 0) {            /* [bar][plan correction]; -1 where the record has none */
+            size_t need = (size_t)nt * (size_t)C;
+            if (need > cbuf_cap) {
+                int8_t *nbuf = realloc(cbuf, need);
+                if (!nbuf) { h5io_oom(x); goto out; }
+                cbuf = nbuf;
+                cbuf_cap = need;
+            }
+            for (size_t b = 0; b < (size_t)nt; b++)
+                for (int c = 0; c < C; c++)
+                    cbuf[b * (size_t)C + (size_t)c] = srccol[c] < 0 ? -1 : v->corr[(size_t)srccol[c] * (size_t)nt + b];
+            if (h5io_tab_append(x, &tab[T_CORR], cbuf, (hsize_t)nt)) goto out;
+        }
+    }
+    rc = 0;
+out:
+    for (int i = 0; i < T_N; i++)
+        if (h5io_tab_close(x, &tab[i])) rc = -1;
+    if (g >= 0 && H5Gclose(g) < 0 && !rc) rc = h5io_fail(x, "closing /series");
+    if (gcpl >= 0) H5Pclose(gcpl);
+    free(map);
+    free(rows);
+    free(rbuf);
+    free(srccol);
+    free(cbuf);
+    return rc;
+}
+
+static int write_attrs(h5io_ctx *x, hid_t f, const sweep_config *c, const sweep_plan *p,
+                       const results_meta *m, int done, int failed) {
+    char sh[24], dh[24], now[24];
+    snprintf(sh, sizeof sh, "%016llx", (unsigned long long)plan_sweep_hash(p));
+    snprintf(dh, sizeof dh, "%016llx", (unsigned long long)p->data_hash);
+    results_iso_time((int64_t)time(NULL), now);
+    int planned = m ? m->tasks_planned : 0;
+    if (h5io_attr_int(x, f, "schema", RESULTS_SCHEMA) ||
+        h5io_attr_str(x, f, "program", RS_PROGRAM) ||
+        h5io_attr_str(x, f, "ini", c ? c->ini_text : "") ||
+        h5io_attr_str(x, f, "name", c ? c->run.name : "") ||
+        h5io_attr_str(x, f, "sweep_hash", sh) ||
+        h5io_attr_str(x, f, "data_hash", dh) ||
+        h5io_attr_str(x, f, "created", m && m->created && m->created[0] ? m->created : now) ||
+        h5io_attr_str(x, f, "updated", now) ||
+        h5io_attr_int(x, f, "ranks", m ? m->ranks : 0) ||
+        h5io_attr_int(x, f, "threads", m ? m->threads : 0) ||
+        h5io_attr_str(x, f, "blas", m ? m->blas : "") ||
+        h5io_attr_str(x, f, "hosts", m ? m->hosts : "") ||
+        h5io_attr_str(x, f, "shard", m ? m->shard : "") ||
+        h5io_attr_double(x, f, "bar_seconds", m ? m->bar_seconds : 0) ||
+        h5io_attr_int(x, f, "tasks_planned", planned) ||
+        h5io_attr_int(x, f, "tasks_done", done) ||
+        h5io_attr_int(x, f, "tasks_failed", failed) ||
+        h5io_attr_int(x, f, "complete", done >= planned))
+        return -1;
+    return 0;
+}
+
+/* ---- the file image --------------------------------------------------------- */
+
+/* The core driver's buffer, taken over when HDF5 closes the file. */
+typedef struct {
+    void  *p;
+    size_t cap;
+} image;
+
+static void *img_malloc(size_t size, H5FD_file_image_op_t op, void *ud) {
+    (void)op;
+    image *m = ud;
+    m->p = malloc(size);
+    m->cap = m->p ? size : 0;
+    return m->p;
+}
+
+static void *img_memcpy(void *dst, const void *src, size_t size, H5FD_file_image_op_t op, void *ud) {
+    (void)op;
+    (void)ud;
+    return memcpy(dst, src, size);
+}
+
+static void *img_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *ud) {
+    (void)op;
+    image *m = ud;
+    void *q = realloc(ptr, size);
+    if (q) { m->p = q; m->cap = size; }
+    return q;
+}
+
+/* At close the buffer is ours (results_write writes and frees it);
+ * anything else HDF5 frees is freed. */
+static herr_t img_free(void *ptr, H5FD_file_image_op_t op, void *ud) {
+    image *m = ud;
+    if (ptr == m->p) {
+        if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE) return 0;
+        m->p = NULL;
+        m->cap = 0;
+    }
+    free(ptr);
+    return 0;
+}
+
+static void *img_udata_copy(void *ud) { return ud; }
+static herr_t img_udata_free(void *ud) { (void)ud; return 0; }
+
+/* Write n bytes to a new PATH.tmp, sync and close it; on failure remove it.
+ * Returns 0, or -1 with errno set. */
+static int put_file(const char *tmp, const void *buf, size_t n) {
+    /* O_TRUNC without O_EXCL: a .tmp left by a crash is ours to replace
+     * (the output lock makes this run the only writer) */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    const char *p = buf;
+    size_t left = n;
+    while (left) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int err = w < 0 ? errno : EIO;
+            close(fd);
+            unlink(tmp);
+            errno = err;
+            return -1;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    /* fsync and close both report deferred write errors (NFS, ENOSPC) */
+    if (fsync(fd) != 0) {
+        int err = errno;
+        close(fd);
+        unlink(tmp);
+        errno = err;
+        return -1;
+    }
+    if (close(fd) != 0) {
+        int err = errno;
+        unlink(tmp);
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+/* Make the rename durable (best effort: some filesystems cannot sync a
+ * directory). */
+static void sync_dir_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir = !slash ? strdup(".") : slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+    if (!dir) return;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (fsync(fd)) { /* nothing to add: the data itself was synced */ }
+        close(fd);
+    }
+    free(dir);
+}
+
+int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
+                  const results_fold *folds, int n_folds,
+                  const task_view *tasks, int n_tasks, const results_meta *m, rs_err *e) {
+    rs_err_clear(e);
+    h5io_ctx x = { path, e, 0 };
+    h5io_quiet q;
+    h5io_quiet_on(&q);
+    layout_types T = { -1, -1, -1, -1, -1, -1, -1 };
+    hid_t fapl = -1, f = -1;
+    image img = { NULL, 0 };
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 5);
+    if (tmp) {
+        memcpy(tmp, path, pl);
+        memcpy(tmp + pl, ".tmp", 5);
+    }
+    keyidx *mk = malloc((size_t)(p->n_models > 0 ? p->n_models : 1) * sizeof *mk);
+    keyidx *sk = malloc((size_t)(p->n_strategies > 0 ? p->n_strategies : 1) * sizeof *sk);
+    sel_t *sel = malloc((size_t)(n_tasks > 0 ? n_tasks : 1) * sizeof *sel);
+    rowmap *map = NULL;
+    if (!tmp || !mk || !sk || !sel) { h5io_oom(&x); goto fail; }
+
+    /* which records go in, in which order */
+    for (int i = 0; i < p->n_models; i++) mk[i] = (keyidx){ p->models[i].key, i };
+    for (int i = 0; i < p->n_strategies; i++) sk[i] = (keyidx){ p->strategies[i].key, i };
+    qsort(mk, (size_t)p->n_models, sizeof *mk, cmp_keyidx);
+    qsort(sk, (size_t)p->n_strategies, sizeof *sk, cmp_keyidx);
+    int n_sel = 0;
+    for (int i = 0; i < n_tasks; i++) {
+        int mi = key_lookup(mk, p->n_models, tasks[i].h->model_key);
+        /* pred is [N][plan n_out]: a record of another width cannot be this
+         * plan's (the plan fixes the head), like an unknown model key */
+        if (mi < 0 || tasks[i].h->n_out != p->n_out) continue;
+        sel[n_sel++] = (sel_t){ &tasks[i], i, mi, 0 };
+    }
+    qsort(sel, (size_t)n_sel, sizeof *sel, cmp_sel_key);
+    int k = 0;
+    for (int i = 0; i < n_sel; i++) {          /* equal task keys: the later wins */
+        if (i + 1 < n_sel && sel[i + 1].v->h->task_key == sel[i].v->h->task_key) continue;
+        sel[k++] = sel[i];
+    }
+    n_sel = k;
+    qsort(sel, (size_t)n_sel, sizeof *sel, cmp_sel_order);
+    int max_strat = 1, done = n_sel, failed = 0;
+    for (int i = 0; i < n_sel; i++) {
+        if (sel[i].v->h->n_strat > max_strat) max_strat = sel[i].v->h->n_strat;
+        failed += sel[i].v->h->status != TASK_OK;
+    }
+    map = malloc((size_t)max_strat * sizeof *map);
+    if (!map) { h5io_oom(&x); goto fail; }
+    for (int i = 0; i < n_sel; i++) sel[i].n_rows = map_rows(sel[i].v, sk, p->n_strategies, map);
+
+    /* the file, in memory */
+    if (layout_types_open(&x, &T)) goto fail;
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5FD_file_image_callbacks_t cb = { img_malloc, img_memcpy, img_realloc, img_free, img_udata_copy,
+                                       img_udata_free, &img };
+    /* STRONG: closing the file closes whatever an error path left open */
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+        H5Pset_fapl_core(fapl, IMAGE_INCREMENT, 0) < 0 || H5Pset_file_image_callbacks(fapl, &cb) < 0) {
+        h5io_fail(&x, "file access list");
+        goto fail;
+    }
+    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (f < 0) { h5io_fail(&x, "cannot create the file in memory"); goto fail; }
+    if (write_attrs(&x, f, c, p, m, done, failed) ||
+        write_plan(&x, f, &T, p, folds, n_folds) ||
+        write_tasks(&x, f, &T, p, sel, n_sel, sk, max_strat))
+        goto fail;
+    /* H5Fget_file_image flushes: the size is the finished file's */
+    ssize_t size = H5Fget_file_image(f, NULL, 0);
+    if (size < 0) { h5io_fail(&x, "flushing the file"); goto fail; }
+    herr_t cr = H5Fclose(f);
+    f = -1;
+    if (cr < 0) { h5io_fail(&x, "closing the file"); goto fail; }
+    if (!img.p || (size_t)size > img.cap) { h5io_xfail(&x, RS_EINTERNAL, "the file image went missing"); goto fail; }
+
+    /* the file, on disk */
+    if (put_file(tmp, img.p, (size_t)size)) { h5io_xfail(&x, RS_EINTERNAL, "writing %s: %s", tmp, strerror(errno)); goto fail; }
+    if (rename(tmp, path)) {
+        h5io_xfail(&x, RS_EINTERNAL, "cannot rename the .tmp file over it: %s", strerror(errno));
+        unlink(tmp);
+        goto fail;
+    }
+    sync_dir_of(path);
+    layout_types_close(&T);
+    H5Pclose(fapl);
+    h5io_quiet_off(&q);
+    free(img.p);
+    free(tmp); free(mk); free(sk); free(sel); free(map);
+    return 0;
+
+fail:
+    if (f >= 0) H5Fclose(f);
+    layout_types_close(&T);
+    if (fapl >= 0) H5Pclose(fapl);
+    h5io_quiet_off(&q);
+    free(img.p);
+    free(tmp); free(mk); free(sk); free(sel); free(map);
+    return x.bad;
+}
