@@ -310,6 +310,30 @@ void report_print_stats(const board *b, const verdict *v, FILE *f) {
     } else fprintf(f, "walk-forward selection: - (%s)\n", v->wf_why);
 }
 
+/* Why tasks did not finish: a failed task is a recorded status, and the
+ * user's first question is its message.  The first REPORT_FAILED_MAX in
+ * file order, then a count of the rest. */
+#define REPORT_FAILED_MAX 5
+static void print_failures(const board *b, const results_file *r, FILE *f) {
+    int shown = 0, more = 0;
+    for (int i = 0; i < r->n_tasks; i++) {
+        task_view v;
+        rs_err pe;
+        if (task_view_parse(r->tasks[i].p, r->tasks[i].len, &v, &pe) || v.h->status == TASK_OK) continue;
+        if (shown == REPORT_FAILED_MAX) { more++; continue; }
+        char fl[16], ml[REPORT_CELL] = "";
+        fold_id_text(v.h->fold_id, fl, sizeof fl);
+        for (int j = 0; j < r->n_rows && !ml[0]; j++)
+            if (r->rows[j].task_key == v.h->task_key && r->rows[j].model >= 0)
+                plan_model_label(b->p, r->rows[j].model, ml, sizeof ml);
+        if (!ml[0]) snprintf(ml, sizeof ml, "model %016llx", (unsigned long long)v.h->model_key);
+        fprintf(f, "  %s, fold %s: %s: %s\n", ml, fl, task_status_name(v.h->status),
+                v.h->message[0] ? v.h->message : "(no message)");
+        shown++;
+    }
+    if (more) fprintf(f, "  ... and %d more (every task's message: /tasks message)\n", more);
+}
+
 /* The median over configurations of the seed sd, beside the sd across
  * configurations: is a gap between configurations larger than a seed's? */
 static void print_seeds(const board *b, FILE *f) {
@@ -713,6 +737,7 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
         fprintf(f, "; %d fold%s %s", b->n_folds, b->n_folds > 1 ? "s" : "", span);
     }
     fputc('\n', f);
+    if (r->tasks_failed) print_failures(b, r, f);
     fprintf(f, "%s\n", vl);
     if (b->n_hidden)
         fprintf(f, "%d LOOK-AHEAD rows (correction = motormap_peek, which reads each test window's own "

@@ -219,11 +219,32 @@ static void test_incomplete_ranks_after_complete(void) {
     }
     results_file r;
     mkfile(&r, "t22", rows, k, 5, 6, 1, 0);
+    /* the diverged task's record, as results_read rebuilds it: show names
+     * the task and quotes its message under the sweep line */
+    task_row dr[2];
+    int nd = 0;
+    for (int i = 0; i < k && nd < 2; i++)
+        if (rows[i].model == 1 && rows[i].fold_id == 2018) dr[nd++] = rows[i];
+    CU_ASSERT_EQUAL_FATAL(nd, 2);
+    task_head h = { .magic = TASK_MAGIC, .version = TASK_VERSION, .task_key = dr[0].task_key,
+                    .model_key = dr[0].model_key, .fold_id = 2018, .status = TASK_DIVERGED, .n_strat = 2,
+                    .n_out = 1 };
+    snprintf(h.message, sizeof h.message, "fold 2018: training diverged in epoch 3 (non-finite or exploding loss)");
+    task_buf tb = { 0 };
+    rs_err pe;
+    CU_ASSERT_EQUAL_FATAL(task_pack(&tb, &h, dr, NULL, NULL, NULL, NULL, NULL, NULL, &pe), 0);
+    r.tasks = &tb;
+    r.n_tasks = 1;
     int rc;
     rs_err e;
     char *out = render(&r, &p, "sharpe", NULL, 10, &rc, &e);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "sweep t22: 5/6 tasks done, 1 failed (INCOMPLETE); 3 folds 2017 .. 2019\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "sweep t22: 5/6 tasks done, 1 failed (INCOMPLETE); 3 folds 2017 .. 2019\n"
+                                       "  gru, fold 2018: diverged: fold 2018: training diverged in epoch 3 "
+                                       "(non-finite or exploding loss)\n"));
+    r.tasks = NULL;
+    r.n_tasks = 0;
+    task_buf_free(&tb);
     const char *lb = strstr(out, "\nrank ");
     CU_ASSERT_PTR_NOT_NULL_FATAL(lb);
     /* gru th0 (mean 3 over 2 ok folds) would win on its mean alone */

@@ -75,7 +75,7 @@ for seed in configs/seeds/*.ini; do
      && [ "$(attr "$tmp/$name.h5" complete)" = 1 ]; then
     failed=$(attr "$tmp/$name.h5" tasks_failed)
     [ "$failed" = 0 ] && ok "tiny run of $name: $(attr "$tmp/$name.h5" tasks_done) tasks, complete" \
-      || { bad "tiny run of $name: $failed tasks failed"; "$rs" show "$tmp/$name.h5" | head -5; }
+      || { bad "tiny run of $name: $failed tasks failed"; "$rs" show "$tmp/$name.h5" | head -8; }
   else
     bad "tiny run of $name"; tail -5 "$tmp/$name.log"
   fi
