@@ -22,9 +22,15 @@
 # says nothing.  rnnsweep's rank 0 writes 75 to the status file the moment
 # a drain starts (from then on the journal alone is a resumable state, even
 # if the ranks are killed before they flush), and its final status at the
-# end; this script believes that file over the launcher.  srun passes
-# SIGTERM on to the tasks and returns their status, so it needs no help,
-# but the file does no harm.
+# end; this script believes that file over the launcher.  srun, given
+# SIGTERM itself (scancel --full, preemption), prints "forcing job
+# termination" and SIGKILLs its tasks at once (Slurm 22.05, measured): on a
+# loaded node the ranks can die before rank 0 has written the file.  So a
+# launcher killed by a signal (status > 128) after this shell took a stop
+# signal counts as a drain too: each finished task's record is written to
+# the journal when it arrives (a killed process loses nothing it wrote), and
+# a killed run resumes to the same results (tests/test_sweep.sh, kill -9);
+# only the tasks in flight are lost and rerun.
 #
 # --lock-wait 60: a requeued job can start while ranks of its previous run
 # still drain (orphans live ~2 s after mpirun is killed); it waits for their
@@ -56,6 +62,7 @@ rnnsweep_launch() {
   trap 'rnnsweep_forward INT' INT
   trap 'rnnsweep_forward HUP' HUP
   local rc=0
+  RNNSWEEP_SIGNALLED=""
   while :; do
     wait "$RNNSWEEP_PID"; rc=$?
     kill -0 "$RNNSWEEP_PID" 2>/dev/null || break   # wait returned for a trapped signal: wait again
@@ -67,6 +74,10 @@ rnnsweep_launch() {
   if [ -n "$st" ] && [ "$st" != "$rc" ]; then
     echo "$label: the launcher returned $rc, rnnsweep $st (its status counts)"
     rc=$st
+  elif [ -z "$st" ] && [ -n "$RNNSWEEP_SIGNALLED" ] && [ "$rc" -gt 128 ]; then
+    echo "$label: the ranks were killed (launcher status $rc) after $RNNSWEEP_SIGNALLED, before rnnsweep" \
+         "wrote its status; the journal holds every finished task, so this is a drain"
+    rc=75
   fi
   if [ "$rc" -eq 75 ]; then
     if [ -z "${SLURM_JOB_ID:-}" ]; then
@@ -84,5 +95,6 @@ rnnsweep_launch() {
 # shellcheck disable=SC2317  # called from the traps above
 rnnsweep_forward() {
   echo "$RNNSWEEP_LABEL: $1 received, draining"
+  RNNSWEEP_SIGNALLED=$1
   kill -USR1 "$RNNSWEEP_PID" 2>/dev/null
 }

@@ -12,8 +12,10 @@
 #     since T"; two --resume started together: one runs; a stale lock (kill
 #     -9) never blocks
 #   4 SIGINT to a lone rank, SIGTERM to every process of a job as scancel
-#     sends it (through jobs/launch.sh and mpirun), SIGTERM to every rank
-#     with tasks longer than the grace: exit 75, resumable, equal results
+#     sends it (through jobs/launch.sh and mpirun), a launcher that
+#     SIGKILLs its ranks when signalled (as srun does on SIGTERM), SIGTERM to
+#     every rank with tasks longer than the grace: exit 75, resumable, equal
+#     results
 #   6 bad input: a read-only output directory, -o DIR, a FIFO as the config,
 #     a UTF-8 BOM, the drop_bad hint and count
 #   7 merge keeps node1 beside node10
@@ -187,6 +189,26 @@ kill -TERM $pw "$pm" $ranks 2>/dev/null; wait $pw; rc=$?
   || { bad "SIGTERM to every process: rc $rc"; cat "$tmp/job.log"; }
 run "$tmp/mid.ini" -o "$tmp/job.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/job.h5" scancel \
   && ok "... and --resume == uninterrupted" || { bad "resume after SIGTERM to every process"; cat "$tmp/out.log"; }
+# A launcher that SIGKILLs its ranks when signalled, as srun does on SIGTERM
+# ("forcing job termination"): the ranks die before rank 0 writes a status;
+# the job script still calls it a drain, and the journal resumes it
+cat > "$tmp/killer.sh" <<'KILLER'
+#!/usr/bin/env bash
+"$@" & c=$!
+trap 'kill -9 $c; exit 137' USR1 TERM
+while kill -0 $c 2>/dev/null; do wait $c; done
+KILLER
+chmod +x "$tmp/killer.sh"
+RNNSWEEP_LAUNCHER="$tmp/killer.sh" RNNSWEEP_BIN=$rs \
+  bash -c '. jobs/launch.sh; rnnsweep_launch faults "$0" "$1" --quiet' "$tmp/mid.ini" "$tmp/kl.h5" > "$tmp/kl.log" 2>&1 &
+pw=$!
+wait_file "$tmp/kl.h5.journal" 8000
+kill -TERM $pw; wait $pw; rc=$?
+[ $rc -eq 75 ] && grep -qE "the ranks were killed \(launcher status 1[0-9]{2}\) after TERM" "$tmp/kl.log" \
+  && grep -q "drained (exit 75)" "$tmp/kl.log" && ok "ranks SIGKILLed by the launcher after TERM: a drain (exit 75)" \
+  || { bad "launcher SIGKILL after TERM: rc $rc"; cat "$tmp/kl.log"; }
+run "$tmp/mid.ini" -o "$tmp/kl.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/kl.h5" killed \
+  && ok "... and --resume == uninterrupted" || { bad "resume after the launcher's SIGKILL"; cat "$tmp/out.log"; }
 # SIGTERM to every rank, tasks longer than the grace: abandoned, not waited for
 "${MPIRUN[@]}" -np 3 "$rs" run "$tmp/mid.ini" -o "$tmp/g.h5" --grace 0 > "$tmp/g.log" 2>&1 &
 pm=$!
