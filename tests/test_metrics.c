@@ -272,7 +272,26 @@ static void test_trading_errors(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "eq[1]"));
 }
 
+/* A predicted price: its implied log return, the floor for a price at or
+ * below zero, NaN for what is not a price at all. */
+static void test_implied_log_return(void) {
+    CU_ASSERT_DOUBLE_EQUAL(metrics_implied_log_return(110, 100), log(1.1), 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(metrics_implied_log_return(100, 100), 0, 0);
+    const double fl = log(MT_PRICE_FLOOR);
+    CU_ASSERT_DOUBLE_EQUAL(metrics_implied_log_return(0, 100), fl, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(metrics_implied_log_return(-0.347, 2400), fl, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(metrics_implied_log_return(-1e300, 1), fl, 1e-15);
+    CU_ASSERT(fl < -13.8 && fl > -13.9);
+    /* just above the floor: the exact log, continuous with the floor */
+    CU_ASSERT_DOUBLE_EQUAL(metrics_implied_log_return(2e-6 * 50, 50), log(2e-6), 1e-12);
+    CU_ASSERT(isnan(metrics_implied_log_return(NAN, 100)));
+    CU_ASSERT(isnan(metrics_implied_log_return(INFINITY, 100)));
+    CU_ASSERT(isnan(metrics_implied_log_return(100, 0)));
+    CU_ASSERT(isnan(metrics_implied_log_return(100, -5)));
+}
+
 static CU_TestInfo tests[] = {
+    { "implied log return of a predicted price (floor at <= 0)", test_implied_log_return },
     { "ROI, drawdown, CAGR, Calmar (hand)", test_roi_drawdown_calmar },
     { "Sharpe, Sortino, volatility (hand)", test_sharpe_sortino_hand },
     { "constant returns: defined Sharpe", test_constant_returns_defined },

@@ -239,3 +239,8 @@ int metrics_class_prior(const int *y, int n, double prior[MT_NCLASS], rs_err *e)
     for (int c = 0; c < MT_NCLASS; c++) prior[c] = (double)cnt[c] / n;
     return RS_OK;
 }
+
+double metrics_implied_log_return(double price, double c) {
+    if (!isfinite(price) || !isfinite(c) || !(c > 0)) return NAN;
+    return price >= MT_PRICE_FLOOR * c ? log(price / c) : log(MT_PRICE_FLOOR);
+}

@@ -149,6 +149,17 @@ typedef struct {
 int metrics_regression(const double *y, const double *yhat, int n,
                        mt_regression *out, rs_err *e);
 
+/* The log return a predicted price implies over the last close c (> 0):
+ * log(price / c).  A network that predicts a price at or below zero (a
+ * min-max scaled target can go below the training minimum) makes the
+ * strongest fall it can name: the price is read as MT_PRICE_FLOOR × c, so
+ * the implied return is log(MT_PRICE_FLOOR) ≈ −13.8 — a sell beyond any
+ * threshold, a wrong direction when the price rose — and the price metrics
+ * (RMSE, MAE, R²) still score the prediction as it was.  NaN when price or
+ * c is not finite, or c <= 0. */
+#define MT_PRICE_FLOOR 1e-6
+double metrics_implied_log_return(double price, double c);
+
 /* The persistence (random-walk) baseline: predicted return 0 for every bar —
  * the same forecast as "the price stays at the last price" — scored exactly
  * as metrics_regression scores a model.  Its dir_acc is 0.5 by the rule above

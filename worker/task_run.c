@@ -529,13 +529,13 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     } else if (kind == TARGET_PRICE) {
         for (int i = 0; i < n_test; i++) {
             double p = scaler_inverse(&tsc, 0, S.pred[i]);
-            if (!(p > 0) || !isfinite(p)) {   /* no implied return to trade on */
-                mrc = rs_err_set(&le, RS_EINPUT, "predicted price %g at test bar %d is not a price", p, i);
+            if (!isfinite(p)) {
+                mrc = rs_err_set(&le, RS_EINPUT, "predicted price %g at test bar %d is not finite", p, i);
                 break;
             }
             S.pred[i] = p;
             S.closes[i] = close[i];
-            S.ret_pred[i] = log(p / close[i]);
+            S.ret_pred[i] = metrics_implied_log_return(p, close[i]);   /* p <= 0: the floor */
             S.ret_true[i] = log(S.ytrue[i] / close[i]);
         }
         /* Prices score in price units; direction on the implied returns,
