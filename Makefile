@@ -130,7 +130,7 @@ $(SP500):
 # nothing that matters), one OpenMP thread per rank (ranks beat threads for
 # small RNNs: bench/README.md).  --resume makes a second `make run` reuse
 # every finished task.
-NP        ?= $(shell echo $$(( $$(nproc --all) + 1 )))
+NP        ?= $(shell echo $$(( $$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) + 1 )))
 MPIRUN    ?= mpirun --oversubscribe --bind-to none
 export OMPI_ALLOW_RUN_AS_ROOT := 1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1

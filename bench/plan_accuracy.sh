@@ -13,7 +13,7 @@ BIN=${BIN:-bin}
 export OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 [ $# -gt 0 ] || set -- configs/quick.ini configs/seeds/stacked_lstm.ini
-echo "# plan accuracy: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc --all) cpus, 3 ranks x 1 thread; load before $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# plan accuracy: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) cpus, 3 ranks x 1 thread; load before $(cut -d' ' -f1-3 /proc/loadavg)"
 for cfg in "$@"; do
   est=$("$BIN"/rnnsweep plan "$cfg" --workers 2 --threads 1 2>&1 | sed -n 's/.*estimated \([0-9.]*\) s wall.*/\1/p')
   mpirun --oversubscribe --bind-to none -np 3 "$BIN"/rnnsweep run "$cfg" -o "$tmp/run.h5" --quiet > "$tmp/log" 2>&1 \

@@ -29,7 +29,7 @@ mkdir -p "$BUILD/bench"
 env_ct=${OPENBLAS_CORETYPE:-}
 have_torch=0; /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
 {
-  echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc --all) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# date: $(date -u +%Y-%m-%dT%H:%MZ); command: bench/run.sh $quick --threads \"$threads\" --min-time $mt"
 } > "$raw"
 run() {  # run LABEL CMD...: prefix each data line with the kernel label
