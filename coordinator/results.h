@@ -67,7 +67,10 @@
 #include "coordinator/plan.h"
 #include "worker/task.h"
 
-#define RESULTS_SCHEMA 3   /* 2: fold ids, corrections, class details; 3: /tasks host, blas */
+#define RESULTS_SCHEMA 4   /* 2: fold ids, corrections, class details; 3: /tasks host, blas;
+                              4: /curves, /train_classes, /weights, /tasks reevaluated,
+                              provenance attributes */
+#define RESULTS_SCHEMA_OLDEST 3   /* the oldest schema results_read reads */
 
 /* One row of /plan/folds. */
 typedef struct {

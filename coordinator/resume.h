@@ -20,6 +20,9 @@
  *          vouches for the sweep the head no longer names).
  *      After damage the journal is rewritten whole (journal_replace), the
  *      damaged file kept as FILE.h5.journal.damaged.
+ *   A journal of an older task version (task.h: 3) is read with its records
+ *   upgraded and rewritten whole as this version's, the old file kept as
+ *   FILE.h5.journal.v3.
  *
  * Tasks rerun although a record exists: failed ones with --retry-failed,
  * and records that lack a row for a strategy point of the current plan (a
@@ -67,7 +70,10 @@ typedef struct {
     int    kept_after;                 /* records after it, kept                    */
     int    head_damaged;               /* 1: the head was damaged, rebuilt          */
     int    rewritten;                  /* 1: journal rewritten, old one kept as
-                                          JPATH.damaged                             */
+                                          JPATH.damaged (or JPATH.v3)               */
+    int    upgraded_from;              /* the older task version of the journal
+                                          (0: this one)                             */
+    int    upgraded;                   /* its records, upgraded (task_upgrade)     */
     char   results_note[RS_ERRLEN];    /* why FILE.h5 could not help ("" if it did) */
     char   created[40];                /* the sweep's first start from FILE.h5, ""  */
 } resume_report;

@@ -756,7 +756,8 @@ static void test_read_errors(void) {
     H5Fclose(h);
     CU_ASSERT_EQUAL(results_read(other, &r, &e), RS_EINPUT);
     char want[64];
-    snprintf(want, sizeof want, "schema %d, this program reads %d", RESULTS_SCHEMA + 1, RESULTS_SCHEMA);
+    snprintf(want, sizeof want, "schema %d, this program reads %d..%d", RESULTS_SCHEMA + 1, RESULTS_SCHEMA_OLDEST,
+             RESULTS_SCHEMA);
     ASSERT_MSG_HAS(e, want);
 }
 

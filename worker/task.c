@@ -158,6 +158,34 @@ uint32_t task_record_version(const void *buf, size_t len) {
 #define TASK_HEAD_V3 offsetof(task_head, n_curve)
 _Static_assert(TASK_HEAD_V3 == 400, "a version-3 head is 400 bytes");
 
+/* Check a version-3 record and give its head (as a version-4 head: the new
+ * fields 0) and the offset of its rows. */
+static int v3_check(const void *buf, size_t len, task_head *h, size_t *rows_at, rs_err *e) {
+    if (len < TASK_HEAD_V3 || ((uintptr_t)buf & 7))
+        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, shorter than a version-3 head", len);
+    memset(h, 0, sizeof *h);
+    memcpy(h, buf, TASK_HEAD_V3);
+    if (!counts_ok(h)) return rs_err_set(e, RS_EINPUT, "task record: bad counts in a version-3 head");
+    layout L3 = layout_of(TASK_HEAD_V3, h->n_strat, h->n_test, h->n_out, h->n_corr, 0, 0, 0);
+    if (L3.curve != len)
+        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, its version-3 counts need %zu", len, L3.curve);
+    if (!memchr(h->message, 0, sizeof h->message) || !memchr(h->host, 0, sizeof h->host) ||
+        !memchr(h->blas, 0, sizeof h->blas))
+        return rs_err_set(e, RS_EINPUT, "task record: a version-3 string not terminated");
+    *rows_at = L3.rows;
+    return 0;
+}
+
+int task_record_check(const void *buf, size_t len, rs_err *e) {
+    if (task_record_version(buf, len) == 3) {
+        task_head h;
+        size_t at;
+        return v3_check(buf, len, &h, &at, e);
+    }
+    task_view v;
+    return task_view_parse(buf, len, &v, e);
+}
+
 int task_upgrade(const void *buf, size_t len, task_buf *out, rs_err *e) {
     uint32_t ver = task_record_version(buf, len);
     if (ver == TASK_VERSION) {
@@ -176,19 +204,9 @@ int task_upgrade(const void *buf, size_t len, task_buf *out, rs_err *e) {
     if (ver != 3)
         return rs_err_set(e, RS_EINPUT, "task record: version %u, this program reads %u..%u", ver,
                           TASK_VERSION_OLDEST, TASK_VERSION);
-    if (len < TASK_HEAD_V3 || ((uintptr_t)buf & 7))
-        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, shorter than a version-3 head", len);
     task_head h;
-    memset(&h, 0, sizeof h);
-    memcpy(&h, buf, TASK_HEAD_V3);
-    if (!counts_ok(&h))
-        return rs_err_set(e, RS_EINPUT, "task record: bad counts in a version-3 head");
-    layout L3 = layout_of(TASK_HEAD_V3, h.n_strat, h.n_test, h.n_out, h.n_corr, 0, 0, 0);
-    if (L3.curve != len)
-        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, its version-3 counts need %zu", len, L3.curve);
-    if (!memchr(h.message, 0, sizeof h.message) || !memchr(h.host, 0, sizeof h.host) ||
-        !memchr(h.blas, 0, sizeof h.blas))
-        return rs_err_set(e, RS_EINPUT, "task record: a version-3 string not terminated");
+    size_t rows_at;
+    if (v3_check(buf, len, &h, &rows_at, e)) return RS_EINPUT;
     h.version = TASK_VERSION;
     layout L = layout_head(&h);
     if (out->cap < L.end) {
@@ -201,7 +219,7 @@ int task_upgrade(const void *buf, size_t len, task_buf *out, rs_err *e) {
      * grew, so they move as one */
     memset(out->p, 0, L.end);
     memcpy(out->p, &h, sizeof h);
-    memcpy(out->p + L.rows, (const unsigned char *)buf + L3.rows, len - L3.rows);
+    memcpy(out->p + L.rows, (const unsigned char *)buf + rows_at, len - rows_at);
     out->len = L.end;
     return 0;
 }

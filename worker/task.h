@@ -322,6 +322,10 @@ uint32_t task_record_version(const void *buf, size_t len);
  * RS_EINTERNAL. */
 int task_upgrade(const void *buf, size_t len, task_buf *out, rs_err *e);
 
+/* 0 when buf[len] is a well-formed record of a version task_upgrade reads
+ * (this version: task_view_parse's checks), else RS_EINPUT with why. */
+int task_record_check(const void *buf, size_t len, rs_err *e);
+
 /* Run one task and write its packed result into *out.  Task-level problems
  * (an empty fold, divergence, a label NaN, a strategy the data cannot
  * support) are NOT errors: they give a result with that status and a
