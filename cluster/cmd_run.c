@@ -37,6 +37,7 @@
 #include "coordinator/results.h"
 #include "coordinator/resume.h"
 #include "coordinator/store.h"
+#include "worker/evaluate.h"
 #include "worker/task.h"
 
 #include <errno.h>
@@ -118,6 +119,7 @@ typedef struct {
     results_fold *folds;
     int           n_folds;
     int          *todo;          /* indices into tasks, in hand-out order     */
+    int          *todo_mode;     /* RESUME_TRAIN | RESUME_REEVAL per todo      */
     int           n_todo, next_todo;
     resume_counts counts;
     store         st;
@@ -127,6 +129,7 @@ typedef struct {
     double        t_start, t_last_write, t_last_progress;
     double        cost_done;
     int           done_now, failed_now;
+    int           trained_now, reeval_now;   /* how this run's results came    */
     int           done_shown;    /* done_now at the last progress line         */
     double       *busy;          /* [size] task seconds per rank              */
     char          created[40];
@@ -191,16 +194,27 @@ static void write_status(const run *R, int status) {
 
 /* ---- sched callbacks ------------------------------------------------------- */
 
-static int on_next(void *ctx, int32_t msg[4]) {
+/* The next task: model, fold id, task index, and whether it trains or is
+ * re-evaluated — then its stored record goes with it, so any worker can
+ * complete it (workers hold no records). */
+static int on_next(void *ctx, int32_t msg[4], const void **payload, size_t *plen) {
     run *R = ctx;
-    if (R->next_todo >= R->n_todo) return 0;
-    const plan_task *t = &R->tasks[R->todo[R->next_todo]];
+    if (R->next_todo >= R->n_todo) return SCHED_NONE;
+    const int k = R->next_todo++;
+    const plan_task *t = &R->tasks[R->todo[k]];
     msg[0] = t->model;
     msg[1] = t->fold_id;
-    msg[2] = R->todo[R->next_todo];
-    msg[3] = 0;
-    R->next_todo++;
-    return 1;
+    msg[2] = R->todo[k];
+    msg[3] = R->todo_mode[k];
+    if (msg[3] == RESUME_REEVAL) {
+        int at = store_find(&R->st, t->key);
+        if (at < 0) msg[3] = RESUME_TRAIN;
+        else {
+            *payload = R->st.rec[at].p;
+            *plen = R->st.rec[at].len;
+        }
+    }
+    return SCHED_TASK;
 }
 
 static int on_result(void *ctx, int rank, const int32_t msg[4], const void *buf, size_t len) {
@@ -226,6 +240,8 @@ static int on_result(void *ctx, int rank, const int32_t msg[4], const void *buf,
     }
     R->dirty = 1;
     R->done_now++;
+    if (msg[3] == RESUME_REEVAL && v.h->reevaluated) R->reeval_now++;
+    else R->trained_now++;
     R->cost_done += t->cost > 0 ? t->cost : 0;
     if (v.h->status == TASK_FAILED) {
         R->failed_now++;
@@ -267,8 +283,9 @@ static void on_draining(void *ctx) {
     write_status(R, RS_EDRAIN);
 }
 
-/* worker (any rank) */
-static int on_run(void *ctx, const int32_t msg[4], const void **buf, size_t *len) {
+/* worker (any rank): train the task, or re-evaluate the record that came
+ * with it (evaluate.h); a record that turns out not to fit is trained. */
+static int on_run(void *ctx, const int32_t msg[4], const void *payload, size_t plen, const void **buf, size_t *len) {
     run *R = ctx;
     if (msg[0] < 0 || msg[0] >= R->plan.n_models) return 1;
     plan_task t;
@@ -287,8 +304,25 @@ static int on_run(void *ctx, const int32_t msg[4], const void **buf, size_t *len
     in.blas = R->blas;
     in.opts.stop = sched_cancelled;
     in.opts.stop_ctx = NULL;
+    in.save_weights = R->cfg.run.save_weights;
     rs_err e;
-    int rc = task_run(&R->data, &in, &R->out, &e);
+    int rc = -1;
+    if (msg[3] == RESUME_REEVAL && payload) {
+        /* the payload lives in the worker's receive buffer: copy it so the
+         * views are 8-byte aligned whatever MPI's buffer is */
+        task_buf old = { 0 };
+        task_view ov;
+        if (!task_upgrade(payload, plen, &old, &e) && !task_view_parse(old.p, old.len, &ov, &e))
+            rc = task_reevaluate(&R->data, &in, &ov, &R->out, &e);
+        task_buf_free(&old);
+        if (rc == RS_EINPUT) {
+            char id[FOLD_ID_MAX];
+            fprintf(stderr, "rnnsweep: rank %d: task (model %d, fold %s) cannot be re-evaluated (%s): training it\n",
+                    R->rank, t.model, fold_id_text(t.fold_id, id, sizeof id), e.msg);
+            rc = -1;
+        }
+    }
+    if (rc == -1) rc = task_run(&R->data, &in, &R->out, &e);
     if (rc == RS_EDRAIN) return RS_EDRAIN;
     if (rc) {
         char id[FOLD_ID_MAX];
@@ -336,13 +370,11 @@ static int setup_rank0(run *R, rs_err *e) {
     if (rep.created[0]) snprintf(R->created, sizeof R->created, "%s", rep.created);
 
     R->todo = malloc((size_t)(R->n_tasks ? R->n_tasks : 1) * sizeof *R->todo);
-    if (!R->todo) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    R->todo_mode = malloc((size_t)(R->n_tasks ? R->n_tasks : 1) * sizeof *R->todo_mode);
+    if (!R->todo || !R->todo_mode) return rs_err_set(e, RS_EINTERNAL, "out of memory");
     R->n_todo = resume_choose(&R->plan, R->tasks, R->n_tasks, R->shard_k, R->shard_n, R->retry_failed, &R->st,
-                              R->todo, &R->counts);
-    const resume_counts *c = &R->counts;
-    if (!R->quiet && (c->reused || c->stale || c->retried))
-        fprintf(stderr, "rnnsweep: resume: %d finished tasks kept, %d rerun for new strategy points, "
-                "%d failed tasks retried\n", c->reused, c->stale, c->retried);
+                              R->todo, R->todo_mode, &R->counts);
+    if (!R->quiet) resume_counts_print(&R->counts, stderr);
     if ((rc = prepare_strategies(&R->plan, &R->strat, &R->skey, e))) return rc;
     return write_results(R, e);
 }
@@ -441,6 +473,7 @@ static void run_free(run *R) {
     free(R->tasks);
     free(R->folds);
     free(R->todo);
+    free(R->todo_mode);
     store_free(&R->st);
     free(R->busy);
     free(R->hosts);
@@ -475,9 +508,10 @@ static int finish_rank0(run *R, int result, const sched_stats *ss) {
                 ss->abandoned, R->output, RS_EDRAIN);
         status = RS_EDRAIN;
     } else {
-        printf("rnnsweep: %s: %d tasks done (%d failed, %d diverged, %d empty folds) in %.1f s\n", R->output,
-               R->counts.planned, store_count(&R->st, TASK_FAILED), store_count(&R->st, TASK_DIVERGED),
-               store_count(&R->st, TASK_EMPTY), ss->wall);
+        printf("rnnsweep: %s: %d tasks done (%d failed, %d diverged, %d empty folds) in %.1f s; this run: %d trained, "
+               "%d re-evaluated, %d kept\n", R->output, R->counts.planned, store_count(&R->st, TASK_FAILED),
+               store_count(&R->st, TASK_DIVERGED), store_count(&R->st, TASK_EMPTY), ss->wall, R->trained_now,
+               R->reeval_now, R->counts.reused);
     }
     if (rc && !status) status = 1;
     return status;

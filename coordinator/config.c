@@ -196,6 +196,8 @@ static const cfg_key KEYS[] = {
              "results file; empty = results/<name>.h5"),
     K_SCALAR("run", "threads", T_INT, ST_INT, 0, 1024, NULL, "0", run.threads,
              "OpenMP threads per rank; 0 = OMP_NUM_THREADS"),
+    K_SCALAR("run", "save_weights", T_BOOL, ST_INT, 0, 1, NULL, "0", run.save_weights,
+             "store each task's trained weights in the results file (/weights; rnn.h blob format)"),
 };
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 

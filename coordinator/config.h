@@ -11,7 +11,8 @@
  *   [training]     GRID: lr, batch, epochs, weight decay, clipping, patience
  *   [strategy]     GRID: signal / grid strategies, costs, account: one key
  *                  per field of worker/strategy.h's table
- *   [run]          output file, sweep name, threads: never changes a result
+ *   [run]          output file, sweep name, threads, save_weights: never
+ *                  changes a result or a key
  *
  * Value syntax.  Keys of [model], [training] and [strategy] (except
  * strategy.market) are grid dimensions and take a list of values:
@@ -163,6 +164,7 @@ typedef struct {
         char name[CFG_NAME_MAX];         /* default: the INI file's stem      */
         char output[CFG_PATH_MAX];       /* default: results/<name>.h5        */
         int  threads;                    /* OMP threads per rank hint; 0 = env */
+        int  save_weights;               /* 1: records carry the weights      */
     } run;
 
     uint64_t data_hash;                  /* config_data_hash(), set by load   */

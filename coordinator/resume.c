@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "coordinator/results.h"
+#include "worker/evaluate.h"
 
 static int exists(const char *p) {
     struct stat sb;
@@ -254,23 +255,53 @@ int resume_covers(const sweep_plan *p, const task_view *v) {
 }
 
 int resume_choose(const sweep_plan *p, const plan_task *tasks, int n_tasks, int shard_k, int shard_n,
-                  int retry_failed, const store *st, int *todo, resume_counts *c) {
+                  int retry_failed, const store *st, int *todo, int *mode, resume_counts *c) {
     memset(c, 0, sizeof *c);
+    /* the plan's points as task_reevaluable takes them */
+    const int ns = p->n_strategies;
+    bt_strategy *strat = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *strat);
+    uint64_t *keys = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *keys);
+    for (int s = 0; strat && keys && s < ns; s++) {
+        strat[s] = p->strategies[s].s;
+        keys[s] = p->strategies[s].key;
+    }
     int n = 0;
     for (int i = 0; i < n_tasks; i++) {
         if (shard_n && i % shard_n != shard_k - 1) continue;
         c->planned++;
-        int at = store_find(st, tasks[i].key);
+        int at = store_find(st, tasks[i].key), m = RESUME_TRAIN;
         if (at >= 0) {
             task_view v;
             if (!task_view_parse(st->rec[at].p, st->rec[at].len, &v, NULL)) {
                 if (retry_failed && v.h->status == TASK_FAILED) c->retried++;
-                else if (!resume_covers(p, &v)) c->stale++;
-                else { c->reused++; continue; }
+                else if (resume_covers(p, &v)) { c->reused++; continue; }
+                else if (strat && keys && task_reevaluable(&v, strat, keys, ns, p->head == RNN_HEAD_CLS, NULL, 0)) {
+                    c->reeval++;
+                    m = RESUME_REEVAL;
+                } else if (v.h->status == TASK_FAILED) c->retrain_failed++;
+                else c->retrain_old++;
             }
         }
+        if (mode) mode[n] = m;
         todo[n++] = i;
-        c->cost += tasks[i].cost;
+        if (m == RESUME_TRAIN) c->cost += tasks[i].cost;
     }
+    free(strat);
+    free(keys);
     return n;
+}
+
+void resume_counts_print(const resume_counts *c, FILE *f) {
+    if (!c->reused && !c->reeval && !c->retrain_failed && !c->retrain_old && !c->retried) return;
+    fprintf(f, "rnnsweep: resume: %d finished tasks kept, %d re-evaluated from their stored predictions (no "
+            "training), %d retrained", c->reused, c->reeval, c->retrain_failed + c->retrain_old);
+    if (c->retrain_failed || c->retrain_old) {
+        fprintf(f, " because");
+        if (c->retrain_failed) fprintf(f, " %d had failed", c->retrain_failed);
+        if (c->retrain_failed && c->retrain_old) fprintf(f, " and");
+        if (c->retrain_old)
+            fprintf(f, " %d records (an older rnnsweep's) lack the training classes a new motor-map correction "
+                    "needs", c->retrain_old);
+    }
+    fprintf(f, ", %d failed tasks retried\n", c->retried);
 }

@@ -4,6 +4,9 @@
 #   - kill -9 partway, then --resume: the same results as an uninterrupted run
 #   - SIGTERM drains with exit 75; --resume completes to the same results
 #   - an extended grid reuses finished tasks; a changed target is refused
+#   - an extended strategy grid re-evaluates stored predictions (no training)
+#     and equals a fresh run bit for bit (equity regression; fx trend3 with
+#     every motor-map correction)
 #   - bad input leaves an existing results file byte-identical
 #   - show, plan, merge of shards, read_results.py
 set -u
@@ -94,6 +97,43 @@ grep -q "8 finished tasks kept" "$tmp/out.log" && [ "$(attr "$tmp/ext.h5" tasks_
   && ok "extended grid: 8 tasks kept, 4 new run" || { bad "extended grid"; cat "$tmp/out.log"; }
 run "$tmp/ext.ini" -o "$tmp/ext_ref.h5"
 same_results "$tmp/ext_ref.h5" "$tmp/ext.h5" extend && ok "extended resume == fresh run of the extended grid" || bad "extended differs"
+
+# --- extending the STRATEGY grid re-evaluates, never retrains -------------------
+# every finished task lacks the new points; each is completed from its stored
+# predictions (through the scheduler, over the workers) and the file equals a
+# fresh run of the extended grid, bit for bit.  Regression on equity here
+# (signal and grid), trend3 on fx with motor maps below.
+reeval_case() {  # reeval_case LABEL OLD.ini NEW.ini NP
+  local label=$1 old=$2 new=$3 np=$4 out=$tmp/re_$1.h5
+  "$rs" run "$old" -o "$out" --quiet > /dev/null 2>&1 || { bad "$label: first run"; return; }
+  cp "$out" "$tmp/re_$1_before.h5"
+  "${MPIRUN[@]}" -np "$np" "$rs" run "$new" -o "$out" --resume > "$tmp/re.log" 2>&1 || { bad "$label: resume"; cat "$tmp/re.log"; return; }
+  "$rs" run "$new" -o "$tmp/re_$1_ref.h5" --quiet > /dev/null 2>&1 || { bad "$label: reference run"; return; }
+  local n; n=$(attr "$out" tasks_done)
+  if grep -q "resume: 0 finished tasks kept, $n re-evaluated from their stored predictions (no training), 0 retrained" "$tmp/re.log" \
+     && grep -q "this run: 0 trained, $n re-evaluated" "$tmp/re.log"; then ok "$label: $n tasks re-evaluated, none trained"
+  else bad "$label: counts"; grep rnnsweep: "$tmp/re.log" | tail -4; fi
+  same_results "$tmp/re_$1_ref.h5" "$out" "$label" && ok "$label: re-evaluated file == fresh run of the extended grid, bit for bit" \
+    || bad "$label: re-evaluated != fresh run"
+  if /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
+    /usr/bin/python3 - "$tmp/re_$1_before.h5" "$out" <<'PY' && ok "$label: /tasks says re-evaluated, training times are the first run's" || bad "$label: /tasks facts"
+import sys, h5py, numpy as np
+a = h5py.File(sys.argv[1])['tasks'][()]; b = h5py.File(sys.argv[2])['tasks'][()]
+assert (b['reevaluated'] == 1).all(), b['reevaluated']
+ka = dict(zip(a['task_key'], a['sec_train'])); assert all(ka[k] == s for k, s in zip(b['task_key'], b['sec_train']))
+PY
+  fi
+}
+sed 's/^threshold  = 0, 0.001/threshold  = 0, 0.0005, 0.001/; s/^spacing    = 1/spacing    = 1, 2/; s/^max_levels = 2/max_levels = 2, 3/' \
+  "$tmp/tiny.ini" > "$tmp/tiny_ext.ini"
+reeval_case equity "$tmp/tiny.ini" "$tmp/tiny_ext.ini" 3
+sed -e 's/^kind    = return/kind    = trend3/' -e 's/^market     = equity/market = fx\nmm_size = 4\ncorrection = none, motormap/' \
+    -e 's/^kind       = signal, grid/kind = signal/' -e 's/^threshold  = 0, 0.001/min_prob = 0/' -e 's/^spacing    = 1/spacing = 30/' \
+    "$tmp/tiny.ini" > "$tmp/t3.ini"
+sed -e 's/^correction = none, motormap/correction = none, motormap, motormap_online, motormap_peek/' \
+    -e 's/^kind = signal/kind = signal, grid/' -e 's/^min_prob = 0/min_prob = 0, 0.4/' -e 's/^mm_size = 4/mm_size = 4, 5/' \
+    "$tmp/t3.ini" > "$tmp/t3_ext.ini"
+reeval_case trend3_fx "$tmp/t3.ini" "$tmp/t3_ext.ini" 2
 
 # --- the HDF5 file is rebuilt from the journal --------------------------------
 cp "$tmp/np1.h5.journal" "$tmp/re.h5.journal"; echo "garbage" > "$tmp/re.h5"
