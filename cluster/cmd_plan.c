@@ -16,6 +16,7 @@
  */
 #include "cluster/commands.h"
 #include "coordinator/config.h"
+#include "coordinator/override.h"
 #include "coordinator/plan.h"
 #include "coordinator/prepare.h"
 #include "worker/series.h"
@@ -29,7 +30,7 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-        "usage: rnnsweep plan CONFIG.ini [--workers N] [--threads T]\n"
+        "usage: rnnsweep plan CONFIG.ini [--set SECTION.KEY=VALUE ...] [--workers N] [--threads T]\n"
         "Load the data as a sweep would and print the folds of every lookback, the model and\n"
         "strategy points, the task count, estimated FLOPs, memory per rank, and the wall time\n"
         "on N workers (default 1) from short measured trainings on this machine, with T threads per\n"
@@ -117,8 +118,20 @@ static double schedule_makespan(const double *sec, int n, int w) {
 int cmd_plan(int argc, char **argv) {
     const char *path = NULL;
     int workers = 1, threads = 0;
+    override_set ov;
+    memset(&ov, 0, sizeof ov);
+    rs_err e;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
+        if (!strcmp(argv[i], "--set") || override_is_bare(argv[i])) {
+            const char *v = argv[i];
+            if (!strcmp(argv[i], "--set")) {
+                if (i + 1 >= argc) { fprintf(stderr, "rnnsweep plan: --set needs section.key=value\n"); return 2; }
+                v = argv[++i];
+            }
+            if (override_add(&ov, v, &e)) { fprintf(stderr, "rnnsweep plan: %s\n", e.msg); return 2; }
+            continue;
+        }
         if (!strcmp(argv[i], "--threads")) {
             char *end;
             long t = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
@@ -152,11 +165,10 @@ int cmd_plan(int argc, char **argv) {
     plan_task *tasks = NULL;
     results_fold *folds = NULL;
     int n_tasks = 0, n_folds = 0;
-    rs_err e;
     memset(&p, 0, sizeof p);
     memset(&d, 0, sizeof d);
-    int rc = config_load(path, &c, &e);
-    if (!rc) rc = config_check_paths(&c, &e);
+    int rc = override_load(path, &ov, &c, &e);
+    if (!rc && (rc = config_check_paths(&c, &e))) override_explain(&ov, &e);
     if (!rc) rc = plan_build(&c, &p, &e);
     if (!rc) rc = prepare_data(&c, &d, &info, &e);
     if (!rc) {

@@ -32,6 +32,7 @@
 #include "coordinator/config.h"
 #include "coordinator/journal.h"
 #include "coordinator/lock.h"
+#include "coordinator/override.h"
 #include "coordinator/plan.h"
 #include "coordinator/prepare.h"
 #include "coordinator/results.h"
@@ -62,12 +63,15 @@ extern char *openblas_get_corename(void);
 
 static void usage(FILE *f) {
     fprintf(f,
-        "usage: rnnsweep run CONFIG.ini [-o FILE.h5] [--resume] [--retry-failed]\n"
-        "                   [--shard K/N] [--threads T] [--checkpoint SECONDS] [--grace SECONDS]\n"
-        "                   [--lock-wait SECONDS] [--status-file FILE] [--quiet]\n"
+        "usage: rnnsweep run CONFIG.ini [--set SECTION.KEY=VALUE ...] [-o FILE.h5] [--resume]\n"
+        "                   [--retry-failed] [--shard K/N] [--threads T] [--checkpoint SECONDS]\n"
+        "                   [--grace SECONDS] [--lock-wait SECONDS] [--status-file FILE] [--quiet]\n"
         "Run a sweep: every model point x walk-forward fold is a task; each task trains once and\n"
         "backtests every strategy point.  Under mpirun/srun rank 0 coordinates and the other ranks\n"
         "work; with one rank it runs the tasks itself.\n"
+        "  --set S.K=V        override [S] K with V before the config is validated (repeatable;\n"
+        "                     Hydra's bare form model.hidden=64,128 works too): the results file\n"
+        "                     stores the effective config, and keys are those of the edited file\n"
         "  -o FILE.h5         results file (default: [run] output, else results/<name>.h5); the\n"
         "                     journal FILE.h5.journal beside it is the source of truth\n"
         "  --resume           continue FILE.h5: finished tasks are kept, the rest run; a grid\n"
@@ -96,6 +100,7 @@ static void usage(FILE *f) {
 typedef struct {
     /* command line */
     const char   *config_path;
+    override_set  ov;            /* --set section.key=value                   */
     const char   *output_opt;
     const char   *status_file;
     int           resume, retry_failed, quiet;
@@ -339,7 +344,8 @@ static int on_run(void *ctx, const int32_t msg[4], const void *payload, size_t p
 
 static int setup_rank0(run *R, rs_err *e) {
     int rc;
-    if ((rc = config_load(R->config_path, &R->cfg, e)) || (rc = config_check_paths(&R->cfg, e))) return rc;
+    if ((rc = override_load(R->config_path, &R->ov, &R->cfg, e))) return rc;
+    if ((rc = config_check_paths(&R->cfg, e))) { override_explain(&R->ov, e); return rc; }
     if (R->output_opt) snprintf(R->output, sizeof R->output, "%s", R->output_opt);
     else if (R->cfg.run.output[0]) snprintf(R->output, sizeof R->output, "%s", R->cfg.run.output);
     else if (R->shard_n)
@@ -413,6 +419,22 @@ static int parse_args(run *R, int argc, char **argv, int *help) {
         if (!strcmp(a, "--resume")) { R->resume = 1; continue; }
         if (!strcmp(a, "--retry-failed")) { R->retry_failed = 1; continue; }
         if (!strcmp(a, "--quiet")) { R->quiet = 1; continue; }
+        if (!strcmp(a, "--set") || override_is_bare(a)) {
+            const char *v = a;
+            if (!strcmp(a, "--set")) {
+                if (i + 1 >= argc) {
+                    if (R->rank == 0) fprintf(stderr, "rnnsweep run: --set needs section.key=value (see --help)\n");
+                    return 2;
+                }
+                v = argv[++i];
+            }
+            rs_err e;
+            if (override_add(&R->ov, v, &e)) {
+                if (R->rank == 0) fprintf(stderr, "rnnsweep run: %s\n", e.msg);
+                return 2;
+            }
+            continue;
+        }
         if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--shard") || !strcmp(a, "--threads") ||
             !strcmp(a, "--checkpoint") || !strcmp(a, "--grace") || !strcmp(a, "--lock-wait") ||
             !strcmp(a, "--status-file")) {

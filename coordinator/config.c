@@ -1096,7 +1096,7 @@ static int check_cross(loadctx *L) {
 /* Read a config file whole.  A FIFO, a device or a directory is refused
  * before reading: opening a FIFO for reading would block until a writer
  * came (a config path mistyped as a named pipe hung the run forever). */
-static int read_file(const char *path, char **text, size_t *len, rs_err *e) {
+int config_read_file(const char *path, char **text, size_t *len, rs_err *e) {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return rs_err_set(e, RS_EINPUT, "%s: cannot read the config: %s", path, strerror(errno));
     struct stat st;
@@ -1180,7 +1180,7 @@ static int start(const char *name, sweep_config *c, rs_err *e) {
 int config_load(const char *path, sweep_config *c, rs_err *e) {
     int r;
     if ((r = start(path, c, e))) return r;
-    if ((r = read_file(path, &c->ini_text, &c->ini_len, e))) { config_free(c); return r; }
+    if ((r = config_read_file(path, &c->ini_text, &c->ini_len, e))) { config_free(c); return r; }
     return load_text(path, c, e);
 }
 
@@ -1192,6 +1192,21 @@ int config_load_text(const char *text, const char *name, sweep_config *c, rs_err
     if (!c->ini_text) return rs_err_set(e, RS_EINTERNAL, "out of memory");
     memcpy(c->ini_text, text, c->ini_len + 1);
     return load_text(name, c, e);
+}
+
+int config_key_line(const char *text, const char *sec, const char *key) {
+    rs_err e;
+    loadctx L = { .file = "", .e = &e };
+    int line = 0;
+    if (!scan_text(&L, text, NULL)) line = scan_line_of(&L, sec, key);
+    free(L.ent);
+    return line;
+}
+
+int config_section_known(const char *name) {
+    for (int j = 0; j < N_SECTIONS; j++)
+        if (!strcasecmp(name, SECTIONS[j])) return 1;
+    return 0;
 }
 
 void config_free(sweep_config *c) {

@@ -180,6 +180,20 @@ int config_load(const char *path, sweep_config *c, rs_err *e);
  * messages and the default [run] name. */
 int config_load_text(const char *text, const char *name, sweep_config *c, rs_err *e);
 
+/* Read a config file whole, as config_load does (regular files only: a
+ * FIFO or a directory is refused before it is read; no NUL byte): *text
+ * malloc'd and NUL-terminated, *len its length.  Returns 0 or RS_EINPUT /
+ * RS_EINTERNAL. */
+int config_read_file(const char *path, char **text, size_t *len, rs_err *e);
+
+/* The line of `text` where [sec] key (lower case) is set — the first
+ * physical line of its entry — or 0 when it is not (or the text does not
+ * scan).  The loader's own scan: override.h places overrides with it. */
+int config_key_line(const char *text, const char *sec, const char *key);
+
+/* 1 when name (any case) is one of the config's sections. */
+int config_section_known(const char *name);
+
 /* Release everything config_load allocated and zero *c (NULL is fine). */
 void config_free(sweep_config *c);
 
