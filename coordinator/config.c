@@ -57,6 +57,7 @@ static const rs_enum E_ALIGN[]  = { {"inner", SERIES_INNER}, {"ffill", SERIES_FF
 static const rs_enum E_SCALE[]  = { {"none", SCALE_NONE}, {"minmax", SCALE_MINMAX}, {"zscore", SCALE_ZSCORE}, {0, 0} };
 static const rs_enum E_TARGET[] = { {"return", TARGET_RETURN}, {"price", TARGET_PRICE}, {"trend3", TARGET_TREND3}, {0, 0} };
 static const rs_enum E_FIT[]    = { {"quantiles", 1}, {"fixed", 0}, {0, 0} };
+const rs_enum CFG_E_SEARCH[]    = { {"grid", SEARCH_GRID}, {"random", SEARCH_RANDOM}, {0, 0} };
 
 typedef struct {
     const char     *sec, *name;
@@ -190,6 +191,13 @@ static const cfg_key KEYS[] = {
     K_SCALAR("strategy", "market", T_ENUM, ST_INT, 0, 0, BT_E_MARKET, "fx", strategy.market,
              "fx or equity: chooses the defaults of every other [strategy] key (worker/strategy.h)"),
     BT_FIELDS(K_STRAT)
+    /* [search] */
+    K_SCALAR("search", "method", T_ENUM, ST_INT, 0, 0, CFG_E_SEARCH, "grid", search.method,
+             "grid (every model point) or random (a seeded sample of the configurations, coordinator/plan.h)"),
+    K_SCALAR("search", "samples", T_INT, ST_INT, 0, CFG_MAX_MODELS, NULL, "0", search.samples,
+             "random: configurations drawn without replacement (the seeds of one are kept together)"),
+    K_SCALAR("search", "seed", T_INT, ST_I64, 0, 9007199254740991.0, NULL, "1", search.seed,
+             "random: the draw's seed (the same sample for any rank count)"),
     /* [run] */
     K_SCALAR("run", "name", T_STR, ST_STR, 0, 0, NULL, "", run.name, "sweep name; empty = the INI file's stem"),
     K_SCALAR("run", "output", T_STR, ST_STR, 0, 0, NULL, "", run.output,
@@ -202,7 +210,7 @@ static const cfg_key KEYS[] = {
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 
 static const char *SECTIONS[] = { "data", "features", "target", "walkforward", "model", "training",
-                                  "strategy", "run" };
+                                  "strategy", "search", "run" };
 #define N_SECTIONS ((int)(sizeof SECTIONS / sizeof SECTIONS[0]))
 
 /* Per-instrument keys: [data] <name>.<sub> and [features] <name>. */
@@ -792,7 +800,7 @@ static int check_names(loadctx *L) {
                 return rs_err_set(L->e, RS_EINPUT, "%s:%d: [%s]: unknown section; did you mean [%s]?",
                                   L->file, s->line, s->sec, near);
             return rs_err_set(L->e, RS_EINPUT, "%s:%d: [%s]: unknown section (known: data, features, target, "
-                              "walkforward, model, training, strategy, run)", L->file, s->line, s->sec);
+                              "walkforward, model, training, strategy, search, run)", L->file, s->line, s->sec);
         }
         if (!s->key[0] || find_key(s->sec, s->key)) continue;
         if (!strcmp(s->sec, "features") && find_inst(L->c, s->key, strlen(s->key)) >= 0) continue;
@@ -1022,6 +1030,19 @@ static int check_walkforward(loadctx *L) {
 }
 
 /* Checks that need more than one key. */
+/* [search]: each method's keys only with it. */
+static int check_search(loadctx *L) {
+    const sweep_config *c = L->c;
+    static const char *const random_only[] = { "samples", "seed" };
+    for (int i = 0; i < 2; i++)
+        if (c->search.method != SEARCH_RANDOM && scan_line_of(L, "search", random_only[i]))
+            return key_err(L, "search", random_only[i], "used by method = random only");
+    if (c->search.method == SEARCH_RANDOM && c->search.samples < 1)
+        return key_err(L, "search", scan_line_of(L, "search", "samples") ? "samples" : "method",
+                       "method = random needs samples = N (N >= 1 configurations to draw)");
+    return 0;
+}
+
 static int check_cross(loadctx *L) {
     sweep_config *c = L->c;
     const int cls = c->target.kind == TARGET_TREND3;
@@ -1078,6 +1099,7 @@ static int check_cross(loadctx *L) {
             return key_err(L, "strategy", k->name, "a grid of %d values, but only target kind = trend3 uses "
                            "it (use threshold)", n);
     }
+    if ((r = check_search(L))) return r;
     if (!c->run.name[0]) {   /* the INI's stem */
         const char *b = strrchr(c->file, '/');
         b = b ? b + 1 : c->file;

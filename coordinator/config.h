@@ -11,6 +11,8 @@
  *   [training]     GRID: lr, batch, epochs, weight decay, clipping, patience
  *   [strategy]     GRID: signal / grid strategies, costs, account: one key
  *                  per field of worker/strategy.h's table
+ *   [search]       method = grid | random, samples, seed: which model
+ *                  points run (plan.h draws the random sample)
  *   [run]          output file, sweep name, threads, save_weights: never
  *                  changes a result or a key
  *
@@ -71,6 +73,12 @@
 #define CFG_NAME_MAX   64       /* [run] name                              */
 #define CFG_RANGE_MAX  10000    /* values one range may produce            */
 #define CFG_LIST_MAX   100000   /* values one grid dimension may hold      */
+#define CFG_MAX_MODELS 1000000   /* model points one sweep may expand to    */
+
+/* [search] method: every model point, or a seeded random sample of the
+ * configurations (plan.h, "Random search"). */
+enum { SEARCH_GRID = 0, SEARCH_RANDOM = 1 };
+extern const rs_enum CFG_E_SEARCH[];   /* grid, random */
 
 /* One grid dimension: n >= 1 values once loaded.  Integers, booleans and
  * enum codes (rnn_cell, BT_*) are stored exactly as doubles.  n == 0 only
@@ -159,6 +167,12 @@ typedef struct {
         cfg_dim dim[BT_F_N];             /* by BT_F_* field (worker/strategy.h);
                                             n == 0: the market's default      */
     } strategy;
+
+    struct {
+        int      method;                 /* SEARCH_GRID | SEARCH_RANDOM       */
+        int      samples;                /* random: configurations drawn      */
+        int64_t  seed;                   /* random: the draw's seed           */
+    } search;
 
     struct {
         char name[CFG_NAME_MAX];         /* default: the INI file's stem      */

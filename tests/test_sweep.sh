@@ -9,6 +9,7 @@
 #     every motor-map correction)
 #   - bad input leaves an existing results file byte-identical
 #   - --set overrides give the edited file's keys and results
+#   - [search] method = random: the same sample at -np 1 and -np 3, grid keys
 #   - show, plan, merge of shards, read_results.py
 set -u
 cd "$(dirname "$0")/.."
@@ -154,6 +155,22 @@ h5dump -a /ini "$tmp/ov.h5" 2>/dev/null | grep -q "command-line overrides" && ok
 "$rs" plan "$tmp/tiny.ini" --set walkforward.first_year=20x7 > "$tmp/ov.log" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q -- "--set walkforward.first_year=20x7" "$tmp/ov.log" && ok "plan --set: a bad value named, exit 2" \
   || { bad "plan --set (rc $rc)"; cat "$tmp/ov.log"; }
+
+# --- [search] method = random ------------------------------------------------
+# 3 of 8 configurations, the same sample at -np 1 and -np 3; their tasks are
+# the full grid's (a grid run resumed on the file keeps them).
+rnd=(--set model.hidden=3,4,5,6 search.method=random search.samples=3 search.seed=11)
+"$rs" plan "$tmp/tiny.ini" "${rnd[@]}" > "$tmp/rnd.log" 2>&1
+grep -q "random search: 3 of the grid's 8 configurations" "$tmp/rnd.log" && ok "plan: random search, 3 of 8 configurations" \
+  || { bad "plan of a random search"; cat "$tmp/rnd.log"; }
+run "$tmp/tiny.ini" "${rnd[@]}" -o "$tmp/rnd1.h5" || { bad "random run -np 1"; cat "$tmp/out.log"; }
+"${MPIRUN[@]}" -np 3 "$rs" run "$tmp/tiny.ini" "${rnd[@]}" -o "$tmp/rnd3.h5" --quiet > "$tmp/rnd.log" 2>&1 \
+  || { bad "random run -np 3"; cat "$tmp/rnd.log"; }
+[ "$(attr "$tmp/rnd1.h5" tasks_done)" = 6 ] && same_results "$tmp/rnd1.h5" "$tmp/rnd3.h5" random \
+  && ok "random search: 6 tasks (3 configurations x 2 folds), -np 1 == -np 3 bit for bit" || bad "random search np1 vs np3"
+run "$tmp/tiny.ini" --set model.hidden=3,4,5,6 -o "$tmp/rnd1.h5" --resume
+grep -q "this run: 10 trained, 0 re-evaluated, 6 kept" "$tmp/out.log" && [ "$(attr "$tmp/rnd1.h5" tasks_done)" = 16 ] \
+  && ok "the grid resumed on a random sample keeps its 6 tasks" || { bad "grid after random"; cat "$tmp/out.log"; }
 
 # --- the HDF5 file is rebuilt from the journal --------------------------------
 cp "$tmp/np1.h5.journal" "$tmp/re.h5.journal"; echo "garbage" > "$tmp/re.h5"
