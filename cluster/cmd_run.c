@@ -40,6 +40,7 @@
 #include "coordinator/store.h"
 #include "worker/evaluate.h"
 #include "worker/task.h"
+#include "worker/version.h"
 
 #include <errno.h>
 #include <math.h>
@@ -172,6 +173,9 @@ static int write_results(run *R, rs_err *e) {
     if (R->shard_n) snprintf(shard, sizeof shard, "%d/%d", R->shard_k, R->shard_n);
     results_meta m = { .created = R->created, .ranks = R->size, .threads = omp_get_max_threads(),
                        .blas = blas, .hosts = R->hosts, .shard = shard, .tasks_planned = R->counts.planned,
+                       .git_commit = RS_GIT_COMMIT, .slurm_job_id = getenv("SLURM_JOB_ID"),
+                       .slurm_array_job_id = getenv("SLURM_ARRAY_JOB_ID"),
+                       .slurm_array_task_id = getenv("SLURM_ARRAY_TASK_ID"),
                        .bar_seconds = R->data.bar_seconds };
     int rc = results_write(R->output, &R->cfg, &R->plan, R->folds, R->n_folds, v, n, &m, e);
     free(v);

@@ -432,7 +432,9 @@ static void provenance(FILE *f, const results_file *r, const sweep_plan *p) {
     const struct { const char *k, *v; } kv[] = {
         { "program", r->program }, { "sweep", r->name }, { "sweep hash", hs }, { "data hash", dh },
         { "created", r->created }, { "updated", r->updated }, { "BLAS", r->blas },
-        { "hosts", r->hosts ? r->hosts : "" }, { "shard", r->shard },
+        { "hosts", r->hosts ? r->hosts : "" }, { "shard", r->shard }, { "git commit", r->git_commit },
+        { "Slurm job", r->slurm_job_id }, { "Slurm array", r->slurm_array_job_id },
+        { "Slurm array task", r->slurm_array_task_id },
     };
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
         fprintf(f, "<tr><th>%s</th><td>", kv[i].k);

@@ -211,6 +211,14 @@ int results_read(const char *path, results_file *r, rs_err *e) {
         h5io_attr_read_int(&x, f, "complete", &r->complete))
         goto fail;
     if (H5Aexists(f, "bar_seconds") > 0 && h5io_attr_read_double(&x, f, "bar_seconds", &r->bar_seconds)) goto fail;
+    {   /* provenance: absent from files written before it */
+        static const char *const pn[] = { "git_commit", "slurm_job_id", "slurm_array_job_id", "slurm_array_task_id" };
+        char *const pb[] = { r->git_commit, r->slurm_job_id, r->slurm_array_job_id, r->slurm_array_task_id };
+        const size_t ps[] = { sizeof r->git_commit, sizeof r->slurm_job_id, sizeof r->slurm_array_job_id,
+                              sizeof r->slurm_array_task_id };
+        for (int i = 0; i < 4; i++)
+            if (H5Aexists(f, pn[i]) > 0 && h5io_attr_read_buf(&x, f, pn[i], pb[i], ps[i])) goto fail;
+    }
 
     if (layout_types_open(&x, &T)) goto fail;
     if (h5io_dset_read(&x, f, "/plan/folds", T.fold, 1, (void **)&fr, &n, NULL)) goto fail;

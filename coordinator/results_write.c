@@ -482,6 +482,10 @@ static int write_attrs(h5io_ctx *x, hid_t f, const sweep_config *c, const sweep_
         h5io_attr_str(x, f, "blas", m ? m->blas : "") ||
         h5io_attr_str(x, f, "hosts", m ? m->hosts : "") ||
         h5io_attr_str(x, f, "shard", m ? m->shard : "") ||
+        h5io_attr_str(x, f, "git_commit", m && m->git_commit ? m->git_commit : "") ||
+        h5io_attr_str(x, f, "slurm_job_id", m && m->slurm_job_id ? m->slurm_job_id : "") ||
+        h5io_attr_str(x, f, "slurm_array_job_id", m && m->slurm_array_job_id ? m->slurm_array_job_id : "") ||
+        h5io_attr_str(x, f, "slurm_array_task_id", m && m->slurm_array_task_id ? m->slurm_array_task_id : "") ||
         h5io_attr_double(x, f, "bar_seconds", m ? m->bar_seconds : 0) ||
         h5io_attr_int(x, f, "tasks_planned", planned) ||
         h5io_attr_int(x, f, "tasks_done", done) ||

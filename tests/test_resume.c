@@ -105,7 +105,7 @@ static void write_h5(const char *out, const sweep_config *c, const sweep_plan *p
     task_view v[8];
     rs_err e;
     for (int i = 0; i < n; i++) CU_ASSERT_EQUAL(task_view_parse(b[i].p, b[i].len, &v[i], &e), 0);
-    results_meta m = { "2024-01-01T00:00:00Z", 1, 1, "test", "node1", "", 6, 86400 };
+    results_meta m = { "2024-01-01T00:00:00Z", 1, 1, "test", "node1", "", 6, 86400, NULL, NULL, NULL, NULL };
     CU_ASSERT_EQUAL_FATAL(results_write(out, c, p, NULL, 0, v, n, &m, &e), 0);
 }
 
