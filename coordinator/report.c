@@ -555,6 +555,58 @@ static int print_cross(board *b, int ka, int kb, int format, FILE *f, rs_err *e)
 
 /* ---- one configuration, fold by fold --------------------------------------------------------- */
 
+/* The learning curves of configuration c's tasks (every seed and fold, in
+ * the file's task order): mean training loss / validation loss of every
+ * epoch, '*' on the epoch whose weights were kept.  Table: one block per
+ * task (4 significant digits); JSON: a "curves" array (exact, %.17g;
+ * null for a missing validation loss).  Files of before schema 4 have none. */
+static void print_curves(const board *b, const board_cfg *c, int format, FILE *f) {
+    const results_file *r = b->r;
+    int first = 1;
+    if (format == REPORT_JSON) fputs(", \"curves\": [", f);
+    for (int i = 0; i < r->n_tasks; i++) {
+        task_view v;
+        rs_err pe;
+        if (task_view_parse(r->tasks[i].p, r->tasks[i].len, &v, &pe)) continue;
+        int model = -1;
+        for (int k = b->member_off[c->group]; k < b->member_off[c->group + 1] && model < 0; k++)
+            if (b->p->models[b->members[k]].key == v.h->model_key) model = b->members[k];
+        if (model < 0) continue;
+        char fold[16];
+        fold_id_text(v.h->fold_id, fold, sizeof fold);
+        const unsigned long long seed = (unsigned long long)b->p->models[model].seed;
+        if (format == REPORT_JSON) {
+            fprintf(f, "%s\n    {\"fold\": \"%s\", \"seed\": %llu, \"best_epoch\": %d, \"train_loss\": [",
+                    first ? "" : ",", fold, seed, v.h->best_epoch);
+            for (int col = 0; col < 2; col++) {
+                if (col) fputs("], \"val_loss\": [", f);
+                for (int k = 0; k < v.h->n_curve; k++) {
+                    const double x = v.curve[2 * k + col];
+                    if (k) fputs(", ", f);
+                    if (isfinite(x)) fprintf(f, "%.17g", x); else fputs("null", f);
+                }
+            }
+            fputs("]}", f);
+        } else {
+            if (first)
+                fprintf(f, "learning curves: epoch train_loss/val_loss (mean per window; * = the epoch whose weights "
+                        "were kept)\n");
+            fprintf(f, "  %s seed %llu:", fold, seed);
+            if (!v.h->n_curve) fputs(" (none stored)", f);
+            for (int k = 0; k < v.h->n_curve; k++) {
+                char tl[32] = "-", vl[32] = "-";
+                if (isfinite(v.curve[2 * k])) snprintf(tl, sizeof tl, "%.4g", v.curve[2 * k]);
+                if (isfinite(v.curve[2 * k + 1])) snprintf(vl, sizeof vl, "%.4g", v.curve[2 * k + 1]);
+                if (k && k % 6 == 0) fputs("\n   ", f);
+                fprintf(f, "  %d %s/%s%s", k + 1, tl, vl, k + 1 == v.h->best_epoch ? "*" : "");
+            }
+            fputc('\n', f);
+        }
+        first = 0;
+    }
+    if (format == REPORT_JSON) fputs(first ? "]" : "\n  ]", f);
+}
+
 static int print_config(const board *b, int ci, int format, FILE *f, rs_err *e) {
     const board_cfg *c = &b->cfg[ci];
     const results_file *r = b->r;
@@ -624,7 +676,11 @@ static int print_config(const board *b, int ci, int format, FILE *f, rs_err *e) 
             for (int j = 0; j < ncol; j++) table_set(&t, row, j, "%s", cell[j]);
         }
     }
-    if (format == REPORT_JSON) fputs("\n  ]}", f);
+    if (format == REPORT_JSON) {
+        fputs("\n  ]", f);
+        print_curves(b, c, format, f);
+        fputc('}', f);
+    }
     if (format == REPORT_TABLE) {
         table_print(&t, f);
         char wf[16] = "-";
@@ -638,6 +694,7 @@ static int print_config(const board *b, int ci, int format, FILE *f, rs_err *e) 
         if (cls) fprintf(f, "S/R/L = SHORT / RANGE / LONG label counts; trend_lo / trend_hi = the fold's trend3 thresholds "
                          "(fit on the training labels or +-theta); baseline = training-majority accuracy\n");
         else fprintf(f, "baseline = the persistence forecast's RMSE (predicted return 0)\n");
+        print_curves(b, c, format, f);
     }
     free(t.c);
     return 0;

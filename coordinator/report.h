@@ -4,7 +4,7 @@
  * earned: verdict.h), the leaderboard of configurations (board.h), and on
  * request group tables (--by KEY, or a two-way --by A,B), paired
  * comparisons of a key's levels on matched cells, or one configuration
- * fold by fold (--config ID).  As a table (default), CSV or JSON.
+ * fold by fold with its tasks' learning curves (--config ID).  As a table (default), CSV or JSON.
  *
  * The leaderboard's columns (report_columns) are named once here and used
  * by the text table, the CSV, the JSON and the HTML report (html.h), so

@@ -10,6 +10,7 @@
 #   - bad input leaves an existing results file byte-identical
 #   - --set overrides give the edited file's keys and results
 #   - [search] method = random: the same sample at -np 1 and -np 3, grid keys
+#   - provenance: git commit, Slurm ids, host and BLAS kernel per task
 #   - show, plan, merge of shards, read_results.py
 set -u
 cd "$(dirname "$0")/.."
@@ -172,6 +173,28 @@ run "$tmp/tiny.ini" --set model.hidden=3,4,5,6 -o "$tmp/rnd1.h5" --resume
 grep -q "this run: 10 trained, 0 re-evaluated, 6 kept" "$tmp/out.log" && [ "$(attr "$tmp/rnd1.h5" tasks_done)" = 16 ] \
   && ok "the grid resumed on a random sample keeps its 6 tasks" || { bad "grid after random"; cat "$tmp/out.log"; }
 
+# --- provenance ----------------------------------------------------------------
+# the commit the binary was built from (a commit of this repository), the Slurm
+# job of the writer when there is one, none outside Slurm
+SLURM_JOB_ID=4242 SLURM_ARRAY_JOB_ID=4240 SLURM_ARRAY_TASK_ID=2 run "$tmp/tiny.ini" -o "$tmp/prov.h5" \
+  || { bad "run with Slurm variables"; cat "$tmp/out.log"; }
+[ "$(attr "$tmp/prov.h5" slurm_job_id)" = '"4242"' ] && [ "$(attr "$tmp/prov.h5" slurm_array_job_id)" = '"4240"' ] \
+  && [ "$(attr "$tmp/prov.h5" slurm_array_task_id)" = '"2"' ] && [ "$(attr "$tmp/np1.h5" slurm_job_id)" = '""' ] \
+  && ok "Slurm job, array job and array task ids recorded (empty outside Slurm)" || bad "Slurm provenance attributes"
+commit=$(attr "$tmp/prov.h5" git_commit | tr -d '"')
+if git rev-parse --git-dir > /dev/null 2>&1; then
+  [[ "$commit" =~ ^[0-9a-f]{40}(-dirty)?$ ]] && git cat-file -e "${commit%-dirty}^{commit}" 2>/dev/null \
+    && ok "git_commit is a commit of this repository ($commit)" || bad "git_commit '$commit'"
+else
+  echo "SKIP git_commit: not built in a git tree"
+fi
+/usr/bin/python3 - "$tmp/prov.h5" <<'PY' && ok "/tasks: host and BLAS kernel per task" || bad "/tasks host, blas"
+import sys, h5py, socket
+t = h5py.File(sys.argv[1])["tasks"][()]
+assert len(t) == 8 and all(h.decode() == socket.gethostname() for h in t["host"]), t["host"]
+assert all(b.decode() for b in t["blas"]), t["blas"]
+PY
+
 # --- the HDF5 file is rebuilt from the journal --------------------------------
 cp "$tmp/np1.h5.journal" "$tmp/re.h5.journal"; echo "garbage" > "$tmp/re.h5"
 run "$tmp/tiny.ini" -o "$tmp/re.h5" --resume && same_results "$tmp/np1.h5" "$tmp/re.h5" rebuild \
@@ -198,6 +221,52 @@ PY=/usr/bin/python3
 if $PY -c 'import h5py, numpy' 2>/dev/null; then
   if $PY results/read_results.py "$tmp/np1.h5" > "$tmp/py.txt" 2>&1; then ok "read_results.py reads the file"
   else bad "read_results.py"; cat "$tmp/py.txt"; fi
+  # learning curves: the file's, read_results.load_curve's and show --config's agree; saved
+  # weights load under PyTorch's names with the plan's parameter count, and change no result
+  run "$tmp/tiny.ini" --set run.save_weights=1 -o "$tmp/w.h5" || { bad "save_weights run"; cat "$tmp/out.log"; }
+  dump "$tmp/np1.h5" /results "$tmp/r1.bin"; dump "$tmp/w.h5" /results "$tmp/rw.bin"
+  cmp -s "$tmp/r1.bin" "$tmp/rw.bin" && ok "save_weights = 1 changes no result" || bad "save_weights changed /results"
+  for c in $("$rs" show "$tmp/w.h5" --format csv | awk -F, 'NR > 1 { print $2 }' | sort -u | head -4); do
+    "$rs" show "$tmp/w.h5" --config "$c" --format json
+  done > "$tmp/cfg.json"
+  if $PY - "$tmp/w.h5" "$tmp/cfg.json" > "$tmp/py.txt" 2>&1 <<'PY'
+import sys, json, h5py, numpy as np
+sys.path.insert(0, "results")
+import read_results as rr
+path = sys.argv[1]
+f = h5py.File(path)
+tasks, models, loss = f["/tasks"][()], f["/plan/models"][()], f["/curves/loss"][()]
+ix = f["/curves/index"][()]
+assert len(ix) == len(tasks) == 8 and len(f["/weights/index"]) == 8
+seen = 0
+for t in tasks:
+    lc = rr.load_curve(path, int(t["task_key"]))
+    assert len(lc) == t["epochs_run"] and lc.epoch[lc.kept].tolist() == [t["best_epoch"]], (lc, t)
+    w = rr.load_weights(path, int(t["task_key"]))
+    m = models[models["key"] == t["model_key"]][0]
+    n = sum(v.size for k, v in w.items() if isinstance(v, np.ndarray))
+    assert n == m["params"] and w["cell"] == rr._text(m["cell"]) and w["hidden"] == [int(m["hidden"])], (n, m)
+    assert w["weight_ih_l0"].shape == (rr._GATES[rr._CELLS.index(w["cell"])] * w["hidden"][0], 3)
+dec = json.JSONDecoder()
+text, pos = open(sys.argv[2]).read(), 0
+while pos < len(text.rstrip()):
+    doc, pos = dec.raw_decode(text, pos)
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    for c in doc["config"]["curves"]:
+        fid = int(c["fold"])
+        hit = [i for i, r in enumerate(ix) if r["fold_id"] == fid and
+               rr.config_ids(path)[doc["config"]["id"]][0].count(int(r["model"]))]
+        assert len(hit) == 1, hit
+        r = ix[hit[0]]
+        want = loss[r["offset"]:r["offset"] + r["n"]]
+        assert c["train_loss"] == want[:, 0].tolist() and c["val_loss"] == want[:, 1].tolist(), (c, want)
+        seen += 1
+assert seen >= 4, seen
+print(f"{seen} curves")
+PY
+  then ok "curves: /curves == load_curve == show --config; weights load with the plan's shapes ($(tail -1 "$tmp/py.txt"))"
+  else bad "curves / weights"; cat "$tmp/py.txt"; fi
   if $PY tests/recompute.py "$tmp/np1.h5" > "$tmp/py.txt" 2>&1; then ok "every row recomputed by hand from /series: $(tail -1 "$tmp/py.txt" | sed 's/.*: //')"
   else bad "rows recomputed from /series"; cat "$tmp/py.txt"; fi
 else echo "SKIP read_results.py: python3-h5py not installed"; fi
