@@ -62,6 +62,7 @@ int cmd_check(int argc, char **argv) {
         return e.status ? e.status : RS_EINPUT;
     }
     if (plan_build(&c, &p, &e)) {
+        override_explain(&ov, &e);
         fprintf(stderr, "rnnsweep: %s\n", e.msg);
         config_free(&c);
         return e.status;

@@ -169,7 +169,7 @@ int cmd_plan(int argc, char **argv) {
     memset(&d, 0, sizeof d);
     int rc = override_load(path, &ov, &c, &e);
     if (!rc && (rc = config_check_paths(&c, &e))) override_explain(&ov, &e);
-    if (!rc) rc = plan_build(&c, &p, &e);
+    if (!rc && (rc = plan_build(&c, &p, &e))) override_explain(&ov, &e);
     if (!rc) rc = prepare_data(&c, &d, &info, &e);
     if (!rc) {
         plan_set_bar_seconds(&p, d.bar_seconds);

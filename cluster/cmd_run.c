@@ -30,6 +30,7 @@
 #include "cluster/commands.h"
 #include "cluster/sched.h"
 #include "coordinator/config.h"
+#include "coordinator/halving.h"
 #include "coordinator/journal.h"
 #include "coordinator/lock.h"
 #include "coordinator/override.h"
@@ -98,6 +99,8 @@ static void usage(FILE *f) {
         CHECKPOINT_SECONDS, GRACE_SECONDS);
 }
 
+typedef struct { uint64_t key; int index; } key_index;
+
 typedef struct {
     /* command line */
     const char   *config_path;
@@ -141,6 +144,18 @@ typedef struct {
     char          created[40];
     char         *hosts;
     int           io_failed;
+    /* rank 0, [search] method = halving (halving.h): rung by rung */
+    int           hv;            /* 1: halving                                 */
+    int           hv_rung;       /* the rung whose tasks are in todo          */
+    halving_rungs hv_r;
+    int          *hv_group;      /* [n_models] replicate group                */
+    int           hv_ngroups;
+    int          *hv_folds;      /* distinct fold ids, ascending              */
+    int           hv_nfolds;
+    int          *hv_alive;      /* [hv_ngroups] groups of the current rung   */
+    int           hv_nalive;
+    key_index    *hv_m;          /* [n_models] model keys, sorted             */
+    key_index    *hv_s;          /* [n_strategies] strategy keys, sorted      */
 } run;
 
 /* ---- rank 0: progress, the results file, the status file ----------------- */
@@ -171,8 +186,11 @@ static int write_results(run *R, rs_err *e) {
              core ? core : "");
     char shard[32] = "";
     if (R->shard_n) snprintf(shard, sizeof shard, "%d/%d", R->shard_k, R->shard_n);
+    /* a halving sweep with rungs to come has more tasks than it has queued:
+     * never complete until the last rung is */
+    const int planned = R->counts.planned + (R->hv && R->hv_rung < R->hv_r.n_rungs - 1);
     results_meta m = { .created = R->created, .ranks = R->size, .threads = omp_get_max_threads(),
-                       .blas = blas, .hosts = R->hosts, .shard = shard, .tasks_planned = R->counts.planned,
+                       .blas = blas, .hosts = R->hosts, .shard = shard, .tasks_planned = planned,
                        .git_commit = RS_GIT_COMMIT, .slurm_job_id = getenv("SLURM_JOB_ID"),
                        .slurm_array_job_id = getenv("SLURM_ARRAY_JOB_ID"),
                        .slurm_array_task_id = getenv("SLURM_ARRAY_TASK_ID"),
@@ -201,13 +219,162 @@ static void write_status(const run *R, int status) {
     }
 }
 
+/* ---- rank 0: successive halving (halving.h) ---------------------------------- */
+
+static int cmp_key_index(const void *a, const void *b) {
+    const key_index *x = a, *y = b;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+static int key_lookup(const key_index *k, int n, uint64_t key) {
+    const key_index want = { key, 0 }, *hit = bsearch(&want, k, (size_t)n, sizeof *k, cmp_key_index);
+    return hit ? hit->index : -1;
+}
+
+static int cmp_int(const void *a, const void *b) {
+    const int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The tasks of rung k of the groups alive (periods [n_{k-1}, n_k)), less
+ * the finished ones (resume_choose), appended to todo in the plan's
+ * longest-first order; their counts added to the run's. */
+static int hv_add_rung(run *R, int k) {
+    const int lo = k ? R->hv_r.folds[k - 1] : 0, hi = R->hv_r.folds[k], n = R->n_tasks ? R->n_tasks : 1;
+    char *alive = calloc((size_t)(R->hv_ngroups ? R->hv_ngroups : 1), 1);
+    plan_task *sub = malloc((size_t)n * sizeof *sub);
+    int *map = malloc((size_t)n * sizeof *map), *todo = malloc((size_t)n * sizeof *todo),
+        *mode = malloc((size_t)n * sizeof *mode);
+    int rc = !alive || !sub || !map || !todo || !mode;
+    if (!rc) {
+        for (int i = 0; i < R->hv_nalive; i++) alive[R->hv_alive[i]] = 1;
+        int ns = 0;
+        for (int i = 0; i < R->n_tasks; i++) {
+            const plan_task *t = &R->tasks[i];
+            const int *f = bsearch(&t->fold_id, R->hv_folds, (size_t)R->hv_nfolds, sizeof *R->hv_folds, cmp_int);
+            const int fr = f ? (int)(f - R->hv_folds) : -1;
+            if (!alive[R->hv_group[t->model]] || fr < lo || fr >= hi) continue;
+            sub[ns] = *t;
+            map[ns++] = i;
+        }
+        resume_counts c;
+        const int m = resume_choose(&R->plan, sub, ns, 0, 0, R->retry_failed, &R->st, todo, mode, &c);
+        for (int j = 0; j < m; j++) {
+            R->todo[R->n_todo] = map[todo[j]];
+            R->todo_mode[R->n_todo++] = mode[j];
+        }
+        R->counts.planned += c.planned;
+        R->counts.reused += c.reused;
+        R->counts.reeval += c.reeval;
+        R->counts.retrain_failed += c.retrain_failed;
+        R->counts.retrain_old += c.retrain_old;
+        R->counts.retried += c.retried;
+        R->counts.cost += c.cost;
+        R->hv_rung = k;
+    }
+    free(alive), free(sub), free(map), free(todo), free(mode);
+    return rc;
+}
+
+/* Rung hv_rung is finished: promote from every record held (the same
+ * promotions on any rank count, after any interruption) and queue the
+ * next rung.  Returns 0, or 1 (out of memory: the run stops, status 1). */
+static int hv_advance(run *R) {
+    halving_table t;
+    rs_err e;
+    if (halving_table_init(&t, &R->plan, R->hv_group, R->hv_ngroups, R->hv_folds, R->hv_nfolds,
+                           R->cfg.search.metric, &e)) {
+        fprintf(stderr, "rnnsweep: halving: %s\n", e.msg);
+        R->io_failed = 1;
+        return 1;
+    }
+    for (int i = 0; i < R->st.n; i++) {
+        task_view v;
+        if (task_view_parse(R->st.rec[i].p, R->st.rec[i].len, &v, &e)) continue;
+        const int model = key_lookup(R->hv_m, R->plan.n_models, v.h->model_key);
+        if (model < 0) continue;
+        for (int r = 0; r < v.h->n_strat; r++) {
+            task_row w;
+            memcpy(&w, &v.rows[r], sizeof w);
+            if ((w.strategy = key_lookup(R->hv_s, R->plan.n_strategies, w.strategy_key)) >= 0)
+                halving_table_add(&t, model, &w);
+        }
+    }
+    const int before = R->hv_nalive;
+    const int n = halving_select(&t, &R->hv_r, R->cfg.search.eta, R->hv_rung + 1, R->hv_alive, NULL);
+    halving_table_free(&t);
+    if (n < 0) {
+        fprintf(stderr, "rnnsweep: out of memory\n");
+        R->io_failed = 1;
+        return 1;
+    }
+    R->hv_nalive = n;
+    if (!R->quiet) {
+        char a[FOLD_ID_MAX], b[FOLD_ID_MAX];
+        fprintf(stderr, "rnnsweep: halving: rung %d of %d: %d of %d configurations promoted by %s on periods %s..%s\n",
+                R->hv_rung + 2, R->hv_r.n_rungs, n, before, R->cfg.search.metric,
+                fold_id_text(R->hv_folds[0], a, sizeof a),
+                fold_id_text(R->hv_folds[R->hv_r.folds[R->hv_rung] - 1], b, sizeof b));
+    }
+    if (hv_add_rung(R, R->hv_rung + 1)) {
+        fprintf(stderr, "rnnsweep: out of memory\n");
+        R->io_failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Set up halving: groups, periods, rungs, key maps; queue rung 0. */
+static int hv_setup(run *R, rs_err *e) {
+    const int nm = R->plan.n_models, ns = R->plan.n_strategies, nt = R->n_folds ? R->n_folds : 1;
+    R->hv = 1;
+    R->hv_group = malloc((size_t)(nm ? nm : 1) * sizeof *R->hv_group);
+    R->hv_alive = malloc((size_t)(nm ? nm : 1) * sizeof *R->hv_alive);
+    R->hv_folds = malloc((size_t)nt * sizeof *R->hv_folds);
+    R->hv_m = malloc((size_t)(nm ? nm : 1) * sizeof *R->hv_m);
+    R->hv_s = malloc((size_t)(ns ? ns : 1) * sizeof *R->hv_s);
+    if (!R->hv_group || !R->hv_alive || !R->hv_folds || !R->hv_m || !R->hv_s ||
+        (R->hv_ngroups = plan_replicate_groups(&R->plan, R->hv_group)) < 0)
+        return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    for (int i = 0; i < nm; i++) R->hv_m[i] = (key_index){ R->plan.models[i].key, i };
+    for (int i = 0; i < ns; i++) R->hv_s[i] = (key_index){ R->plan.strategies[i].key, i };
+    qsort(R->hv_m, (size_t)nm, sizeof *R->hv_m, cmp_key_index);
+    qsort(R->hv_s, (size_t)ns, sizeof *R->hv_s, cmp_key_index);
+    /* the periods: /plan/folds' distinct ids, as show replays them */
+    for (int i = 0; i < R->n_folds; i++) R->hv_folds[i] = R->folds[i].fold_id;
+    qsort(R->hv_folds, (size_t)R->n_folds, sizeof *R->hv_folds, cmp_int);
+    R->hv_nfolds = 0;
+    for (int i = 0; i < R->n_folds; i++)
+        if (!R->hv_nfolds || R->hv_folds[i] != R->hv_folds[R->hv_nfolds - 1]) R->hv_folds[R->hv_nfolds++] = R->hv_folds[i];
+    halving_rungs_build(R->hv_nfolds, R->cfg.search.min_folds, R->cfg.search.eta, &R->hv_r);
+    for (int g = 0; g < R->hv_ngroups; g++) R->hv_alive[g] = g;
+    R->hv_nalive = R->hv_ngroups;
+    if (!R->quiet) {
+        fprintf(stderr, "rnnsweep: successive halving (eta %d, by %s): %d configurations; rungs on the first",
+                R->cfg.search.eta, R->cfg.search.metric, R->hv_ngroups);
+        for (int k = 0; k < R->hv_r.n_rungs; k++) fprintf(stderr, "%s %d", k ? "," : "", R->hv_r.folds[k]);
+        fprintf(stderr, " of %d periods\n", R->hv_nfolds);
+    }
+    if (hv_add_rung(R, 0)) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    return 0;
+}
+
 /* ---- sched callbacks ------------------------------------------------------- */
 
 /* The next task: model, fold id, task index, and whether it trains or is
  * re-evaluated — then its stored record goes with it, so any worker can
  * complete it (workers hold no records). */
+static int hv_advance(run *R);
+
 static int on_next(void *ctx, int32_t msg[4], const void **payload, size_t *plen) {
     run *R = ctx;
+    if (R->next_todo >= R->n_todo && R->hv) {
+        /* a rung's promotion needs every result of it: wait for those in
+         * flight, then promote (a resumed rung may be finished already) */
+        if (R->next_todo > R->done_now) return SCHED_LATER;
+        while (R->next_todo >= R->n_todo && R->hv_rung < R->hv_r.n_rungs - 1)
+            if (hv_advance(R)) return SCHED_NONE;
+    }
     if (R->next_todo >= R->n_todo) return SCHED_NONE;
     const int k = R->next_todo++;
     const plan_task *t = &R->tasks[R->todo[k]];
@@ -349,6 +516,9 @@ static int on_run(void *ctx, const int32_t msg[4], const void *payload, size_t p
 static int setup_rank0(run *R, rs_err *e) {
     int rc;
     if ((rc = override_load(R->config_path, &R->ov, &R->cfg, e))) return rc;
+    if (R->shard_n && R->cfg.search.method == SEARCH_HALVING)
+        return rs_err_set(e, RS_EINPUT, "--shard %d/%d: [search] method = halving promotes on every result of a rung, "
+                          "so it cannot be sharded (run it in one allocation)", R->shard_k, R->shard_n);
     if ((rc = config_check_paths(&R->cfg, e))) { override_explain(&R->ov, e); return rc; }
     if (R->output_opt) snprintf(R->output, sizeof R->output, "%s", R->output_opt);
     else if (R->cfg.run.output[0]) snprintf(R->output, sizeof R->output, "%s", R->cfg.run.output);
@@ -363,7 +533,7 @@ static int setup_rank0(run *R, rs_err *e) {
     if ((rc = lock_acquire(R->lpath, R->lock_wait, &R->lk, e))) return rc;
     /* without --resume the output must still be new now that we hold it */
     if ((rc = resume_check_output(R->output, R->jpath, R->resume, e))) return rc;
-    if ((rc = plan_build(&R->cfg, &R->plan, e))) return rc;
+    if ((rc = plan_build(&R->cfg, &R->plan, e))) { override_explain(&R->ov, e); return rc; }
     prepare_info info;
     if (!R->quiet) fprintf(stderr, "rnnsweep: loading data for %s\n", R->config_path);
     if ((rc = prepare_data(&R->cfg, &R->data, &info, e))) return rc;
@@ -382,8 +552,11 @@ static int setup_rank0(run *R, rs_err *e) {
     R->todo = malloc((size_t)(R->n_tasks ? R->n_tasks : 1) * sizeof *R->todo);
     R->todo_mode = malloc((size_t)(R->n_tasks ? R->n_tasks : 1) * sizeof *R->todo_mode);
     if (!R->todo || !R->todo_mode) return rs_err_set(e, RS_EINTERNAL, "out of memory");
-    R->n_todo = resume_choose(&R->plan, R->tasks, R->n_tasks, R->shard_k, R->shard_n, R->retry_failed, &R->st,
-                              R->todo, R->todo_mode, &R->counts);
+    if (R->cfg.search.method == SEARCH_HALVING) {
+        if ((rc = hv_setup(R, e))) return rc;
+    } else
+        R->n_todo = resume_choose(&R->plan, R->tasks, R->n_tasks, R->shard_k, R->shard_n, R->retry_failed, &R->st,
+                                  R->todo, R->todo_mode, &R->counts);
     if (!R->quiet) resume_counts_print(&R->counts, stderr);
     if ((rc = prepare_strategies(&R->plan, &R->strat, &R->skey, e))) return rc;
     return write_results(R, e);
@@ -500,6 +673,11 @@ static void run_free(run *R) {
     free(R->folds);
     free(R->todo);
     free(R->todo_mode);
+    free(R->hv_group);
+    free(R->hv_alive);
+    free(R->hv_folds);
+    free(R->hv_m);
+    free(R->hv_s);
     store_free(&R->st);
     free(R->busy);
     free(R->hosts);

@@ -57,7 +57,8 @@ static const rs_enum E_ALIGN[]  = { {"inner", SERIES_INNER}, {"ffill", SERIES_FF
 static const rs_enum E_SCALE[]  = { {"none", SCALE_NONE}, {"minmax", SCALE_MINMAX}, {"zscore", SCALE_ZSCORE}, {0, 0} };
 static const rs_enum E_TARGET[] = { {"return", TARGET_RETURN}, {"price", TARGET_PRICE}, {"trend3", TARGET_TREND3}, {0, 0} };
 static const rs_enum E_FIT[]    = { {"quantiles", 1}, {"fixed", 0}, {0, 0} };
-const rs_enum CFG_E_SEARCH[]    = { {"grid", SEARCH_GRID}, {"random", SEARCH_RANDOM}, {0, 0} };
+const rs_enum CFG_E_SEARCH[]    = { {"grid", SEARCH_GRID}, {"random", SEARCH_RANDOM}, {"halving", SEARCH_HALVING},
+                                    {0, 0} };
 
 typedef struct {
     const char     *sec, *name;
@@ -193,11 +194,18 @@ static const cfg_key KEYS[] = {
     BT_FIELDS(K_STRAT)
     /* [search] */
     K_SCALAR("search", "method", T_ENUM, ST_INT, 0, 0, CFG_E_SEARCH, "grid", search.method,
-             "grid (every model point) or random (a seeded sample of the configurations, coordinator/plan.h)"),
+             "grid (every model point), random (a seeded sample of the configurations, coordinator/plan.h) or "
+             "halving (successive halving over the walk-forward periods, coordinator/halving.h)"),
     K_SCALAR("search", "samples", T_INT, ST_INT, 0, CFG_MAX_MODELS, NULL, "0", search.samples,
              "random: configurations drawn without replacement (the seeds of one are kept together)"),
     K_SCALAR("search", "seed", T_INT, ST_I64, 0, 9007199254740991.0, NULL, "1", search.seed,
              "random: the draw's seed (the same sample for any rank count)"),
+    K_SCALAR("search", "eta", T_INT, ST_INT, 2, 100, NULL, "3", search.eta,
+             "halving: the best 1/eta of each rung move on; each rung has eta times the periods of the last"),
+    K_SCALAR("search", "min_folds", T_INT, ST_INT, 1, 10000, NULL, "1", search.min_folds,
+             "halving: walk-forward periods of the first rung (every configuration runs them)"),
+    K_SCALAR("search", "metric", T_STR, ST_STR, 0, 0, NULL, "sharpe", search.metric,
+             "halving: the ranking metric a rung promotes by (a metric of rnnsweep show)"),
     /* [run] */
     K_SCALAR("run", "name", T_STR, ST_STR, 0, 0, NULL, "", run.name, "sweep name; empty = the INI file's stem"),
     K_SCALAR("run", "output", T_STR, ST_STR, 0, 0, NULL, "", run.output,
@@ -1030,13 +1038,18 @@ static int check_walkforward(loadctx *L) {
 }
 
 /* Checks that need more than one key. */
-/* [search]: each method's keys only with it. */
+/* [search]: each method's keys only with it (halving.h checks the metric
+ * name: config knows no metrics). */
 static int check_search(loadctx *L) {
     const sweep_config *c = L->c;
-    static const char *const random_only[] = { "samples", "seed" };
+    static const char *const random_only[] = { "samples", "seed" }, *const halving_only[] = { "eta", "min_folds",
+                                                                                              "metric" };
     for (int i = 0; i < 2; i++)
         if (c->search.method != SEARCH_RANDOM && scan_line_of(L, "search", random_only[i]))
             return key_err(L, "search", random_only[i], "used by method = random only");
+    for (int i = 0; i < 3; i++)
+        if (c->search.method != SEARCH_HALVING && scan_line_of(L, "search", halving_only[i]))
+            return key_err(L, "search", halving_only[i], "used by method = halving only");
     if (c->search.method == SEARCH_RANDOM && c->search.samples < 1)
         return key_err(L, "search", scan_line_of(L, "search", "samples") ? "samples" : "method",
                        "method = random needs samples = N (N >= 1 configurations to draw)");

@@ -11,8 +11,9 @@
  *   [training]     GRID: lr, batch, epochs, weight decay, clipping, patience
  *   [strategy]     GRID: signal / grid strategies, costs, account: one key
  *                  per field of worker/strategy.h's table
- *   [search]       method = grid | random, samples, seed: which model
- *                  points run (plan.h draws the random sample)
+ *   [search]       method = grid | random | halving and their keys: which
+ *                  model points run on which periods (plan.h draws the
+ *                  random sample, halving.h promotes)
  *   [run]          output file, sweep name, threads, save_weights: never
  *                  changes a result or a key
  *
@@ -75,10 +76,11 @@
 #define CFG_LIST_MAX   100000   /* values one grid dimension may hold      */
 #define CFG_MAX_MODELS 1000000   /* model points one sweep may expand to    */
 
-/* [search] method: every model point, or a seeded random sample of the
- * configurations (plan.h, "Random search"). */
-enum { SEARCH_GRID = 0, SEARCH_RANDOM = 1 };
-extern const rs_enum CFG_E_SEARCH[];   /* grid, random */
+/* [search] method: every model point, a seeded random sample of the
+ * configurations (plan.h, "Random search"), or successive halving over
+ * the walk-forward periods (halving.h). */
+enum { SEARCH_GRID = 0, SEARCH_RANDOM = 1, SEARCH_HALVING = 2 };
+extern const rs_enum CFG_E_SEARCH[];   /* grid, random, halving */
 
 /* One grid dimension: n >= 1 values once loaded.  Integers, booleans and
  * enum codes (rnn_cell, BT_*) are stored exactly as doubles.  n == 0 only
@@ -172,6 +174,9 @@ typedef struct {
         int      method;                 /* SEARCH_GRID | SEARCH_RANDOM       */
         int      samples;                /* random: configurations drawn      */
         int64_t  seed;                   /* random: the draw's seed           */
+        int      eta;                    /* halving: keep 1/eta per rung      */
+        int      min_folds;              /* halving: periods of the first rung */
+        char     metric[32];             /* halving: the ranking metric       */
     } search;
 
     struct {

@@ -12,6 +12,7 @@
  *   the sweep hash         plan_sweep_hash, the plan's identity
  */
 #include "coordinator/plan.h"
+#include "coordinator/halving.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -556,6 +557,36 @@ static int sample_models(const sweep_config *c, sweep_plan *p, rs_err *e) {
     return 0;
 }
 
+typedef struct { uint64_t key; int model; } group_row;
+
+static int cmp_group_row(const void *a, const void *b) {
+    const group_row *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->model > y->model) - (x->model < y->model);
+}
+
+int plan_replicate_groups(const sweep_plan *p, int *group_of) {
+    const int n = p->n_models;
+    group_row *r = malloc((size_t)(n ? n : 1) * sizeof *r);
+    if (!r) return -1;
+    for (int i = 0; i < n; i++) {
+        plan_model m = p->models[i];
+        m.seed = 0;
+        r[i] = (group_row){ model_key(&m, p->data_hash), i };
+        group_of[i] = -1;
+    }
+    qsort(r, (size_t)n, sizeof *r, cmp_group_row);
+    /* each run of equal keys: the group of its first (lowest) model index */
+    for (int i = 0, j; i < n; i = j) {
+        for (j = i; j < n && r[j].key == r[i].key; j++) group_of[r[j].model] = r[i].model;
+    }
+    free(r);
+    /* number the groups by first appearance */
+    int ng = 0;
+    for (int i = 0; i < n; i++) group_of[i] = group_of[i] == i ? ng++ : group_of[group_of[i]];
+    return ng;
+}
+
 /* The values [strategy] field f takes: the config's grid dimension, or
  * (absent from the file) the one market default in *def. */
 static const double *field_values(const sweep_config *c, int f, double *def, int *n) {
@@ -673,7 +704,8 @@ int plan_build(const sweep_config *c, sweep_plan *p, rs_err *e) {
     p->n_in = c->features.n_feat;
     p->head = c->target.kind == TARGET_TREND3 ? RNN_HEAD_CLS : RNN_HEAD_REG;
     p->n_out = p->head == RNN_HEAD_CLS ? 3 : 1;
-    int r = build_models(c, p, e);
+    int r = halving_check(c, e);
+    if (!r) r = build_models(c, p, e);
     if (!r && c->search.method == SEARCH_RANDOM) r = sample_models(c, p, e);
     if (!r) r = build_strategies(c, p, e);
     if (!r) {

@@ -142,9 +142,17 @@ typedef struct {
 /* Expand a loaded config.  Each model point passes rnn_spec_check and
  * rnn_train_opts_check, each strategy point backtest_check.  Returns 0, or
  * RS_EINPUT ("FILE: [model] ...: N model points, more than PLAN_MAX_MODELS",
- * a point that fails a check — named by its index and canonical values) /
+ * a point that fails a check — named by its index and canonical values,
+ * a [search] metric halving cannot rank by: halving_check) /
  * RS_EINTERNAL, with *p zeroed. */
 int plan_build(const sweep_config *c, sweep_plan *p, rs_err *e);
+
+/* Replicate groups: model points equal but for their seed share a group
+ * (a configuration: random search and halving keep or drop it whole).
+ * group_of[n_models] gets each point's group, numbered 0.. by first
+ * appearance in plan order.  Returns the number of groups, or -1 (out of
+ * memory). */
+int plan_replicate_groups(const sweep_plan *p, int *group_of);
 
 /* Release the plan's arrays and zero it (NULL fine). */
 void plan_free(sweep_plan *p);

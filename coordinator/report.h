@@ -44,6 +44,11 @@ typedef struct {
     const char *config;       /* a configuration id (prefix): fold by fold        */
     int         pbo_blocks;   /* S (0: 16)                                        */
     int         wf_top;       /* k (0: 5)                                         */
+    const sweep_config *sweep;/* the file's config (NULL: none): with [search]
+                                 method = halving, the promotions are replayed
+                                 (halving.h) and marked: the rungs in the
+                                 header, the periods that selected a
+                                 configuration under --config                */
 } report_opts;
 
 #define REPORT_CELL 128

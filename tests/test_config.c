@@ -183,7 +183,23 @@ static void test_search_section(void) {
     load_bad(BASE_DATA "[search]\nmethod = random\nsamples = 0\n", "bad.ini:6: [search] samples: method = random needs");
     load_bad(BASE_DATA "[search]\nsamples = 5\n", "bad.ini:5: [search] samples: used by method = random only");
     load_bad(BASE_DATA "[search]\nmethod = grid\nseed = 5\n", "bad.ini:6: [search] seed: used by method = random only");
-    load_bad(BASE_DATA "[search]\nmethod = halving\n", "bad.ini:5: [search] method: expected one of grid, random, got 'halving'");
+    load_bad(BASE_DATA "[search]\nmethod = hyperband\n",
+             "bad.ini:5: [search] method: expected one of grid, random, halving, got 'hyperband'");
+    if (!load_ok("[search]\nmethod = halving\neta = 2\nmin_folds = 3\nmetric = sortino\n", &c)) {
+        CU_ASSERT_EQUAL(c.search.method, SEARCH_HALVING);
+        CU_ASSERT_EQUAL(c.search.eta, 2);
+        CU_ASSERT_EQUAL(c.search.min_folds, 3);
+        CU_ASSERT_STRING_EQUAL(c.search.metric, "sortino");
+        config_free(&c);
+    }
+    if (!load_ok("[search]\nmethod = halving\n", &c)) {
+        CU_ASSERT(c.search.eta == 3 && c.search.min_folds == 1 && !strcmp(c.search.metric, "sharpe"));
+        config_free(&c);
+    }
+    load_bad(BASE_DATA "[search]\nmethod = halving\neta = 1\n", "bad.ini:6: [search] eta:");
+    load_bad(BASE_DATA "[search]\nmethod = random\nsamples = 3\neta = 2\n",
+             "bad.ini:7: [search] eta: used by method = halving only");
+    load_bad(BASE_DATA "[search]\nmin_folds = 2\n", "bad.ini:5: [search] min_folds: used by method = halving only");
     load_bad(BASE_DATA "[search]\nmethod = random\nsamples = -1\n", "bad.ini:6: [search] samples:");
     load_bad(BASE_DATA "[serch]\nmethod = random\n", "did you mean [search]?");
 }
@@ -541,7 +557,7 @@ static CU_TestInfo tests[] = {
     {"out of range", test_out_of_range},
     {"empty grid", test_empty_grid},
     {"syntax, duplicates, required keys, cross checks", test_structure_errors},
-    {"[search]: method, samples, seed", test_search_section},
+    {"[search]: method, samples, seed, eta, min_folds, metric", test_search_section},
     {"missing data file: config_check_paths", test_missing_data_file},
     {"configs/quick.ini and fx_grid.ini parse", test_shipped_configs},
     {"data hash of shipped configs and every item kind pinned", test_data_hash_pinned},

@@ -10,6 +10,8 @@
 #   - bad input leaves an existing results file byte-identical
 #   - --set overrides give the edited file's keys and results
 #   - [search] method = random: the same sample at -np 1 and -np 3, grid keys
+#   - [search] method = halving: -np 1 == -np 3; kill -9 mid-sweep + --resume ==
+#     uninterrupted (same promotions); show marks the selecting periods
 #   - provenance: git commit, Slurm ids, host and BLAS kernel per task
 #   - show, plan, merge of shards, read_results.py
 set -u
@@ -172,6 +174,47 @@ run "$tmp/tiny.ini" "${rnd[@]}" -o "$tmp/rnd1.h5" || { bad "random run -np 1"; c
 run "$tmp/tiny.ini" --set model.hidden=3,4,5,6 -o "$tmp/rnd1.h5" --resume
 grep -q "this run: 10 trained, 0 re-evaluated, 6 kept" "$tmp/out.log" && [ "$(attr "$tmp/rnd1.h5" tasks_done)" = 16 ] \
   && ok "the grid resumed on a random sample keeps its 6 tasks" || { bad "grid after random"; cat "$tmp/out.log"; }
+
+# --- [search] method = halving ------------------------------------------------
+# 8 configurations x 3 periods, eta 2: rungs of 1, 2, 3 periods, 8 -> 4 -> 2
+# (14 tasks); the same at -np 1 and -np 3; killed mid-sweep with kill -9 and
+# resumed, the same promotions and results as uninterrupted; show marks them.
+hv=(--set walkforward.first_year=2016 model.hidden=3,4,5,6 search.method=halving search.eta=2 search.min_folds=1)
+"$rs" run "$tmp/tiny.ini" "${hv[@]}" -o "$tmp/hv1.h5" > "$tmp/hv1.log" 2>&1 || { bad "halving run"; cat "$tmp/hv1.log"; }
+"${MPIRUN[@]}" -np 3 "$rs" run "$tmp/tiny.ini" "${hv[@]}" -o "$tmp/hv3.h5" --quiet > "$tmp/hv.log" 2>&1 \
+  || { bad "halving -np 3"; cat "$tmp/hv.log"; }
+grep -q "rung 2 of 3: 4 of 8 configurations promoted by sharpe on periods 2016..2016" "$tmp/hv1.log" \
+  && grep -q "rung 3 of 3: 2 of 4 configurations promoted by sharpe on periods 2016..2017" "$tmp/hv1.log" \
+  && [ "$(attr "$tmp/hv1.h5" tasks_done)" = 14 ] && [ "$(attr "$tmp/hv1.h5" complete)" = 1 ] \
+  && same_results "$tmp/hv1.h5" "$tmp/hv3.h5" halving \
+  && ok "halving: 8 -> 4 -> 2 configurations, 14 tasks, -np 1 == -np 3 bit for bit" || { bad "halving"; cat "$tmp/hv1.log"; }
+"$rs" run "$tmp/tiny.ini" "${hv[@]}" --shard 1/2 -o "$tmp/hvs.h5" > "$tmp/hv.log" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "cannot be sharded" "$tmp/hv.log" && ! [ -e "$tmp/hvs.h5" ] && ! [ -e "$tmp/hvs.h5.journal" ] \
+  && ok "halving with --shard: exit 2, nothing created" || { bad "halving --shard (rc $rc)"; cat "$tmp/hv.log"; }
+sed 's/^epochs   = 3/epochs   = 40/; s/^patience = 2/patience = 0/' "$tmp/tiny.ini" > "$tmp/hvslow.ini"
+"$rs" run "$tmp/hvslow.ini" "${hv[@]}" -o "$tmp/hvref.h5" > "$tmp/hvref.log" 2>&1 || bad "slow halving reference"
+"${MPIRUN[@]}" -np 2 "$rs" run "$tmp/hvslow.ini" "${hv[@]}" -o "$tmp/hvk.h5" > "$tmp/hvk.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 1500); do  # until rung 2 is under way
+  grep -q "rung 2 of 3" "$tmp/hvk.log" 2>/dev/null && break; kill -0 $pid 2>/dev/null || break; sleep 0.01
+done
+sleep 0.1
+pkill -9 -f "rnnsweep run $tmp/hvslow.ini"; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+"$rs" run "$tmp/hvslow.ini" "${hv[@]}" -o "$tmp/hvk.h5" --resume > "$tmp/hvr.log" 2>&1 || { bad "halving resume"; cat "$tmp/hvr.log"; }
+kept=$(sed -n 's/.*this run: .* \([0-9]*\) kept$/\1/p' "$tmp/hvr.log"); kept=${kept:-0}
+[ "$kept" -ge 8 ] && [ "$kept" -lt 14 ] && ok "halving killed with kill -9 after rung 1 ($kept of 14 tasks); resumed" \
+  || bad "halving kill did not land after rung 1 (kept '$kept')"
+diff <(grep "promoted" "$tmp/hvref.log") <(grep "promoted" "$tmp/hvr.log") > /dev/null \
+  && same_results "$tmp/hvref.h5" "$tmp/hvk.h5" halving_resume && [ "$(attr "$tmp/hvk.h5" tasks_done)" = 14 ] \
+  && ok "halving killed + resumed: the same promotions and results as uninterrupted" || bad "halving resume differs"
+"$rs" show "$tmp/hv1.h5" > "$tmp/show.txt" 2>&1
+win=$("$rs" show "$tmp/hv1.h5" --format csv | awk -F, 'NR == 2 { print $2 }')
+last=$("$rs" show "$tmp/hv1.h5" --format csv --top 1000 | awk -F, '$9 == "1/3" { print $2; exit }')
+grep -q "successive halving (eta 2, by sharpe): rung 1 8 configurations on periods ..2016; rung 2 4 configurations on periods ..2017; rung 3 2 configurations" "$tmp/show.txt" \
+  && "$rs" show "$tmp/hv1.h5" --config "$win" | grep -q "reached rung 3 of 3; SELECTED on periods 2016..2017 .*out of selection: 2018..2018" \
+  && "$rs" show "$tmp/hv1.h5" --config "$last" | grep -q "halving: rung 1 of 3 only" \
+  && "$rs" report "$tmp/hv1.h5" --html "$tmp/hv1.html" > /dev/null && grep -q '<p class="halving">successive halving' "$tmp/hv1.html" \
+  && ok "show and the report: the rungs, and the periods that selected a configuration" || { bad "show of a halving sweep"; cat "$tmp/show.txt"; }
 
 # --- provenance ----------------------------------------------------------------
 # the commit the binary was built from (a commit of this repository), the Slurm
