@@ -425,7 +425,10 @@ static int on_result(void *ctx, int rank, const int32_t msg[4], const void *buf,
         fprintf(stderr, "rnnsweep: task %016llx (model %d, fold %s) failed: %s\n",
                 (unsigned long long)t->key, t->model, fold_id_text(t->fold_id, id, sizeof id), v.h->message);
     }
-    if (rank >= 0 && rank < R->size) R->busy[rank] += v.h->sec_total;
+    /* a re-evaluated record keeps its training's times: only the backtests
+     * were this run's work */
+    if (rank >= 0 && rank < R->size)
+        R->busy[rank] += msg[3] == RESUME_REEVAL && v.h->reevaluated ? v.h->sec_backtest : v.h->sec_total;
     return 0;
 }
 
