@@ -16,6 +16,7 @@
  */
 #include "cluster/commands.h"
 #include "coordinator/config.h"
+#include "coordinator/halving.h"
 #include "coordinator/override.h"
 #include "coordinator/plan.h"
 #include "coordinator/prepare.h"
@@ -218,6 +219,32 @@ int cmd_plan(int argc, char **argv) {
     size_t mem = 0;
     for (int i = 0; i < p.n_models; i++) if (p.models[i].arena_bytes > mem) mem = p.models[i].arena_bytes;
     printf("tasks: %d (%d on empty folds), estimated %.3g FLOP in total (upper bound)\n", n_tasks, empty, total);
+    if (c.search.method == SEARCH_HALVING) {   /* halving.h: the rungs and the tasks they run */
+        int *group = malloc((size_t)(p.n_models ? p.n_models : 1) * sizeof *group), *ids = malloc(
+            (size_t)(n_folds ? n_folds : 1) * sizeof *ids);
+        const int ng = group ? plan_replicate_groups(&p, group) : -1;
+        int nf = 0;
+        for (int i = 0; ids && i < n_folds; i++) {
+            int seen = 0;
+            for (int j = 0; j < nf; j++) seen |= ids[j] == folds[i].fold_id;
+            if (!seen) ids[nf++] = folds[i].fold_id;
+        }
+        halving_rungs hr;
+        if (ng > 0 && ids && halving_rungs_build(nf, c.search.min_folds, c.search.eta, &hr)) {
+            const double seeds = (double)p.n_models / ng;
+            double run = 0;
+            int alive = ng;
+            printf("successive halving (eta %d, by %s): configurations per rung", c.search.eta, c.search.metric);
+            for (int k = 0; k < hr.n_rungs; k++) {
+                if (k) alive = (alive + c.search.eta - 1) / c.search.eta;
+                run += alive * seeds * (hr.folds[k] - (k ? hr.folds[k - 1] : 0));
+                printf("%s %d on %d period%s", k ? "," : "", alive, hr.folds[k], hr.folds[k] == 1 ? "" : "s");
+            }
+            printf("; about %.0f tasks (%.0f %% of the grid's)\n", run, n_tasks ? 100.0 * run / n_tasks : 0.0);
+        }
+        free(group);
+        free(ids);
+    }
     printf("memory per rank: data %.1f MiB + largest model arena %.1f MiB\n", d.block_bytes / 1048576.0,
            mem / 1048576.0);
 

@@ -188,6 +188,9 @@ grep -q "rung 2 of 3: 4 of 8 configurations promoted by sharpe on periods 2016..
   && [ "$(attr "$tmp/hv1.h5" tasks_done)" = 14 ] && [ "$(attr "$tmp/hv1.h5" complete)" = 1 ] \
   && same_results "$tmp/hv1.h5" "$tmp/hv3.h5" halving \
   && ok "halving: 8 -> 4 -> 2 configurations, 14 tasks, -np 1 == -np 3 bit for bit" || { bad "halving"; cat "$tmp/hv1.log"; }
+"$rs" plan "$tmp/tiny.ini" "${hv[@]}" > "$tmp/hv.log" 2>&1
+grep -q "configurations per rung 8 on 1 period, 4 on 2 periods, 2 on 3 periods; about 14 tasks (58 % of the grid's)" "$tmp/hv.log" \
+  && ok "plan: the rungs and the 14 tasks they run" || { bad "plan of a halving sweep"; cat "$tmp/hv.log"; }
 "$rs" run "$tmp/tiny.ini" "${hv[@]}" --shard 1/2 -o "$tmp/hvs.h5" > "$tmp/hv.log" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q "cannot be sharded" "$tmp/hv.log" && ! [ -e "$tmp/hvs.h5" ] && ! [ -e "$tmp/hvs.h5.journal" ] \
   && ok "halving with --shard: exit 2, nothing created" || { bad "halving --shard (rc $rc)"; cat "$tmp/hv.log"; }
