@@ -98,6 +98,19 @@ $(BUILD)/bench/bench_onednn: bench/bench_onednn.c $(WORKER_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ -ldnnl $(LDLIBS) -o $@
 
+# Provenance: the commit the binary is built from, "-dirty" when the tree
+# has uncommitted changes, empty outside a git tree (worker/version.h).
+# Only cmd_run.o sees it; a stamp file rewritten when the value changes
+# rebuilds that one object.
+GIT_COMMIT := $(shell git rev-parse --verify -q HEAD 2>/dev/null)
+ifneq ($(GIT_COMMIT),)
+GIT_COMMIT := $(GIT_COMMIT)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+endif
+GIT_STAMP  := $(BUILD)/git-commit
+$(shell mkdir -p $(BUILD); [ "$$(cat $(GIT_STAMP) 2>/dev/null)" = "$(GIT_COMMIT)" ] || echo "$(GIT_COMMIT)" > $(GIT_STAMP))
+$(BUILD)/cluster/cmd_run.o: $(GIT_STAMP)
+$(BUILD)/cluster/cmd_run.o: CPPFLAGS += -DRS_GIT_COMMIT='"$(GIT_COMMIT)"'
+
 .PRECIOUS: $(BUILD)/%.o $(BUILD)/dbl/%.o
 
 # ---- set-up ----------------------------------------------------------------

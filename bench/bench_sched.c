@@ -27,7 +27,9 @@ typedef struct {
     journal  *j;
 } bench;
 
-static int b_next(void *ctx, int32_t msg[4]) {
+static int b_next(void *ctx, int32_t msg[4], const void **payload, size_t *plen) {
+    (void)payload;
+    (void)plen;
     bench *b = ctx;
     if (b->next >= b->n_tasks) return 0;
     msg[0] = (int32_t)b->next++;
@@ -43,7 +45,9 @@ static int b_result(void *ctx, int rank, const int32_t msg[4], const void *buf, 
     return journal_append(b->j, buf, len, &e);
 }
 
-static int b_run(void *ctx, const int32_t msg[4], const void **buf, size_t *len) {
+static int b_run(void *ctx, const int32_t msg[4], const void *payload, size_t plen, const void **buf, size_t *len) {
+    (void)payload;
+    (void)plen;
     bench *b = ctx;
     ((task_head *)b->rec.p)->task_key = (uint64_t)msg[0] + 1;
     *buf = b->rec.p;

@@ -87,6 +87,8 @@ int cmd_merge(int argc, char **argv) {
         for (int i = 0; i < n_in; i++) ranks = r[i].ranks > ranks ? r[i].ranks : ranks;
         results_meta m = { .created = r[0].created, .ranks = ranks, .threads = r[0].threads,
                            .blas = r[0].blas, .hosts = hosts ? hosts : "", .shard = "",
+                           .git_commit = r[0].git_commit, .slurm_job_id = r[0].slurm_job_id,
+                           .slurm_array_job_id = r[0].slurm_array_job_id,
                            .tasks_planned = merge_planned(r, n_in), .bar_seconds = r[0].bar_seconds };
         if (!hosts) rc = 1;
         else if (results_write(out, &c, &p, r[0].folds, r[0].n_folds, v, n, &m, &e)) {

@@ -16,6 +16,8 @@
  */
 #include "cluster/commands.h"
 #include "coordinator/config.h"
+#include "coordinator/halving.h"
+#include "coordinator/override.h"
 #include "coordinator/plan.h"
 #include "coordinator/prepare.h"
 #include "worker/series.h"
@@ -29,7 +31,7 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-        "usage: rnnsweep plan CONFIG.ini [--workers N] [--threads T]\n"
+        "usage: rnnsweep plan CONFIG.ini [--set SECTION.KEY=VALUE ...] [--workers N] [--threads T]\n"
         "Load the data as a sweep would and print the folds of every lookback, the model and\n"
         "strategy points, the task count, estimated FLOPs, memory per rank, and the wall time\n"
         "on N workers (default 1) from short measured trainings on this machine, with T threads per\n"
@@ -117,8 +119,20 @@ static double schedule_makespan(const double *sec, int n, int w) {
 int cmd_plan(int argc, char **argv) {
     const char *path = NULL;
     int workers = 1, threads = 0;
+    override_set ov;
+    memset(&ov, 0, sizeof ov);
+    rs_err e;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
+        if (!strcmp(argv[i], "--set") || override_is_bare(argv[i])) {
+            const char *v = argv[i];
+            if (!strcmp(argv[i], "--set")) {
+                if (i + 1 >= argc) { fprintf(stderr, "rnnsweep plan: --set needs section.key=value\n"); return 2; }
+                v = argv[++i];
+            }
+            if (override_add(&ov, v, &e)) { fprintf(stderr, "rnnsweep plan: %s\n", e.msg); return 2; }
+            continue;
+        }
         if (!strcmp(argv[i], "--threads")) {
             char *end;
             long t = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
@@ -152,12 +166,11 @@ int cmd_plan(int argc, char **argv) {
     plan_task *tasks = NULL;
     results_fold *folds = NULL;
     int n_tasks = 0, n_folds = 0;
-    rs_err e;
     memset(&p, 0, sizeof p);
     memset(&d, 0, sizeof d);
-    int rc = config_load(path, &c, &e);
-    if (!rc) rc = config_check_paths(&c, &e);
-    if (!rc) rc = plan_build(&c, &p, &e);
+    int rc = override_load(path, &ov, &c, &e);
+    if (!rc && (rc = config_check_paths(&c, &e))) override_explain(&ov, &e);
+    if (!rc && (rc = plan_build(&c, &p, &e))) override_explain(&ov, &e);
     if (!rc) rc = prepare_data(&c, &d, &info, &e);
     if (!rc) {
         plan_set_bar_seconds(&p, d.bar_seconds);
@@ -206,6 +219,32 @@ int cmd_plan(int argc, char **argv) {
     size_t mem = 0;
     for (int i = 0; i < p.n_models; i++) if (p.models[i].arena_bytes > mem) mem = p.models[i].arena_bytes;
     printf("tasks: %d (%d on empty folds), estimated %.3g FLOP in total (upper bound)\n", n_tasks, empty, total);
+    if (c.search.method == SEARCH_HALVING) {   /* halving.h: the rungs and the tasks they run */
+        int *group = malloc((size_t)(p.n_models ? p.n_models : 1) * sizeof *group), *ids = malloc(
+            (size_t)(n_folds ? n_folds : 1) * sizeof *ids);
+        const int ng = group ? plan_replicate_groups(&p, group) : -1;
+        int nf = 0;
+        for (int i = 0; ids && i < n_folds; i++) {
+            int seen = 0;
+            for (int j = 0; j < nf; j++) seen |= ids[j] == folds[i].fold_id;
+            if (!seen) ids[nf++] = folds[i].fold_id;
+        }
+        halving_rungs hr;
+        if (ng > 0 && ids && halving_rungs_build(nf, c.search.min_folds, c.search.eta, &hr)) {
+            const double seeds = (double)p.n_models / ng;
+            double run = 0;
+            int alive = ng;
+            printf("successive halving (eta %d, by %s): configurations per rung", c.search.eta, c.search.metric);
+            for (int k = 0; k < hr.n_rungs; k++) {
+                if (k) alive = (alive + c.search.eta - 1) / c.search.eta;
+                run += alive * seeds * (hr.folds[k] - (k ? hr.folds[k - 1] : 0));
+                printf("%s %d on %d period%s", k ? "," : "", alive, hr.folds[k], hr.folds[k] == 1 ? "" : "s");
+            }
+            printf("; about %.0f tasks (%.0f %% of the grid's)\n", run, n_tasks ? 100.0 * run / n_tasks : 0.0);
+        }
+        free(group);
+        free(ids);
+    }
     printf("memory per rank: data %.1f MiB + largest model arena %.1f MiB\n", d.block_bytes / 1048576.0,
            mem / 1048576.0);
 

@@ -30,14 +30,18 @@
 #include "cluster/commands.h"
 #include "cluster/sched.h"
 #include "coordinator/config.h"
+#include "coordinator/halving.h"
 #include "coordinator/journal.h"
 #include "coordinator/lock.h"
+#include "coordinator/override.h"
 #include "coordinator/plan.h"
 #include "coordinator/prepare.h"
 #include "coordinator/results.h"
 #include "coordinator/resume.h"
 #include "coordinator/store.h"
+#include "worker/evaluate.h"
 #include "worker/task.h"
+#include "worker/version.h"
 
 #include <errno.h>
 #include <math.h>
@@ -61,12 +65,15 @@ extern char *openblas_get_corename(void);
 
 static void usage(FILE *f) {
     fprintf(f,
-        "usage: rnnsweep run CONFIG.ini [-o FILE.h5] [--resume] [--retry-failed]\n"
-        "                   [--shard K/N] [--threads T] [--checkpoint SECONDS] [--grace SECONDS]\n"
-        "                   [--lock-wait SECONDS] [--status-file FILE] [--quiet]\n"
+        "usage: rnnsweep run CONFIG.ini [--set SECTION.KEY=VALUE ...] [-o FILE.h5] [--resume]\n"
+        "                   [--retry-failed] [--shard K/N] [--threads T] [--checkpoint SECONDS]\n"
+        "                   [--grace SECONDS] [--lock-wait SECONDS] [--status-file FILE] [--quiet]\n"
         "Run a sweep: every model point x walk-forward fold is a task; each task trains once and\n"
         "backtests every strategy point.  Under mpirun/srun rank 0 coordinates and the other ranks\n"
         "work; with one rank it runs the tasks itself.\n"
+        "  --set S.K=V        override [S] K with V before the config is validated (repeatable;\n"
+        "                     Hydra's bare form model.hidden=64,128 works too): the results file\n"
+        "                     stores the effective config, and keys are those of the edited file\n"
         "  -o FILE.h5         results file (default: [run] output, else results/<name>.h5); the\n"
         "                     journal FILE.h5.journal beside it is the source of truth\n"
         "  --resume           continue FILE.h5: finished tasks are kept, the rest run; a grid\n"
@@ -92,9 +99,12 @@ static void usage(FILE *f) {
         CHECKPOINT_SECONDS, GRACE_SECONDS);
 }
 
+typedef struct { uint64_t key; int index; } key_index;
+
 typedef struct {
     /* command line */
     const char   *config_path;
+    override_set  ov;            /* --set section.key=value                   */
     const char   *output_opt;
     const char   *status_file;
     int           resume, retry_failed, quiet;
@@ -118,6 +128,7 @@ typedef struct {
     results_fold *folds;
     int           n_folds;
     int          *todo;          /* indices into tasks, in hand-out order     */
+    int          *todo_mode;     /* RESUME_TRAIN | RESUME_REEVAL per todo      */
     int           n_todo, next_todo;
     resume_counts counts;
     store         st;
@@ -127,11 +138,24 @@ typedef struct {
     double        t_start, t_last_write, t_last_progress;
     double        cost_done;
     int           done_now, failed_now;
+    int           trained_now, reeval_now;   /* how this run's results came    */
     int           done_shown;    /* done_now at the last progress line         */
     double       *busy;          /* [size] task seconds per rank              */
     char          created[40];
     char         *hosts;
     int           io_failed;
+    /* rank 0, [search] method = halving (halving.h): rung by rung */
+    int           hv;            /* 1: halving                                 */
+    int           hv_rung;       /* the rung whose tasks are in todo          */
+    halving_rungs hv_r;
+    int          *hv_group;      /* [n_models] replicate group                */
+    int           hv_ngroups;
+    int          *hv_folds;      /* distinct fold ids, ascending              */
+    int           hv_nfolds;
+    int          *hv_alive;      /* [hv_ngroups] groups of the current rung   */
+    int           hv_nalive;
+    key_index    *hv_m;          /* [n_models] model keys, sorted             */
+    key_index    *hv_s;          /* [n_strategies] strategy keys, sorted      */
 } run;
 
 /* ---- rank 0: progress, the results file, the status file ----------------- */
@@ -162,8 +186,14 @@ static int write_results(run *R, rs_err *e) {
              core ? core : "");
     char shard[32] = "";
     if (R->shard_n) snprintf(shard, sizeof shard, "%d/%d", R->shard_k, R->shard_n);
+    /* a halving sweep with rungs to come has more tasks than it has queued:
+     * never complete until the last rung is */
+    const int planned = R->counts.planned + (R->hv && R->hv_rung < R->hv_r.n_rungs - 1);
     results_meta m = { .created = R->created, .ranks = R->size, .threads = omp_get_max_threads(),
-                       .blas = blas, .hosts = R->hosts, .shard = shard, .tasks_planned = R->counts.planned,
+                       .blas = blas, .hosts = R->hosts, .shard = shard, .tasks_planned = planned,
+                       .git_commit = RS_GIT_COMMIT, .slurm_job_id = getenv("SLURM_JOB_ID"),
+                       .slurm_array_job_id = getenv("SLURM_ARRAY_JOB_ID"),
+                       .slurm_array_task_id = getenv("SLURM_ARRAY_TASK_ID"),
                        .bar_seconds = R->data.bar_seconds };
     int rc = results_write(R->output, &R->cfg, &R->plan, R->folds, R->n_folds, v, n, &m, e);
     free(v);
@@ -189,18 +219,178 @@ static void write_status(const run *R, int status) {
     }
 }
 
+/* ---- rank 0: successive halving (halving.h) ---------------------------------- */
+
+static int cmp_key_index(const void *a, const void *b) {
+    const key_index *x = a, *y = b;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+static int key_lookup(const key_index *k, int n, uint64_t key) {
+    const key_index want = { key, 0 }, *hit = bsearch(&want, k, (size_t)n, sizeof *k, cmp_key_index);
+    return hit ? hit->index : -1;
+}
+
+static int cmp_int(const void *a, const void *b) {
+    const int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The tasks of rung k of the groups alive (periods [n_{k-1}, n_k)), less
+ * the finished ones (resume_choose), appended to todo in the plan's
+ * longest-first order; their counts added to the run's. */
+static int hv_add_rung(run *R, int k) {
+    const int lo = k ? R->hv_r.folds[k - 1] : 0, hi = R->hv_r.folds[k], n = R->n_tasks ? R->n_tasks : 1;
+    char *alive = calloc((size_t)(R->hv_ngroups ? R->hv_ngroups : 1), 1);
+    plan_task *sub = malloc((size_t)n * sizeof *sub);
+    int *map = malloc((size_t)n * sizeof *map), *todo = malloc((size_t)n * sizeof *todo),
+        *mode = malloc((size_t)n * sizeof *mode);
+    int rc = !alive || !sub || !map || !todo || !mode;
+    if (!rc) {
+        for (int i = 0; i < R->hv_nalive; i++) alive[R->hv_alive[i]] = 1;
+        int ns = 0;
+        for (int i = 0; i < R->n_tasks; i++) {
+            const plan_task *t = &R->tasks[i];
+            const int *f = bsearch(&t->fold_id, R->hv_folds, (size_t)R->hv_nfolds, sizeof *R->hv_folds, cmp_int);
+            const int fr = f ? (int)(f - R->hv_folds) : -1;
+            if (!alive[R->hv_group[t->model]] || fr < lo || fr >= hi) continue;
+            sub[ns] = *t;
+            map[ns++] = i;
+        }
+        resume_counts c;
+        const int m = resume_choose(&R->plan, sub, ns, 0, 0, R->retry_failed, &R->st, todo, mode, &c);
+        for (int j = 0; j < m; j++) {
+            R->todo[R->n_todo] = map[todo[j]];
+            R->todo_mode[R->n_todo++] = mode[j];
+        }
+        R->counts.planned += c.planned;
+        R->counts.reused += c.reused;
+        R->counts.reeval += c.reeval;
+        R->counts.retrain_failed += c.retrain_failed;
+        R->counts.retrain_old += c.retrain_old;
+        R->counts.retried += c.retried;
+        R->counts.cost += c.cost;
+        R->hv_rung = k;
+    }
+    free(alive), free(sub), free(map), free(todo), free(mode);
+    return rc;
+}
+
+/* Rung hv_rung is finished: promote from every record held (the same
+ * promotions on any rank count, after any interruption) and queue the
+ * next rung.  Returns 0, or 1 (out of memory: the run stops, status 1). */
+static int hv_advance(run *R) {
+    halving_table t;
+    rs_err e;
+    if (halving_table_init(&t, &R->plan, R->hv_group, R->hv_ngroups, R->hv_folds, R->hv_nfolds,
+                           R->cfg.search.metric, &e)) {
+        fprintf(stderr, "rnnsweep: halving: %s\n", e.msg);
+        R->io_failed = 1;
+        return 1;
+    }
+    for (int i = 0; i < R->st.n; i++) {
+        task_view v;
+        if (task_view_parse(R->st.rec[i].p, R->st.rec[i].len, &v, &e)) continue;
+        const int model = key_lookup(R->hv_m, R->plan.n_models, v.h->model_key);
+        if (model < 0) continue;
+        for (int r = 0; r < v.h->n_strat; r++) {
+            task_row w;
+            memcpy(&w, &v.rows[r], sizeof w);
+            if ((w.strategy = key_lookup(R->hv_s, R->plan.n_strategies, w.strategy_key)) >= 0)
+                halving_table_add(&t, model, &w);
+        }
+    }
+    const int before = R->hv_nalive;
+    const int n = halving_select(&t, &R->hv_r, R->cfg.search.eta, R->hv_rung + 1, R->hv_alive, NULL);
+    halving_table_free(&t);
+    if (n < 0) {
+        fprintf(stderr, "rnnsweep: out of memory\n");
+        R->io_failed = 1;
+        return 1;
+    }
+    R->hv_nalive = n;
+    if (!R->quiet) {
+        char a[FOLD_ID_MAX], b[FOLD_ID_MAX];
+        fprintf(stderr, "rnnsweep: halving: rung %d of %d: %d of %d configurations promoted by %s on periods %s..%s\n",
+                R->hv_rung + 2, R->hv_r.n_rungs, n, before, R->cfg.search.metric,
+                fold_id_text(R->hv_folds[0], a, sizeof a),
+                fold_id_text(R->hv_folds[R->hv_r.folds[R->hv_rung] - 1], b, sizeof b));
+    }
+    if (hv_add_rung(R, R->hv_rung + 1)) {
+        fprintf(stderr, "rnnsweep: out of memory\n");
+        R->io_failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Set up halving: groups, periods, rungs, key maps; queue rung 0. */
+static int hv_setup(run *R, rs_err *e) {
+    const int nm = R->plan.n_models, ns = R->plan.n_strategies, nt = R->n_folds ? R->n_folds : 1;
+    R->hv = 1;
+    R->hv_group = malloc((size_t)(nm ? nm : 1) * sizeof *R->hv_group);
+    R->hv_alive = malloc((size_t)(nm ? nm : 1) * sizeof *R->hv_alive);
+    R->hv_folds = malloc((size_t)nt * sizeof *R->hv_folds);
+    R->hv_m = malloc((size_t)(nm ? nm : 1) * sizeof *R->hv_m);
+    R->hv_s = malloc((size_t)(ns ? ns : 1) * sizeof *R->hv_s);
+    if (!R->hv_group || !R->hv_alive || !R->hv_folds || !R->hv_m || !R->hv_s ||
+        (R->hv_ngroups = plan_replicate_groups(&R->plan, R->hv_group)) < 0)
+        return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    for (int i = 0; i < nm; i++) R->hv_m[i] = (key_index){ R->plan.models[i].key, i };
+    for (int i = 0; i < ns; i++) R->hv_s[i] = (key_index){ R->plan.strategies[i].key, i };
+    qsort(R->hv_m, (size_t)nm, sizeof *R->hv_m, cmp_key_index);
+    qsort(R->hv_s, (size_t)ns, sizeof *R->hv_s, cmp_key_index);
+    /* the periods: /plan/folds' distinct ids, as show replays them */
+    for (int i = 0; i < R->n_folds; i++) R->hv_folds[i] = R->folds[i].fold_id;
+    qsort(R->hv_folds, (size_t)R->n_folds, sizeof *R->hv_folds, cmp_int);
+    R->hv_nfolds = 0;
+    for (int i = 0; i < R->n_folds; i++)
+        if (!R->hv_nfolds || R->hv_folds[i] != R->hv_folds[R->hv_nfolds - 1]) R->hv_folds[R->hv_nfolds++] = R->hv_folds[i];
+    halving_rungs_build(R->hv_nfolds, R->cfg.search.min_folds, R->cfg.search.eta, &R->hv_r);
+    for (int g = 0; g < R->hv_ngroups; g++) R->hv_alive[g] = g;
+    R->hv_nalive = R->hv_ngroups;
+    if (!R->quiet) {
+        fprintf(stderr, "rnnsweep: successive halving (eta %d, by %s): %d configurations; rungs on the first",
+                R->cfg.search.eta, R->cfg.search.metric, R->hv_ngroups);
+        for (int k = 0; k < R->hv_r.n_rungs; k++) fprintf(stderr, "%s %d", k ? "," : "", R->hv_r.folds[k]);
+        fprintf(stderr, " of %d periods\n", R->hv_nfolds);
+    }
+    if (hv_add_rung(R, 0)) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    return 0;
+}
+
 /* ---- sched callbacks ------------------------------------------------------- */
 
-static int on_next(void *ctx, int32_t msg[4]) {
+/* The next task: model, fold id, task index, and whether it trains or is
+ * re-evaluated — then its stored record goes with it, so any worker can
+ * complete it (workers hold no records). */
+static int hv_advance(run *R);
+
+static int on_next(void *ctx, int32_t msg[4], const void **payload, size_t *plen) {
     run *R = ctx;
-    if (R->next_todo >= R->n_todo) return 0;
-    const plan_task *t = &R->tasks[R->todo[R->next_todo]];
+    if (R->next_todo >= R->n_todo && R->hv) {
+        /* a rung's promotion needs every result of it: wait for those in
+         * flight, then promote (a resumed rung may be finished already) */
+        if (R->next_todo > R->done_now) return SCHED_LATER;
+        while (R->next_todo >= R->n_todo && R->hv_rung < R->hv_r.n_rungs - 1)
+            if (hv_advance(R)) return SCHED_NONE;
+    }
+    if (R->next_todo >= R->n_todo) return SCHED_NONE;
+    const int k = R->next_todo++;
+    const plan_task *t = &R->tasks[R->todo[k]];
     msg[0] = t->model;
     msg[1] = t->fold_id;
-    msg[2] = R->todo[R->next_todo];
-    msg[3] = 0;
-    R->next_todo++;
-    return 1;
+    msg[2] = R->todo[k];
+    msg[3] = R->todo_mode[k];
+    if (msg[3] == RESUME_REEVAL) {
+        int at = store_find(&R->st, t->key);
+        if (at < 0) msg[3] = RESUME_TRAIN;
+        else {
+            *payload = R->st.rec[at].p;
+            *plen = R->st.rec[at].len;
+        }
+    }
+    return SCHED_TASK;
 }
 
 static int on_result(void *ctx, int rank, const int32_t msg[4], const void *buf, size_t len) {
@@ -226,6 +416,8 @@ static int on_result(void *ctx, int rank, const int32_t msg[4], const void *buf,
     }
     R->dirty = 1;
     R->done_now++;
+    if (msg[3] == RESUME_REEVAL && v.h->reevaluated) R->reeval_now++;
+    else R->trained_now++;
     R->cost_done += t->cost > 0 ? t->cost : 0;
     if (v.h->status == TASK_FAILED) {
         R->failed_now++;
@@ -233,7 +425,10 @@ static int on_result(void *ctx, int rank, const int32_t msg[4], const void *buf,
         fprintf(stderr, "rnnsweep: task %016llx (model %d, fold %s) failed: %s\n",
                 (unsigned long long)t->key, t->model, fold_id_text(t->fold_id, id, sizeof id), v.h->message);
     }
-    if (rank >= 0 && rank < R->size) R->busy[rank] += v.h->sec_total;
+    /* a re-evaluated record keeps its training's times: only the backtests
+     * were this run's work */
+    if (rank >= 0 && rank < R->size)
+        R->busy[rank] += msg[3] == RESUME_REEVAL && v.h->reevaluated ? v.h->sec_backtest : v.h->sec_total;
     return 0;
 }
 
@@ -267,8 +462,9 @@ static void on_draining(void *ctx) {
     write_status(R, RS_EDRAIN);
 }
 
-/* worker (any rank) */
-static int on_run(void *ctx, const int32_t msg[4], const void **buf, size_t *len) {
+/* worker (any rank): train the task, or re-evaluate the record that came
+ * with it (evaluate.h); a record that turns out not to fit is trained. */
+static int on_run(void *ctx, const int32_t msg[4], const void *payload, size_t plen, const void **buf, size_t *len) {
     run *R = ctx;
     if (msg[0] < 0 || msg[0] >= R->plan.n_models) return 1;
     plan_task t;
@@ -287,8 +483,25 @@ static int on_run(void *ctx, const int32_t msg[4], const void **buf, size_t *len
     in.blas = R->blas;
     in.opts.stop = sched_cancelled;
     in.opts.stop_ctx = NULL;
+    in.save_weights = R->cfg.run.save_weights;
     rs_err e;
-    int rc = task_run(&R->data, &in, &R->out, &e);
+    int rc = -1;
+    if (msg[3] == RESUME_REEVAL && payload) {
+        /* the payload lives in the worker's receive buffer: copy it so the
+         * views are 8-byte aligned whatever MPI's buffer is */
+        task_buf old = { 0 };
+        task_view ov;
+        if (!task_upgrade(payload, plen, &old, &e) && !task_view_parse(old.p, old.len, &ov, &e))
+            rc = task_reevaluate(&R->data, &in, &ov, &R->out, &e);
+        task_buf_free(&old);
+        if (rc == RS_EINPUT) {
+            char id[FOLD_ID_MAX];
+            fprintf(stderr, "rnnsweep: rank %d: task (model %d, fold %s) cannot be re-evaluated (%s): training it\n",
+                    R->rank, t.model, fold_id_text(t.fold_id, id, sizeof id), e.msg);
+            rc = -1;
+        }
+    }
+    if (rc == -1) rc = task_run(&R->data, &in, &R->out, &e);
     if (rc == RS_EDRAIN) return RS_EDRAIN;
     if (rc) {
         char id[FOLD_ID_MAX];
@@ -305,7 +518,11 @@ static int on_run(void *ctx, const int32_t msg[4], const void **buf, size_t *len
 
 static int setup_rank0(run *R, rs_err *e) {
     int rc;
-    if ((rc = config_load(R->config_path, &R->cfg, e)) || (rc = config_check_paths(&R->cfg, e))) return rc;
+    if ((rc = override_load(R->config_path, &R->ov, &R->cfg, e))) return rc;
+    if (R->shard_n && R->cfg.search.method == SEARCH_HALVING)
+        return rs_err_set(e, RS_EINPUT, "--shard %d/%d: [search] method = halving promotes on every result of a rung, "
+                          "so it cannot be sharded (run it in one allocation)", R->shard_k, R->shard_n);
+    if ((rc = config_check_paths(&R->cfg, e))) { override_explain(&R->ov, e); return rc; }
     if (R->output_opt) snprintf(R->output, sizeof R->output, "%s", R->output_opt);
     else if (R->cfg.run.output[0]) snprintf(R->output, sizeof R->output, "%s", R->cfg.run.output);
     else if (R->shard_n)
@@ -319,7 +536,7 @@ static int setup_rank0(run *R, rs_err *e) {
     if ((rc = lock_acquire(R->lpath, R->lock_wait, &R->lk, e))) return rc;
     /* without --resume the output must still be new now that we hold it */
     if ((rc = resume_check_output(R->output, R->jpath, R->resume, e))) return rc;
-    if ((rc = plan_build(&R->cfg, &R->plan, e))) return rc;
+    if ((rc = plan_build(&R->cfg, &R->plan, e))) { override_explain(&R->ov, e); return rc; }
     prepare_info info;
     if (!R->quiet) fprintf(stderr, "rnnsweep: loading data for %s\n", R->config_path);
     if ((rc = prepare_data(&R->cfg, &R->data, &info, e))) return rc;
@@ -336,13 +553,14 @@ static int setup_rank0(run *R, rs_err *e) {
     if (rep.created[0]) snprintf(R->created, sizeof R->created, "%s", rep.created);
 
     R->todo = malloc((size_t)(R->n_tasks ? R->n_tasks : 1) * sizeof *R->todo);
-    if (!R->todo) return rs_err_set(e, RS_EINTERNAL, "out of memory");
-    R->n_todo = resume_choose(&R->plan, R->tasks, R->n_tasks, R->shard_k, R->shard_n, R->retry_failed, &R->st,
-                              R->todo, &R->counts);
-    const resume_counts *c = &R->counts;
-    if (!R->quiet && (c->reused || c->stale || c->retried))
-        fprintf(stderr, "rnnsweep: resume: %d finished tasks kept, %d rerun for new strategy points, "
-                "%d failed tasks retried\n", c->reused, c->stale, c->retried);
+    R->todo_mode = malloc((size_t)(R->n_tasks ? R->n_tasks : 1) * sizeof *R->todo_mode);
+    if (!R->todo || !R->todo_mode) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    if (R->cfg.search.method == SEARCH_HALVING) {
+        if ((rc = hv_setup(R, e))) return rc;
+    } else
+        R->n_todo = resume_choose(&R->plan, R->tasks, R->n_tasks, R->shard_k, R->shard_n, R->retry_failed, &R->st,
+                                  R->todo, R->todo_mode, &R->counts);
+    if (!R->quiet) resume_counts_print(&R->counts, stderr);
     if ((rc = prepare_strategies(&R->plan, &R->strat, &R->skey, e))) return rc;
     return write_results(R, e);
 }
@@ -381,6 +599,22 @@ static int parse_args(run *R, int argc, char **argv, int *help) {
         if (!strcmp(a, "--resume")) { R->resume = 1; continue; }
         if (!strcmp(a, "--retry-failed")) { R->retry_failed = 1; continue; }
         if (!strcmp(a, "--quiet")) { R->quiet = 1; continue; }
+        if (!strcmp(a, "--set") || override_is_bare(a)) {
+            const char *v = a;
+            if (!strcmp(a, "--set")) {
+                if (i + 1 >= argc) {
+                    if (R->rank == 0) fprintf(stderr, "rnnsweep run: --set needs section.key=value (see --help)\n");
+                    return 2;
+                }
+                v = argv[++i];
+            }
+            rs_err e;
+            if (override_add(&R->ov, v, &e)) {
+                if (R->rank == 0) fprintf(stderr, "rnnsweep run: %s\n", e.msg);
+                return 2;
+            }
+            continue;
+        }
         if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--shard") || !strcmp(a, "--threads") ||
             !strcmp(a, "--checkpoint") || !strcmp(a, "--grace") || !strcmp(a, "--lock-wait") ||
             !strcmp(a, "--status-file")) {
@@ -441,6 +675,12 @@ static void run_free(run *R) {
     free(R->tasks);
     free(R->folds);
     free(R->todo);
+    free(R->todo_mode);
+    free(R->hv_group);
+    free(R->hv_alive);
+    free(R->hv_folds);
+    free(R->hv_m);
+    free(R->hv_s);
     store_free(&R->st);
     free(R->busy);
     free(R->hosts);
@@ -475,9 +715,10 @@ static int finish_rank0(run *R, int result, const sched_stats *ss) {
                 ss->abandoned, R->output, RS_EDRAIN);
         status = RS_EDRAIN;
     } else {
-        printf("rnnsweep: %s: %d tasks done (%d failed, %d diverged, %d empty folds) in %.1f s\n", R->output,
-               R->counts.planned, store_count(&R->st, TASK_FAILED), store_count(&R->st, TASK_DIVERGED),
-               store_count(&R->st, TASK_EMPTY), ss->wall);
+        printf("rnnsweep: %s: %d tasks done (%d failed, %d diverged, %d empty folds) in %.1f s; this run: %d trained, "
+               "%d re-evaluated, %d kept\n", R->output, R->counts.planned, store_count(&R->st, TASK_FAILED),
+               store_count(&R->st, TASK_DIVERGED), store_count(&R->st, TASK_EMPTY), ss->wall, R->trained_now,
+               R->reeval_now, R->counts.reused);
     }
     if (rc && !status) status = 1;
     return status;

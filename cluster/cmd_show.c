@@ -99,10 +99,13 @@ static int cmd_common(int argc, char **argv, const char *cmd) {
             if (r.bar_seconds > 0) plan_set_bar_seconds(&p, r.bar_seconds);
             if (html) {
                 html_opts ho = { .top = o.top, .metric = o.metric, .lookahead = o.lookahead,
-                                 .pbo_blocks = o.pbo_blocks, .wf_top = o.wf_top };
+                                 .pbo_blocks = o.pbo_blocks, .wf_top = o.wf_top, .sweep = &c };
                 rc = html_write(html, &r, &p, &ho, &e);
                 if (!rc) printf("rnnsweep report: wrote %s\n", html);
-            } else rc = report_print(&r, &p, &o, stdout, &e);
+            } else {
+                o.sweep = &c;
+                rc = report_print(&r, &p, &o, stdout, &e);
+            }
             plan_free(&p);
         }
         config_free(&c);

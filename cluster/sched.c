@@ -117,12 +117,72 @@ void sched_wait(MPI_Request *req, MPI_Status *st) {
     }
 }
 
-/* Receive a tagged message from `src`, waiting without spinning. */
-static void recv_wait(void *buf, int count, MPI_Datatype t, int src, int tag, MPI_Comm comm,
-                      MPI_Status *st) {
-    MPI_Request r;
-    MPI_Irecv(buf, count, t, src, tag, comm, &r);
-    sched_wait(&r, st);
+/* Grow *buf to hold n bytes. */
+static void *grow_buf(void **buf, size_t *cap, size_t n, MPI_Comm comm) {
+    if (n <= *cap) return *buf;
+    size_t nc = *cap ? *cap : 65536;
+    while (nc < n) nc *= 2;
+    void *nb = realloc(*buf, nc);
+    if (!nb) MPI_Abort(comm, 1);
+    *buf = nb;
+    *cap = nc;
+    return nb;
+}
+
+/* The coordinator's view of its workers. */
+typedef struct {
+    MPI_Comm          comm;
+    const sched_ops  *ops;
+    sched_stats      *st;
+    int32_t         (*busy)[4];      /* the task each rank runs                 */
+    char             *running, *cancelled, *parked;
+    int               n_running, n_parked, active, out_of_tasks;
+    void             *tbuf;          /* a TASK message: msg then payload        */
+    size_t            tcap;
+} coord;
+
+static void send_stop(coord *C, int r) {
+    int32_t msg[4] = { 0, 0, 0, 0 };
+    MPI_Send(msg, (int)sizeof msg, MPI_BYTE, r, TAG_STOP, C->comm);
+    C->active--;
+}
+
+/* Give worker r (free, waiting) its next task, park it, or stop it. */
+static void hand(coord *C, int r) {
+    int32_t msg[4] = { 0, 0, 0, 0 };
+    const void *pl = NULL;
+    size_t plen = 0;
+    int what = SCHED_NONE;
+    if (!drain_flag && !C->out_of_tasks) what = C->ops->next(C->ops->ctx, msg, &pl, &plen);
+    if (what == SCHED_LATER && C->n_running == 0) what = SCHED_NONE;   /* nothing could make one */
+    if (what == SCHED_TASK) {
+        if (plen > (size_t)INT_MAX - sizeof msg) MPI_Abort(C->comm, 1);
+        unsigned char *b = grow_buf(&C->tbuf, &C->tcap, sizeof msg + plen, C->comm);
+        memcpy(b, msg, sizeof msg);
+        if (plen) memcpy(b + sizeof msg, pl, plen);
+        memcpy(C->busy[r], msg, sizeof msg);
+        C->running[r] = 1;
+        C->n_running++;
+        C->st->handed++;
+        MPI_Send(b, (int)(sizeof msg + plen), MPI_BYTE, r, TAG_TASK, C->comm);
+    } else if (what == SCHED_LATER) {
+        C->parked[r] = 1;
+        C->n_parked++;
+    } else {
+        if (what == SCHED_NONE && !drain_flag) C->out_of_tasks = 1;
+        send_stop(C, r);
+    }
+}
+
+/* After a result (or a drain): the parked workers may have work now, or
+ * none will ever come. */
+static void unpark(coord *C, int size) {
+    for (int r = 1; r < size && C->n_parked; r++) {
+        if (!C->parked[r]) continue;
+        C->parked[r] = 0;
+        C->n_parked--;
+        hand(C, r);
+    }
 }
 
 int sched_coordinate(MPI_Comm comm, const sched_ops *ops, sched_stats *st) {
@@ -130,25 +190,34 @@ int sched_coordinate(MPI_Comm comm, const sched_ops *ops, sched_stats *st) {
     MPI_Comm_size(comm, &size);
     memset(st, 0, sizeof *st);
     double t0 = rs_now(), c0 = thread_cpu();
-    int32_t (*busy)[4] = calloc((size_t)size, sizeof *busy);   /* task each rank runs */
-    char *running = calloc((size_t)size, 1);
-    char *cancelled = calloc((size_t)size, 1);
+    coord C;
+    memset(&C, 0, sizeof C);
+    C.comm = comm;
+    C.ops = ops;
+    C.st = st;
+    C.busy = calloc((size_t)size, sizeof *C.busy);
+    C.running = calloc((size_t)size, 1);
+    C.cancelled = calloc((size_t)size, 1);
+    C.parked = calloc((size_t)size, 1);
+    C.active = size - 1;
     void *buf = NULL;
     size_t cap = 0;
-    int active = size - 1, failed = 0, out_of_tasks = 0;
+    int failed = 0;
     double us = 50;
     double last = 0;   /* time of the last message: replies come in bursts */
-    if (!busy || !running || !cancelled) MPI_Abort(comm, 1);
-    while (active > 0) {
+    if (!C.busy || !C.running || !C.cancelled || !C.parked) MPI_Abort(comm, 1);
+    while (C.active > 0) {
         if (drain_flag) {
             note_drain(ops);
+            if (C.n_parked) unpark(&C, size);      /* every parked worker gets STOP */
             /* past the grace: abandon what still runs */
             if (drain_now || rs_now() - drain_seen >= ops->grace)
                 for (int r = 1; r < size; r++)
-                    if (running[r] && !cancelled[r]) {
+                    if (C.running[r] && !C.cancelled[r]) {
                         MPI_Send(NULL, 0, MPI_BYTE, r, TAG_CANCEL, comm);
-                        cancelled[r] = 1;
+                        C.cancelled[r] = 1;
                     }
+            if (C.active <= 0) break;
         }
         int flag = 0;
         MPI_Status ms;
@@ -162,43 +231,34 @@ int sched_coordinate(MPI_Comm comm, const sched_ops *ops, sched_stats *st) {
         us = 50;
         int src = ms.MPI_SOURCE, count = 0;
         MPI_Get_count(&ms, MPI_BYTE, &count);
-        if ((size_t)count > cap) {
-            size_t nc = cap ? cap : 65536;
-            while (nc < (size_t)count) nc *= 2;
-            void *nb = realloc(buf, nc);
-            if (!nb) MPI_Abort(comm, 1);
-            buf = nb;
-            cap = nc;
-        }
+        grow_buf(&buf, &cap, (size_t)count, comm);
         MPI_Recv(buf, count, MPI_BYTE, src, ms.MPI_TAG, comm, MPI_STATUS_IGNORE);
         last = rs_now();
+        int had_result = 0;
         if (ms.MPI_TAG == TAG_RESULT || ms.MPI_TAG == TAG_ABANDONED) {
-            if (!running[src]) MPI_Abort(comm, 1);     /* a protocol bug, not a task failure */
-            running[src] = 0;
-            cancelled[src] = 0;
+            if (!C.running[src]) MPI_Abort(comm, 1);     /* a protocol bug, not a task failure */
+            C.running[src] = 0;
+            C.n_running--;
+            C.cancelled[src] = 0;
             if (ms.MPI_TAG == TAG_ABANDONED) {
                 st->abandoned++;
             } else {
                 st->results++;
-                if (ops->result(ops->ctx, src, busy[src], buf, (size_t)count)) { failed = 1; drain_flag = 1; }
+                had_result = 1;
+                if (ops->result(ops->ctx, src, C.busy[src], buf, (size_t)count)) { failed = 1; drain_flag = 1; }
             }
             if (ops->idle && ops->idle(ops->ctx)) drain_flag = 1;
         }
-        int32_t msg[4] = { 0, 0, 0, 0 };
-        if (!drain_flag && !out_of_tasks && ops->next(ops->ctx, msg)) {
-            memcpy(busy[src], msg, sizeof msg);
-            running[src] = 1;
-            st->handed++;
-            MPI_Send(msg, 4, MPI_INT32_T, src, TAG_TASK, comm);
-        } else {
-            out_of_tasks = 1;
-            MPI_Send(msg, 4, MPI_INT32_T, src, TAG_STOP, comm);
-            active--;
-        }
+        hand(&C, src);
+        /* a result may have made tasks ready for the workers waiting on it,
+         * or (none running any more) shown that none will come */
+        if (C.n_parked && (had_result || C.n_running == 0 || C.out_of_tasks)) unpark(&C, size);
     }
-    free(busy);
-    free(running);
-    free(cancelled);
+    free(C.busy);
+    free(C.running);
+    free(C.cancelled);
+    free(C.parked);
+    free(C.tbuf);
     free(buf);
     st->wall = rs_now() - t0;
     st->cpu_seconds = thread_cpu() - c0;
@@ -209,21 +269,39 @@ int sched_coordinate(MPI_Comm comm, const sched_ops *ops, sched_stats *st) {
 int sched_work(MPI_Comm comm, const sched_ops *ops) {
     work_comm = comm;
     MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_READY, comm);
+    void *mbuf = NULL;
+    size_t mcap = 0;
     for (;;) {
-        int32_t msg[4];
+        /* wait for the coordinator's next message without spinning: a TASK
+         * carries its payload, so its length is known only from the probe */
+        double us = 50, t0 = rs_now();
+        int flag = 0;
         MPI_Status st;
-        recv_wait(msg, 4, MPI_INT32_T, 0, MPI_ANY_TAG, comm, &st);
-        if (st.MPI_TAG == TAG_STOP) return 0;
+        for (;;) {
+            MPI_Iprobe(0, MPI_ANY_TAG, comm, &flag, &st);
+            if (flag) break;
+            if (rs_now() - t0 > SPIN_SECONDS) backoff_sleep(&us);
+        }
+        int count = 0;
+        MPI_Get_count(&st, MPI_BYTE, &count);
+        grow_buf(&mbuf, &mcap, (size_t)count > 16 ? (size_t)count : 16, comm);
+        MPI_Recv(mbuf, count, MPI_BYTE, 0, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
+        if (st.MPI_TAG == TAG_STOP) { free(mbuf); return 0; }
         if (st.MPI_TAG == TAG_CANCEL) continue;   /* crossed our last result: too late */
+        if (count < 16) MPI_Abort(comm, 1);
+        int32_t msg[4];
+        memcpy(msg, mbuf, sizeof msg);
         const void *buf = NULL;
         size_t len = 0;
         work_cancelled = 0;
-        int rc = ops->run(ops->ctx, msg, &buf, &len);
+        int rc = ops->run(ops->ctx, msg, count > 16 ? (const unsigned char *)mbuf + 16 : NULL, (size_t)count - 16,
+                          &buf, &len);
         if (rc == RS_EDRAIN && work_cancelled) {
             MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_ABANDONED, comm);
             continue;
         }
         if (rc || len > INT_MAX) {
+            free(mbuf);
             MPI_Abort(comm, 1);
             return 1;
         }
@@ -242,11 +320,15 @@ int sched_serial(const sched_ops *ops, sched_stats *st) {
         if (ops->idle && ops->idle(ops->ctx)) drain_flag = 1;
         if (drain_flag) { note_drain(ops); break; }
         int32_t msg[4] = { 0, 0, 0, 0 };
-        if (!ops->next(ops->ctx, msg)) break;
+        const void *pl = NULL;
+        size_t plen = 0;
+        /* one rank: every result is in before the next ask, so LATER can
+         * only mean that nothing will come */
+        if (ops->next(ops->ctx, msg, &pl, &plen) != SCHED_TASK) break;
         st->handed++;
         const void *buf = NULL;
         size_t len = 0;
-        int rc = ops->run(ops->ctx, msg, &buf, &len);
+        int rc = ops->run(ops->ctx, msg, pl, plen, &buf, &len);
         if (rc == RS_EDRAIN && drain_flag) { st->abandoned++; break; }
         if (rc) { failed = 1; break; }
         st->results++;

@@ -4,10 +4,17 @@
  *
  *   worker                          coordinator (rank 0)
  *   READY  ───────────────────────▶ next task, or STOP
- *          ◀─────────────────────── TASK {4 × int32}
+ *          ◀─────────────────────── TASK {4 × int32, payload bytes}
  *   (runs it)
  *   RESULT {packed bytes} ────────▶ result(); next task, or STOP
  *          ◀─────────────────────── TASK … / STOP
+ *
+ * A task may carry a payload (a finished task's record that the worker
+ * re-evaluates instead of training: evaluate.h).  When next() has no task
+ * READY yet but results still to come may make some (a successive-halving
+ * rung waiting for its last results), the worker that asked waits, parked,
+ * and gets the next task that becomes ready after a result; no message is
+ * exchanged meanwhile.
  *
  * The coordinator hands the next task to whichever worker reports, so
  * long and short tasks balance themselves; the ORDER it hands them out in
@@ -42,7 +49,8 @@
  * coordinator is its own worker.
  *
  * Messages: a task is 4 int32 chosen by the caller (e.g. model index, test
- * year); a result is raw bytes up to INT_MAX (MPI counts are int).
+ * year) and its payload, sent as bytes; a result is raw bytes; each up to
+ * INT_MAX bytes (MPI counts are int).
  */
 #ifndef RS_SCHED_H
 #define RS_SCHED_H
@@ -53,22 +61,31 @@
 
 enum { SCHED_DONE = 0, SCHED_DRAINED = 1, SCHED_ERROR = 2 };
 
+/* What next() returns. */
+enum { SCHED_NONE = 0, SCHED_TASK = 1, SCHED_LATER = 2 };
+
 typedef struct {
     void *ctx;
-    /* coordinator: fill the next task; return 1, or 0 when none is left. */
-    int (*next)(void *ctx, int32_t msg[4]);
+    /* coordinator: fill the next task's msg and optionally a payload
+     * (*payload, *plen: bytes sent with it, owned by ctx and valid until the
+     * next call; both preset to NULL / 0).  Return SCHED_TASK; SCHED_NONE
+     * when no task is left; SCHED_LATER when none is ready but a result of
+     * a task in flight may make one (returned with none in flight, it is
+     * taken as SCHED_NONE: nothing could ever make one). */
+    int (*next)(void *ctx, int32_t msg[4], const void **payload, size_t *plen);
     /* coordinator: the result of `msg` arrived from `rank`.  Return 0, or
      * non-zero to stop the sweep (drain, then SCHED_ERROR). */
     int (*result)(void *ctx, int rank, const int32_t msg[4], const void *buf, size_t len);
     /* coordinator: called between polls and after each result (progress,
      * checkpoints); return 1 to start draining.  May be NULL. */
     int (*idle)(void *ctx);
-    /* worker: run a task; set *buf and *len to the result (owned by the
-     * worker's ctx, valid until the next call).  Return 0; RS_EDRAIN when
+    /* worker: run a task (payload[plen] as next() gave it, NULL / 0 for
+     * none); set *buf and *len to the result (owned by the worker's ctx,
+     * valid until the next call).  Return 0; RS_EDRAIN when
      * the task stopped because sched_cancelled() said so (no result); any
      * other non-zero for a failure that must abort the job (out of
      * memory). */
-    int (*run)(void *ctx, const int32_t msg[4], const void **buf, size_t *len);
+    int (*run)(void *ctx, const int32_t msg[4], const void *payload, size_t plen, const void **buf, size_t *len);
     /* coordinator: called once, when a drain begins (e.g. to say so and
      * record that the run is resumable).  May be NULL. */
     void (*draining)(void *ctx);

@@ -552,7 +552,11 @@ void board_free(board *b) {
 }
 
 double board_row_value(const board *b, const task_row *w, int *flagged) {
-    const metric_def *m = &METRICS[b->metric];
+    return board_metric_value(b->metric, w, flagged);
+}
+
+double board_metric_value(int metric, const task_row *w, int *flagged) {
+    const metric_def *m = &METRICS[metric];
     *flagged = w->status == TASK_OK && (w->trading.flags & m->pub.flags) != 0;
     return w->status == TASK_OK ? metric_value(m, w) : NAN;
 }

@@ -153,6 +153,8 @@ const board_metric *board_metric_of(const board *b);
 /* The board metric's value in one result row (NaN unless the row is ok)
  * and in *flagged whether it is a flagged stand-in (left out of means). */
 double board_row_value(const board *b, const task_row *w, int *flagged);
+/* The same for metric index `metric` (board_metric_find), without a board. */
+double board_metric_value(int metric, const task_row *w, int *flagged);
 
 /* "lstm 16 T40" — the group's label: plan_model_label without the seed. */
 void board_model_label(const board *b, const board_cfg *c, char *buf, size_t n);

@@ -57,6 +57,8 @@ static const rs_enum E_ALIGN[]  = { {"inner", SERIES_INNER}, {"ffill", SERIES_FF
 static const rs_enum E_SCALE[]  = { {"none", SCALE_NONE}, {"minmax", SCALE_MINMAX}, {"zscore", SCALE_ZSCORE}, {0, 0} };
 static const rs_enum E_TARGET[] = { {"return", TARGET_RETURN}, {"price", TARGET_PRICE}, {"trend3", TARGET_TREND3}, {0, 0} };
 static const rs_enum E_FIT[]    = { {"quantiles", 1}, {"fixed", 0}, {0, 0} };
+const rs_enum CFG_E_SEARCH[]    = { {"grid", SEARCH_GRID}, {"random", SEARCH_RANDOM}, {"halving", SEARCH_HALVING},
+                                    {0, 0} };
 
 typedef struct {
     const char     *sec, *name;
@@ -190,17 +192,33 @@ static const cfg_key KEYS[] = {
     K_SCALAR("strategy", "market", T_ENUM, ST_INT, 0, 0, BT_E_MARKET, "fx", strategy.market,
              "fx or equity: chooses the defaults of every other [strategy] key (worker/strategy.h)"),
     BT_FIELDS(K_STRAT)
+    /* [search] */
+    K_SCALAR("search", "method", T_ENUM, ST_INT, 0, 0, CFG_E_SEARCH, "grid", search.method,
+             "grid (every model point), random (a seeded sample of the configurations, coordinator/plan.h) or "
+             "halving (successive halving over the walk-forward periods, coordinator/halving.h)"),
+    K_SCALAR("search", "samples", T_INT, ST_INT, 0, CFG_MAX_MODELS, NULL, "0", search.samples,
+             "random: configurations drawn without replacement (the seeds of one are kept together)"),
+    K_SCALAR("search", "seed", T_INT, ST_I64, 0, 9007199254740991.0, NULL, "1", search.seed,
+             "random: the draw's seed (the same sample for any rank count)"),
+    K_SCALAR("search", "eta", T_INT, ST_INT, 2, 100, NULL, "3", search.eta,
+             "halving: the best 1/eta of each rung move on; each rung has eta times the periods of the last"),
+    K_SCALAR("search", "min_folds", T_INT, ST_INT, 1, 10000, NULL, "1", search.min_folds,
+             "halving: walk-forward periods of the first rung (every configuration runs them)"),
+    K_SCALAR("search", "metric", T_STR, ST_STR, 0, 0, NULL, "sharpe", search.metric,
+             "halving: the ranking metric a rung promotes by (a metric of rnnsweep show)"),
     /* [run] */
     K_SCALAR("run", "name", T_STR, ST_STR, 0, 0, NULL, "", run.name, "sweep name; empty = the INI file's stem"),
     K_SCALAR("run", "output", T_STR, ST_STR, 0, 0, NULL, "", run.output,
              "results file; empty = results/<name>.h5"),
     K_SCALAR("run", "threads", T_INT, ST_INT, 0, 1024, NULL, "0", run.threads,
              "OpenMP threads per rank; 0 = OMP_NUM_THREADS"),
+    K_SCALAR("run", "save_weights", T_BOOL, ST_INT, 0, 1, NULL, "0", run.save_weights,
+             "store each task's trained weights in the results file (/weights; rnn.h blob format)"),
 };
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 
 static const char *SECTIONS[] = { "data", "features", "target", "walkforward", "model", "training",
-                                  "strategy", "run" };
+                                  "strategy", "search", "run" };
 #define N_SECTIONS ((int)(sizeof SECTIONS / sizeof SECTIONS[0]))
 
 /* Per-instrument keys: [data] <name>.<sub> and [features] <name>. */
@@ -790,7 +808,7 @@ static int check_names(loadctx *L) {
                 return rs_err_set(L->e, RS_EINPUT, "%s:%d: [%s]: unknown section; did you mean [%s]?",
                                   L->file, s->line, s->sec, near);
             return rs_err_set(L->e, RS_EINPUT, "%s:%d: [%s]: unknown section (known: data, features, target, "
-                              "walkforward, model, training, strategy, run)", L->file, s->line, s->sec);
+                              "walkforward, model, training, strategy, search, run)", L->file, s->line, s->sec);
         }
         if (!s->key[0] || find_key(s->sec, s->key)) continue;
         if (!strcmp(s->sec, "features") && find_inst(L->c, s->key, strlen(s->key)) >= 0) continue;
@@ -1020,6 +1038,24 @@ static int check_walkforward(loadctx *L) {
 }
 
 /* Checks that need more than one key. */
+/* [search]: each method's keys only with it (halving.h checks the metric
+ * name: config knows no metrics). */
+static int check_search(loadctx *L) {
+    const sweep_config *c = L->c;
+    static const char *const random_only[] = { "samples", "seed" }, *const halving_only[] = { "eta", "min_folds",
+                                                                                              "metric" };
+    for (int i = 0; i < 2; i++)
+        if (c->search.method != SEARCH_RANDOM && scan_line_of(L, "search", random_only[i]))
+            return key_err(L, "search", random_only[i], "used by method = random only");
+    for (int i = 0; i < 3; i++)
+        if (c->search.method != SEARCH_HALVING && scan_line_of(L, "search", halving_only[i]))
+            return key_err(L, "search", halving_only[i], "used by method = halving only");
+    if (c->search.method == SEARCH_RANDOM && c->search.samples < 1)
+        return key_err(L, "search", scan_line_of(L, "search", "samples") ? "samples" : "method",
+                       "method = random needs samples = N (N >= 1 configurations to draw)");
+    return 0;
+}
+
 static int check_cross(loadctx *L) {
     sweep_config *c = L->c;
     const int cls = c->target.kind == TARGET_TREND3;
@@ -1076,6 +1112,7 @@ static int check_cross(loadctx *L) {
             return key_err(L, "strategy", k->name, "a grid of %d values, but only target kind = trend3 uses "
                            "it (use threshold)", n);
     }
+    if ((r = check_search(L))) return r;
     if (!c->run.name[0]) {   /* the INI's stem */
         const char *b = strrchr(c->file, '/');
         b = b ? b + 1 : c->file;
@@ -1094,7 +1131,7 @@ static int check_cross(loadctx *L) {
 /* Read a config file whole.  A FIFO, a device or a directory is refused
  * before reading: opening a FIFO for reading would block until a writer
  * came (a config path mistyped as a named pipe hung the run forever). */
-static int read_file(const char *path, char **text, size_t *len, rs_err *e) {
+int config_read_file(const char *path, char **text, size_t *len, rs_err *e) {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return rs_err_set(e, RS_EINPUT, "%s: cannot read the config: %s", path, strerror(errno));
     struct stat st;
@@ -1178,7 +1215,7 @@ static int start(const char *name, sweep_config *c, rs_err *e) {
 int config_load(const char *path, sweep_config *c, rs_err *e) {
     int r;
     if ((r = start(path, c, e))) return r;
-    if ((r = read_file(path, &c->ini_text, &c->ini_len, e))) { config_free(c); return r; }
+    if ((r = config_read_file(path, &c->ini_text, &c->ini_len, e))) { config_free(c); return r; }
     return load_text(path, c, e);
 }
 
@@ -1190,6 +1227,21 @@ int config_load_text(const char *text, const char *name, sweep_config *c, rs_err
     if (!c->ini_text) return rs_err_set(e, RS_EINTERNAL, "out of memory");
     memcpy(c->ini_text, text, c->ini_len + 1);
     return load_text(name, c, e);
+}
+
+int config_key_line(const char *text, const char *sec, const char *key) {
+    rs_err e;
+    loadctx L = { .file = "", .e = &e };
+    int line = 0;
+    if (!scan_text(&L, text, NULL)) line = scan_line_of(&L, sec, key);
+    free(L.ent);
+    return line;
+}
+
+int config_section_known(const char *name) {
+    for (int j = 0; j < N_SECTIONS; j++)
+        if (!strcasecmp(name, SECTIONS[j])) return 1;
+    return 0;
 }
 
 void config_free(sweep_config *c) {

@@ -11,7 +11,11 @@
  *   [training]     GRID: lr, batch, epochs, weight decay, clipping, patience
  *   [strategy]     GRID: signal / grid strategies, costs, account: one key
  *                  per field of worker/strategy.h's table
- *   [run]          output file, sweep name, threads: never changes a result
+ *   [search]       method = grid | random | halving and their keys: which
+ *                  model points run on which periods (plan.h draws the
+ *                  random sample, halving.h promotes)
+ *   [run]          output file, sweep name, threads, save_weights: never
+ *                  changes a result or a key
  *
  * Value syntax.  Keys of [model], [training] and [strategy] (except
  * strategy.market) are grid dimensions and take a list of values:
@@ -70,6 +74,13 @@
 #define CFG_NAME_MAX   64       /* [run] name                              */
 #define CFG_RANGE_MAX  10000    /* values one range may produce            */
 #define CFG_LIST_MAX   100000   /* values one grid dimension may hold      */
+#define CFG_MAX_MODELS 1000000   /* model points one sweep may expand to    */
+
+/* [search] method: every model point, a seeded random sample of the
+ * configurations (plan.h, "Random search"), or successive halving over
+ * the walk-forward periods (halving.h). */
+enum { SEARCH_GRID = 0, SEARCH_RANDOM = 1, SEARCH_HALVING = 2 };
+extern const rs_enum CFG_E_SEARCH[];   /* grid, random, halving */
 
 /* One grid dimension: n >= 1 values once loaded.  Integers, booleans and
  * enum codes (rnn_cell, BT_*) are stored exactly as doubles.  n == 0 only
@@ -160,9 +171,19 @@ typedef struct {
     } strategy;
 
     struct {
+        int      method;                 /* SEARCH_GRID | SEARCH_RANDOM       */
+        int      samples;                /* random: configurations drawn      */
+        int64_t  seed;                   /* random: the draw's seed           */
+        int      eta;                    /* halving: keep 1/eta per rung      */
+        int      min_folds;              /* halving: periods of the first rung */
+        char     metric[32];             /* halving: the ranking metric       */
+    } search;
+
+    struct {
         char name[CFG_NAME_MAX];         /* default: the INI file's stem      */
         char output[CFG_PATH_MAX];       /* default: results/<name>.h5        */
         int  threads;                    /* OMP threads per rank hint; 0 = env */
+        int  save_weights;               /* 1: records carry the weights      */
     } run;
 
     uint64_t data_hash;                  /* config_data_hash(), set by load   */
@@ -177,6 +198,20 @@ int config_load(const char *path, sweep_config *c, rs_err *e);
  * file, or broadcast to every rank); `name` stands for the file name in
  * messages and the default [run] name. */
 int config_load_text(const char *text, const char *name, sweep_config *c, rs_err *e);
+
+/* Read a config file whole, as config_load does (regular files only: a
+ * FIFO or a directory is refused before it is read; no NUL byte): *text
+ * malloc'd and NUL-terminated, *len its length.  Returns 0 or RS_EINPUT /
+ * RS_EINTERNAL. */
+int config_read_file(const char *path, char **text, size_t *len, rs_err *e);
+
+/* The line of `text` where [sec] key (lower case) is set — the first
+ * physical line of its entry — or 0 when it is not (or the text does not
+ * scan).  The loader's own scan: override.h places overrides with it. */
+int config_key_line(const char *text, const char *sec, const char *key);
+
+/* 1 when name (any case) is one of the config's sections. */
+int config_section_known(const char *name);
 
 /* Release everything config_load allocated and zero *c (NULL is fine). */
 void config_free(sweep_config *c);

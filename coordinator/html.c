@@ -12,6 +12,7 @@
  *     means per level (every configuration a dot, the level's mean a bar).
  */
 #include "coordinator/html.h"
+#include "coordinator/halving.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -424,7 +425,7 @@ static void confusion(FILE *f, const board *b) {
     fputs("</div>\n", f);
 }
 
-static void provenance(FILE *f, const results_file *r, const sweep_plan *p) {
+static void provenance(FILE *f, const results_file *r, const sweep_plan *p, const sweep_config *c) {
     fputs("<h2>Plan and provenance</h2>\n<table class=\"prov\">", f);
     char hs[20], dh[20];
     snprintf(hs, sizeof hs, "%016llx", (unsigned long long)r->sweep_hash);
@@ -432,7 +433,9 @@ static void provenance(FILE *f, const results_file *r, const sweep_plan *p) {
     const struct { const char *k, *v; } kv[] = {
         { "program", r->program }, { "sweep", r->name }, { "sweep hash", hs }, { "data hash", dh },
         { "created", r->created }, { "updated", r->updated }, { "BLAS", r->blas },
-        { "hosts", r->hosts ? r->hosts : "" }, { "shard", r->shard },
+        { "hosts", r->hosts ? r->hosts : "" }, { "shard", r->shard }, { "git commit", r->git_commit },
+        { "Slurm job", r->slurm_job_id }, { "Slurm array", r->slurm_array_job_id },
+        { "Slurm array task", r->slurm_array_task_id },
     };
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
         fprintf(f, "<tr><th>%s</th><td>", kv[i].k);
@@ -443,6 +446,22 @@ static void provenance(FILE *f, const results_file *r, const sweep_plan *p) {
             "<tr><th>plan</th><td>%d model points × %d strategy points (%d correction points)</td></tr></table>\n",
             r->ranks, r->threads, r->tasks_done, r->tasks_planned, r->tasks_failed, r->complete ? "" : " (INCOMPLETE)",
             p->n_models, p->n_strategies, p->n_corrections);
+    if (c && c->search.method == SEARCH_HALVING) {
+        int *ids = malloc((size_t)(r->n_folds ? r->n_folds : 1) * sizeof *ids);
+        halving_replay h;
+        rs_err he;
+        for (int i = 0; ids && i < r->n_folds; i++) ids[i] = r->folds[i].fold_id;
+        if (ids && !halving_replay_build(c, p, r->rows, r->n_rows, ids, r->n_folds, &h, &he)) {
+            char line[1024];
+            halving_replay_describe(&h, c, line, sizeof line);
+            fputs("<p class=\"halving\">", f);
+            esc(f, line);
+            fputs(". Selection leaks optimism: a configuration's periods up to its last promotion chose it "
+                  "(<code>rnnsweep show --config ID</code> names them); only the later ones are out of selection.</p>\n", f);
+            halving_replay_free(&h);
+        }
+        free(ids);
+    }
     fputs("<details><summary>the sweep's INI</summary><pre>", f);
     esc(f, r->ini_text ? r->ini_text : "");
     fputs("</pre></details>\n", f);
@@ -517,7 +536,7 @@ int html_write(const char *path, const results_file *r, const sweep_plan *p, con
     if (v.pbo_ok) histogram(f, &v);
     else { fputs("<p>", f); esc(f, v.pbo_why); fputs("</p>\n", f); }
     confusion(f, b);
-    provenance(f, r, p);
+    provenance(f, r, p, o ? o->sweep : NULL);
     fputs("</body></html>\n", f);
     int bad = ferror(f);
     bad |= fclose(f) != 0;

@@ -31,6 +31,8 @@ typedef struct {
     const char *metric;       /* ranking metric (NULL: sharpe)                   */
     int         lookahead;
     int         pbo_blocks, wf_top;
+    const sweep_config *sweep;/* the file's config (NULL: none): a halving
+                                 sweep's rungs go into the provenance table  */
 } html_opts;
 
 /* Write the page to path (through path.tmp and a rename, so a reader never

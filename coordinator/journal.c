@@ -318,6 +318,7 @@ void journal_contents_free(journal_contents *c) {
     free(c->ini_text);
     free(c->rec);
     free(c->buf);
+    free(c->upgraded);
     memset(c, 0, sizeof *c);
 }
 
@@ -374,8 +375,7 @@ static int64_t record_at(const unsigned char *buf, size_t n, size_t off, uint32_
 static int64_t task_at(const unsigned char *buf, size_t n, size_t off) {
     int64_t len = record_at(buf, n, off, JOURNAL_TASK);
     if (len < 0) return -1;
-    task_view v;
-    if (task_view_parse(buf + off + sizeof(rec_hdr), (size_t)len, &v, NULL) != 0) return -1;
+    if (task_record_check(buf + off + sizeof(rec_hdr), (size_t)len, NULL) != 0) return -1;
     return len;
 }
 
@@ -437,6 +437,37 @@ static int read_tasks(journal_contents *out, const unsigned char *buf, size_t n,
     return 0;
 }
 
+/* Records of an older task version (task_upgrade) rewritten as this
+ * version's, in one block out->upgraded that the records then point into;
+ * out->old_records counts them. */
+static int upgrade_records(journal_contents *out, const char *name, rs_err *e) {
+    size_t total = 0;
+    for (int i = 0; i < out->n; i++)
+        if (task_record_version(out->rec[i].p, out->rec[i].len) != TASK_VERSION)
+            total += out->rec[i].len + sizeof(task_head);   /* a head grows by less than its size */
+    if (!total) return 0;
+    unsigned char *blk = malloc(total);
+    if (!blk) return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", name);
+    size_t at = 0;
+    task_buf tb = { 0 };
+    for (int i = 0; i < out->n; i++) {
+        if (task_record_version(out->rec[i].p, out->rec[i].len) == TASK_VERSION) continue;
+        rs_err ue;
+        if (task_upgrade(out->rec[i].p, out->rec[i].len, &tb, &ue)) {
+            task_buf_free(&tb);
+            free(blk);
+            return rs_err_set(e, RS_EINTERNAL, "%s: %s", name, ue.msg);
+        }
+        memcpy(blk + at, tb.p, tb.len);
+        out->rec[i] = (journal_rec){ blk + at, tb.len };
+        at += (tb.len + 7) & ~(size_t)7;
+        out->old_records++;
+    }
+    task_buf_free(&tb);
+    out->upgraded = blk;
+    return 0;
+}
+
 /* Parse buf[0..n), a malloc'd buffer *out takes over. */
 static int parse_owned(unsigned char *buf, size_t n, const char *name, int salvage, journal_contents *out,
                        rs_err *e) {
@@ -456,7 +487,7 @@ static int parse_owned(unsigned char *buf, size_t n, const char *name, int salva
             journal_contents_free(out);
             return rs_err_set(e, RS_EINPUT, "%s: not an rnnsweep journal (no journal record in it)", name);
         }
-        if (read_tasks(out, buf, n, first, name, e)) {
+        if (read_tasks(out, buf, n, first, name, e) || upgrade_records(out, name, e)) {
             journal_contents_free(out);
             return RS_EINTERNAL;
         }
@@ -488,13 +519,14 @@ static int parse_owned(unsigned char *buf, size_t n, const char *name, int salva
         return rs_err_set(e, RS_EINPUT, "%s: not an rnnsweep journal (%s)", name, why);
     }
     out->head.program[sizeof out->head.program - 1] = 0;
-    /* Records of another task version would all fail task_view_parse and a
-     * later journal_open_append would truncate them away: refuse instead. */
-    if (out->head.task_version != TASK_VERSION) {
+    /* Records of a version this program cannot read would all count as
+     * damaged and a later journal_open_append would truncate them away:
+     * refuse instead.  Older versions it reads are upgraded below. */
+    if (out->head.task_version < TASK_VERSION_OLDEST || out->head.task_version > TASK_VERSION) {
         uint32_t v = out->head.task_version;
         journal_contents_free(out);
-        return rs_err_set(e, RS_EINPUT, "%s: written with task record version %u, this program reads %u",
-                          name, v, TASK_VERSION);
+        return rs_err_set(e, RS_EINPUT, "%s: written with task record version %u, this program reads %u..%u",
+                          name, v, TASK_VERSION_OLDEST, TASK_VERSION);
     }
     size_t ini_len = (size_t)out->head.ini_len;
     out->ini_text = malloc(ini_len + 1);
@@ -504,7 +536,7 @@ static int parse_owned(unsigned char *buf, size_t n, const char *name, int salva
     }
     memcpy(out->ini_text, buf + sizeof(rec_hdr) + sizeof(journal_head), ini_len);
     out->ini_text[ini_len] = 0;
-    if (read_tasks(out, buf, n, sizeof(rec_hdr) + pad8((size_t)hl), name, e)) {
+    if (read_tasks(out, buf, n, sizeof(rec_hdr) + pad8((size_t)hl), name, e) || upgrade_records(out, name, e)) {
         journal_contents_free(out);
         return RS_EINTERNAL;
     }

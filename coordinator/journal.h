@@ -87,7 +87,11 @@ typedef struct {
     int          kept_after;  /* task records after the first damaged one      */
     int          head_damaged;   /* 1: the head is damaged (journal_salvage, or
                                     journal_read's error for it)               */
+    int          old_records; /* records of an older task version, upgraded
+                                 (task_upgrade) into `upgraded`: rec[] holds
+                                 this version's bytes only                     */
     void        *buf;         /* the file's bytes                              */
+    void        *upgraded;    /* the upgraded records (malloc'd, or NULL)      */
 } journal_contents;
 
 typedef struct journal journal;   /* an open journal (append mode) */
@@ -103,9 +107,12 @@ int journal_create(const char *path, uint64_t data_hash, const char *ini_text, s
  * journal (bad first record, no head) — "PATH: not an rnnsweep journal
  * (why)"; a file that starts with a journal record header but whose head
  * is damaged says "PATH: the journal's head record is damaged" (see
- * journal_salvage) — or whose head.task_version is not TASK_VERSION
- * (reading on would count every record as damaged, and a later append
- * would truncate them all), or RS_EINTERNAL (I/O).  Torn tails and damaged
+ * journal_salvage) — or whose head.task_version is outside
+ * TASK_VERSION_OLDEST .. TASK_VERSION (reading on would count every record
+ * as damaged, and a later append would truncate them all), or RS_EINTERNAL
+ * (I/O).  Records of an older version are upgraded in memory (task.h,
+ * task_upgrade): the caller sees this version's records only, and rewrites
+ * the journal (journal_replace) before appending to it.  Torn tails and damaged
  * records are NOT errors (see the fields above).  Every task record kept
  * passes task_view_parse; one that does not counts as damaged.  On the
  * damaged-head error out->head_damaged is 1 (and nothing else is set). */

@@ -12,6 +12,7 @@
  *   the sweep hash         plan_sweep_hash, the plan's identity
  */
 #include "coordinator/plan.h"
+#include "coordinator/halving.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -500,6 +501,92 @@ static int build_models(const sweep_config *c, sweep_plan *p, rs_err *e) {
     return 0;
 }
 
+/* [search] method = random: keep the model points of `samples`
+ * configurations (plan.h, "Random search").  A configuration is a model
+ * point with its seed left out, so the replicates of one stay together;
+ * its priority is rs_hash2(search seed, the key of the point with seed 0),
+ * and the configurations of the smallest priorities are kept, in expansion
+ * order.  Returns 0 or RS_EINTERNAL. */
+typedef struct { uint64_t prio, group; int order; } sample_row;
+
+static int cmp_sample(const void *a, const void *b) {
+    const sample_row *x = a, *y = b;
+    if (x->prio != y->prio) return x->prio < y->prio ? -1 : 1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int sample_models(const sweep_config *c, sweep_plan *p, rs_err *e) {
+    const int n = p->n_models;
+    uint64_t *group = malloc((size_t)n * sizeof *group);
+    sample_row *row = malloc((size_t)n * sizeof *row);
+    uint64_t *kept = malloc((size_t)n * sizeof *kept);
+    if (!group || !row || !kept) {
+        free(group), free(row), free(kept);
+        return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        plan_model m = p->models[i];
+        m.seed = 0;
+        group[i] = kept[i] = model_key(&m, p->data_hash);
+    }
+    qsort(kept, (size_t)n, sizeof *kept, cmp_u64);   /* the distinct configurations */
+    int ng = 0;
+    for (int i = 0; i < n; i++)
+        if (!ng || kept[i] != kept[ng - 1]) kept[ng++] = kept[i];
+    for (int g = 0; g < ng; g++) row[g] = (sample_row){ rs_hash2((uint64_t)c->search.seed, kept[g]), kept[g], g };
+    p->sampled_from = ng;
+    const int keep = c->search.samples < ng ? c->search.samples : ng;
+    qsort(row, (size_t)ng, sizeof *row, cmp_sample);
+    for (int g = 0; g < keep; g++) kept[g] = row[g].group;
+    qsort(kept, (size_t)keep, sizeof *kept, cmp_u64);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (bsearch(&group[i], kept, (size_t)keep, sizeof *kept, cmp_u64)) {
+            p->models[k] = p->models[i];
+            p->models[k].index = k;
+            k++;
+        }
+    p->n_models = k;
+    p->n_configs = keep;
+    free(group), free(row), free(kept);
+    return 0;
+}
+
+typedef struct { uint64_t key; int model; } group_row;
+
+static int cmp_group_row(const void *a, const void *b) {
+    const group_row *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->model > y->model) - (x->model < y->model);
+}
+
+int plan_replicate_groups(const sweep_plan *p, int *group_of) {
+    const int n = p->n_models;
+    group_row *r = malloc((size_t)(n ? n : 1) * sizeof *r);
+    if (!r) return -1;
+    for (int i = 0; i < n; i++) {
+        plan_model m = p->models[i];
+        m.seed = 0;
+        r[i] = (group_row){ model_key(&m, p->data_hash), i };
+        group_of[i] = -1;
+    }
+    qsort(r, (size_t)n, sizeof *r, cmp_group_row);
+    /* each run of equal keys: the group of its first (lowest) model index */
+    for (int i = 0, j; i < n; i = j) {
+        for (j = i; j < n && r[j].key == r[i].key; j++) group_of[r[j].model] = r[i].model;
+    }
+    free(r);
+    /* number the groups by first appearance */
+    int ng = 0;
+    for (int i = 0; i < n; i++) group_of[i] = group_of[i] == i ? ng++ : group_of[group_of[i]];
+    return ng;
+}
+
 /* The values [strategy] field f takes: the config's grid dimension, or
  * (absent from the file) the one market default in *def. */
 static const double *field_values(const sweep_config *c, int f, double *def, int *n) {
@@ -617,7 +704,9 @@ int plan_build(const sweep_config *c, sweep_plan *p, rs_err *e) {
     p->n_in = c->features.n_feat;
     p->head = c->target.kind == TARGET_TREND3 ? RNN_HEAD_CLS : RNN_HEAD_REG;
     p->n_out = p->head == RNN_HEAD_CLS ? 3 : 1;
-    int r = build_models(c, p, e);
+    int r = halving_check(c, e);
+    if (!r) r = build_models(c, p, e);
+    if (!r && c->search.method == SEARCH_RANDOM) r = sample_models(c, p, e);
     if (!r) r = build_strategies(c, p, e);
     if (!r) {
         p->model_varies = model_varies(p);
@@ -704,6 +793,9 @@ void plan_describe(const sweep_plan *p, int64_t train_windows, FILE *f) {
     fprintf(f, "plan: %d model point%s x %d strategy point%s; data hash %016llx\n", p->n_models,
             p->n_models == 1 ? "" : "s", p->n_strategies, p->n_strategies == 1 ? "" : "s",
             (unsigned long long)p->data_hash);
+    if (p->sampled_from)
+        fprintf(f, "  random search: %d of the grid's %d configurations (seeds of one kept together)\n",
+                p->n_configs, p->sampled_from);
     if (p->merged)
         fprintf(f, "  %d grid point%s merged: same training (forget_bias_one on non-LSTM cells, dropout on 1-layer models)\n",
                 p->merged, p->merged == 1 ? "" : "s");

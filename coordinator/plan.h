@@ -52,6 +52,19 @@
  * rules; "strategy.*" lines for the keys its kind and the target use,
  * strategy.market, bars_per_year=auto when derived from the data).
  *
+ * Random search ([search] method = random, samples = N, seed = S).  A
+ * configuration is a model point with its seed left out (seeds are
+ * replicates: all of a configuration's seeds are kept or dropped together).
+ * Each configuration's priority is rs_hash2(S, the model key of the point
+ * with seed 0); the N of the smallest priorities (ties: by that key) are
+ * kept and every other model point is dropped before indices are assigned,
+ * so plan.models holds the sample in expansion order.  The sample depends
+ * on S and the configurations only: never on rank count or order; a larger
+ * N keeps every point of a smaller one (a resume extends the sample); a
+ * configuration added to the grid does not move the others' priorities.
+ * N at or above the grid's configurations keeps the whole grid.  Keys are
+ * those of the full grid, so a random run's tasks are reused by a grid run.
+ *
  * Memory: plan_build fills a caller-owned sweep_plan with malloc'd arrays;
  * plan_free releases them.  The plan does not point into the config.
  */
@@ -66,7 +79,7 @@
 #include "worker/rnn.h"
 #include "worker/train.h"
 
-#define PLAN_MAX_MODELS     1000000   /* model points one sweep may expand to    */
+#define PLAN_MAX_MODELS     CFG_MAX_MODELS   /* model points one sweep may expand to */
 #define PLAN_MAX_STRATEGIES 100000    /* strategy points (evaluated per task)    */
 #define PLAN_CANON_MAX      1024      /* a canonical text always fits in this    */
 
@@ -119,6 +132,9 @@ typedef struct {
     rnn_head       head;                  /* REG (return, price) or CLS (trend3)  */
     int            n_out;                 /* 1 or 3                               */
     int            merged;                /* model points merged as equal keys    */
+    int            sampled_from;          /* random search: the grid's
+                                             configurations; 0: method = grid     */
+    int            n_configs;             /* random search: those kept (<= it)    */
     unsigned       model_varies;          /* label masks (plan.c): which fields   */
     uint64_t       strategy_varies;       /* differ between points                */
 } sweep_plan;
@@ -126,9 +142,17 @@ typedef struct {
 /* Expand a loaded config.  Each model point passes rnn_spec_check and
  * rnn_train_opts_check, each strategy point backtest_check.  Returns 0, or
  * RS_EINPUT ("FILE: [model] ...: N model points, more than PLAN_MAX_MODELS",
- * a point that fails a check — named by its index and canonical values) /
+ * a point that fails a check — named by its index and canonical values,
+ * a [search] metric halving cannot rank by: halving_check) /
  * RS_EINTERNAL, with *p zeroed. */
 int plan_build(const sweep_config *c, sweep_plan *p, rs_err *e);
+
+/* Replicate groups: model points equal but for their seed share a group
+ * (a configuration: random search and halving keep or drop it whole).
+ * group_of[n_models] gets each point's group, numbered 0.. by first
+ * appearance in plan order.  Returns the number of groups, or -1 (out of
+ * memory). */
+int plan_replicate_groups(const sweep_plan *p, int *group_of);
 
 /* Release the plan's arrays and zero it (NULL fine). */
 void plan_free(sweep_plan *p);

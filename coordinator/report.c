@@ -14,6 +14,7 @@
  *   - paired comparisons use 2000 bootstrap resamples.
  */
 #include "coordinator/report.h"
+#include "coordinator/halving.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -579,7 +580,96 @@ static int print_cross(board *b, int ka, int kb, int format, FILE *f, rs_err *e)
 
 /* ---- one configuration, fold by fold --------------------------------------------------------- */
 
-static int print_config(const board *b, int ci, int format, FILE *f, rs_err *e) {
+/* The learning curves of configuration c's tasks (every seed and fold, in
+ * the file's task order): mean training loss / validation loss of every
+ * epoch, '*' on the epoch whose weights were kept.  Table: one block per
+ * task (4 significant digits); JSON: a "curves" array (exact, %.17g;
+ * null for a missing validation loss).  Files of before schema 4 have none. */
+static void print_curves(const board *b, const board_cfg *c, int format, FILE *f) {
+    const results_file *r = b->r;
+    int first = 1;
+    if (format == REPORT_JSON) fputs(", \"curves\": [", f);
+    for (int i = 0; i < r->n_tasks; i++) {
+        task_view v;
+        rs_err pe;
+        if (task_view_parse(r->tasks[i].p, r->tasks[i].len, &v, &pe)) continue;
+        int model = -1;
+        for (int k = b->member_off[c->group]; k < b->member_off[c->group + 1] && model < 0; k++)
+            if (b->p->models[b->members[k]].key == v.h->model_key) model = b->members[k];
+        if (model < 0) continue;
+        char fold[16];
+        fold_id_text(v.h->fold_id, fold, sizeof fold);
+        const unsigned long long seed = (unsigned long long)b->p->models[model].seed;
+        if (format == REPORT_JSON) {
+            fprintf(f, "%s\n    {\"fold\": \"%s\", \"seed\": %llu, \"best_epoch\": %d, \"train_loss\": [",
+                    first ? "" : ",", fold, seed, v.h->best_epoch);
+            for (int col = 0; col < 2; col++) {
+                if (col) fputs("], \"val_loss\": [", f);
+                for (int k = 0; k < v.h->n_curve; k++) {
+                    const double x = v.curve[2 * k + col];
+                    if (k) fputs(", ", f);
+                    if (isfinite(x)) fprintf(f, "%.17g", x); else fputs("null", f);
+                }
+            }
+            fputs("]}", f);
+        } else {
+            if (first)
+                fprintf(f, "learning curves: epoch train_loss/val_loss (mean per window; * = the epoch whose weights "
+                        "were kept)\n");
+            fprintf(f, "  %s seed %llu:", fold, seed);
+            if (!v.h->n_curve) fputs(" (none stored)", f);
+            for (int k = 0; k < v.h->n_curve; k++) {
+                char tl[32] = "-", vl[32] = "-";
+                if (isfinite(v.curve[2 * k])) snprintf(tl, sizeof tl, "%.4g", v.curve[2 * k]);
+                if (isfinite(v.curve[2 * k + 1])) snprintf(vl, sizeof vl, "%.4g", v.curve[2 * k + 1]);
+                if (k && k % 6 == 0) fputs("\n   ", f);
+                fprintf(f, "  %d %s/%s%s", k + 1, tl, vl, k + 1 == v.h->best_epoch ? "*" : "");
+            }
+            fputc('\n', f);
+        }
+        first = 0;
+    }
+    if (format == REPORT_JSON) fputs(first ? "]" : "\n  ]", f);
+}
+
+/* Halving: which periods selected configuration c (those of the rungs
+ * before the last it reached) — the later ones are out of selection. */
+static void print_selected(const board *b, const board_cfg *c, const halving_replay *h, int format, FILE *f) {
+    const int k = h->reached[h->group_of[c->model0]];
+    const int sel = k ? h->r.folds[k - 1] : 0;
+    char a[16], z[16];
+    if (format == REPORT_JSON) {
+        fprintf(f, ", \"halving_rung\": %d, \"selected_on\": [", k + 1);
+        for (int i = 0; i < sel; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", fold_id_text(h->fold_ids[i], a, sizeof a));
+        fputc(']', f);
+        return;
+    }
+    (void)b;
+    const int ran = h->r.folds[k];   /* the periods of the rungs it entered */
+    if (!sel) {
+        fprintf(f, "halving: rung 1 of %d only: no period selected it (its %d period%s out of selection)\n",
+                h->r.n_rungs, ran, ran == 1 ? " is" : "s are");
+        return;
+    }
+    fold_id_text(h->fold_ids[0], a, sizeof a);
+    fold_id_text(h->fold_ids[sel - 1], z, sizeof z);
+    fprintf(f, "halving: reached rung %d of %d; SELECTED on periods %s..%s (their values are optimistic); ", k + 1,
+            h->r.n_rungs, a, z);
+    fold_id_text(h->fold_ids[sel], a, sizeof a);
+    fold_id_text(h->fold_ids[ran - 1], z, sizeof z);
+    fprintf(f, "out of selection: %s..%s\n", a, z);
+}
+
+/* Halving: the rungs, how many configurations reached each, and what that
+ * means for the table below. */
+static void print_rungs(const halving_replay *h, const sweep_config *c, FILE *f) {
+    char line[1024];
+    halving_replay_describe(h, c, line, sizeof line);
+    fprintf(f, "%s\nselection leaks optimism: a configuration's periods up to its last promotion chose it (show "
+            "--config ID names them); configurations missing periods were eliminated and rank after complete ones\n", line);
+}
+
+static int print_config(const board *b, int ci, int format, const halving_replay *hv, FILE *f, rs_err *e) {
     const board_cfg *c = &b->cfg[ci];
     const results_file *r = b->r;
     const board_metric *m = board_metric_of(b);
@@ -648,7 +738,12 @@ static int print_config(const board *b, int ci, int format, FILE *f, rs_err *e) 
             for (int j = 0; j < ncol; j++) table_set(&t, row, j, "%s", cell[j]);
         }
     }
-    if (format == REPORT_JSON) fputs("\n  ]}", f);
+    if (format == REPORT_JSON) {
+        fputs("\n  ]", f);
+        print_curves(b, c, format, f);
+        if (hv) print_selected(b, c, hv, format, f);
+        fputc('}', f);
+    }
     if (format == REPORT_TABLE) {
         table_print(&t, f);
         char wf[16] = "-";
@@ -662,6 +757,8 @@ static int print_config(const board *b, int ci, int format, FILE *f, rs_err *e) 
         if (cls) fprintf(f, "S/R/L = SHORT / RANGE / LONG label counts; trend_lo / trend_hi = the fold's trend3 thresholds "
                          "(fit on the training labels or +-theta); baseline = training-majority accuracy\n");
         else fprintf(f, "baseline = the persistence forecast's RMSE (predicted return 0)\n");
+        if (hv) print_selected(b, c, hv, format, f);
+        print_curves(b, c, format, f);
     }
     free(t.c);
     return 0;
@@ -682,6 +779,17 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
     verdict v;
     verdict_opts vo = { .pbo_blocks = o ? o->pbo_blocks : 0, .wf_top = o ? o->wf_top : 0 };
     if ((rc = verdict_build(b, &vo, &v, e))) { board_free(b); return rc; }
+    halving_replay hv, *hvp = NULL;
+    memset(&hv, 0, sizeof hv);
+    if (o && o->sweep && o->sweep->search.method == SEARCH_HALVING) {
+        int *ids = malloc((size_t)(r->n_folds ? r->n_folds : 1) * sizeof *ids);
+        if (!ids) { rc = rs_err_set(e, RS_EINTERNAL, "out of memory"); goto out; }
+        for (int i = 0; i < r->n_folds; i++) ids[i] = r->folds[i].fold_id;
+        rc = halving_replay_build(o->sweep, p, r->rows, r->n_rows, ids, r->n_folds, &hv, e);
+        free(ids);
+        if (rc) goto out;
+        hvp = &hv;
+    }
     int ci = -1;
     if (o && o->config && (ci = board_find(b, o->config, e)) < 0) { rc = RS_EINPUT; goto out; }
     const board_metric *m = board_metric_of(b);
@@ -714,7 +822,7 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
                     v.ok || v.pbo_ok ? ", " : "", v.wf_roi[0], v.wf_k, v.wf_roi[1], v.wf_bh_roi);
         fputs("},\n", f);
         if ((rc = print_leaderboard(b, top, format, f, e))) goto out;
-        if (ci >= 0) rc = print_config(b, ci, format, f, e);
+        if (ci >= 0) rc = print_config(b, ci, format, hvp, f, e);
         else if (nk == 1) {
             rc = print_groups(b, board_key_find(k[0]), format, f, e);
             if (!rc) rc = print_paired(b, board_key_find(k[0]), format, f, e);
@@ -723,7 +831,7 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
         goto out;
     }
     if (format == REPORT_CSV) {
-        if (ci >= 0) rc = print_config(b, ci, format, f, e);
+        if (ci >= 0) rc = print_config(b, ci, format, hvp, f, e);
         else if (nk == 1) rc = print_groups(b, board_key_find(k[0]), format, f, e);
         else if (nk == 2) rc = print_cross(b, board_key_find(k[0]), board_key_find(k[1]), format, f, e);
         else rc = print_leaderboard(b, top, format, f, e);
@@ -751,6 +859,7 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
             }
     fprintf(f, "ranking by %s (mean over ok folds; %s is better); %d trials (%s)\n", m->name,
             m->higher ? "higher" : "lower", b->n_trials, trials_what);
+    if (hvp) print_rungs(hvp, o->sweep, f);
     report_print_stats(b, &v, f);
     print_seeds(b, f);
     if (b->n_items == 0) {
@@ -760,12 +869,13 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
     fputc('\n', f);
     if ((rc = print_leaderboard(b, top, format, f, e))) goto out;
     report_print_legend(b, f);
-    if (ci >= 0) rc = print_config(b, ci, format, f, e);
+    if (ci >= 0) rc = print_config(b, ci, format, hvp, f, e);
     else if (nk == 1) {
         rc = print_groups(b, board_key_find(k[0]), format, f, e);
         if (!rc) rc = print_paired(b, board_key_find(k[0]), format, f, e);
     } else if (nk == 2) rc = print_cross(b, board_key_find(k[0]), board_key_find(k[1]), format, f, e);
 out:
+    halving_replay_free(&hv);
     verdict_free(&v);
     board_free(b);
     return rc;

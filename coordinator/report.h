@@ -4,7 +4,7 @@
  * earned: verdict.h), the leaderboard of configurations (board.h), and on
  * request group tables (--by KEY, or a two-way --by A,B), paired
  * comparisons of a key's levels on matched cells, or one configuration
- * fold by fold (--config ID).  As a table (default), CSV or JSON.
+ * fold by fold with its tasks' learning curves (--config ID).  As a table (default), CSV or JSON.
  *
  * The leaderboard's columns (report_columns) are named once here and used
  * by the text table, the CSV, the JSON and the HTML report (html.h), so
@@ -44,6 +44,11 @@ typedef struct {
     const char *config;       /* a configuration id (prefix): fold by fold        */
     int         pbo_blocks;   /* S (0: 16)                                        */
     int         wf_top;       /* k (0: 5)                                         */
+    const sweep_config *sweep;/* the file's config (NULL: none): with [search]
+                                 method = halving, the promotions are replayed
+                                 (halving.h) and marked: the rungs in the
+                                 header, the periods that selected a
+                                 configuration under --config                */
 } report_opts;
 
 #define REPORT_CELL 128

@@ -16,7 +16,14 @@
  *                     plan_sweep_hash), data_hash (hex), created, updated
  *                     (ISO 8601 UTC), ranks, threads (per rank), blas
  *                     (OpenBLAS config string), hosts (comma-separated),
- *                     shard ("" or "k/n"), bar_seconds, tasks_planned, tasks_done,
+ *                     shard ("" or "k/n"), git_commit (the binary's commit,
+ *                     "-dirty" when built from a modified tree; "" outside
+ *                     git), slurm_job_id, slurm_array_job_id,
+ *                     slurm_array_task_id (the writing job's SLURM_JOB_ID,
+ *                     SLURM_ARRAY_JOB_ID, SLURM_ARRAY_TASK_ID; "" outside
+ *                     Slurm; merge keeps its first input's commit and
+ *                     job ids and leaves the array task id empty),
+ *                     bar_seconds, tasks_planned, tasks_done,
  *                     tasks_failed (status != ok), complete (1 when every
  *                     planned task has a record)
  *   /plan/models      compound, one row per model point, plan order: index,
@@ -38,7 +45,10 @@
  *                     sorted by (model, year, strategy)
  *   /tasks            compound, one row per task, same order: task_key,
  *                     model_key, model, year, status (int), status_name,
- *                     epochs_run, best_epoch, steps, rank, host, blas (the
+ *                     epochs_run, best_epoch, steps, reevaluated (1: rows
+ *                     computed from the stored record on a resume; rank,
+ *                     host, blas and timings are the training's), rank,
+ *                     host, blas (the
  *                     BLAS kernel the task's GEMMs ran on: OpenBLAS's core
  *                     name, e.g. "Haswell"; results of different kernels
  *                     agree to float rounding, not bit for bit), sec_train,
@@ -53,6 +63,16 @@
  *                                                 (NaN where a task has no
  *                                                 row for that strategy)
  *   /series/bh        float32 [N]                 buy-and-hold returns
+ *   /curves/index, /train_classes/index, /weights/index: like /series/index
+ *   /curves/loss      float64 [N][2]              per epoch run: mean training
+ *                                                 loss, validation loss (NaN
+ *                                                 without); /tasks best_epoch
+ *                                                 the epoch kept
+ *   /train_classes/net, /label  uint8 [N]         trend3: the network's class
+ *                                                 and the label per training
+ *                                                 window (motor maps learn them)
+ *   /weights/blob     uint8 [N]                   [run] save_weights = 1: the
+ *                                                 rnn_blob_write bytes per task
  * Datasets are chunked and deflate-compressed (level 4), deterministic.
  *
  * Memory: results_read fills a caller-owned results_file (everything
@@ -67,7 +87,10 @@
 #include "coordinator/plan.h"
 #include "worker/task.h"
 
-#define RESULTS_SCHEMA 3   /* 2: fold ids, corrections, class details; 3: /tasks host, blas */
+#define RESULTS_SCHEMA 4   /* 2: fold ids, corrections, class details; 3: /tasks host, blas;
+                              4: /curves, /train_classes, /weights, /tasks reevaluated,
+                              provenance attributes */
+#define RESULTS_SCHEMA_OLDEST 3   /* the oldest schema results_read reads */
 
 /* One row of /plan/folds. */
 typedef struct {
@@ -92,6 +115,10 @@ typedef struct {
     double      bar_seconds;         /* the data's bar length (attribute
                                         "bar_seconds"): merge rebuilds the plan's
                                         auto bars_per_year from it               */
+    const char *git_commit;          /* RS_GIT_COMMIT; NULL = ""                 */
+    const char *slurm_job_id;        /* SLURM_JOB_ID etc.; NULL = ""             */
+    const char *slurm_array_job_id;
+    const char *slurm_array_task_id;
 } results_meta;
 
 /* Write the whole file (see above) from n_tasks packed task records.
@@ -121,6 +148,8 @@ typedef struct {
     char       blas[256];
     char      *hosts;                /* NUL-terminated                           */
     char       shard[32];
+    char       git_commit[64];       /* "" in files of before these attributes   */
+    char       slurm_job_id[32], slurm_array_job_id[32], slurm_array_task_id[32];
     int        tasks_planned, tasks_done, tasks_failed, complete;
     int        n_rows;
     task_row  *rows;                 /* /results, file order                     */

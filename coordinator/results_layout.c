@@ -237,7 +237,7 @@ static hid_t fold_type(void) {
     return t;
 }
 
-static hid_t tasks_type(void) {
+static hid_t tasks_type(int with_reeval) {
     hid_t s12 = h5io_str_type(12), smsg = h5io_str_type(TASK_MSG_MAX), sid = h5io_str_type(FOLD_ID_MAX);
     hid_t shost = h5io_str_type(TASK_HOST_MAX), sblas = h5io_str_type(TASK_BLAS_MAX);
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(tasks_rec));
@@ -261,6 +261,7 @@ static hid_t tasks_type(void) {
         INS(t, tasks_rec, sec_backtest, D64);
         INS(t, tasks_rec, sec_total, D64);
         INS(t, tasks_rec, message, smsg);
+        if (with_reeval) INS(t, tasks_rec, reevaluated, I32);
     }
     h5io_close_type(&s12); h5io_close_type(&smsg); h5io_close_type(&sid);
     h5io_close_type(&shost); h5io_close_type(&sblas);
@@ -283,7 +284,8 @@ static hid_t index_type(void) {
 
 void layout_types_close(layout_types *T) {
     h5io_close_type(&T->row); h5io_close_type(&T->model); h5io_close_type(&T->strat); h5io_close_type(&T->corr);
-    h5io_close_type(&T->fold); h5io_close_type(&T->tasks); h5io_close_type(&T->index);
+    h5io_close_type(&T->fold); h5io_close_type(&T->tasks); h5io_close_type(&T->tasks_v3);
+    h5io_close_type(&T->index);
 }
 
 int layout_types_open(h5io_ctx *x, layout_types *T) {
@@ -292,10 +294,11 @@ int layout_types_open(h5io_ctx *x, layout_types *T) {
     T->strat = strat_type();
     T->corr = corr_type();
     T->fold = fold_type();
-    T->tasks = tasks_type();
+    T->tasks = tasks_type(1);
+    T->tasks_v3 = tasks_type(0);
     T->index = index_type();
     if (T->row < 0 || T->model < 0 || T->strat < 0 || T->corr < 0 || T->fold < 0 || T->tasks < 0 ||
-        T->index < 0) {
+        T->tasks_v3 < 0 || T->index < 0) {
         h5io_fail(x, "building the compound types");
         layout_types_close(T);
         return -1;

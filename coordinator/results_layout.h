@@ -108,19 +108,24 @@ typedef struct {
     char     blas[TASK_BLAS_MAX];
     double   sec_train, sec_predict, sec_backtest, sec_total;
     char     message[TASK_MSG_MAX];
+    int32_t  reevaluated;            /* 1: re-evaluated from stored predictions
+                                        (schema 4; absent from schema 3)       */
 } tasks_rec;
 
-/* One row of /series/index. */
+/* One row of /series/index, and of /curves/index, /train_classes/index
+ * and /weights/index: a task's rows in the datasets of that group. */
 typedef struct {
     uint64_t task_key;
     int32_t  model;
     int32_t  fold_id;
-    int64_t  offset;                 /* first row in /series/t, y, pred, ...   */
+    int64_t  offset;                 /* first row in /series/t, y, pred, ...
+                                        (/curves/loss, /train_classes/net and
+                                        label, /weights/blob)                  */
     int64_t  n;                      /* rows                                   */
 } index_rec;
 
 /* Every type the file uses, built once per read or write. */
-typedef struct { hid_t row, model, strat, corr, fold, tasks, index; } layout_types;
+typedef struct { hid_t row, model, strat, corr, fold, tasks, tasks_v3, index; } layout_types;
 
 /* Build them all (0), or record the failure in x and return -1 with every
  * type closed. */

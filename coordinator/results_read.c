@@ -18,12 +18,35 @@
 #include "coordinator/h5io.h"
 #include "coordinator/results_layout.h"
 
+/* One group of per-task blocks (/curves, /train_classes, /weights): its
+ * index and data, absent (n_ix = 0) in a schema-3 file. */
+typedef struct {
+    index_rec *ix;
+    size_t     n_ix, N, at;          /* at: the next index row to match      */
+    void      *a, *b;                /* loss [N][2] | net, label | blob       */
+} extra_group;
+
+static void extra_free(extra_group *g) { free(g->ix); free(g->a); free(g->b); memset(g, 0, sizeof *g); }
+
+/* Task key's slice of group g (in /tasks order, like /series/index):
+ * *off and *n, or n = 0.  -1 when the index points outside the data. */
+static int extra_slice(extra_group *g, uint64_t key, size_t *off, size_t *n) {
+    *off = *n = 0;
+    if (g->at >= g->n_ix || g->ix[g->at].task_key != key) return 0;
+    const index_rec *q = &g->ix[g->at++];
+    if (q->offset < 0 || q->n < 1 || (size_t)q->offset > g->N || (size_t)q->n > g->N - (size_t)q->offset) return -1;
+    *off = (size_t)q->offset;
+    *n = (size_t)q->n;
+    return 0;
+}
+
 /* Rebuild every task's packed record from /tasks, /results and /series
- * (all three in the same task order, see results_write). */
+ * (all three in the same task order, see results_write), and /curves,
+ * /train_classes and /weights. */
 static int rebuild_tasks(h5io_ctx *x, results_file *r, const tasks_rec *tr, size_t n_tasks,
                          const index_rec *ix, size_t n_ix, const int64_t *t, const double *y,
                          const double *pred, const float *ret, const float *bh, const int8_t *corr,
-                         size_t N, size_t n_out, size_t S, size_t C) {
+                         size_t N, size_t n_out, size_t S, size_t C, extra_group *ex) {
     r->tasks = calloc(n_tasks ? n_tasks : 1, sizeof *r->tasks);
     if (!r->tasks) return h5io_oom(x);
     r->n_tasks = (int)n_tasks;
@@ -49,6 +72,22 @@ static int rebuild_tasks(h5io_ctx *x, results_file *r, const tasks_rec *tr, size
         h5io_fixstr(h.host, sizeof h.host, tr[i].host);
         h5io_fixstr(h.blas, sizeof h.blas, tr[i].blas);
         h5io_fixstr(h.message, sizeof h.message, tr[i].message);
+        h.reevaluated = tr[i].reevaluated;
+        size_t eo[3], en[3];
+        for (int g = 0; g < 3; g++)
+            if (extra_slice(&ex[g], h.task_key, &eo[g], &en[g])) {
+                free(rbuf);
+                free(cbuf);
+                return h5io_xfail(x, RS_EINTERNAL, "task %016llx: an index of /curves, /train_classes or "
+                                  "/weights points outside its data", (unsigned long long)h.task_key);
+            }
+        h.n_curve = (int32_t)en[0];
+        h.n_trcls = (int32_t)en[1];
+        h.n_weights = (int64_t)en[2];
+        const task_extras xt = { en[0] ? (const double *)ex[0].a + 2 * eo[0] : NULL,
+                                 en[1] ? (const uint8_t *)ex[1].a + eo[1] : NULL,
+                                 en[1] ? (const uint8_t *)ex[1].b + eo[1] : NULL,
+                                 en[2] ? (const uint8_t *)ex[2].a + eo[2] : NULL };
         size_t r0 = rc;
         while (rc < (size_t)r->n_rows && r->rows[rc].task_key == h.task_key) rc++;
         h.n_strat = (int32_t)(rc - r0);
@@ -99,9 +138,9 @@ static int rebuild_tasks(h5io_ctx *x, results_file *r, const tasks_rec *tr, size
          * still wants a valid pointer */
         static const float none[1];
         rs_err pe;
-        if (task_pack(&r->tasks[i], &h, r->rows + r0, nt ? t + off : NULL, nt ? y + off : NULL,
-                      nt ? pred + off * n_out : NULL, nt ? (rbuf ? rbuf : none) : NULL,
-                      nt ? bh + off : NULL, h.n_corr ? cbuf : NULL, &pe)) {
+        if (task_pack_extras(&r->tasks[i], &h, r->rows + r0, nt ? t + off : NULL, nt ? y + off : NULL,
+                             nt ? pred + off * n_out : NULL, nt ? (rbuf ? rbuf : none) : NULL,
+                             nt ? bh + off : NULL, h.n_corr ? cbuf : NULL, &xt, &pe)) {
             free(rbuf);
             free(cbuf);
             return h5io_xfail(x, RS_EINTERNAL, "%s", pe.msg);
@@ -109,7 +148,8 @@ static int rebuild_tasks(h5io_ctx *x, results_file *r, const tasks_rec *tr, size
     }
     free(rbuf);
     free(cbuf);
-    if (rc != (size_t)r->n_rows || si != n_ix)
+    if (rc != (size_t)r->n_rows || si != n_ix || ex[0].at != ex[0].n_ix || ex[1].at != ex[1].n_ix ||
+        ex[2].at != ex[2].n_ix)
         return h5io_xfail(x, RS_EINTERNAL, "/results or /series/index not in the order of /tasks (%zu of %d rows, "
                      "%zu of %zu series matched)", rc, r->n_rows, si, n_ix);
     return 0;
@@ -123,7 +163,7 @@ int results_read(const char *path, results_file *r, rs_err *e) {
     if (stat(path, &st)) return rs_err_set(e, RS_EINPUT, "%s: cannot open: %s", path, strerror(errno));
     h5io_quiet q;
     h5io_quiet_on(&q);
-    layout_types T = { -1, -1, -1, -1, -1, -1, -1 };
+    layout_types T = { -1, -1, -1, -1, -1, -1, -1, -1 };
     hid_t fapl = -1, f = -1;
     fold_rec *fr = NULL;
     tasks_rec *tr = NULL;
@@ -132,6 +172,8 @@ int results_read(const char *path, results_file *r, rs_err *e) {
     double *y = NULL, *pred = NULL;
     float *ret = NULL, *bh = NULL;
     int8_t *corr = NULL;
+    extra_group ex[3];
+    memset(ex, 0, sizeof ex);
     size_t n, n_tasks, n_ix, N, n_y, n_pred, n_ret, n_bh, n_corr_rows, n_out = 1, S = 0, C = 0;
 
     if (H5Fis_hdf5(path) <= 0) { h5io_xfail(&x, RS_EINPUT, "not an HDF5 file"); goto fail; }
@@ -145,8 +187,9 @@ int results_read(const char *path, results_file *r, rs_err *e) {
     }
     int schema;
     if (h5io_attr_read_int(&x, f, "schema", &schema)) goto fail;
-    if (schema != RESULTS_SCHEMA) {
-        h5io_xfail(&x, RS_EINPUT, "schema %d, this program reads %d", schema, RESULTS_SCHEMA);
+    if (schema < RESULTS_SCHEMA_OLDEST || schema > RESULTS_SCHEMA) {
+        h5io_xfail(&x, RS_EINPUT, "schema %d, this program reads %d..%d", schema, RESULTS_SCHEMA_OLDEST,
+                   RESULTS_SCHEMA);
         goto fail;
     }
     r->schema = (uint32_t)schema;
@@ -168,6 +211,14 @@ int results_read(const char *path, results_file *r, rs_err *e) {
         h5io_attr_read_int(&x, f, "complete", &r->complete))
         goto fail;
     if (H5Aexists(f, "bar_seconds") > 0 && h5io_attr_read_double(&x, f, "bar_seconds", &r->bar_seconds)) goto fail;
+    {   /* provenance: absent from files written before it */
+        static const char *const pn[] = { "git_commit", "slurm_job_id", "slurm_array_job_id", "slurm_array_task_id" };
+        char *const pb[] = { r->git_commit, r->slurm_job_id, r->slurm_array_job_id, r->slurm_array_task_id };
+        const size_t ps[] = { sizeof r->git_commit, sizeof r->slurm_job_id, sizeof r->slurm_array_job_id,
+                              sizeof r->slurm_array_task_id };
+        for (int i = 0; i < 4; i++)
+            if (H5Aexists(f, pn[i]) > 0 && h5io_attr_read_buf(&x, f, pn[i], pb[i], ps[i])) goto fail;
+    }
 
     if (layout_types_open(&x, &T)) goto fail;
     if (h5io_dset_read(&x, f, "/plan/folds", T.fold, 1, (void **)&fr, &n, NULL)) goto fail;
@@ -196,7 +247,7 @@ int results_read(const char *path, results_file *r, rs_err *e) {
         layout_cover_members(T.row, 0, cover);
         layout_zero_padding(r->rows, n, cover);
     }
-    if (h5io_dset_read(&x, f, "/tasks", T.tasks, 1, (void **)&tr, &n_tasks, NULL) ||
+    if (h5io_dset_read(&x, f, "/tasks", schema >= 4 ? T.tasks : T.tasks_v3, 1, (void **)&tr, &n_tasks, NULL) ||
         h5io_dset_read(&x, f, "/series/index", T.index, 1, (void **)&ix, &n_ix, NULL) ||
         h5io_dset_read(&x, f, "/series/t", H5T_NATIVE_INT64, 1, (void **)&t, &N, NULL) ||
         h5io_dset_read(&x, f, "/series/y", H5T_NATIVE_DOUBLE, 1, (void **)&y, &n_y, NULL) ||
@@ -209,12 +260,29 @@ int results_read(const char *path, results_file *r, rs_err *e) {
         h5io_xfail(&x, RS_EINTERNAL, "/series: datasets of different lengths or a bad prediction width");
         goto fail;
     }
+    if (schema >= 4) {   /* the per-task blocks of schema 4 (results.h) */
+        size_t n2, na, nb, cols;
+        if (h5io_dset_read(&x, f, "/curves/index", T.index, 1, (void **)&ex[0].ix, &ex[0].n_ix, NULL) ||
+            h5io_dset_read(&x, f, "/curves/loss", H5T_NATIVE_DOUBLE, 2, &ex[0].a, &ex[0].N, &cols) ||
+            h5io_dset_read(&x, f, "/train_classes/index", T.index, 1, (void **)&ex[1].ix, &ex[1].n_ix, NULL) ||
+            h5io_dset_read(&x, f, "/train_classes/net", H5T_NATIVE_UINT8, 1, &ex[1].a, &na, NULL) ||
+            h5io_dset_read(&x, f, "/train_classes/label", H5T_NATIVE_UINT8, 1, &ex[1].b, &nb, NULL) ||
+            h5io_dset_read(&x, f, "/weights/index", T.index, 1, (void **)&ex[2].ix, &ex[2].n_ix, NULL) ||
+            h5io_dset_read(&x, f, "/weights/blob", H5T_NATIVE_UINT8, 1, &ex[2].a, &n2, NULL))
+            goto fail;
+        ex[1].N = na;
+        ex[2].N = n2;
+        if (cols != 2 || na != nb) {
+            h5io_xfail(&x, RS_EINTERNAL, "/curves/loss or /train_classes: bad shapes");
+            goto fail;
+        }
+    }
     for (size_t i = 0; i < n_tasks; i++) {
         tr[i].message[TASK_MSG_MAX - 1] = 0;
         tr[i].host[TASK_HOST_MAX - 1] = 0;
         tr[i].blas[TASK_BLAS_MAX - 1] = 0;
     }
-    if (rebuild_tasks(&x, r, tr, n_tasks, ix, n_ix, t, y, pred, ret, bh, corr, N, n_out, S, C)) goto fail;
+    if (rebuild_tasks(&x, r, tr, n_tasks, ix, n_ix, t, y, pred, ret, bh, corr, N, n_out, S, C, ex)) goto fail;
 
     H5Fclose(f);
     f = -1;
@@ -227,6 +295,7 @@ out:
     layout_types_close(&T);
     h5io_quiet_off(&q);
     free(fr); free(tr); free(ix); free(t); free(y); free(pred); free(ret); free(bh); free(corr);
+    for (int g = 0; g < 3; g++) extra_free(&ex[g]);
     return x.bad;
 }
 

@@ -330,6 +330,7 @@ static int write_tasks(h5io_ctx *x, hid_t f, const layout_types *T, const sweep_
         tr.sec_backtest = h->sec_backtest;
         tr.sec_total = h->sec_total;
         h5io_fixstr(tr.message, sizeof tr.message, h->message);
+        tr.reevaluated = h->reevaluated;
         if (h5io_tab_append(x, &tab[T_TASKS], &tr, 1)) goto out;
 
         int nr = map_rows(v, sk, S, map);
@@ -400,6 +401,67 @@ out:
     return rc;
 }
 
+/* One of the groups of per-task blocks besides /series (results.h):
+ * /curves, /train_classes, /weights.  `what` picks the block. */
+enum { EX_CURVE, EX_TRCLS, EX_WEIGHTS };
+
+static int64_t extra_count(const task_head *h, int what) {
+    return what == EX_CURVE ? h->n_curve : what == EX_TRCLS ? h->n_trcls : h->n_weights;
+}
+
+static int write_extra(h5io_ctx *x, hid_t f, const layout_types *T, const sel_t *sel, int n_sel, int what) {
+    static const char *const group[] = { "curves", "train_classes", "weights" };
+    static const char *const index[] = { "/curves/index", "/train_classes/index", "/weights/index" };
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
+    enum { X_INDEX, X_A, X_B, X_N };
+    h5io_tab tab[X_N];
+    for (int i = 0; i < X_N; i++) tab[i].d = -1;
+    int rc = -1;
+    hsize_t n_ix = 0, N = 0;
+    for (int i = 0; i < n_sel; i++) {
+        int64_t c = extra_count(sel[i].v->h, what);
+        if (c > 0) { n_ix++; N += (hsize_t)c; }
+    }
+    if (gcpl < 0 || H5Pset_obj_track_times(gcpl, 0) < 0 ||
+        (g = H5Gcreate2(f, group[what], H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) {
+        h5io_fail(x, "creating /%s", group[what]);
+        goto out;
+    }
+    if (h5io_tab_create(x, f, index[what], T->index, 1, n_ix, 0, &tab[X_INDEX])) goto out;
+    if (what == EX_CURVE && h5io_tab_create(x, f, "/curves/loss", H5T_NATIVE_DOUBLE, 2, N, 2, &tab[X_A])) goto out;
+    if (what == EX_TRCLS && (h5io_tab_create(x, f, "/train_classes/net", H5T_NATIVE_UINT8, 1, N, 0, &tab[X_A]) ||
+                             h5io_tab_create(x, f, "/train_classes/label", H5T_NATIVE_UINT8, 1, N, 0, &tab[X_B])))
+        goto out;
+    if (what == EX_WEIGHTS && h5io_tab_create(x, f, "/weights/blob", H5T_NATIVE_UINT8, 1, N, 0, &tab[X_A])) goto out;
+    int64_t offset = 0;
+    for (int i = 0; i < n_sel; i++) {
+        const task_view *v = sel[i].v;
+        int64_t c = extra_count(v->h, what);
+        if (c <= 0) continue;
+        index_rec ir;
+        memset(&ir, 0, sizeof ir);
+        ir.task_key = v->h->task_key;
+        ir.model = sel[i].model;
+        ir.fold_id = v->h->fold_id;
+        ir.offset = offset;
+        ir.n = c;
+        offset += c;
+        if (h5io_tab_append(x, &tab[X_INDEX], &ir, 1)) goto out;
+        if (what == EX_CURVE && h5io_tab_append(x, &tab[X_A], v->curve, (hsize_t)c)) goto out;
+        if (what == EX_TRCLS && (h5io_tab_append(x, &tab[X_A], v->tr_net, (hsize_t)c) ||
+                                 h5io_tab_append(x, &tab[X_B], v->tr_true, (hsize_t)c)))
+            goto out;
+        if (what == EX_WEIGHTS && h5io_tab_append(x, &tab[X_A], v->weights, (hsize_t)c)) goto out;
+    }
+    rc = 0;
+out:
+    for (int i = 0; i < X_N; i++)
+        if (h5io_tab_close(x, &tab[i])) rc = -1;
+    if (g >= 0 && H5Gclose(g) < 0 && !rc) rc = h5io_fail(x, "closing /%s", group[what]);
+    if (gcpl >= 0) H5Pclose(gcpl);
+    return rc;
+}
+
 static int write_attrs(h5io_ctx *x, hid_t f, const sweep_config *c, const sweep_plan *p,
                        const results_meta *m, int done, int failed) {
     char sh[24], dh[24], now[24];
@@ -420,6 +482,10 @@ static int write_attrs(h5io_ctx *x, hid_t f, const sweep_config *c, const sweep_
         h5io_attr_str(x, f, "blas", m ? m->blas : "") ||
         h5io_attr_str(x, f, "hosts", m ? m->hosts : "") ||
         h5io_attr_str(x, f, "shard", m ? m->shard : "") ||
+        h5io_attr_str(x, f, "git_commit", m && m->git_commit ? m->git_commit : "") ||
+        h5io_attr_str(x, f, "slurm_job_id", m && m->slurm_job_id ? m->slurm_job_id : "") ||
+        h5io_attr_str(x, f, "slurm_array_job_id", m && m->slurm_array_job_id ? m->slurm_array_job_id : "") ||
+        h5io_attr_str(x, f, "slurm_array_task_id", m && m->slurm_array_task_id ? m->slurm_array_task_id : "") ||
         h5io_attr_double(x, f, "bar_seconds", m ? m->bar_seconds : 0) ||
         h5io_attr_int(x, f, "tasks_planned", planned) ||
         h5io_attr_int(x, f, "tasks_done", done) ||
@@ -535,7 +601,7 @@ int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
     h5io_ctx x = { path, e, 0 };
     h5io_quiet q;
     h5io_quiet_on(&q);
-    layout_types T = { -1, -1, -1, -1, -1, -1, -1 };
+    layout_types T = { -1, -1, -1, -1, -1, -1, -1, -1 };
     hid_t fapl = -1, f = -1;
     image img = { NULL, 0 };
     size_t pl = strlen(path);
@@ -595,7 +661,9 @@ int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
     if (f < 0) { h5io_fail(&x, "cannot create the file in memory"); goto fail; }
     if (write_attrs(&x, f, c, p, m, done, failed) ||
         write_plan(&x, f, &T, p, folds, n_folds) ||
-        write_tasks(&x, f, &T, p, sel, n_sel, sk, max_strat))
+        write_tasks(&x, f, &T, p, sel, n_sel, sk, max_strat) ||
+        write_extra(&x, f, &T, sel, n_sel, EX_CURVE) || write_extra(&x, f, &T, sel, n_sel, EX_TRCLS) ||
+        write_extra(&x, f, &T, sel, n_sel, EX_WEIGHTS))
         goto fail;
     /* H5Fget_file_image flushes: the size is the finished file's */
     ssize_t size = H5Fget_file_image(f, NULL, 0);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "coordinator/results.h"
+#include "worker/evaluate.h"
 
 static int exists(const char *p) {
     struct stat sb;
@@ -92,14 +93,16 @@ static journal_rec *store_recs(const store *st) {
     return r;
 }
 
+/* The journal written whole again from the store; the old file kept as
+ * JPATH.<suffix>. */
 static int rewrite_journal(const resume_opts *o, const store *st, uint64_t data_hash, const char *ini,
-                           journal **j, resume_report *rep, rs_err *e) {
+                           const char *suffix, journal **j, resume_report *rep, rs_err *e) {
     journal_rec *r = store_recs(st);
     if (!r) return oom(e);
     size_t n = strlen(o->jpath) + 16;
     char *keep = malloc(n);
     if (!keep) { free(r); return oom(e); }
-    snprintf(keep, n, "%s.damaged", o->jpath);
+    snprintf(keep, n, "%s.%s", o->jpath, suffix);
     int rc = journal_replace(o->jpath, keep, data_hash, ini, strlen(ini), r, st->n, j, e);
     free(keep);
     free(r);
@@ -143,7 +146,7 @@ static int rebuild_head(const resume_opts *o, store *st, journal **j, resume_rep
     rep->kept_after = jc.kept_after;
     rep->torn_bytes = jc.torn_bytes;
     journal_contents_free(&jc);
-    return rewrite_journal(o, st, o->journal_hash, o->cfg->ini_text, j, rep, e);
+    return rewrite_journal(o, st, o->journal_hash, o->cfg->ini_text, "damaged", j, rep, e);
 }
 
 int resume_open(const resume_opts *o, store *st, journal **j, resume_report *rep, rs_err *e) {
@@ -169,6 +172,22 @@ int resume_open(const resume_opts *o, store *st, journal **j, resume_report *rep
         rep->n_damaged = jc.n_damaged;
         rep->damaged_at = jc.damaged_at;
         rep->kept_after = jc.kept_after;
+        if (jc.head.task_version != TASK_VERSION) {
+            /* an older program's journal: its records were upgraded on read
+             * (task_upgrade); write them whole as this version's, so every
+             * record of the file has the version its head names */
+            rep->upgraded = jc.old_records;
+            rep->upgraded_from = (int)jc.head.task_version;
+            if (jc.n_damaged && exists(o->output) && (rc = take_results(o, st, rep, 0, e))) {
+                journal_contents_free(&jc);
+                return rc;
+            }
+            char suffix[16];
+            snprintf(suffix, sizeof suffix, "v%u", jc.head.task_version);
+            rc = rewrite_journal(o, st, jc.head.data_hash, jc.ini_text, suffix, j, rep, e);
+            journal_contents_free(&jc);
+            return rc;
+        }
         if (!jc.n_damaged) {
             size_t valid = jc.valid_bytes;
             journal_contents_free(&jc);
@@ -178,7 +197,7 @@ int resume_open(const resume_opts *o, store *st, journal **j, resume_report *rep
          * from it; the journal is written whole again. */
         if (exists(o->output) && (rc = take_results(o, st, rep, 0, e))) { journal_contents_free(&jc); return rc; }
         if (!exists(o->output)) snprintf(rep->results_note, sizeof rep->results_note, "%s does not exist", o->output);
-        rc = rewrite_journal(o, st, jc.head.data_hash, jc.ini_text, j, rep, e);
+        rc = rewrite_journal(o, st, jc.head.data_hash, jc.ini_text, "damaged", j, rep, e);
         journal_contents_free(&jc);
         return rc;
     }
@@ -218,6 +237,11 @@ void resume_report_print(const resume_report *r, const resume_opts *o, FILE *f) 
     if (r->seeded)
         fprintf(f, "rnnsweep: %s: no journal; a new one seeded from the results file (%d tasks)\n", o->output,
                 r->from_results);
+    if (r->upgraded_from)
+        fprintf(f, "rnnsweep: %s: written by an older rnnsweep (task records version %d): %d records upgraded "
+                "to version %u (no learning curves or training classes: a new motor-map correction retrains "
+                "those tasks); journal rewritten, the old file kept as %s.v%d\n", o->jpath, r->upgraded_from,
+                r->upgraded, TASK_VERSION, o->jpath, r->upgraded_from);
 }
 
 int resume_covers(const sweep_plan *p, const task_view *v) {
@@ -231,23 +255,53 @@ int resume_covers(const sweep_plan *p, const task_view *v) {
 }
 
 int resume_choose(const sweep_plan *p, const plan_task *tasks, int n_tasks, int shard_k, int shard_n,
-                  int retry_failed, const store *st, int *todo, resume_counts *c) {
+                  int retry_failed, const store *st, int *todo, int *mode, resume_counts *c) {
     memset(c, 0, sizeof *c);
+    /* the plan's points as task_reevaluable takes them */
+    const int ns = p->n_strategies;
+    bt_strategy *strat = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *strat);
+    uint64_t *keys = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *keys);
+    for (int s = 0; strat && keys && s < ns; s++) {
+        strat[s] = p->strategies[s].s;
+        keys[s] = p->strategies[s].key;
+    }
     int n = 0;
     for (int i = 0; i < n_tasks; i++) {
         if (shard_n && i % shard_n != shard_k - 1) continue;
         c->planned++;
-        int at = store_find(st, tasks[i].key);
+        int at = store_find(st, tasks[i].key), m = RESUME_TRAIN;
         if (at >= 0) {
             task_view v;
             if (!task_view_parse(st->rec[at].p, st->rec[at].len, &v, NULL)) {
                 if (retry_failed && v.h->status == TASK_FAILED) c->retried++;
-                else if (!resume_covers(p, &v)) c->stale++;
-                else { c->reused++; continue; }
+                else if (resume_covers(p, &v)) { c->reused++; continue; }
+                else if (strat && keys && task_reevaluable(&v, strat, keys, ns, p->head == RNN_HEAD_CLS, NULL, 0)) {
+                    c->reeval++;
+                    m = RESUME_REEVAL;
+                } else if (v.h->status == TASK_FAILED) c->retrain_failed++;
+                else c->retrain_old++;
             }
         }
+        if (mode) mode[n] = m;
         todo[n++] = i;
-        c->cost += tasks[i].cost;
+        if (m == RESUME_TRAIN) c->cost += tasks[i].cost;
     }
+    free(strat);
+    free(keys);
     return n;
+}
+
+void resume_counts_print(const resume_counts *c, FILE *f) {
+    if (!c->reused && !c->reeval && !c->retrain_failed && !c->retrain_old && !c->retried) return;
+    fprintf(f, "rnnsweep: resume: %d finished tasks kept, %d re-evaluated from their stored predictions (no "
+            "training), %d retrained", c->reused, c->reeval, c->retrain_failed + c->retrain_old);
+    if (c->retrain_failed || c->retrain_old) {
+        fprintf(f, " because");
+        if (c->retrain_failed) fprintf(f, " %d had failed", c->retrain_failed);
+        if (c->retrain_failed && c->retrain_old) fprintf(f, " and");
+        if (c->retrain_old)
+            fprintf(f, " %d records (an older rnnsweep's) lack the training classes a new motor-map correction "
+                    "needs", c->retrain_old);
+    }
+    fprintf(f, ", %d failed tasks retried\n", c->retried);
 }

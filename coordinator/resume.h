@@ -20,11 +20,17 @@
  *          vouches for the sweep the head no longer names).
  *      After damage the journal is rewritten whole (journal_replace), the
  *      damaged file kept as FILE.h5.journal.damaged.
+ *   A journal of an older task version (task.h: 3) is read with its records
+ *   upgraded and rewritten whole as this version's, the old file kept as
+ *   FILE.h5.journal.v3.
  *
- * Tasks rerun although a record exists: failed ones with --retry-failed,
- * and records that lack a row for a strategy point of the current plan (a
- * strategy grid extended since: training is deterministic, the kept rows
- * would come out the same).
+ * A record that lacks a row for a strategy point of the current plan (a
+ * strategy grid extended since) is completed from its stored predictions
+ * without training (evaluate.h, task_reevaluate): the rows come out as a
+ * full rerun's would, bit for bit.  Tasks still trained although a record
+ * exists: failed ones with --retry-failed, failed ones lacking rows, and
+ * records of an older rnnsweep (version 3) whose new rows need a motor map
+ * the record holds no training classes for.
  */
 #ifndef RS_RESUME_H
 #define RS_RESUME_H
@@ -67,7 +73,10 @@ typedef struct {
     int    kept_after;                 /* records after it, kept                    */
     int    head_damaged;               /* 1: the head was damaged, rebuilt          */
     int    rewritten;                  /* 1: journal rewritten, old one kept as
-                                          JPATH.damaged                             */
+                                          JPATH.damaged (or JPATH.v3)               */
+    int    upgraded_from;              /* the older task version of the journal
+                                          (0: this one)                             */
+    int    upgraded;                   /* its records, upgraded (task_upgrade)     */
     char   results_note[RS_ERRLEN];    /* why FILE.h5 could not help ("" if it did) */
     char   created[40];                /* the sweep's first start from FILE.h5, ""  */
 } resume_report;
@@ -88,17 +97,33 @@ int resume_covers(const sweep_plan *p, const task_view *v);
 
 typedef struct {
     int    planned;                    /* tasks of this shard                       */
-    int    reused;                     /* finished, kept                            */
-    int    stale;                      /* rerun: rows missing for new strategies    */
+    int    reused;                     /* finished, a row for every point: kept     */
+    int    reeval;                     /* finished, rows missing for new strategy
+                                          points: re-evaluated from the record
+                                          (evaluate.h), not trained                 */
+    int    retrain_failed;             /* rows missing, the task had failed:
+                                          retrained                                 */
+    int    retrain_old;                /* rows missing, the record cannot be
+                                          re-evaluated (a version-3 record and a new
+                                          motor-map point): retrained               */
     int    retried;                    /* rerun: failed, --retry-failed             */
-    double cost;                       /* estimated cost of todo                    */
+    double cost;                       /* estimated cost of the tasks to train      */
 } resume_counts;
 
-/* The tasks to run now, as indices into tasks[0..n_tasks) in their order
+enum { RESUME_TRAIN = 0, RESUME_REEVAL = 1 };   /* what a task to do needs */
+
+/* The tasks to do now, as indices into tasks[0..n_tasks) in their order
  * (the plan's longest-first order): those of shard K/N (every N-th from
- * K-1; shard_n = 0: all), minus finished ones (see above).  todo has room
- * for n_tasks.  Returns the count. */
+ * K-1; shard_n = 0: all), minus finished ones (see above); mode[k] (may be
+ * NULL) says whether todo[k] trains (RESUME_TRAIN) or is re-evaluated
+ * from its stored record (RESUME_REEVAL: task_reevaluable).  todo and mode
+ * have room for n_tasks.  Returns the count. */
 int resume_choose(const sweep_plan *p, const plan_task *tasks, int n_tasks, int shard_k, int shard_n,
-                  int retry_failed, const store *st, int *todo, resume_counts *c);
+                  int retry_failed, const store *st, int *todo, int *mode, resume_counts *c);
+
+/* The plan line of a resumed run: "rnnsweep: resume: K finished tasks
+ * kept, R re-evaluated from their stored predictions (no training), M
+ * retrained because ..., F failed tasks retried" (nothing for a new run). */
+void resume_counts_print(const resume_counts *c, FILE *f);
 
 #endif /* RS_RESUME_H */

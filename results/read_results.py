@@ -10,6 +10,8 @@ The layout is documented in coordinator/results.h (and results/README.md):
 
     lb = rr.load_leaderboard("results/quick.h5")            # show --format csv as a DataFrame
     eq = rr.load_equity("results/quick.h5", lb.id[0])        # the winner's stitched curve
+    lc = rr.load_curve("results/quick.h5", df.task_key[0])   # train / validation loss per epoch
+    w = rr.load_weights("results/quick.h5", df.task_key[0])  # [run] save_weights = 1: the weights
 
     python3 results/read_results.py results/quick.h5       # a short summary
 
@@ -194,6 +196,86 @@ def load_series(path, task_key):
     return _frame(cols)
 
 
+def _task_block(f, group, task_key):
+    """(offset, n) of a task's rows in /<group>/index, or KeyError."""
+    if isinstance(task_key, str):
+        task_key = int(task_key, 16)
+    if f"/{group}/index" not in f:
+        raise KeyError(f"{f.filename}: no /{group} (written before schema 4)")
+    index = f[f"/{group}/index"][()]
+    hit = np.nonzero(index["task_key"] == np.uint64(int(task_key)))[0]
+    if len(hit) == 0:
+        raise KeyError(f"{f.filename}: no /{group} rows for task {int(task_key):016x}")
+    return int(index["offset"][hit[0]]), int(index["n"][hit[0]])
+
+
+def load_curve(path, task_key):
+    """One task's learning curve: epoch (from 1), train_loss, val_loss (NaN
+    without a validation set) of every epoch run, and kept (True on the epoch
+    whose weights early stopping restored: /tasks best_epoch)."""
+    with h5py.File(path, "r") as f:
+        off, n = _task_block(f, "curves", task_key)
+        loss = f["/curves/loss"][off:off + n]
+        tasks = f["/tasks"][()]
+        key = int(task_key, 16) if isinstance(task_key, str) else int(task_key)
+        row = tasks[tasks["task_key"] == np.uint64(key)]
+        best = int(row["best_epoch"][0]) if len(row) else -1
+    epoch = np.arange(1, n + 1)
+    cols = {"epoch": epoch, "train_loss": loss[:, 0], "val_loss": loss[:, 1], "kept": epoch == best}
+    if pd is None:
+        _no_pandas()
+    return _frame(cols)
+
+
+_CELLS = ("lstm", "gru", "gru_classic", "rnn_tanh", "rnn_relu")
+_GATES = (4, 3, 3, 1, 1)
+
+
+def load_weights(path, task_key):
+    """One task's trained weights ([run] save_weights = 1): a dict with the
+    network's shape (cell, head "reg"/"cls", hidden [sizes bottom first],
+    n_in, n_out) and its parameters under PyTorch's names, as numpy arrays in
+    the engine's precision: weight_ih_l{k} [G*H x in], weight_hh_l{k}
+    [G*H x H], bias_ih_l{k}, bias_hh_l{k} for each layer k (gate order i,f,g,o
+    for LSTM, r,z,n for GRU), then head.weight [n_out x H_top], head.bias.
+    So torch.nn.LSTM(...).load_state_dict works after torch.from_numpy.  The
+    blob is worker/rnn.h's format: an 80-byte header, then the parameters."""
+    with h5py.File(path, "r") as f:
+        off, n = _task_block(f, "weights", task_key)
+        blob = f["/weights/blob"][off:off + n].tobytes()
+    if len(blob) < 80 or blob[:8] != b"RNNSWEEP":
+        raise ValueError(f"{path}: task {task_key}: not an rnnsweep weights blob")
+    version, elem, cell, head, layers, n_in, n_out = np.frombuffer(blob, "<u4", 7, 8)
+    hidden = [int(h) for h in np.frombuffer(blob, "<u4", 8, 36)[:layers]]
+    n_params = int(np.frombuffer(blob, "<u8", 1, 72)[0])
+    if version != 1 or elem not in (4, 8) or len(blob) != 80 + n_params * elem:
+        raise ValueError(f"{path}: task {task_key}: weights blob version {version}, {elem}-byte reals, "
+                         f"{len(blob)} bytes")
+    flat = np.frombuffer(blob, "<f4" if elem == 4 else "<f8", n_params, 80)
+    G = _GATES[cell]
+    out = {"cell": _CELLS[cell], "head": "cls" if head else "reg", "hidden": hidden,
+           "n_in": int(n_in), "n_out": int(n_out)}
+    k, below = 0, int(n_in)
+
+    def take(*shape):
+        nonlocal k
+        size = int(np.prod(shape))
+        a = flat[k:k + size].reshape(shape)
+        k += size
+        return a
+    for l, h in enumerate(hidden):
+        out[f"weight_ih_l{l}"] = take(G * h, below)
+        out[f"weight_hh_l{l}"] = take(G * h, h)
+        out[f"bias_ih_l{l}"] = take(G * h)
+        out[f"bias_hh_l{l}"] = take(G * h)
+        below = h
+    out["head.weight"] = take(int(n_out), below)
+    out["head.bias"] = take(int(n_out))
+    if k != n_params:
+        raise ValueError(f"{path}: task {task_key}: {n_params} parameters, the shape accounts for {k}")
+    return out
+
+
 M64 = (1 << 64) - 1
 
 
@@ -303,6 +385,9 @@ def _summary(path):
           f"(hash {a.get('sweep_hash', '?')}), schema {a.get('schema', '?')}")
     print(f"  created {a.get('created', '?')}, updated {a.get('updated', '?')}, "
           f"{a.get('ranks', '?')} ranks x {a.get('threads', '?')} threads on {a.get('hosts', '') or '?'}")
+    if a.get('git_commit') or a.get('slurm_job_id'):
+        print(f"  built from {a.get('git_commit') or '?'}; Slurm job {a.get('slurm_job_id') or '-'}, "
+              f"array {a.get('slurm_array_job_id') or '-'} task {a.get('slurm_array_task_id') or '-'}")
     print(f"  tasks: {a.get('tasks_done', 0)} of {a.get('tasks_planned', 0)} done, "
           f"{a.get('tasks_failed', 0)} not ok, complete = {a.get('complete', 0)}")
     df = load(path)

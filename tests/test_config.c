@@ -165,6 +165,45 @@ static void test_empty_grid(void) {
     load_bad(BASE_DATA "[training]\nlr = 0.1, , 0.2\n", "empty list item");
 }
 
+static void test_search_section(void) {
+    sweep_config c;
+    if (!load_ok("[search]\nmethod = random\nsamples = 20\nseed = 3\n", &c)) {
+        CU_ASSERT_EQUAL(c.search.method, SEARCH_RANDOM);
+        CU_ASSERT_EQUAL(c.search.samples, 20);
+        CU_ASSERT_EQUAL(c.search.seed, 3);
+        config_free(&c);
+    }
+    if (!load_ok("", &c)) {
+        CU_ASSERT_EQUAL(c.search.method, SEARCH_GRID);
+        CU_ASSERT_EQUAL(c.search.seed, 1);
+        config_free(&c);
+    }
+    load_bad(BASE_DATA "[search]\nmethod = random\n",
+             "bad.ini:5: [search] method: method = random needs samples = N");
+    load_bad(BASE_DATA "[search]\nmethod = random\nsamples = 0\n", "bad.ini:6: [search] samples: method = random needs");
+    load_bad(BASE_DATA "[search]\nsamples = 5\n", "bad.ini:5: [search] samples: used by method = random only");
+    load_bad(BASE_DATA "[search]\nmethod = grid\nseed = 5\n", "bad.ini:6: [search] seed: used by method = random only");
+    load_bad(BASE_DATA "[search]\nmethod = hyperband\n",
+             "bad.ini:5: [search] method: expected one of grid, random, halving, got 'hyperband'");
+    if (!load_ok("[search]\nmethod = halving\neta = 2\nmin_folds = 3\nmetric = sortino\n", &c)) {
+        CU_ASSERT_EQUAL(c.search.method, SEARCH_HALVING);
+        CU_ASSERT_EQUAL(c.search.eta, 2);
+        CU_ASSERT_EQUAL(c.search.min_folds, 3);
+        CU_ASSERT_STRING_EQUAL(c.search.metric, "sortino");
+        config_free(&c);
+    }
+    if (!load_ok("[search]\nmethod = halving\n", &c)) {
+        CU_ASSERT(c.search.eta == 3 && c.search.min_folds == 1 && !strcmp(c.search.metric, "sharpe"));
+        config_free(&c);
+    }
+    load_bad(BASE_DATA "[search]\nmethod = halving\neta = 1\n", "bad.ini:6: [search] eta:");
+    load_bad(BASE_DATA "[search]\nmethod = random\nsamples = 3\neta = 2\n",
+             "bad.ini:7: [search] eta: used by method = halving only");
+    load_bad(BASE_DATA "[search]\nmin_folds = 2\n", "bad.ini:5: [search] min_folds: used by method = halving only");
+    load_bad(BASE_DATA "[search]\nmethod = random\nsamples = -1\n", "bad.ini:6: [search] samples:");
+    load_bad(BASE_DATA "[serch]\nmethod = random\n", "did you mean [search]?");
+}
+
 static void test_structure_errors(void) {
     load_bad(BASE_DATA "[model]\nlookback = 20\nlookback = 30\n", "bad.ini:6: [model] lookback: duplicate key (first set at line 5)");
     load_bad(BASE_DATA "[model]\nlookback = 20, 20\n", "value 20 appears twice");
@@ -518,6 +557,7 @@ static CU_TestInfo tests[] = {
     {"out of range", test_out_of_range},
     {"empty grid", test_empty_grid},
     {"syntax, duplicates, required keys, cross checks", test_structure_errors},
+    {"[search]: method, samples, seed, eta, min_folds, metric", test_search_section},
     {"missing data file: config_check_paths", test_missing_data_file},
     {"configs/quick.ini and fx_grid.ini parse", test_shipped_configs},
     {"data hash of shipped configs and every item kind pinned", test_data_hash_pinned},

@@ -8,6 +8,8 @@
 #include "worker/version.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -725,8 +727,77 @@ static void test_malformed_append(void) {
     blobs_free(bl, 3);
 }
 
+/* A journal written by a version-3 program: its head says so and its task
+ * records have the version-3 head.  Read back, the records are this
+ * version's (upgraded), equal to the originals in everything they had. */
+static void put_raw(FILE *f, uint32_t type, const void *p, size_t len) {
+    struct { uint32_t magic, type; uint64_t len; uint32_t crc, zero; } h = {
+        JOURNAL_MAGIC, type, len, journal_crc(p, len), 0 };
+    static const char zeros[8];
+    fwrite(&h, sizeof h, 1, f);
+    fwrite(p, 1, len, f);
+    fwrite(zeros, 1, pad8(len) - len, f);
+}
+
+static void test_version3(void) {
+    char path[256];
+    tmp_path(path, sizeof path, "v3");
+    const char ini[] = "[data]\n";
+    unsigned char head[sizeof(journal_head) + sizeof ini - 1];
+    journal_head jh;
+    memset(&jh, 0, sizeof jh);
+    jh.schema = 3;
+    jh.task_version = 3;
+    jh.data_hash = 0xfeed;
+    jh.ini_len = sizeof ini - 1;
+    snprintf(jh.program, sizeof jh.program, "rnnsweep 0.1.0");
+    memcpy(head, &jh, sizeof jh);
+    memcpy(head + sizeof jh, ini, sizeof ini - 1);
+    task_buf r4[3] = { { 0 } };
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    put_raw(f, JOURNAL_HEAD, head, sizeof head);
+    const size_t h3 = offsetof(task_head, n_curve);
+    for (int i = 0; i < 3; i++) {
+        make_rec(&r4[i], 100 + (uint64_t)i, 1 + i, i == 1 ? 0 : 5, i);
+        /* the version-3 bytes: the head up to n_curve, the rest as it is */
+        size_t len = h3 + r4[i].len - sizeof(task_head);
+        unsigned char *v3 = calloc(1, len);
+        memcpy(v3, r4[i].p, h3);
+        ((task_head *)v3)->version = 3;
+        memcpy(v3 + h3, r4[i].p + sizeof(task_head), r4[i].len - sizeof(task_head));
+        put_raw(f, JOURNAL_TASK, v3, len);
+        free(v3);
+    }
+    fclose(f);
+    journal_contents c;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(journal_read(path, &c, &e), 0);
+    CU_ASSERT_EQUAL(c.head.task_version, 3);
+    CU_ASSERT_EQUAL(c.n, 3);
+    CU_ASSERT_EQUAL(c.old_records, 3);
+    CU_ASSERT_EQUAL(c.n_damaged, 0);
+    for (int i = 0; i < c.n && i < 3; i++) {
+        CU_ASSERT_EQUAL(c.rec[i].len, r4[i].len);
+        CU_ASSERT(c.rec[i].len == r4[i].len && memcmp(c.rec[i].p, r4[i].p, r4[i].len) == 0);
+        task_view v;
+        CU_ASSERT_EQUAL(task_view_parse(c.rec[i].p, c.rec[i].len, &v, &e), 0);
+    }
+    journal_contents_free(&c);
+    /* a version this program does not read is refused, not truncated */
+    f = fopen(path, "r+b");
+    jh.task_version = 2;
+    memcpy(head, &jh, sizeof jh);
+    put_raw(f, JOURNAL_HEAD, head, sizeof head);
+    fclose(f);
+    CU_ASSERT_EQUAL(journal_read(path, &c, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "version 2");
+    for (int i = 0; i < 3; i++) task_buf_free(&r4[i]);
+}
+
 static CU_TestInfo tests[] = {
     {"journal_crc: the CRC-32 check value", test_crc},
+    {"a version-3 journal: records upgraded on read; version 2 refused", test_version3},
     {"create, append, close, read: byte-exact, documented layout", test_round_trip},
     {"create on an existing path: RS_EINPUT, file untouched", test_create_exists},
     {"torn tail at every cut; open_append truncates and resumes", test_torn_tail},

@@ -371,6 +371,98 @@ static void golden_check(const char *what, const uint64_t *want, const uint64_t 
         }
 }
 
+/* The model key of m's configuration: the point with its seed left out. */
+static uint64_t config_key(const sweep_plan *p, const plan_model *m) {
+    plan_model z = *m;
+    z.seed = 0;
+    char buf[PLAN_CANON_MAX];
+    size_t n = plan_model_canon(&z, buf, sizeof buf);
+    return rs_hash_bytes(buf, n, p->data_hash);
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_random_search(void) {
+    char text[2048];
+    sweep_config c, cg;
+    sweep_plan p, g;
+    if (cu_plan_build(BASE, &cg, &g)) return;   /* the full grid: 24 configurations x 2 seeds */
+    CU_ASSERT_EQUAL(g.sampled_from, 0);
+    snprintf(text, sizeof text, "%s[search]\nmethod = random\nsamples = 5\nseed = 7\n", BASE);
+    if (cu_plan_build(text, &c, &p)) { cu_plan_free(&cg, &g); return; }
+    CU_ASSERT_EQUAL(p.sampled_from, 24);
+    CU_ASSERT_EQUAL(p.n_configs, 5);
+    CU_ASSERT_EQUAL(p.n_models, 10);                  /* both seeds of each */
+    CU_ASSERT_EQUAL(p.n_strategies, g.n_strategies);
+
+    /* by hand: the 5 configurations of smallest rs_hash2(7, key), in grid order */
+    uint64_t prio[24], key[24];
+    int ng = 0;
+    for (int i = 0; i < g.n_models; i++) {
+        const uint64_t k = config_key(&g, &g.models[i]);
+        int seen = 0;
+        for (int j = 0; j < ng; j++) seen |= key[j] == k;
+        if (!seen && ng < 24) key[ng] = k, prio[ng++] = rs_hash2(7, k);
+    }
+    CU_ASSERT_EQUAL_FATAL(ng, 24);
+    uint64_t sorted[24];
+    memcpy(sorted, prio, sizeof prio);
+    qsort(sorted, 24, sizeof *sorted, cmp_u64);
+    int j = 0;
+    for (int i = 0; i < g.n_models; i++) {
+        const uint64_t k = config_key(&g, &g.models[i]);
+        int want = 0;
+        for (int q = 0; q < 24; q++) want |= key[q] == k && prio[q] <= sorted[4];
+        if (!want) continue;
+        CU_ASSERT_FATAL(j < p.n_models);
+        CU_ASSERT_EQUAL(p.models[j].key, g.models[i].key);   /* the grid's keys, in its order */
+        CU_ASSERT_EQUAL(p.models[j].index, j);
+        j++;
+    }
+    CU_ASSERT_EQUAL(j, p.n_models);
+
+    /* seeded and nested: the same draw again; more samples keep these */
+    sweep_config c2;
+    sweep_plan p2;
+    snprintf(text, sizeof text, "%s[search]\nmethod = random\nsamples = 9\nseed = 7\n", BASE);
+    if (!cu_plan_build(text, &c2, &p2)) {
+        CU_ASSERT_EQUAL(p2.n_models, 18);
+        for (int i = 0; i < p.n_models; i++) CU_ASSERT(has_model_key(&p2, p.models[i].key));
+        cu_plan_free(&c2, &p2);
+    }
+    snprintf(text, sizeof text, "%s[search]\nmethod = random\nsamples = 5\nseed = 8\n", BASE);
+    if (!cu_plan_build(text, &c2, &p2)) {
+        int same = 0;
+        for (int i = 0; i < p.n_models; i++) same += has_model_key(&p2, p.models[i].key);
+        CU_ASSERT(same < p.n_models);                 /* another seed, another sample */
+        cu_plan_free(&c2, &p2);
+    }
+    /* the INI order of keys and the grid's order do not matter */
+    snprintf(text, sizeof text, DATA "[search]\nseed = 7\nsamples = 5\nmethod = random\n"
+             "[model]\nseed = 2, 1\nhidden = 32x16, 16\nlookback = 30, 20, 10\ncell = gru, lstm\n"
+             "[training]\nepochs = 5\nlr = 0.01, 0.001\n"
+             "[strategy]\nmarket = equity\nkind = signal, grid\nthreshold = 0, 0.001\nspacing = 1, 2, 3\n"
+             "max_levels = 3, 5\n");
+    if (!cu_plan_build(text, &c2, &p2)) {
+        CU_ASSERT_EQUAL(p2.n_models, p.n_models);
+        for (int i = 0; i < p.n_models; i++) CU_ASSERT(has_model_key(&p2, p.models[i].key));
+        cu_plan_free(&c2, &p2);
+    }
+    /* samples at or above the grid: the whole grid */
+    snprintf(text, sizeof text, "%s[search]\nmethod = random\nsamples = 1000\n", BASE);
+    if (!cu_plan_build(text, &c2, &p2)) {
+        CU_ASSERT_EQUAL(p2.n_models, g.n_models);
+        CU_ASSERT_EQUAL(p2.n_configs, 24);
+        CU_ASSERT_EQUAL(plan_sweep_hash(&p2), plan_sweep_hash(&g));
+        cu_plan_free(&c2, &p2);
+    }
+    cu_plan_free(&c, &p);
+    cu_plan_free(&cg, &g);
+}
+
 static void test_golden_keys(void) {
     static const uint64_t QUICK_DATA[1] = {
         0xff8a7967d04f4579ULL };
@@ -425,6 +517,7 @@ static CU_TestInfo tests[] = {
     {"tasks: longest first, ties by key; specs seeded from keys", test_task_order_and_spec},
     {"plan_describe, plan_set_bar_seconds", test_describe_and_bars},
     {"plan errors: too many points, strategy cross-checks", test_plan_errors},
+    {"random search: seeded, nested, seeds kept together, grid keys", test_random_search},
     CU_TEST_INFO_NULL
 };
 

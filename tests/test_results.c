@@ -198,7 +198,8 @@ static void free_bufs(task_buf *b, int n) { for (int i = 0; i < n; i++) task_buf
 
 static results_fold g_folds[NY + 1];
 static const results_meta g_meta = { "2024-01-02T03:04:05Z", 3, 2, "OpenBLAS 0.3.21 test", "node1,node2", "",
-                                     3 * NY + 3, 86400 };
+                                     3 * NY + 3, 86400, "0123456789abcdef0123456789abcdef01234567-dirty", "4242",
+                                     "4240", "2" };
 
 static void make_folds(void) {
     memset(g_folds, 0, sizeof g_folds);
@@ -312,6 +313,10 @@ static void check_round_trip(const char *ini, const char *file) {
     CU_ASSERT_STRING_EQUAL(r.blas, g_meta.blas);
     CU_ASSERT_STRING_EQUAL(r.hosts, "node1,node2");
     CU_ASSERT_STRING_EQUAL(r.shard, "");
+    CU_ASSERT_STRING_EQUAL(r.git_commit, g_meta.git_commit);   /* provenance */
+    CU_ASSERT_STRING_EQUAL(r.slurm_job_id, "4242");
+    CU_ASSERT_STRING_EQUAL(r.slurm_array_job_id, "4240");
+    CU_ASSERT_STRING_EQUAL(r.slurm_array_task_id, "2");
     CU_ASSERT_EQUAL(r.bar_seconds, 86400);
     CU_ASSERT_EQUAL(r.tasks_planned, g_meta.tasks_planned);
     CU_ASSERT_EQUAL(r.tasks_done, n);
@@ -756,7 +761,8 @@ static void test_read_errors(void) {
     H5Fclose(h);
     CU_ASSERT_EQUAL(results_read(other, &r, &e), RS_EINPUT);
     char want[64];
-    snprintf(want, sizeof want, "schema %d, this program reads %d", RESULTS_SCHEMA + 1, RESULTS_SCHEMA);
+    snprintf(want, sizeof want, "schema %d, this program reads %d..%d", RESULTS_SCHEMA + 1, RESULTS_SCHEMA_OLDEST,
+             RESULTS_SCHEMA);
     ASSERT_MSG_HAS(e, want);
 }
 

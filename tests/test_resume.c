@@ -69,6 +69,24 @@ static void make_rec(task_buf *b, const sweep_plan *p, int mi, int k, int status
     CU_ASSERT_EQUAL_FATAL(task_pack(b, &h, rows, NULL, NULL, NULL, NULL, NULL, NULL, &e), 0);
 }
 
+/* The record of an OK task (model mi, fold k) with rows for the first
+ * n_strat points and a short test series: what a re-evaluation completes. */
+static void make_rec_series(task_buf *b, const sweep_plan *p, int mi, int k, int n_strat) {
+    task_buf r = { 0 };
+    make_rec(&r, p, mi, k, TASK_OK, n_strat);
+    task_view v;
+    CU_ASSERT_EQUAL_FATAL(task_view_parse(r.p, r.len, &v, NULL), 0);
+    task_head h = *v.h;
+    enum { NT = 3 };
+    h.n_test = NT;
+    int64_t t[NT] = { 1, 2, 3 };
+    double y[NT * 3] = { 0 }, pred[NT * 3] = { 0 };
+    float ret[8 * NT] = { 0 }, bh[NT] = { 0 };
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(task_pack(b, &h, v.rows, t, y, pred, ret, bh, NULL, &e), 0);
+    task_buf_free(&r);
+}
+
 /* All 6 records, plan order. */
 static void make_all(const sweep_plan *p, task_buf *b) {
     for (int mi = 0; mi < 2; mi++)
@@ -87,7 +105,7 @@ static void write_h5(const char *out, const sweep_config *c, const sweep_plan *p
     task_view v[8];
     rs_err e;
     for (int i = 0; i < n; i++) CU_ASSERT_EQUAL(task_view_parse(b[i].p, b[i].len, &v[i], &e), 0);
-    results_meta m = { "2024-01-01T00:00:00Z", 1, 1, "test", "node1", "", 6, 86400 };
+    results_meta m = { "2024-01-01T00:00:00Z", 1, 1, "test", "node1", "", 6, 86400, NULL, NULL, NULL, NULL };
     CU_ASSERT_EQUAL_FATAL(results_write(out, c, p, NULL, 0, v, n, &m, &e), 0);
 }
 
@@ -429,23 +447,36 @@ static void test_choose(void) {
     store_put(&st, b.p, b.len);
     make_rec(&b, &p, 0, 1, TASK_FAILED, p.n_strategies);    /* failed: kept unless retried */
     store_put(&st, b.p, b.len);
-    make_rec(&b, &p, 1, 2, TASK_OK, 1);                     /* a strategy point missing: rerun */
+    make_rec_series(&b, &p, 1, 0, 1);                       /* a strategy point missing: re-evaluated */
     store_put(&st, b.p, b.len);
-    int todo[6];
+    make_rec(&b, &p, 1, 1, TASK_FAILED, 1);                 /* failed, a point missing: retrained */
+    store_put(&st, b.p, b.len);
+    make_rec(&b, &p, 1, 2, TASK_OK, 1);                     /* no series to re-evaluate: retrained */
+    store_put(&st, b.p, b.len);
+    int todo[6], mode[6];
     resume_counts rc;
-    CU_ASSERT_EQUAL(resume_choose(&p, t, 6, 0, 0, 0, &st, todo, &rc), 4);
+    CU_ASSERT_EQUAL(resume_choose(&p, t, 6, 0, 0, 0, &st, todo, mode, &rc), 4);
     CU_ASSERT_EQUAL(rc.planned, 6);
     CU_ASSERT_EQUAL(rc.reused, 2);
-    CU_ASSERT_EQUAL(rc.stale, 1);
+    CU_ASSERT_EQUAL(rc.reeval, 1);
+    CU_ASSERT_EQUAL(rc.retrain_failed, 1);
+    CU_ASSERT_EQUAL(rc.retrain_old, 1);
     CU_ASSERT_EQUAL(rc.retried, 0);
-    CU_ASSERT_EQUAL(todo[0], 2);
-    CU_ASSERT_EQUAL(todo[3], 5);
-    CU_ASSERT_CLOSE(rc.cost, 30 + 40 + 50 + 60, 0);
-    CU_ASSERT_EQUAL(resume_choose(&p, t, 6, 0, 0, 1, &st, todo, &rc), 5);   /* --retry-failed */
-    CU_ASSERT_EQUAL(rc.retried, 1);
+    static const int want_todo[4] = { 2, 3, 4, 5 }, want_mode[4] = { RESUME_TRAIN, RESUME_REEVAL, RESUME_TRAIN,
+                                                                   RESUME_TRAIN };
+    for (int i = 0; i < 4; i++) { CU_ASSERT_EQUAL(todo[i], want_todo[i]); CU_ASSERT_EQUAL(mode[i], want_mode[i]); }
+    CU_ASSERT_CLOSE(rc.cost, 30 + 50 + 60, 0);               /* a re-evaluation costs no training */
+    char line[512] = "";
+    FILE *mf = fmemopen(line, sizeof line, "w");
+    resume_counts_print(&rc, mf);
+    fclose(mf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "2 finished tasks kept, 1 re-evaluated from their stored predictions (no "
+                                  "training), 2 retrained because 1 had failed and 1 records"));
+    CU_ASSERT_EQUAL(resume_choose(&p, t, 6, 0, 0, 1, &st, todo, mode, &rc), 5);   /* --retry-failed */
+    CU_ASSERT_EQUAL(rc.retried, 2);
     CU_ASSERT_EQUAL(todo[0], 1);
     /* shard 2 of 3: tasks 1 and 4 */
-    CU_ASSERT_EQUAL(resume_choose(&p, t, 6, 2, 3, 0, &st, todo, &rc), 1);
+    CU_ASSERT_EQUAL(resume_choose(&p, t, 6, 2, 3, 0, &st, todo, NULL, &rc), 1);
     CU_ASSERT_EQUAL(rc.planned, 2);
     CU_ASSERT_EQUAL(todo[0], 4);
     task_view v;

@@ -4,6 +4,7 @@
  */
 #include "worker/task.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,24 +65,42 @@ void task_buf_free(task_buf *b) {
 }
 
 /* Offsets of the blocks of a packed result; every block 8-byte aligned. */
-typedef struct { size_t rows, t, y, pred, ret, bh, corr, end; } layout;
+typedef struct { size_t rows, t, y, pred, ret, bh, corr, curve, trcls, weights, end; } layout;
 
-static layout layout_of(int n_strat, int n_test, int n_out, int n_corr) {
+static layout layout_of(size_t head, int n_strat, int n_test, int n_out, int n_corr, int n_curve, int n_trcls,
+                        int64_t n_weights) {
     layout L;
     size_t ns = (size_t)n_strat, nt = (size_t)n_test, no = (size_t)n_out, nc = (size_t)n_corr;
-    L.rows = align8(sizeof(task_head));
-    L.t    = L.rows + align8(ns * sizeof(task_row));
-    L.y    = L.t + nt * sizeof(int64_t);
-    L.pred = L.y + nt * sizeof(double);
-    L.ret  = L.pred + nt * no * sizeof(double);
-    L.bh   = L.ret + ns * nt * sizeof(float);
-    L.corr = L.bh + nt * sizeof(float);
-    L.end  = align8(L.corr + nc * nt * sizeof(int8_t));
+    L.rows    = align8(head);
+    L.t       = L.rows + align8(ns * sizeof(task_row));
+    L.y       = L.t + nt * sizeof(int64_t);
+    L.pred    = L.y + nt * sizeof(double);
+    L.ret     = L.pred + nt * no * sizeof(double);
+    L.bh      = L.ret + ns * nt * sizeof(float);
+    L.corr    = L.bh + nt * sizeof(float);
+    L.curve   = align8(L.corr + nc * nt * sizeof(int8_t));
+    L.trcls   = L.curve + (size_t)n_curve * 2 * sizeof(double);
+    L.weights = align8(L.trcls + 2 * (size_t)n_trcls);
+    L.end     = align8(L.weights + (size_t)n_weights);
     return L;
 }
 
+static layout layout_head(const task_head *h) {
+    return layout_of(sizeof(task_head), h->n_strat, h->n_test, h->n_out, h->n_corr, h->n_curve, h->n_trcls,
+                     h->n_weights);
+}
+
 size_t task_packed_size(int n_strat, int n_test, int n_out, int n_corr) {
-    return layout_of(n_strat, n_test, n_out, n_corr).end;
+    return layout_of(sizeof(task_head), n_strat, n_test, n_out, n_corr, 0, 0, 0).end;
+}
+
+size_t task_packed_size_of(const task_head *h) { return layout_head(h).end; }
+
+/* The counts every version shares, checked before a length is computed
+ * from them (the bounds keep it from overflowing). */
+static int counts_ok(const task_head *h) {
+    return h->n_strat >= 0 && h->n_strat <= TASK_MAX_STRAT && h->n_test >= 0 && h->n_test <= TASK_MAX_TEST &&
+           (h->n_out == 1 || h->n_out == 3) && h->n_corr >= 0 && h->n_corr <= h->n_strat;
 }
 
 int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
@@ -94,11 +113,12 @@ int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
     if (h->version != TASK_VERSION)
         return rs_err_set(e, RS_EINPUT, "task record: version %u, this program reads %u", h->version,
                           TASK_VERSION);
-    if (h->n_strat < 0 || h->n_strat > TASK_MAX_STRAT || h->n_test < 0 || h->n_test > TASK_MAX_TEST ||
-        (h->n_out != 1 && h->n_out != 3) || h->n_corr < 0 || h->n_corr > h->n_strat)
+    if (!counts_ok(h) || h->n_curve < 0 || h->n_curve > TASK_MAX_EPOCHS || h->n_trcls < 0 ||
+        h->n_trcls > TASK_MAX_TEST || h->n_weights < 0 || h->n_weights > TASK_MAX_WEIGHTS)
         return rs_err_set(e, RS_EINPUT, "task record: bad counts (strategies %d, test bars %d, outputs %d, "
-                          "corrections %d)", h->n_strat, h->n_test, h->n_out, h->n_corr);
-    layout L = layout_of(h->n_strat, h->n_test, h->n_out, h->n_corr);
+                          "corrections %d, epochs %d, training classes %d, weight bytes %lld)", h->n_strat,
+                          h->n_test, h->n_out, h->n_corr, h->n_curve, h->n_trcls, (long long)h->n_weights);
+    layout L = layout_head(h);
     if (L.end != len)
         return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, its counts need %zu", len, L.end);
     if (memchr(h->message, 0, sizeof h->message) == NULL)
@@ -116,14 +136,107 @@ int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
         v->bh = (const float *)(p + L.bh);
         if (h->n_corr > 0) v->corr = (const int8_t *)(p + L.corr);
     }
+    if (h->n_curve > 0) v->curve = (const double *)(p + L.curve);
+    if (h->n_trcls > 0) {
+        v->tr_net = p + L.trcls;
+        v->tr_true = p + L.trcls + h->n_trcls;
+    }
+    if (h->n_weights > 0) v->weights = p + L.weights;
     v->bytes = len;
+    return 0;
+}
+
+uint32_t task_record_version(const void *buf, size_t len) {
+    if (!buf || len < 8) return 0;
+    uint32_t m, ver;
+    memcpy(&m, buf, 4);
+    memcpy(&ver, (const char *)buf + 4, 4);
+    return m == TASK_MAGIC ? ver : 0;
+}
+
+/* Version 3's head is version 4's up to n_curve: what task_upgrade relies on. */
+#define TASK_HEAD_V3 offsetof(task_head, n_curve)
+_Static_assert(TASK_HEAD_V3 == 400, "a version-3 head is 400 bytes");
+
+/* Check a version-3 record and give its head (as a version-4 head: the new
+ * fields 0) and the offset of its rows. */
+static int v3_check(const void *buf, size_t len, task_head *h, size_t *rows_at, rs_err *e) {
+    if (len < TASK_HEAD_V3 || ((uintptr_t)buf & 7))
+        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, shorter than a version-3 head", len);
+    memset(h, 0, sizeof *h);
+    memcpy(h, buf, TASK_HEAD_V3);
+    if (!counts_ok(h)) return rs_err_set(e, RS_EINPUT, "task record: bad counts in a version-3 head");
+    layout L3 = layout_of(TASK_HEAD_V3, h->n_strat, h->n_test, h->n_out, h->n_corr, 0, 0, 0);
+    if (L3.curve != len)
+        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, its version-3 counts need %zu", len, L3.curve);
+    if (!memchr(h->message, 0, sizeof h->message) || !memchr(h->host, 0, sizeof h->host) ||
+        !memchr(h->blas, 0, sizeof h->blas))
+        return rs_err_set(e, RS_EINPUT, "task record: a version-3 string not terminated");
+    *rows_at = L3.rows;
+    return 0;
+}
+
+int task_record_check(const void *buf, size_t len, rs_err *e) {
+    if (task_record_version(buf, len) == 3) {
+        task_head h;
+        size_t at;
+        return v3_check(buf, len, &h, &at, e);
+    }
+    task_view v;
+    return task_view_parse(buf, len, &v, e);
+}
+
+int task_upgrade(const void *buf, size_t len, task_buf *out, rs_err *e) {
+    uint32_t ver = task_record_version(buf, len);
+    if (ver == TASK_VERSION) {
+        task_view v;
+        if (task_view_parse(buf, len, &v, e)) return RS_EINPUT;
+        if (out->cap < len) {
+            unsigned char *p = realloc(out->p, len);
+            if (!p) return rs_err_set(e, RS_EINTERNAL, "task record: out of memory (%zu bytes)", len);
+            out->p = p;
+            out->cap = len;
+        }
+        memcpy(out->p, buf, len);
+        out->len = len;
+        return 0;
+    }
+    if (ver != 3)
+        return rs_err_set(e, RS_EINPUT, "task record: version %u, this program reads %u..%u", ver,
+                          TASK_VERSION_OLDEST, TASK_VERSION);
+    task_head h;
+    size_t rows_at;
+    if (v3_check(buf, len, &h, &rows_at, e)) return RS_EINPUT;
+    h.version = TASK_VERSION;
+    layout L = layout_head(&h);
+    if (out->cap < L.end) {
+        unsigned char *p = realloc(out->p, L.end);
+        if (!p) return rs_err_set(e, RS_EINTERNAL, "task record: out of memory (%zu bytes)", L.end);
+        out->p = p;
+        out->cap = L.end;
+    }
+    /* the blocks after the head keep their order and sizes: only the head
+     * grew, so they move as one */
+    memset(out->p, 0, L.end);
+    memcpy(out->p, &h, sizeof h);
+    memcpy(out->p + L.rows, (const unsigned char *)buf + rows_at, len - rows_at);
+    out->len = L.end;
     return 0;
 }
 
 int task_pack(task_buf *out, const task_head *h, const task_row *rows,
               const int64_t *t, const double *y, const double *pred,
               const float *ret, const float *bh, const int8_t *corr, rs_err *e) {
-    layout L = layout_of(h->n_strat, h->n_test, h->n_out, h->n_corr);
+    return task_pack_extras(out, h, rows, t, y, pred, ret, bh, corr, NULL, e);
+}
+
+int task_pack_extras(task_buf *out, const task_head *h, const task_row *rows,
+                     const int64_t *t, const double *y, const double *pred,
+                     const float *ret, const float *bh, const int8_t *corr,
+                     const task_extras *x, rs_err *e) {
+    if (!x && (h->n_curve || h->n_trcls || h->n_weights))
+        return rs_err_set(e, RS_EINTERNAL, "task record: curve, classes or weights counted but not given");
+    layout L = layout_head(h);
     if (out->cap < L.end) {
         size_t cap = out->cap ? out->cap : 4096;
         while (cap < L.end) cap *= 2;
@@ -138,6 +251,7 @@ int task_pack(task_buf *out, const task_head *h, const task_row *rows,
     hh.magic = TASK_MAGIC;
     hh.version = TASK_VERSION;
     hh.message[TASK_MSG_MAX - 1] = 0;
+    hh.pad_ = 0;
     memcpy(p, &hh, sizeof hh);
     if (h->n_strat > 0) memcpy(p + L.rows, rows, (size_t)h->n_strat * sizeof(task_row));
     size_t nt = (size_t)h->n_test;
@@ -149,6 +263,12 @@ int task_pack(task_buf *out, const task_head *h, const task_row *rows,
         memcpy(p + L.bh, bh, nt * sizeof(float));
         if (h->n_corr > 0) memcpy(p + L.corr, corr, nt * (size_t)h->n_corr);
     }
+    if (h->n_curve > 0) memcpy(p + L.curve, x->curve, (size_t)h->n_curve * 2 * sizeof(double));
+    if (h->n_trcls > 0) {
+        memcpy(p + L.trcls, x->tr_net, (size_t)h->n_trcls);
+        memcpy(p + L.trcls + h->n_trcls, x->tr_true, (size_t)h->n_trcls);
+    }
+    if (h->n_weights > 0) memcpy(p + L.weights, x->weights, (size_t)h->n_weights);
     out->len = L.end;
     return 0;
 }

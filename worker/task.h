@@ -29,8 +29,25 @@
  *                                     each correction point (strategy.h:
  *                                     strategy_corrections order; "none" is
  *                                     the network's argmax class)
+ *     double     curve[n_curve][2]    the learning curve: mean training loss
+ *                                     and validation loss (NaN without one)
+ *                                     of every epoch run; head best_epoch
+ *                                     names the epoch whose weights were kept
+ *     uint8_t    tr_net[n_trcls]      trend3: the network's class on each
+ *     uint8_t    tr_true[n_trcls]     training window (in time order) and the
+ *                                     window's label — what a motor map learns
+ *                                     from, so a correction added later is
+ *                                     re-evaluated without retraining
+ *     uint8_t    weights[n_weights]   the trained weights, rnn_blob_write's
+ *                                     bytes ([run] save_weights = 1; else 0)
  * A task that could not produce predictions (status EMPTY, DIVERGED,
- * FAILED) has n_test = 0: rows only, no series.
+ * FAILED) has n_test = 0: rows only, no series (a diverged task keeps its
+ * curve).
+ *
+ * Versions.  3 had no curve, training classes or weights (head without
+ * n_curve .. reevaluated); task_upgrade turns such a record into this
+ * version's bytes (those blocks empty), so journals and files of the
+ * previous version still resume.
  *
  * Determinism: the bytes depend only on the data, the input (spec, options,
  * strategies, keys, fold id) and nothing else — not on the thread count, the
@@ -56,7 +73,9 @@
 #include "worker/util.h"
 
 #define TASK_MAGIC   0x52535431u   /* "RST1": a packed task result              */
-#define TASK_VERSION 3u   /* 2: fold ids, corrections, class details; 3: host, BLAS kernel */
+#define TASK_VERSION 4u   /* 2: fold ids, corrections, class details; 3: host, BLAS kernel;
+                             4: learning curve, training classes, weights, reevaluated */
+#define TASK_VERSION_OLDEST 3u  /* the oldest version task_upgrade reads */
 #define TASK_MSG_MAX 200
 #define TASK_HOST_MAX 64
 /* Sanity bounds task_view_parse puts on a record's counts before it
@@ -65,6 +84,8 @@
  * that the length cannot overflow size_t. */
 #define TASK_MAX_STRAT 10000000
 #define TASK_MAX_TEST  1000000000
+#define TASK_MAX_EPOCHS 100000       /* the config's bound on [training] epochs   */
+#define TASK_MAX_WEIGHTS ((int64_t)1 << 40)
 #define TASK_BLAS_MAX 32
 
 /* Task status (task_head.status and every task_row.status). */
@@ -144,6 +165,7 @@ typedef struct {
     const char         *blas;        /* (runtime) the BLAS kernel in use, e.g.
                                         OpenBLAS's core name "Haswell": GEMM
                                         results differ by kernel (NULL: "")       */
+    int                 save_weights;/* 1: the record carries the trained weights  */
 } task_input;
 
 /* Fixed head of a packed result. */
@@ -169,6 +191,15 @@ typedef struct {
     char     host[TASK_HOST_MAX];    /* (runtime) the node that ran it             */
     char     blas[TASK_BLAS_MAX];    /* (runtime) its BLAS kernel                  */
     char     message[TASK_MSG_MAX];  /* "" when OK; why it is EMPTY/DIVERGED/FAILED */
+    /* version 4 (a version-3 head ends here) */
+    int32_t  n_curve;                /* epochs in the curve block (epochs_run)     */
+    int32_t  n_trcls;                /* trend3: training windows with classes      */
+    int64_t  n_weights;              /* bytes of the weights blob (0: not saved)   */
+    int32_t  reevaluated;            /* (runtime) 1: the rows were re-evaluated
+                                        from stored predictions (task_reevaluate);
+                                        rank, host, blas, sec_train, sec_predict
+                                        are the training's                         */
+    int32_t  pad_;                   /* 0                                          */
 } task_head;
 
 /* One result row: (task, strategy).  Fixed size, no pointers, no runtime
@@ -239,11 +270,26 @@ typedef struct {
     const float     *ret;            /* [n_strat][n_test]                           */
     const float     *bh;             /* [n_test]                                    */
     const int8_t    *corr;           /* [n_corr][n_test] (NULL without)             */
+    const double    *curve;          /* [n_curve][2] (NULL without)                 */
+    const uint8_t   *tr_net;         /* [n_trcls] (NULL without)                    */
+    const uint8_t   *tr_true;        /* [n_trcls]                                   */
+    const void      *weights;        /* [n_weights] bytes (NULL without)            */
     size_t           bytes;          /* the packed length                           */
 } task_view;
 
-/* Bytes of a packed result with these counts. */
+/* The blocks a record may carry besides its series (task_pack_extras);
+ * any may be NULL when its count in the head is 0. */
+typedef struct {
+    const double  *curve;            /* [n_curve][2]                                */
+    const uint8_t *tr_net, *tr_true; /* [n_trcls] each                              */
+    const void    *weights;          /* [n_weights] bytes                           */
+} task_extras;
+
+/* Bytes of a packed result with these counts and no curve, training
+ * classes or weights. */
 size_t task_packed_size(int n_strat, int n_test, int n_out, int n_corr);
+/* Bytes of a packed result with the counts of head h (all blocks). */
+size_t task_packed_size_of(const task_head *h);
 
 /* Validate a packed buffer (magic, version, counts, length exactly
  * task_packed_size) and set *v to views into it.  Returns 0, or RS_EINPUT
@@ -258,6 +304,27 @@ int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e);
 int task_pack(task_buf *out, const task_head *h, const task_row *rows,
               const int64_t *t, const double *y, const double *pred,
               const float *ret, const float *bh, const int8_t *corr, rs_err *e);
+/* The same with the curve, training classes and weights of x (x may be
+ * NULL when h->n_curve, n_trcls and n_weights are 0). */
+int task_pack_extras(task_buf *out, const task_head *h, const task_row *rows,
+                     const int64_t *t, const double *y, const double *pred,
+                     const float *ret, const float *bh, const int8_t *corr,
+                     const task_extras *x, rs_err *e);
+
+/* The version of a record (its head's, once the magic and the length of a
+ * head are there), or 0 when buf is not a task record at all. */
+uint32_t task_record_version(const void *buf, size_t len);
+
+/* A record of version TASK_VERSION_OLDEST .. TASK_VERSION into this
+ * version's bytes in *out (a copy for the current version): the head's new
+ * fields 0, no curve, training classes or weights.  Returns 0, or RS_EINPUT
+ * ("task record: ...") when the record does not parse as its version, or
+ * RS_EINTERNAL. */
+int task_upgrade(const void *buf, size_t len, task_buf *out, rs_err *e);
+
+/* 0 when buf[len] is a well-formed record of a version task_upgrade reads
+ * (this version: task_view_parse's checks), else RS_EINPUT with why. */
+int task_record_check(const void *buf, size_t len, rs_err *e);
 
 /* Run one task and write its packed result into *out.  Task-level problems
  * (an empty fold, divergence, a label NaN, a strategy the data cannot
@@ -292,7 +359,22 @@ int task_pack(task_buf *out, const task_head *h, const task_row *rows,
  *   - test_loss is the model's own loss on the test windows: for a price
  *     target the MSE of the SCALED price.
  *   - A price prediction <= 0 has no implied return to trade on: the task
- *     is FAILED. */
+ *     is FAILED.
+ *   - The curve (every epoch run) is kept whenever training ran, even when
+ *     the task is not OK; training classes (trend3) and weights
+ *     (in->save_weights) only with an OK task's series.  Training classes
+ *     cost one forward pass over the training windows. */
 int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e);
+
+/* The test predictions of task in made with stored weights (blob[len],
+ * rnn_blob_write's bytes, as a record with save_weights carries them):
+ * the fold, scalers and windows task_run builds, the model loaded instead
+ * of trained, pred[n_test][n_out] in target units — what the record's pred
+ * holds, bit for bit, when the weights are that task's.  *n_test is set;
+ * pred needs room for the fold's test windows (the record's n_test).
+ * Returns 0, RS_EINPUT (an input task_run refuses, a fold that is not OK,
+ * weights of another shape) or RS_EINTERNAL. */
+int task_predict_saved(const task_data *d, const task_input *in, const void *blob, size_t len, double *pred,
+                       int *n_test, rs_err *e);
 
 #endif /* RS_TASK_H */
