@@ -23,7 +23,7 @@ export OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
 MPIRUN=(mpirun --oversubscribe --bind-to none -np "$NP")
 PY=/usr/bin/python3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc --all) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $NP ranks x $OMP_NUM_THREADS thread, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
 wall() { sed -n 's/.* in \([0-9.]*\) s; this run.*/\1/p' "$1"; }   # the scheduler's wall
 
