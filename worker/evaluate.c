@@ -15,19 +15,9 @@
 
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* printf into a task message, truncated to TASK_MSG_MAX - 1 characters. */
-static void msg_set(char *dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void msg_set(char *dst, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst, TASK_MSG_MAX, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- the fold ------------------------------------------------------------ */
 
@@ -38,14 +28,14 @@ static void empty_reason(char *msg, const char *fid, const fold *f, const fold_o
     int64_t min_train = fo->min_train > 0 ? fo->min_train : 1;
     int want_val = fo->val_months > 0 || fo->val_frac > 0;
     if (ns < 1)
-        msg_set(msg, "fold %s: no test window in that period", fid);
+        task_msg_set(msg, "fold %s: no test window in that period", fid);
     else if (nt < min_train)
-        msg_set(msg, "fold %s: %lld training windows, fewer than min_train %lld", fid,
+        task_msg_set(msg, "fold %s: %lld training windows, fewer than min_train %lld", fid,
                 (long long)nt, (long long)min_train);
     else if (want_val && nv < 1)
-        msg_set(msg, "fold %s: the requested validation set is empty", fid);
+        task_msg_set(msg, "fold %s: the requested validation set is empty", fid);
     else
-        msg_set(msg, "fold %s: empty (train %lld, validation %lld, test %lld windows)", fid,
+        task_msg_set(msg, "fold %s: empty (train %lld, validation %lld, test %lld windows)", fid,
                 (long long)nt, (long long)nv, (long long)ns);
 }
 
@@ -62,8 +52,8 @@ int task_fold(const task_data *d, const task_input *in, task_fold_t *tf, char *m
     int n_folds = 0;
     int frc = folds_build(d->t, d->n, d->first_valid, &fo, &folds, &n_folds, &le);
     if (frc == RS_EINPUT || (frc == 0 && n_folds < 1)) {
-        if (frc == 0) msg_set(msg, "fold %s: no fold built", fid);
-        else msg_set(msg, "fold %s: %s", fid, le.msg);
+        if (frc == 0) task_msg_set(msg, "fold %s: no fold built", fid);
+        else task_msg_set(msg, "fold %s: %s", fid, le.msg);
         free(folds);
         tf->status = TASK_FAILED;
         return 0;
@@ -97,7 +87,7 @@ int task_fold(const task_data *d, const task_input *in, task_fold_t *tf, char *m
     }
     const int64_t nr = f.test_hi - f.fit_lo + 1;
     if (f.fit_lo < 0 || nr < 1 || nr > INT_MAX || n_train > INT_MAX || n_val > INT_MAX) {
-        msg_set(msg, "fold %s: rows %lld..%lld do not fit the engine's int row index", fid, (long long)f.fit_lo,
+        task_msg_set(msg, "fold %s: rows %lld..%lld do not fit the engine's int row index", fid, (long long)f.fit_lo,
                 (long long)f.test_hi);
         tf->status = TASK_FAILED;
         return 0;
@@ -109,7 +99,7 @@ int task_fold(const task_data *d, const task_input *in, task_fold_t *tf, char *m
     tf->bars = (bt_bars){ d->bars + f.test_lo, d->bars + n + f.test_lo, d->bars + 2 * n + f.test_lo,
                           d->bars + 3 * n + f.test_lo, tf->n_test };
     if (backtest_check_bars(&tf->bars, &le)) {
-        msg_set(msg, "fold %s: test bars: %s", fid, le.msg);
+        task_msg_set(msg, "fold %s: test bars: %s", fid, le.msg);
         tf->status = TASK_FAILED;
         return 0;
     }
@@ -377,7 +367,7 @@ int task_evaluate(const task_eval_in *ei, task_eval_out *eo, char *msg, rs_err *
     }
     eo->sec_forecast = rs_now() - t0;
     if (mrc) {
-        msg_set(msg, "fold %s: forecast metrics: %s", fid, le.msg);
+        task_msg_set(msg, "fold %s: forecast metrics: %s", fid, le.msg);
         eo->status = TASK_FAILED;
         goto done;
     }
@@ -449,7 +439,7 @@ int task_evaluate(const task_eval_in *ei, task_eval_out *eo, char *msg, rs_err *
                 pi.prob = (const double (*)[MT_NCLASS])S.onehot;
             }
             if (backtest_run(&in->strat[i], &tf->bars, &pi, &r->trading, S.eq, S.rets, &le)) {
-                msg_set(msg, "fold %s: strategy %d: %s", fid, i, le.msg);
+                task_msg_set(msg, "fold %s: strategy %d: %s", fid, i, le.msg);
                 eo->status = TASK_FAILED;
                 goto done;
             }
@@ -459,7 +449,7 @@ int task_evaluate(const task_eval_in *ei, task_eval_out *eo, char *msg, rs_err *
          * series is the record's bh) */
         mt_trading bh;
         if (backtest_buy_and_hold(&in->strat[i], &tf->bars, &bh, S.eq, S.rets, &le)) {
-            msg_set(msg, "fold %s: buy-and-hold of strategy %d: %s", fid, i, le.msg);
+            task_msg_set(msg, "fold %s: buy-and-hold of strategy %d: %s", fid, i, le.msg);
             eo->status = TASK_FAILED;
             goto done;
         }

@@ -4,9 +4,18 @@
  */
 #include "worker/task.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+void task_msg_set(char *dst, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, TASK_MSG_MAX, fmt, ap);
+    va_end(ap);
+}
 
 const char *task_status_name(int status) {
     switch (status) {

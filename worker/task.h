@@ -99,6 +99,10 @@ enum {
 /* The name of a status ("ok", "diverged", "empty", "failed", "?"). */
 const char *task_status_name(int status);
 
+/* printf into a task message (task_head.message, TASK_MSG_MAX bytes),
+ * truncated to TASK_MSG_MAX - 1 characters and always terminated. */
+void task_msg_set(char *dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* What every task of a sweep shares: set once per sweep on rank 0 and
  * broadcast.  Plain data. */
 typedef struct {

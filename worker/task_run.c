@@ -40,15 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* printf into a task message, truncated to TASK_MSG_MAX - 1 characters. */
-static void msg_set(char *dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void msg_set(char *dst, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst, TASK_MSG_MAX, fmt, ap);
-    va_end(ap);
-}
-
 /* The per-task buffers (one allocation each, all freed together). */
 typedef struct {
     float   *xs;         /* [nr][n_feat] scaled copy of rows fit_lo..test_hi      */
@@ -158,14 +149,14 @@ static int prepare_rows(const task_data *d, const task_fold_t *tf, scratch *S, s
     const float *x0 = d->x + f.fit_lo * (int64_t)D;
     for (int64_t k = 0; k < (int64_t)nr * D; k++)
         if (!isfinite(x0[k])) {
-            msg_set(msg, "fold %s: feature %d of row %lld is not finite", fid, (int)(k % D),
+            task_msg_set(msg, "fold %s: feature %d of row %lld is not finite", fid, (int)(k % D),
                     (long long)(f.fit_lo + k / D));
             return TASK_FAILED;
         }
     scaler fsc;
     memset(info3, 0, sizeof *info3);
     if (scaler_fit(&fsc, d->setup.feat_scaler, d->x, D, f.fit_lo, f.fit_hi, &le)) {
-        msg_set(msg, "fold %s: feature scaler: %s", fid, le.msg);
+        task_msg_set(msg, "fold %s: feature scaler: %s", fid, le.msg);
         return TASK_FAILED;
     }
     scaler_apply(&fsc, x0, S->xs, nr);
@@ -175,7 +166,7 @@ static int prepare_rows(const task_data *d, const task_fold_t *tf, scratch *S, s
         memcpy(S->ys, y0, (size_t)nr * sizeof *S->ys);
     } else if (kind == TARGET_PRICE) {
         if (scaler_fit(tsc, d->setup.target_scaler, d->y, 1, f.train_lo, f.train_hi, &le)) {
-            msg_set(msg, "fold %s: target scaler: %s", fid, le.msg);
+            task_msg_set(msg, "fold %s: target scaler: %s", fid, le.msg);
             return TASK_FAILED;
         }
         scaler_apply(tsc, y0, S->ys, nr);
@@ -190,7 +181,7 @@ static int prepare_rows(const task_data *d, const task_fold_t *tf, scratch *S, s
         int trc = targets_trend3(y0, nr, &g, d->setup.trend3_fit, d->setup.trend3_theta, S->ys, info3, &le);
         if (trc == RS_EINTERNAL) { rs_err_set(e, trc, "task: %s", le.msg); return -RS_EINTERNAL; }
         if (trc) {
-            msg_set(msg, "fold %s: %s", fid, le.msg);
+            task_msg_set(msg, "fold %s: %s", fid, le.msg);
             return TASK_FAILED;
         }
     }
@@ -212,7 +203,7 @@ static int predict_test(rnn_model *m, const rnn_data *rd, const int *te_ends, in
     for (int i = 0; i < n_test; i++) {
         double p = scaler_inverse(tsc, 0, pred[i]);
         if (!isfinite(p)) {          /* p <= 0 is a scored forecast (metrics.h) */
-            msg_set(msg, "fold %s: forecast metrics: predicted price %g at test bar %d is not finite", fid, p, i);
+            task_msg_set(msg, "fold %s: forecast metrics: predicted price %g at test bar %d is not finite", fid, p, i);
             return TASK_FAILED;
         }
         pred[i] = p;
@@ -307,13 +298,13 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         /* Name an undefined label by its row in the data, not in the copy. */
         for (int i = 0; i < set_n[s]; i++)
             if (!isfinite(S.ys[set_ends[s][i]])) {
-                msg_set(h.message, "fold %s: %s window %d: the label of row %lld is not finite",
+                task_msg_set(h.message, "fold %s: %s window %d: the label of row %lld is not finite",
                         fid, set_name[s], i, (long long)(f.fit_lo + set_ends[s][i]));
                 status = TASK_FAILED;
                 goto done;
             }
         if (rnn_windows_check(m, &rd, set_ends[s], set_n[s], &le)) {
-            msg_set(h.message, "fold %s: %s %s (rows counted from row %lld)", fid, set_name[s],
+            task_msg_set(h.message, "fold %s: %s %s (rows counted from row %lld)", fid, set_name[s],
                     le.msg, (long long)f.fit_lo);
             status = TASK_FAILED;
             goto done;
@@ -344,13 +335,13 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         rows[i].val_loss = tr.best_val_loss;
     }
     if (tr.status == RNN_TRAIN_DIVERGED) {
-        msg_set(h.message, "fold %s: training diverged in epoch %d (non-finite or exploding loss)",
+        task_msg_set(h.message, "fold %s: training diverged in epoch %d (non-finite or exploding loss)",
                 fid, tr.epochs_run + 1);
         status = TASK_DIVERGED;
         goto done;
     }
     if (tr.status == RNN_TRAIN_NODATA) {
-        msg_set(h.message, "fold %s: no training window", fid);
+        task_msg_set(h.message, "fold %s: no training window", fid);
         status = TASK_EMPTY;
         goto done;
     }
