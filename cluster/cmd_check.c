@@ -29,15 +29,9 @@ int cmd_check(int argc, char **argv) {
                    "--keys lists every key, --keys-markdown the [strategy] table of configs/README.md.\n");
             return 0;
         }
-        if (!strcmp(argv[i], "--set") || override_is_bare(argv[i])) {
-            const char *v = argv[i];
-            if (!strcmp(argv[i], "--set")) {
-                if (i + 1 >= argc) { fprintf(stderr, "rnnsweep check: --set needs section.key=value\n"); return 2; }
-                v = argv[++i];
-            }
-            if (override_add(&ov, v, &e)) { fprintf(stderr, "rnnsweep check: %s\n", e.msg); return 2; }
-            continue;
-        }
+        const int ot = override_take(&ov, argc, argv, &i, &e);
+        if (ot == 1) continue;
+        if (ot) { fprintf(stderr, "rnnsweep check: %s\n", e.msg); return 2; }
         if (!strcmp(argv[i], "--print")) print_ini = 1;
         else if (!strcmp(argv[i], "--keys")) keys = 1;
         else if (!strcmp(argv[i], "--keys-markdown")) keys = 2;

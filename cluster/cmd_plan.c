@@ -124,15 +124,9 @@ int cmd_plan(int argc, char **argv) {
     rs_err e;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
-        if (!strcmp(argv[i], "--set") || override_is_bare(argv[i])) {
-            const char *v = argv[i];
-            if (!strcmp(argv[i], "--set")) {
-                if (i + 1 >= argc) { fprintf(stderr, "rnnsweep plan: --set needs section.key=value\n"); return 2; }
-                v = argv[++i];
-            }
-            if (override_add(&ov, v, &e)) { fprintf(stderr, "rnnsweep plan: %s\n", e.msg); return 2; }
-            continue;
-        }
+        const int ot = override_take(&ov, argc, argv, &i, &e);
+        if (ot == 1) continue;
+        if (ot) { fprintf(stderr, "rnnsweep plan: %s\n", e.msg); return 2; }
         if (!strcmp(argv[i], "--threads")) {
             char *end;
             long t = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;

@@ -599,21 +599,12 @@ static int parse_args(run *R, int argc, char **argv, int *help) {
         if (!strcmp(a, "--resume")) { R->resume = 1; continue; }
         if (!strcmp(a, "--retry-failed")) { R->retry_failed = 1; continue; }
         if (!strcmp(a, "--quiet")) { R->quiet = 1; continue; }
-        if (!strcmp(a, "--set") || override_is_bare(a)) {
-            const char *v = a;
-            if (!strcmp(a, "--set")) {
-                if (i + 1 >= argc) {
-                    if (R->rank == 0) fprintf(stderr, "rnnsweep run: --set needs section.key=value (see --help)\n");
-                    return 2;
-                }
-                v = argv[++i];
-            }
-            rs_err e;
-            if (override_add(&R->ov, v, &e)) {
-                if (R->rank == 0) fprintf(stderr, "rnnsweep run: %s\n", e.msg);
-                return 2;
-            }
-            continue;
+        rs_err oe;
+        const int ot = override_take(&R->ov, argc, argv, &i, &oe);
+        if (ot == 1) continue;
+        if (ot) {
+            if (R->rank == 0) fprintf(stderr, "rnnsweep run: %s\n", oe.msg);
+            return 2;
         }
         if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--shard") || !strcmp(a, "--threads") ||
             !strcmp(a, "--checkpoint") || !strcmp(a, "--grace") || !strcmp(a, "--lock-wait") ||

@@ -177,26 +177,23 @@ int h5io_attr_str(h5io_ctx *x, hid_t loc, const char *name, const char *s) {
     return rc;
 }
 
-int h5io_attr_int(h5io_ctx *x, hid_t loc, const char *name, int v) {
+/* A scalar attribute stored as file type ft from *v of memory type mt. */
+static int attr_scalar(h5io_ctx *x, hid_t loc, const char *name, hid_t ft, hid_t mt, const void *v) {
     hid_t sp = H5Screate(H5S_SCALAR), a = -1;
     int rc = 0;
-    if (sp < 0 || (a = H5Acreate2(loc, name, H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
-        H5Awrite(a, H5T_NATIVE_INT, &v) < 0)
+    if (sp < 0 || (a = H5Acreate2(loc, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT)) < 0 || H5Awrite(a, mt, v) < 0)
         rc = h5io_fail(x, "writing attribute %s", name);
     if (a >= 0) H5Aclose(a);
     if (sp >= 0) H5Sclose(sp);
     return rc;
 }
 
+int h5io_attr_int(h5io_ctx *x, hid_t loc, const char *name, int v) {
+    return attr_scalar(x, loc, name, H5T_STD_I32LE, H5T_NATIVE_INT, &v);
+}
+
 int h5io_attr_double(h5io_ctx *x, hid_t loc, const char *name, double v) {
-    hid_t sp = H5Screate(H5S_SCALAR), a = -1;
-    int rc = 0;
-    if (sp < 0 || (a = H5Acreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
-        H5Awrite(a, H5T_NATIVE_DOUBLE, &v) < 0)
-        rc = h5io_fail(x, "writing attribute %s", name);
-    if (a >= 0) H5Aclose(a);
-    if (sp >= 0) H5Sclose(sp);
-    return rc;
+    return attr_scalar(x, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
 }
 
 /* A string attribute of the root, fixed or variable length, malloc'd. */

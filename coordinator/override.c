@@ -35,6 +35,17 @@ int override_is_bare(const char *arg) {
     return config_section_known(sec) && stat(arg, &st) != 0;
 }
 
+int override_take(override_set *o, int argc, char **argv, int *i, rs_err *e) {
+    const char *a = argv[*i];
+    const int flag = !strcmp(a, "--set");
+    if (!flag && !override_is_bare(a)) return 0;
+    if (flag) {
+        if (*i + 1 >= argc) return rs_err_set(e, RS_EINPUT, "--set needs section.key=value (see --help)");
+        a = argv[++*i];
+    }
+    return override_add(o, a, e) ? RS_EINPUT : 1;
+}
+
 int override_add(override_set *o, const char *arg, rs_err *e) {
     size_t ls, lk;
     const char *val;

@@ -64,6 +64,13 @@ int override_is_bare(const char *arg);
  * section ...", more than OVERRIDE_MAX, "--set model.hidden given twice". */
 int override_add(override_set *o, const char *arg, rs_err *e);
 
+/* Take argv[*i] when it is an override: "--set section.key=value" (two
+ * arguments; *i moves to the value) or a bare "section.key=value".  Returns
+ * 1 when taken, 0 when argv[*i] is no override, or RS_EINPUT ("--set needs
+ * section.key=value", or override_add's message).  What run, plan and check
+ * share of their argument loops. */
+int override_take(override_set *o, int argc, char **argv, int *i, rs_err *e);
+
 /* The effective INI text of `text` (the file named `file`) under o, into
  * *out (malloc'd, NUL-terminated); records each override's lines in o.
  * With no override *out is a copy of text.  Returns 0 or RS_EINTERNAL. */
