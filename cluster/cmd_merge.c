@@ -10,6 +10,7 @@
  */
 #include "cluster/commands.h"
 #include "coordinator/config.h"
+#include "coordinator/lock.h"
 #include "coordinator/merge.h"
 #include "coordinator/plan.h"
 #include "coordinator/results.h"
@@ -48,16 +49,30 @@ int cmd_merge(int argc, char **argv) {
         free(in);
         return 2;
     }
+    /* OUT's lock, as a run takes it (coordinator/lock.h): a sweep writing
+     * OUT, or a second merge into it, is refused instead of one of them
+     * renaming its file over the other's.  Checked for existence again
+     * once held, since a run may have written OUT just before. */
+    rs_err e;
+    char lpath[CFG_PATH_MAX + 16];
+    snprintf(lpath, sizeof lpath, "%s.lock", out);
+    lock *lk = NULL;
+    int lrc = lock_acquire(lpath, 0, &lk, &e);
+    if (lrc) {
+        fprintf(stderr, "rnnsweep merge: %s\n", e.msg);
+        free(in);
+        return lrc == RS_EINPUT ? 2 : 1;
+    }
     struct stat sb;
     if (stat(out, &sb) == 0) {
         fprintf(stderr, "rnnsweep merge: %s exists: choose a new output file\n", out);
+        lock_release(lk);
         free(in);
         return 2;
     }
 
     results_file *r = calloc((size_t)n_in, sizeof *r);
-    if (!r) { free(in); return 1; }
-    rs_err e;
+    if (!r) { lock_release(lk); free(in); return 1; }
     int rc = 0, n_read = 0;
     for (int i = 0; i < n_in && !rc; i++, n_read++)
         if ((rc = results_read(in[i], &r[i], &e))) fprintf(stderr, "rnnsweep: %s\n", e.msg);
@@ -103,5 +118,6 @@ int cmd_merge(int argc, char **argv) {
     for (int i = 0; i < n_read; i++) results_file_free(&r[i]);
     free(r);
     free(in);
+    lock_release(lk);
     return rc;
 }

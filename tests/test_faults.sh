@@ -8,7 +8,7 @@
 #   2 a flipped byte mid-journal: the other records kept, the lost one taken
 #     from the .h5, "corrupt record at byte N (K records after it kept)";
 #     a damaged head rebuilt from the .h5, or refused with how to recover
-#   3 one writer per output: a second run exits 2 "in use by pid N on host H
+#   3 one writer per output: a second run (or a merge into it) exits 2 "in use by pid N on host H
 #     since T"; two --resume started together: one runs; a stale lock (kill
 #     -9) never blocks
 #   4 SIGINT to a lone rank, SIGTERM to every process of a job as scancel
@@ -143,6 +143,13 @@ if wait_file "$tmp/lk.h5.lock" 10; then
   if [ $rc -eq 2 ] && grep -q "lk.h5.lock: in use by pid $pa on host $(hostname) since 20" "$tmp/out.log"; then
     ok "a second run on a busy output: exit 2, in use by pid $pa on host $(hostname)"
   else bad "second writer (rc $rc)"; cat "$tmp/out.log"; fi
+  # merge into an output a run holds: refused the same way, nothing written
+  before=$(ls -l --time-style=+%s.%N "$tmp"/lk.h5 2>/dev/null)
+  "$rs" merge "$tmp/lk.h5" "$tmp/ref.h5" > "$tmp/out.log" 2>&1; rc=$?
+  if [ $rc -eq 2 ] && grep -q "rnnsweep merge: .*lk.h5.lock: in use by pid $pa" "$tmp/out.log" \
+     && [ "$(ls -l --time-style=+%s.%N "$tmp"/lk.h5 2>/dev/null)" = "$before" ]; then
+    ok "merge into a busy output: exit 2, in use by pid $pa, nothing written"
+  else bad "merge into a busy output (rc $rc)"; cat "$tmp/out.log"; fi
 else bad "first run took no lock"; fi
 kill -INT $pa; wait $pa; rc=$?
 [ $rc -eq 75 ] && ! [ -e "$tmp/lk.h5.lock" ] && ok "the holder drained (75) and removed its lock file" || bad "holder rc $rc"
