@@ -300,7 +300,7 @@ static double true_range(const bt_bars *bars, int t) {
 }
 
 static int run(const bt_strategy *s, const bt_bars *bars, const bt_preds *p, int force_signal,
-               mt_trading *out, double *equity, double *returns, rs_err *e) {
+               mt_trading *out, double *equity, double *returns, int32_t *trades, rs_err *e) {
     memset(out, 0, sizeof *out);
     out->stopout_bar = -1;
     int rc = strategy_check(s, e);
@@ -324,6 +324,7 @@ static int run(const bt_strategy *s, const bt_bars *bars, const bt_preds *p, int
     metrics_acc_init(&acc, s->initial_balance);
     if (equity) equity[0] = s->initial_balance;
     if (returns) returns[0] = 0.0;
+    if (trades) trades[0] = 0;
 
     double atr_sum = true_range(bars, 0), mult = 1.0, prev_dd = 0.0;
     int atr_cnt = 1, active_bars = 0;
@@ -374,6 +375,7 @@ static int run(const bt_strategy *s, const bt_bars *bars, const bt_preds *p, int
         double r = metrics_acc_push(&acc, eq);
         if (equity) equity[t] = eq;
         if (returns) returns[t] = r;
+        if (trades) trades[t] = st.n_trades;
         active_bars += active;
 
         /* adaptive spacing: follows the drawdown of the marked equity */
@@ -413,10 +415,20 @@ int backtest_run(const bt_strategy *s, const bt_bars *b, const bt_preds *p,
         out->stopout_bar = -1;
         return rs_err_set(e, RS_EINPUT, "predictions: NULL");
     }
-    return run(s, b, p, 0, out, equity, returns, e);
+    return run(s, b, p, 0, out, equity, returns, NULL, e);
+}
+
+int backtest_run_trades(const bt_strategy *s, const bt_bars *b, const bt_preds *p,
+                        mt_trading *out, double *equity, double *returns, int32_t *trades, rs_err *e) {
+    if (!p) {
+        memset(out, 0, sizeof *out);
+        out->stopout_bar = -1;
+        return rs_err_set(e, RS_EINPUT, "predictions: NULL");
+    }
+    return run(s, b, p, 0, out, equity, returns, trades, e);
 }
 
 int backtest_buy_and_hold(const bt_strategy *s, const bt_bars *b,
                           mt_trading *out, double *equity, double *returns, rs_err *e) {
-    return run(s, b, NULL, 1, out, equity, returns, e);
+    return run(s, b, NULL, 1, out, equity, returns, NULL, e);
 }

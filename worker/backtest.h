@@ -129,6 +129,8 @@
 #ifndef RS_BACKTEST_H
 #define RS_BACKTEST_H
 
+#include <stdint.h>
+
 #include "worker/metrics.h"
 #include "worker/strategy.h"
 #include "worker/util.h"
@@ -166,6 +168,13 @@ int backtest_check_bars(const bt_bars *b, rs_err *e);
  * predictions (NULL, both given, or a non-finite value). */
 int backtest_run(const bt_strategy *s, const bt_bars *b, const bt_preds *p,
                  mt_trading *out, double *equity, double *returns, rs_err *e);
+
+/* backtest_run, and trades[n] (caller buffer, NULL = not wanted): the
+ * trades completed by bar t's close, cumulative (trades[0] = 0, trades[n-1]
+ * = out->n_trades): trades[e] - trades[b] are the trades closed in bars
+ * b+1..e, what a daily series point counts (task.h, "Series resolution"). */
+int backtest_run_trades(const bt_strategy *s, const bt_bars *b, const bt_preds *p,
+                        mt_trading *out, double *equity, double *returns, int32_t *trades, rs_err *e);
 
 /* The buy-and-hold baseline under the same account and cost model: the
  * signal strategy with every trend +1 — buy at bar 1's open, hold, pay the

@@ -13,6 +13,7 @@
 #include "worker/features.h"
 #include "worker/motormap.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -167,9 +168,11 @@ typedef struct {
     double  *onehot;                          /* trend3: [n_test][3]                 */
     int64_t *tr_end;                          /* trend3: [n_train] data rows         */
     uint8_t *te_net, *te_true, *te_out;       /* trend3: [n_test]                    */
+    int32_t *trd;            /* [n_test] cumulative trades of one run (day series)   */
 } evscratch;
 
 static void evscratch_free(evscratch *s) {
+    free(s->trd);
     free(s->cidx); free(s->cfirst); free(s->known_row); free(s->known_corr); free(s->eq); free(s->rets);
     free(s->ret_true); free(s->ret_pred); free(s->closes); free(s->lab); free(s->lab_train); free(s->onehot);
     free(s->tr_end); free(s->te_net); free(s->te_true); free(s->te_out);
@@ -229,21 +232,48 @@ static int correct_points(const task_eval_in *ei, evscratch *S, int n_corr, int8
 
 /* ---- scoring ------------------------------------------------------------------ */
 
+/* One run's per-bar returns r[n] (the engine's doubles) as eo's series
+ * points into out[eo->n_pts] (task.h, "Series resolution"): per bar the
+ * float of each, per day the day's bars compounded in double and then
+ * rounded once; with cum (cumulative trades per bar, day series) the
+ * trades closed in each day into trd. */
+static void to_points(const task_eval_out *eo, const double *r, const int32_t *cum, int n, float *out,
+                      int32_t *trd) {
+    if (eo->n_pts == 0) return;
+    if (eo->series != TASK_SERIES_DAY) {
+        assert(eo->n_pts == n);
+        for (int k = 0; k < n; k++) out[k] = (float)r[k];
+        return;
+    }
+    int b = 0;
+    for (int q = 0; q < eo->n_pts; q++) {
+        const int end = eo->pt_end[q];
+        double g = 1.0;
+        for (; b <= end; b++) g *= 1.0 + r[b];
+        out[q] = (float)(g - 1.0);
+        if (trd) trd[q] = cum[end] - (q > 0 ? cum[eo->pt_end[q - 1]] : 0);
+    }
+    assert(b == n);
+}
+
 /* Which rows and correction columns of ei->known this task can copy. */
 static void map_known(const task_eval_in *ei, evscratch *S, int n_corr) {
     const task_input *in = ei->in;
     const task_view *k = ei->known;
-    for (int i = 0; i < in->n_strat; i++) {
-        S->known_row[i] = -1;
-        for (int j = 0; k && j < k->h->n_strat && S->known_row[i] < 0; j++)
-            if (k->rows[j].strategy_key == in->strat_key[i]) S->known_row[i] = j;
-    }
     for (int c = 0; c < n_corr; c++) S->known_corr[c] = -1;
-    if (!k || !k->corr) return;
     for (int i = 0; i < in->n_strat; i++) {
-        int j = S->known_row[i], c = S->cidx[i];
-        if (j >= 0 && S->known_corr[c] < 0 && k->rows[j].correction >= 0 && k->rows[j].correction < k->h->n_corr)
+        int j = -1;
+        for (int q = 0; k && q < k->h->n_strat && j < 0; q++)
+            if (k->rows[q].strategy_key == in->strat_key[i]) j = q;
+        /* corrections are per bar: copied whatever the record's resolution */
+        int c = S->cidx[i];
+        if (j >= 0 && k->corr && S->known_corr[c] < 0 && k->rows[j].correction >= 0 &&
+            k->rows[j].correction < k->h->n_corr)
             S->known_corr[c] = k->rows[j].correction;
+        /* a row and its series only at this evaluation's resolution: at
+         * another one the strategy runs again (the same row, bit for bit,
+         * and the series at the resolution asked for) */
+        S->known_row[i] = j >= 0 && k->h->series == in->series ? j : -1;
     }
 }
 
@@ -270,7 +300,8 @@ int task_evaluate(const task_eval_in *ei, task_eval_out *eo, char *msg, rs_err *
     S.known_corr = malloc((size_t)ns * sizeof *S.known_corr);
     S.eq = malloc((size_t)n_test * sizeof *S.eq);
     S.rets = malloc((size_t)n_test * sizeof *S.rets);
-    int oom = !S.cidx || !S.cfirst || !S.known_row || !S.known_corr || !S.eq || !S.rets;
+    S.trd = malloc((size_t)n_test * sizeof *S.trd);
+    int oom = !S.cidx || !S.cfirst || !S.known_row || !S.known_corr || !S.eq || !S.rets || !S.trd;
     if (kind == TARGET_PRICE) {
         S.ret_true = malloc((size_t)n_test * sizeof *S.ret_true);
         S.ret_pred = malloc((size_t)n_test * sizeof *S.ret_pred);
@@ -408,23 +439,27 @@ int task_evaluate(const task_eval_in *ei, task_eval_out *eo, char *msg, rs_err *
     else bp.ret = kind == TARGET_PRICE ? S.ret_pred : ei->pred;
     int onehot_of = -1;              /* which correction S.onehot holds        */
     const task_view *kv = ei->known;
+    const size_t np = (size_t)eo->n_pts;
     for (int i = 0; i < ns; i++) {
         if (in->opts.stop && in->opts.stop(in->opts.stop_ctx)) {
             rc = rs_err_set(e, RS_EDRAIN, "task: abandoned by a drain");
             goto done;
         }
         task_row *r = &eo->rows[i];
-        float *ret = eo->ret + (size_t)i * n_test;
+        float *ret = eo->ret + (size_t)i * np;
+        int32_t *trd = eo->trades ? eo->trades + (size_t)i * np : NULL;
         const int kj = S.known_row[i];
         if (kj >= 0) {
-            /* the stored row and its returns: what this code computed then */
+            /* the stored row and its series (at this resolution, map_known):
+             * what this code computed then */
             *r = kv->rows[kj];
             r->correction = S.cidx[i];
-            memcpy(ret, kv->ret + (size_t)kj * n_test, (size_t)n_test * sizeof *ret);
+            if (np) memcpy(ret, kv->ret + (size_t)kj * np, np * sizeof *ret);
+            if (trd && np) memcpy(trd, kv->trades + (size_t)kj * np, np * sizeof *trd);
             if (i > 0) continue;
             /* the record's bh series is its strategy 0's: reuse it only when
              * that is this plan's strategy 0 too, else compute it below */
-            if (kj == 0) { memcpy(eo->bh, kv->bh, (size_t)n_test * sizeof *eo->bh); continue; }
+            if (kj == 0) { if (np) memcpy(eo->bh, kv->bh, np * sizeof *eo->bh); continue; }
         } else {
             bt_preds pi = bp;
             if (cls && in->strat[i].correction != MM_NONE) {
@@ -438,12 +473,13 @@ int task_evaluate(const task_eval_in *ei, task_eval_out *eo, char *msg, rs_err *
                 }
                 pi.prob = (const double (*)[MT_NCLASS])S.onehot;
             }
-            if (backtest_run(&in->strat[i], &tf->bars, &pi, &r->trading, S.eq, S.rets, &le)) {
+            if (backtest_run_trades(&in->strat[i], &tf->bars, &pi, &r->trading, S.eq, S.rets, trd ? S.trd : NULL,
+                                    &le)) {
                 task_msg_set(msg, "fold %s: strategy %d: %s", fid, i, le.msg);
                 eo->status = TASK_FAILED;
                 goto done;
             }
-            for (int k = 0; k < n_test; k++) ret[k] = (float)S.rets[k];
+            to_points(eo, S.rets, trd ? S.trd : NULL, n_test, ret, trd);
         }
         /* buy-and-hold under this point's costs and account (strategy 0's
          * series is the record's bh) */
@@ -458,8 +494,7 @@ int task_evaluate(const task_eval_in *ei, task_eval_out *eo, char *msg, rs_err *
             r->bh_sharpe = bh.sharpe;
             r->bh_max_dd_pct = bh.max_dd_pct;
         }
-        if (i == 0)
-            for (int k = 0; k < n_test; k++) eo->bh[k] = (float)S.rets[k];
+        if (i == 0) to_points(eo, S.rets, NULL, n_test, eo->bh, NULL);
     }
     eo->sec_backtest = rs_now() - t0;
 done:
@@ -509,10 +544,13 @@ int task_reevaluate(const task_data *d, const task_input *in, const task_view *o
     char why[160];
     if (!task_reevaluable(old, in->strat, in->strat_key, in->n_strat, cls, why, sizeof why))
         return rs_err_set(e, RS_EINPUT, "re-evaluation: %s", why);
+    if (in->series != TASK_SERIES_BAR && in->series != TASK_SERIES_DAY && in->series != TASK_SERIES_NONE)
+        return rs_err_set(e, RS_EINPUT, "re-evaluation: series resolution %d unknown", in->series);
     const int ns = in->n_strat;
     task_head h = *oh;
     h.n_strat = ns;
     h.reevaluated = 1;
+    h.series = in->series;           /* the resolution asked for, whatever old's was */
     task_extras x = { old->curve, old->tr_net, old->tr_true, old->weights };
     task_row *rows = malloc((size_t)ns * sizeof *rows);
     if (!rows) return rs_err_set(e, RS_EINTERNAL, "re-evaluation: out of memory (%d rows)", ns);
@@ -535,7 +573,8 @@ int task_reevaluate(const task_data *d, const task_input *in, const task_view *o
         free(cidx);
         free(cfirst);
         h.sec_backtest = 0;
-        rc = task_pack_extras(out, &h, rows, NULL, NULL, NULL, NULL, NULL, NULL, &x, e);
+        h.n_pts = 0;
+        rc = task_pack_points(out, &h, rows, NULL, NULL, NULL, NULL, NULL, &x, e);
         free(rows);
         return rc;
     }
@@ -550,14 +589,19 @@ int task_reevaluate(const task_data *d, const task_input *in, const task_view *o
                           "data's fold (%s)", oh->n_test, tf.status == TASK_OK ? "other bars" : msg);
     }
     const size_t nt = (size_t)tf.n_test;
-    float *ret = malloc((size_t)ns * nt * sizeof *ret), *bh = malloc(nt * sizeof *bh);
+    int32_t *pt_end = malloc(nt * sizeof *pt_end);
+    const int n_pts = pt_end ? task_series_points(in->series, old->t, tf.n_test, pt_end) : 0;
+    const size_t np = (size_t)n_pts;
+    float *ret = malloc(((size_t)ns * np + 1) * sizeof *ret), *bh = malloc((np + 1) * sizeof *bh);
+    int32_t *trades = in->series == TASK_SERIES_DAY ? malloc(((size_t)ns * np + 1) * sizeof *trades) : NULL;
     int8_t *corr = malloc((size_t)ns * nt);
-    if (!ret || !bh || !corr) {
-        free(rows); free(ret); free(bh); free(corr);
+    if (!pt_end || !ret || !bh || !corr || (in->series == TASK_SERIES_DAY && !trades)) {
+        free(rows); free(ret); free(bh); free(corr); free(pt_end); free(trades);
         return rs_err_set(e, RS_EINTERNAL, "re-evaluation: out of memory (%d strategies x %zu bars)", ns, nt);
     }
     const task_eval_in ei = { d, in, &tf, old->y, old->pred, old->tr_net, old->tr_true, &old->rows[0], old };
-    task_eval_out eo = { rows, ret, bh, corr, 0, TASK_OK, 0, 0 };
+    task_eval_out eo = { .rows = rows, .ret = ret, .bh = bh, .corr = corr, .status = TASK_OK, .series = in->series,
+                         .n_pts = n_pts, .pt_end = pt_end, .trades = trades };
     rc = task_evaluate(&ei, &eo, msg, e);
     if (!rc && eo.status != TASK_OK) rc = rs_err_set(e, RS_EINPUT, "re-evaluation: %s", msg);
     if (!rc) {
@@ -565,8 +609,10 @@ int task_reevaluate(const task_data *d, const task_input *in, const task_view *o
         h.n_corr = eo.n_corr;
         h.sec_backtest = eo.sec_backtest;
         h.sec_total = oh->sec_train + oh->sec_predict + eo.sec_forecast + eo.sec_backtest;
-        rc = task_pack_extras(out, &h, rows, old->t, old->y, old->pred, ret, bh, eo.n_corr ? corr : NULL, &x, e);
+        h.n_pts = n_pts;
+        const task_points pts = { ret, bh, pt_end, trades };
+        rc = task_pack_points(out, &h, rows, old->t, old->y, old->pred, &pts, eo.n_corr ? corr : NULL, &x, e);
     }
-    free(rows); free(ret); free(bh); free(corr);
+    free(rows); free(ret); free(bh); free(corr); free(pt_end); free(trades);
     return rc;
 }

@@ -89,17 +89,24 @@ typedef struct {
                                       corrections are copied, not recomputed */
 } task_eval_in;
 
-/* Where task_evaluate writes; the caller allocates. */
+/* Where task_evaluate writes; the caller allocates and sets series,
+ * n_pts and pt_end (task_series_points of the test bars at in->series). */
 typedef struct {
     task_row *rows;                /* [n_strat]: every field                  */
-    float    *ret;                 /* [n_strat][n_test]                       */
-    float    *bh;                  /* [n_test]: buy-and-hold of strategy 0    */
+    float    *ret;                 /* [n_strat][n_pts] series points (task.h,
+                                      "Series resolution")                    */
+    float    *bh;                  /* [n_pts]: buy-and-hold of strategy 0    */
     int8_t   *corr;                /* [n_strat][n_test] room; the first n_corr
                                       rows are written (trend3)               */
     int       n_corr;              /* correction points (trend3; else 0)     */
     int       status;              /* TASK_OK, or TASK_FAILED (msg says why)  */
     double    sec_forecast;        /* (runtime) metrics and corrections       */
     double    sec_backtest;        /* (runtime) every strategy + buy-and-hold */
+    int       series;              /* in: TASK_SERIES_* (in->series)          */
+    int       n_pts;               /* in: points per strategy                 */
+    const int32_t *pt_end;         /* in: [n_pts] day: each point's last bar  */
+    int32_t  *trades;              /* [n_strat][n_pts] day: trades per point
+                                      (NULL otherwise)                        */
 } task_eval_out;
 
 /* Score ei's predictions into *eo: the forecast metrics and baselines,

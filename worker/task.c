@@ -4,6 +4,7 @@
  */
 #include "worker/task.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -73,20 +74,25 @@ void task_buf_free(task_buf *b) {
     memset(b, 0, sizeof *b);
 }
 
-/* Offsets of the blocks of a packed result; every block 8-byte aligned. */
-typedef struct { size_t rows, t, y, pred, ret, bh, corr, curve, trcls, weights, end; } layout;
+/* Offsets of the blocks of a packed result; every block 8-byte aligned
+ * (pt_end and trades are 4-byte blocks inside the series, so the corr
+ * block may start 4-aligned: it is bytes). */
+typedef struct { size_t rows, t, y, pred, ret, bh, pt_end, trades, corr, curve, trcls, weights, end; } layout;
 
-static layout layout_of(size_t head, int n_strat, int n_test, int n_out, int n_corr, int n_curve, int n_trcls,
-                        int64_t n_weights) {
+static layout layout_of(size_t head, int n_strat, int n_test, int n_out, int n_corr, int series, int n_pts,
+                        int n_curve, int n_trcls, int64_t n_weights) {
     layout L;
     size_t ns = (size_t)n_strat, nt = (size_t)n_test, no = (size_t)n_out, nc = (size_t)n_corr;
+    size_t np = (size_t)n_pts, nd = series == TASK_SERIES_DAY ? np : 0;
     L.rows    = align8(head);
     L.t       = L.rows + align8(ns * sizeof(task_row));
     L.y       = L.t + nt * sizeof(int64_t);
     L.pred    = L.y + nt * sizeof(double);
     L.ret     = L.pred + nt * no * sizeof(double);
-    L.bh      = L.ret + ns * nt * sizeof(float);
-    L.corr    = L.bh + nt * sizeof(float);
+    L.bh      = L.ret + ns * np * sizeof(float);
+    L.pt_end  = L.bh + np * sizeof(float);
+    L.trades  = L.pt_end + nd * sizeof(int32_t);
+    L.corr    = L.trades + ns * nd * sizeof(int32_t);
     L.curve   = align8(L.corr + nc * nt * sizeof(int8_t));
     L.trcls   = L.curve + (size_t)n_curve * 2 * sizeof(double);
     L.weights = align8(L.trcls + 2 * (size_t)n_trcls);
@@ -95,21 +101,67 @@ static layout layout_of(size_t head, int n_strat, int n_test, int n_out, int n_c
 }
 
 static layout layout_head(const task_head *h) {
-    return layout_of(sizeof(task_head), h->n_strat, h->n_test, h->n_out, h->n_corr, h->n_curve, h->n_trcls,
-                     h->n_weights);
+    return layout_of(sizeof(task_head), h->n_strat, h->n_test, h->n_out, h->n_corr, h->series, h->n_pts,
+                     h->n_curve, h->n_trcls, h->n_weights);
 }
 
 size_t task_packed_size(int n_strat, int n_test, int n_out, int n_corr) {
-    return layout_of(sizeof(task_head), n_strat, n_test, n_out, n_corr, 0, 0, 0).end;
+    return layout_of(sizeof(task_head), n_strat, n_test, n_out, n_corr, TASK_SERIES_BAR, n_test, 0, 0, 0).end;
 }
 
 size_t task_packed_size_of(const task_head *h) { return layout_head(h).end; }
+
+const char *task_series_name(int series) {
+    switch (series) {
+    case TASK_SERIES_BAR: return "bar";
+    case TASK_SERIES_DAY: return "day";
+    case TASK_SERIES_NONE: return "none";
+    default: return "?";
+    }
+}
+
+/* floor(t / 86400): the day of a timestamp before 1970 too. */
+static int64_t day_of(int64_t t) {
+    int64_t d = t / TASK_DAY_SECONDS;
+    return d * TASK_DAY_SECONDS > t ? d - 1 : d;
+}
+
+int task_series_points(int series, const int64_t *t, int n_test, int32_t *pt_end) {
+    if (n_test <= 0 || series == TASK_SERIES_NONE) return 0;
+    if (series != TASK_SERIES_DAY) return n_test;
+    int n = 0;
+    for (int k = 0; k < n_test; k++)
+        if (k == n_test - 1 || day_of(t[k + 1]) != day_of(t[k])) pt_end[n++] = k;
+    return n;
+}
+
+int64_t task_point_time(const task_view *v, int k) {
+    assert(k >= 0 && k < v->h->n_pts);
+    return v->pt_end ? v->t[v->pt_end[k]] : v->t[k];
+}
+
+double task_points_per_year(const task_view *v, int j) {
+    const task_head *h = v->h;
+    if (h->n_pts < 1 || h->n_test < 1) return 0;
+    const double bpy = v->rows[j].trading.bars_per_year;
+    return h->series == TASK_SERIES_DAY ? bpy * h->n_pts / h->n_test : bpy;
+}
 
 /* The counts every version shares, checked before a length is computed
  * from them (the bounds keep it from overflowing). */
 static int counts_ok(const task_head *h) {
     return h->n_strat >= 0 && h->n_strat <= TASK_MAX_STRAT && h->n_test >= 0 && h->n_test <= TASK_MAX_TEST &&
            (h->n_out == 1 || h->n_out == 3) && h->n_corr >= 0 && h->n_corr <= h->n_strat;
+}
+
+/* The version-5 series counts: a resolution, and n_pts that fits it. */
+static int series_ok(const task_head *h) {
+    switch (h->series) {
+    case TASK_SERIES_BAR: return h->n_pts == h->n_test;
+    case TASK_SERIES_DAY: return h->n_test > 0 ? h->n_pts >= 1 && h->n_pts <= h->n_test : h->n_pts == 0;
+    case TASK_SERIES_NONE: return h->n_pts == 0;
+    default: return 0;
+    }
 }
 
 int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
@@ -122,11 +174,12 @@ int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
     if (h->version != TASK_VERSION)
         return rs_err_set(e, RS_EINPUT, "task record: version %u, this program reads %u", h->version,
                           TASK_VERSION);
-    if (!counts_ok(h) || h->n_curve < 0 || h->n_curve > TASK_MAX_EPOCHS || h->n_trcls < 0 ||
+    if (!counts_ok(h) || !series_ok(h) || h->n_curve < 0 || h->n_curve > TASK_MAX_EPOCHS || h->n_trcls < 0 ||
         h->n_trcls > TASK_MAX_TEST || h->n_weights < 0 || h->n_weights > TASK_MAX_WEIGHTS)
         return rs_err_set(e, RS_EINPUT, "task record: bad counts (strategies %d, test bars %d, outputs %d, "
-                          "corrections %d, epochs %d, training classes %d, weight bytes %lld)", h->n_strat,
-                          h->n_test, h->n_out, h->n_corr, h->n_curve, h->n_trcls, (long long)h->n_weights);
+                          "corrections %d, epochs %d, training classes %d, weight bytes %lld, series %d of "
+                          "%d points)", h->n_strat, h->n_test, h->n_out, h->n_corr, h->n_curve, h->n_trcls,
+                          (long long)h->n_weights, h->series, h->n_pts);
     layout L = layout_head(h);
     if (L.end != len)
         return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, its counts need %zu", len, L.end);
@@ -141,9 +194,23 @@ int task_view_parse(const void *buf, size_t len, task_view *v, rs_err *e) {
         v->t = (const int64_t *)(p + L.t);
         v->y = (const double *)(p + L.y);
         v->pred = (const double *)(p + L.pred);
+        if (h->n_corr > 0) v->corr = (const int8_t *)(p + L.corr);
+    }
+    if (h->n_pts > 0) {
         v->ret = (const float *)(p + L.ret);
         v->bh = (const float *)(p + L.bh);
-        if (h->n_corr > 0) v->corr = (const int8_t *)(p + L.corr);
+    }
+    if (h->series == TASK_SERIES_DAY && h->n_pts > 0) {
+        /* the points index t: strictly ascending, the last one the last bar */
+        const int32_t *pe = (const int32_t *)(p + L.pt_end);
+        for (int k = 0; k < h->n_pts; k++)
+            if (pe[k] < 0 || pe[k] >= h->n_test || (k > 0 && pe[k] <= pe[k - 1]))
+                return rs_err_set(e, RS_EINPUT, "task record: day point %d ends at bar %d (of %d)", k, pe[k],
+                                  h->n_test);
+        if (pe[h->n_pts - 1] != h->n_test - 1)
+            return rs_err_set(e, RS_EINPUT, "task record: the last day point does not end at the last bar");
+        v->pt_end = pe;
+        v->trades = (const int32_t *)(p + L.trades);
     }
     if (h->n_curve > 0) v->curve = (const double *)(p + L.curve);
     if (h->n_trcls > 0) {
@@ -163,33 +230,47 @@ uint32_t task_record_version(const void *buf, size_t len) {
     return m == TASK_MAGIC ? ver : 0;
 }
 
-/* Version 3's head is version 4's up to n_curve: what task_upgrade relies on. */
+/* Version 3's head is version 5's up to n_curve, version 4's up to series:
+ * what task_upgrade relies on. */
 #define TASK_HEAD_V3 offsetof(task_head, n_curve)
+#define TASK_HEAD_V4 offsetof(task_head, series)
 _Static_assert(TASK_HEAD_V3 == 400, "a version-3 head is 400 bytes");
+_Static_assert(TASK_HEAD_V4 == 424, "a version-4 head is 424 bytes");
 
-/* Check a version-3 record and give its head (as a version-4 head: the new
- * fields 0) and the offset of its rows. */
-static int v3_check(const void *buf, size_t len, task_head *h, size_t *rows_at, rs_err *e) {
-    if (len < TASK_HEAD_V3 || ((uintptr_t)buf & 7))
-        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, shorter than a version-3 head", len);
+/* Check a version-3 or -4 record and give its head (as this version's: the
+ * new fields 0, its series per bar) and the offset of its rows.  Both
+ * versions' blocks after the head are this version's blocks of a per-bar
+ * series, in the same order and sizes. */
+static int old_check(uint32_t ver, const void *buf, size_t len, task_head *h, size_t *rows_at, rs_err *e) {
+    const size_t hs = ver == 3 ? TASK_HEAD_V3 : TASK_HEAD_V4;
+    if (len < hs || ((uintptr_t)buf & 7))
+        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, shorter than a version-%u head", len, ver);
     memset(h, 0, sizeof *h);
-    memcpy(h, buf, TASK_HEAD_V3);
-    if (!counts_ok(h)) return rs_err_set(e, RS_EINPUT, "task record: bad counts in a version-3 head");
-    layout L3 = layout_of(TASK_HEAD_V3, h->n_strat, h->n_test, h->n_out, h->n_corr, 0, 0, 0);
-    if (L3.curve != len)
-        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, its version-3 counts need %zu", len, L3.curve);
+    memcpy(h, buf, hs);
+    if (!counts_ok(h)) return rs_err_set(e, RS_EINPUT, "task record: bad counts in a version-%u head", ver);
+    if (ver == 4 && (h->n_curve < 0 || h->n_curve > TASK_MAX_EPOCHS || h->n_trcls < 0 ||
+                     h->n_trcls > TASK_MAX_TEST || h->n_weights < 0 || h->n_weights > TASK_MAX_WEIGHTS))
+        return rs_err_set(e, RS_EINPUT, "task record: bad counts in a version-4 head");
+    h->series = TASK_SERIES_BAR;
+    h->n_pts = h->n_test;
+    layout L = layout_of(hs, h->n_strat, h->n_test, h->n_out, h->n_corr, TASK_SERIES_BAR, h->n_test, h->n_curve,
+                         h->n_trcls, h->n_weights);
+    size_t want = ver == 3 ? L.curve : L.end;
+    if (want != len)
+        return rs_err_set(e, RS_EINPUT, "task record: %zu bytes, its version-%u counts need %zu", len, ver, want);
     if (!memchr(h->message, 0, sizeof h->message) || !memchr(h->host, 0, sizeof h->host) ||
         !memchr(h->blas, 0, sizeof h->blas))
-        return rs_err_set(e, RS_EINPUT, "task record: a version-3 string not terminated");
-    *rows_at = L3.rows;
+        return rs_err_set(e, RS_EINPUT, "task record: a version-%u string not terminated", ver);
+    *rows_at = L.rows;
     return 0;
 }
 
 int task_record_check(const void *buf, size_t len, rs_err *e) {
-    if (task_record_version(buf, len) == 3) {
+    uint32_t ver = task_record_version(buf, len);
+    if (ver == 3 || ver == 4) {
         task_head h;
         size_t at;
-        return v3_check(buf, len, &h, &at, e);
+        return old_check(ver, buf, len, &h, &at, e);
     }
     task_view v;
     return task_view_parse(buf, len, &v, e);
@@ -210,12 +291,12 @@ int task_upgrade(const void *buf, size_t len, task_buf *out, rs_err *e) {
         out->len = len;
         return 0;
     }
-    if (ver != 3)
+    if (ver != 3 && ver != 4)
         return rs_err_set(e, RS_EINPUT, "task record: version %u, this program reads %u..%u", ver,
                           TASK_VERSION_OLDEST, TASK_VERSION);
     task_head h;
     size_t rows_at;
-    if (v3_check(buf, len, &h, &rows_at, e)) return RS_EINPUT;
+    if (old_check(ver, buf, len, &h, &rows_at, e)) return RS_EINPUT;
     h.version = TASK_VERSION;
     layout L = layout_head(&h);
     if (out->cap < L.end) {
@@ -225,7 +306,8 @@ int task_upgrade(const void *buf, size_t len, task_buf *out, rs_err *e) {
         out->cap = L.end;
     }
     /* the blocks after the head keep their order and sizes: only the head
-     * grew, so they move as one */
+     * grew, so they move as one (a version-3 record ends at its corr block:
+     * the curve, classes and weights of this version are empty) */
     memset(out->p, 0, L.end);
     memcpy(out->p, &h, sizeof h);
     memcpy(out->p + L.rows, (const unsigned char *)buf + rows_at, len - rows_at);
@@ -243,8 +325,21 @@ int task_pack_extras(task_buf *out, const task_head *h, const task_row *rows,
                      const int64_t *t, const double *y, const double *pred,
                      const float *ret, const float *bh, const int8_t *corr,
                      const task_extras *x, rs_err *e) {
+    task_head hh = *h;
+    hh.series = TASK_SERIES_BAR;
+    hh.n_pts = h->n_test;
+    const task_points pts = { ret, bh, NULL, NULL };
+    return task_pack_points(out, &hh, rows, t, y, pred, &pts, corr, x, e);
+}
+
+int task_pack_points(task_buf *out, const task_head *h, const task_row *rows,
+                     const int64_t *t, const double *y, const double *pred,
+                     const task_points *pts, const int8_t *corr, const task_extras *x, rs_err *e) {
     if (!x && (h->n_curve || h->n_trcls || h->n_weights))
         return rs_err_set(e, RS_EINTERNAL, "task record: curve, classes or weights counted but not given");
+    if (!series_ok(h) || (h->n_pts > 0 && !pts))
+        return rs_err_set(e, RS_EINTERNAL, "task record: series %d of %d points for %d test bars", h->series,
+                          h->n_pts, h->n_test);
     layout L = layout_head(h);
     if (out->cap < L.end) {
         size_t cap = out->cap ? out->cap : 4096;
@@ -263,14 +358,20 @@ int task_pack_extras(task_buf *out, const task_head *h, const task_row *rows,
     hh.pad_ = 0;
     memcpy(p, &hh, sizeof hh);
     if (h->n_strat > 0) memcpy(p + L.rows, rows, (size_t)h->n_strat * sizeof(task_row));
-    size_t nt = (size_t)h->n_test;
+    size_t nt = (size_t)h->n_test, np = (size_t)h->n_pts;
     if (nt) {
         memcpy(p + L.t, t, nt * sizeof(int64_t));
         memcpy(p + L.y, y, nt * sizeof(double));
         memcpy(p + L.pred, pred, nt * (size_t)h->n_out * sizeof(double));
-        memcpy(p + L.ret, ret, nt * (size_t)h->n_strat * sizeof(float));
-        memcpy(p + L.bh, bh, nt * sizeof(float));
         if (h->n_corr > 0) memcpy(p + L.corr, corr, nt * (size_t)h->n_corr);
+    }
+    if (np) {
+        if (h->n_strat > 0) memcpy(p + L.ret, pts->ret, np * (size_t)h->n_strat * sizeof(float));
+        memcpy(p + L.bh, pts->bh, np * sizeof(float));
+        if (h->series == TASK_SERIES_DAY) {
+            memcpy(p + L.pt_end, pts->pt_end, np * sizeof(int32_t));
+            if (h->n_strat > 0) memcpy(p + L.trades, pts->trades, np * (size_t)h->n_strat * sizeof(int32_t));
+        }
     }
     if (h->n_curve > 0) memcpy(p + L.curve, x->curve, (size_t)h->n_curve * 2 * sizeof(double));
     if (h->n_trcls > 0) {

@@ -21,10 +21,15 @@
  *     double     pred[n_test][n_out]  the prediction made at that bar's close
  *                                     (regression: target units; trend3:
  *                                     probabilities SHORT, RANGE, LONG)
- *     float      ret[n_strat][n_test] per-bar strategy returns
- *                                     (equity[t]/equity[t-1] - 1, ret[.][0]=0)
- *     float      bh[n_test]           buy-and-hold per-bar returns (strategy
+ *     float      ret[n_strat][n_pts]  strategy returns per series point
+ *                                     (below): per bar equity[t]/equity[t-1]
+ *                                     - 1 (ret[.][0] = 0)
+ *     float      bh[n_pts]            buy-and-hold returns per point (strategy
  *                                     0's costs and account)
+ *     int32_t    pt_end[n_pts]        series "day" only: the test bar (index
+ *                                     into t) that closes each point
+ *     int32_t    trades[n_strat][n_pts] series "day" only: the trades each
+ *                                     strategy completed in each point
  *     int8_t     corr[n_corr][n_test] trend3: the class of each test bar after
  *                                     each correction point (strategy.h:
  *                                     strategy_corrections order; "none" is
@@ -44,10 +49,34 @@
  * FAILED) has n_test = 0: rows only, no series (a diverged task keeps its
  * curve).
  *
+ * Series resolution (head series, n_pts; [run] series, config.h).  The
+ * per-bar blocks t, y, pred (what re-evaluation and the report need) are
+ * always kept; the per-STRATEGY series are stored at one of
+ *   TASK_SERIES_BAR   one point per test bar: n_pts = n_test, ret and bh
+ *                     are the per-bar returns (float of the engine's
+ *                     double), no pt_end / trades blocks — version 4's
+ *                     layout exactly;
+ *   TASK_SERIES_DAY   one point per trading day of the test period: a day
+ *                     is the calendar date of the bar timestamp in the
+ *                     data's own clock (floor(t / 86400); HistData's clock
+ *                     is New York standard time, so a day runs 00:00 to
+ *                     24:00 EST), and only days with a test bar are points.
+ *                     ret[s][k] = (float)(prod over the day's bars b of
+ *                     (1 + r_b) - 1), the engine's double per-bar returns
+ *                     r_b compounded in double; bh likewise; pt_end[k] the
+ *                     day's last bar, trades[s][k] the trades the strategy
+ *                     completed (closed) in that day's bars;
+ *   TASK_SERIES_NONE  no per-strategy series: n_pts = 0.
+ * Every row metric (ROI, Sharpe, drawdown, trades, ...) is computed from
+ * the per-bar run whatever the resolution: the resolution changes the
+ * stored series only.  The size per added strategy point is then
+ * sizeof(task_row) + n_pts * 4 (bar) or n_pts * 8 (day) bytes.
+ *
  * Versions.  3 had no curve, training classes or weights (head without
- * n_curve .. reevaluated); task_upgrade turns such a record into this
- * version's bytes (those blocks empty), so journals and files of the
- * previous version still resume.
+ * n_curve .. reevaluated); 4 had no series resolution (head without series,
+ * n_pts: every series per bar).  task_upgrade turns such a record into this
+ * version's bytes (the missing blocks empty, a version-3/4 series read as
+ * TASK_SERIES_BAR), so journals and files of previous versions still resume.
  *
  * Determinism: the bytes depend only on the data, the input (spec, options,
  * strategies, keys, fold id) and nothing else — not on the thread count, the
@@ -73,8 +102,9 @@
 #include "worker/util.h"
 
 #define TASK_MAGIC   0x52535431u   /* "RST1": a packed task result              */
-#define TASK_VERSION 4u   /* 2: fold ids, corrections, class details; 3: host, BLAS kernel;
-                             4: learning curve, training classes, weights, reevaluated */
+#define TASK_VERSION 5u   /* 2: fold ids, corrections, class details; 3: host, BLAS kernel;
+                             4: learning curve, training classes, weights, reevaluated;
+                             5: series resolution (series, n_pts, pt_end, trades) */
 #define TASK_VERSION_OLDEST 3u  /* the oldest version task_upgrade reads */
 #define TASK_MSG_MAX 200
 #define TASK_HOST_MAX 64
@@ -95,6 +125,24 @@ enum {
     TASK_EMPTY    = 2,   /* the fold has too few windows (FOLD_EMPTY)            */
     TASK_FAILED   = 3    /* anything else; task_head.message says what           */
 };
+
+/* Series resolution (task_head.series, task_input.series; "Series
+ * resolution" above). */
+enum { TASK_SERIES_BAR = 0, TASK_SERIES_DAY = 1, TASK_SERIES_NONE = 2 };
+#define TASK_DAY_SECONDS 86400   /* a day point: floor(t / TASK_DAY_SECONDS) */
+/* The day rule in words: stored as the results file's /series attribute
+ * day_rule and quoted by README.md. */
+#define TASK_DAY_RULE "calendar date of the bar timestamp in the data's clock: floor(t / 86400)"
+
+/* "bar", "day", "none" ("?" for another value). */
+const char *task_series_name(int series);
+
+/* The points of a test period at resolution series: for TASK_SERIES_DAY
+ * writes pt_end[k] (room for n_test) = the index of the last bar of the
+ * k-th day of t[n_test] (ascending timestamps) and returns the number of
+ * days; TASK_SERIES_BAR returns n_test, TASK_SERIES_NONE 0 (pt_end
+ * untouched, may be NULL for both). */
+int task_series_points(int series, const int64_t *t, int n_test, int32_t *pt_end);
 
 /* The name of a status ("ok", "diverged", "empty", "failed", "?"). */
 const char *task_status_name(int status);
@@ -170,6 +218,8 @@ typedef struct {
                                         OpenBLAS's core name "Haswell": GEMM
                                         results differ by kernel (NULL: "")       */
     int                 save_weights;/* 1: the record carries the trained weights  */
+    int                 series;      /* TASK_SERIES_*: the per-strategy series'
+                                        resolution (0 = per bar)                   */
 } task_input;
 
 /* Fixed head of a packed result. */
@@ -204,6 +254,10 @@ typedef struct {
                                         rank, host, blas, sec_train, sec_predict
                                         are the training's                         */
     int32_t  pad_;                   /* 0                                          */
+    /* version 5 (a version-4 head ends here) */
+    int32_t  series;                 /* TASK_SERIES_*                              */
+    int32_t  n_pts;                  /* series points per strategy (bar: n_test;
+                                        day: days; none or n_test = 0: 0)          */
 } task_head;
 
 /* One result row: (task, strategy).  Fixed size, no pointers, no runtime
@@ -271,8 +325,11 @@ typedef struct {
     const int64_t   *t;              /* [n_test]  (NULL when n_test = 0)            */
     const double    *y;              /* [n_test]                                    */
     const double    *pred;           /* [n_test][n_out]                             */
-    const float     *ret;            /* [n_strat][n_test]                           */
-    const float     *bh;             /* [n_test]                                    */
+    const float     *ret;            /* [n_strat][n_pts] (NULL when n_pts = 0)      */
+    const float     *bh;             /* [n_pts]                                     */
+    const int32_t   *pt_end;         /* [n_pts] day: each point's last bar (NULL
+                                        otherwise: point k is bar k)               */
+    const int32_t   *trades;         /* [n_strat][n_pts] day (NULL otherwise)       */
     const int8_t    *corr;           /* [n_corr][n_test] (NULL without)             */
     const double    *curve;          /* [n_curve][2] (NULL without)                 */
     const uint8_t   *tr_net;         /* [n_trcls] (NULL without)                    */
@@ -280,6 +337,16 @@ typedef struct {
     const void      *weights;        /* [n_weights] bytes (NULL without)            */
     size_t           bytes;          /* the packed length                           */
 } task_view;
+
+/* The timestamp of series point k of v (0 <= k < n_pts): the bar's for a
+ * per-bar series, the day's last bar's for a daily one. */
+int64_t task_point_time(const task_view *v, int k);
+
+/* Points per year of row j's series: the row's trading.bars_per_year for
+ * a per-bar series; for a daily one bars_per_year * n_pts / n_test,
+ * the same calendar span counted in points (what stats and verdict
+ * annualise a daily Sharpe with); 0 without a series. */
+double task_points_per_year(const task_view *v, int j);
 
 /* The blocks a record may carry besides its series (task_pack_extras);
  * any may be NULL when its count in the head is 0. */
@@ -314,6 +381,23 @@ int task_pack_extras(task_buf *out, const task_head *h, const task_row *rows,
                      const int64_t *t, const double *y, const double *pred,
                      const float *ret, const float *bh, const int8_t *corr,
                      const task_extras *x, rs_err *e);
+
+/* The per-strategy series of a record at a resolution other than per bar
+ * (task_pack_points): h->series and h->n_pts say which; ret [n_strat][n_pts],
+ * bh [n_pts], and for TASK_SERIES_DAY pt_end [n_pts] and trades
+ * [n_strat][n_pts]; all may be NULL when n_pts = 0. */
+typedef struct {
+    const float   *ret, *bh;
+    const int32_t *pt_end, *trades;
+} task_points;
+
+/* task_pack_extras with the series of pts (NULL: h->n_pts must be 0 or
+ * the resolution per bar, the series then ret / bh of the arguments).
+ * task_pack and task_pack_extras write a per-bar series (they set
+ * series = BAR, n_pts = n_test). */
+int task_pack_points(task_buf *out, const task_head *h, const task_row *rows,
+                     const int64_t *t, const double *y, const double *pred,
+                     const task_points *pts, const int8_t *corr, const task_extras *x, rs_err *e);
 
 /* The version of a record (its head's, once the magic and the length of a
  * head are there), or 0 when buf is not a task record at all. */

@@ -47,8 +47,10 @@ typedef struct {
     int     *ends;       /* train | val | test window end rows, shifted           */
     double  *ytrue;      /* [n_test] truth in target units (the y series)         */
     double  *pred;       /* [n_test][n_out] predictions in target units           */
-    float   *ret_f;      /* [n_strat][n_test] the ret series                      */
-    float   *bh_f;       /* [n_test] the bh series                                */
+    float   *ret_f;      /* [n_strat][n_pts] the ret series                       */
+    float   *bh_f;       /* [n_pts] the bh series                                 */
+    int32_t *pt_end;     /* [n_test] room: day points' last bars                  */
+    int32_t *trades;     /* [n_strat][n_pts] day: trades per point                */
     int8_t  *corr;       /* [n_strat][n_test] the class after each correction     */
     int     *cidx, *cfirst;  /* [n_strat] correction points (trend3)             */
     double  *curve;      /* [epochs][2] the learning curve                        */
@@ -59,7 +61,7 @@ typedef struct {
 
 static void scratch_free(scratch *s) {
     free(s->xs); free(s->ys); free(s->ends); free(s->ytrue); free(s->pred);
-    free(s->ret_f); free(s->bh_f); free(s->corr); free(s->cidx); free(s->cfirst); free(s->curve);
+    free(s->ret_f); free(s->bh_f); free(s->pt_end); free(s->trades); free(s->corr); free(s->cidx); free(s->cfirst); free(s->curve);
     free(s->tr_prob); free(s->tr_net); free(s->tr_true); free(s->weights);
     memset(s, 0, sizeof *s);
 }
@@ -118,6 +120,8 @@ static int input_check(const task_data *d, const task_input *in, const task_buf 
         return rs_err_set(e, RS_EINPUT, "task: a %s target needs a regression head with 1 output "
                           "(head %d, n_out %d)", kind == TARGET_PRICE ? "price" : "return",
                           (int)in->spec.head, in->spec.n_out);
+    if (in->series != TASK_SERIES_BAR && in->series != TASK_SERIES_DAY && in->series != TASK_SERIES_NONE)
+        return rs_err_set(e, RS_EINPUT, "task: series resolution %d unknown", in->series);
     if (rnn_spec_check(&in->spec, e)) return RS_EINPUT;
     if (rnn_train_opts_check(&in->opts, e)) return RS_EINPUT;
     rs_err le;
@@ -269,10 +273,17 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     if (prc != TASK_OK) { status = prc; goto done; }
     S.ytrue = malloc((size_t)n_test * sizeof *S.ytrue);
     S.pred = malloc((size_t)n_test * (size_t)K * sizeof *S.pred);
-    S.ret_f = malloc((size_t)ns * (size_t)n_test * sizeof *S.ret_f);
-    S.bh_f = malloc((size_t)n_test * sizeof *S.bh_f);
+    /* the series points (task.h, "Series resolution"): fixed by the test
+     * bars' timestamps alone, so known before anything is traded */
+    const int series = in->series;
+    S.pt_end = malloc((size_t)n_test * sizeof *S.pt_end);
+    const int n_pts = S.pt_end ? task_series_points(series, d->t + tf.f.test_lo, n_test, S.pt_end) : 0;
+    S.ret_f = malloc(((size_t)ns * (size_t)n_pts + 1) * sizeof *S.ret_f);
+    S.bh_f = malloc(((size_t)n_pts + 1) * sizeof *S.bh_f);
+    if (series == TASK_SERIES_DAY) S.trades = malloc(((size_t)ns * (size_t)n_pts + 1) * sizeof *S.trades);
     S.curve = malloc((size_t)in->opts.epochs * 2 * sizeof *S.curve);
-    int oom = !S.ytrue || !S.pred || !S.ret_f || !S.bh_f || !S.curve;
+    int oom = !S.ytrue || !S.pred || !S.pt_end || !S.ret_f || !S.bh_f || !S.curve ||
+              (series == TASK_SERIES_DAY && !S.trades);
     if (cls) {
         S.corr = malloc((size_t)ns * (size_t)n_test);
         S.tr_prob = malloc((size_t)(n_train > 0 ? n_train : 1) * MT_NCLASS * sizeof *S.tr_prob);
@@ -386,7 +397,8 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
     h.sec_predict = rs_now() - t0;
     {
         const task_eval_in ei = { d, in, &tf, S.ytrue, S.pred, S.tr_net, S.tr_true, &base, NULL };
-        task_eval_out eo = { rows, S.ret_f, S.bh_f, S.corr, 0, TASK_OK, 0, 0 };
+        task_eval_out eo = { .rows = rows, .ret = S.ret_f, .bh = S.bh_f, .corr = S.corr, .status = TASK_OK,
+                             .series = series, .n_pts = n_pts, .pt_end = S.pt_end, .trades = S.trades };
         if (cls && ns > 1) progress_phase(&pc, "correcting the trend and trading every strategy");
         if ((rc = task_evaluate(&ei, &eo, h.message, e))) goto done;
         h.sec_predict += eo.sec_forecast;
@@ -395,6 +407,8 @@ int task_run(const task_data *d, const task_input *in, task_buf *out, rs_err *e)
         status = eo.status;
     }
     h.n_test = n_test;
+    h.series = series;
+    h.n_pts = n_pts;
 
 done:
     rnn_free(m);
@@ -403,7 +417,7 @@ done:
         if (status != TASK_OK) {
             /* rows only: the fold's counts and what training reached (its
              * curve included), nothing measured on the test period */
-            h.n_test = h.n_corr = h.n_trcls = 0;
+            h.n_test = h.n_corr = h.n_trcls = h.n_pts = 0;
             h.n_weights = 0;
             for (int i = 0; i < ns; i++) {
                 task_row_blank(&rows[i]);
@@ -414,9 +428,10 @@ done:
         const int has = h.n_test > 0;
         h.sec_total = rs_now() - t_start;
         const task_extras x = { S.curve, S.tr_net, S.tr_true, S.weights };
-        rc = task_pack_extras(out, &h, rows, has ? d->t + tf.f.test_lo : NULL, has ? S.ytrue : NULL,
-                              has ? S.pred : NULL, has ? S.ret_f : NULL, has ? S.bh_f : NULL,
-                              has && h.n_corr ? S.corr : NULL, &x, e);
+        const task_points pts = { S.ret_f, S.bh_f, S.pt_end, S.trades };
+        h.series = in->series;           /* a task without a series keeps the resolution asked for */
+        rc = task_pack_points(out, &h, rows, has ? d->t + tf.f.test_lo : NULL, has ? S.ytrue : NULL,
+                              has ? S.pred : NULL, &pts, has && h.n_corr ? S.corr : NULL, &x, e);
     }
     scratch_free(&S);
     free(rows);
