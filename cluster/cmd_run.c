@@ -484,6 +484,7 @@ static int on_run(void *ctx, const int32_t msg[4], const void *payload, size_t p
     in.opts.stop = sched_cancelled;
     in.opts.stop_ctx = NULL;
     in.save_weights = R->cfg.run.save_weights;
+    in.series = config_series(&R->cfg, R->data.bar_seconds);
     rs_err e;
     int rc = -1;
     if (msg[3] == RESUME_REEVAL && payload) {

@@ -23,6 +23,7 @@
  *   listing                config_describe_keys, the [strategy] markdown
  */
 #include "coordinator/config.h"
+#include "worker/task.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -56,6 +57,9 @@ static const rs_enum E_CELL[]   = { {"lstm", RNN_LSTM}, {"gru", RNN_GRU}, {"gru_
 static const rs_enum E_ALIGN[]  = { {"inner", SERIES_INNER}, {"ffill", SERIES_FFILL}, {0, 0} };
 static const rs_enum E_SCALE[]  = { {"none", SCALE_NONE}, {"minmax", SCALE_MINMAX}, {"zscore", SCALE_ZSCORE}, {0, 0} };
 static const rs_enum E_TARGET[] = { {"return", TARGET_RETURN}, {"price", TARGET_PRICE}, {"trend3", TARGET_TREND3}, {0, 0} };
+/* [run] series: task.h's resolutions, and auto (config_series) */
+static const rs_enum E_SERIES[] = { {"auto", CFG_SERIES_AUTO}, {"bar", TASK_SERIES_BAR}, {"day", TASK_SERIES_DAY},
+                                    {"none", TASK_SERIES_NONE}, {0, 0} };
 static const rs_enum E_FIT[]    = { {"quantiles", 1}, {"fixed", 0}, {0, 0} };
 const rs_enum CFG_E_SEARCH[]    = { {"grid", SEARCH_GRID}, {"random", SEARCH_RANDOM}, {"halving", SEARCH_HALVING},
                                     {0, 0} };
@@ -214,6 +218,9 @@ static const cfg_key KEYS[] = {
              "OpenMP threads per rank; 0 = OMP_NUM_THREADS"),
     K_SCALAR("run", "save_weights", T_BOOL, ST_INT, 0, 1, NULL, "0", run.save_weights,
              "store each task's trained weights in the results file (/weights; rnn.h blob format)"),
+    K_SCALAR("run", "series", T_ENUM, ST_INT, 0, 0, E_SERIES, "auto", run.series,
+             "per-strategy series stored: bar | day | none; auto = day for bars shorter than a day, else bar "
+             "(metrics always from every bar)"),
 };
 #define N_KEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 
@@ -1522,4 +1529,9 @@ void config_describe_strategy_markdown(FILE *f) {
         doc[o] = 0;
         fprintf(f, "| `%s` | `%s` | `%s` | %s | %s%s |\n", k->name, fx, eq, expect, who, doc);
     }
+}
+
+int config_series(const sweep_config *c, double bar_seconds) {
+    if (c->run.series != CFG_SERIES_AUTO) return c->run.series;
+    return bar_seconds > 0 && bar_seconds < TASK_DAY_SECONDS ? TASK_SERIES_DAY : TASK_SERIES_BAR;
 }

@@ -184,10 +184,21 @@ typedef struct {
         char output[CFG_PATH_MAX];       /* default: results/<name>.h5        */
         int  threads;                    /* OMP threads per rank hint; 0 = env */
         int  save_weights;               /* 1: records carry the weights      */
+        int  series;                     /* CFG_SERIES_AUTO or TASK_SERIES_*  */
     } run;
 
     uint64_t data_hash;                  /* config_data_hash(), set by load   */
 } sweep_config;
+
+/* [run] series = auto (the default): config_series resolves it. */
+#define CFG_SERIES_AUTO (-1)
+
+/* The per-strategy series resolution of a sweep (task.h, "Series
+ * resolution") on data of bar_seconds bars: [run] series, or for auto
+ * TASK_SERIES_DAY when bars are shorter than a day (0 < bar_seconds <
+ * 86400), else TASK_SERIES_BAR (daily and longer bars: one point per bar,
+ * the version-4 layout). */
+int config_series(const sweep_config *c, double bar_seconds);
 
 /* Parse and validate `path`.  Returns 0, or RS_EINPUT (any config error, a
  * missing or unreadable file) / RS_EINTERNAL (out of memory) with *e filled
