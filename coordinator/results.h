@@ -58,11 +58,26 @@
  *   /series/t         int64   [N]                 test bar timestamps
  *   /series/y         float64 [N]                 truth (target units)
  *   /series/pred      float64 [N][n_out]          predictions
- *   /series/returns   float32 [N][n_strategies]   per-bar strategy returns,
- *                                                 column = strategy index
- *                                                 (NaN where a task has no
- *                                                 row for that strategy)
- *   /series/bh        float32 [N]                 buy-and-hold returns
+ *   /series           attributes: resolution ("bar", "day", "none",
+ *                     "mixed", "" without series: task.h "Series
+ *                     resolution"; [run] series), day_rule (TASK_DAY_RULE)
+ *   /series/points    compound per task with series, /series/index order:
+ *                     task_key, model, year, offset, n (rows in returns, bh,
+ *                     point_end, trades), series (0 bar, 1 day, 2 none)
+ *   /series/returns   float32 [P][n_strategies]   strategy returns per series
+ *                                                 point (per bar: the bar's;
+ *                                                 per day: the day's bars
+ *                                                 compounded), column =
+ *                                                 strategy index (NaN where a
+ *                                                 task has no row for it)
+ *   /series/bh        float32 [P]                 buy-and-hold, likewise
+ *   /series/point_end int32 [P or 0]              the task's bar (0-based, into
+ *                                                 its /series/t slice) closing
+ *                                                 each point; 0 rows when no
+ *                                                 task has daily points
+ *   /series/trades    int32 [P or 0][n_strategies] trades completed in each
+ *                                                 daily point (-1: not stored)
+ *   (schema 3/4 files: no points datasets, returns and bh per bar [N])
  *   /curves/index, /train_classes/index, /weights/index: like /series/index
  *   /curves/loss      float64 [N][2]              per epoch run: mean training
  *                                                 loss, validation loss (NaN
@@ -87,9 +102,10 @@
 #include "coordinator/plan.h"
 #include "worker/task.h"
 
-#define RESULTS_SCHEMA 4   /* 2: fold ids, corrections, class details; 3: /tasks host, blas;
+#define RESULTS_SCHEMA 5   /* 2: fold ids, corrections, class details; 3: /tasks host, blas;
                               4: /curves, /train_classes, /weights, /tasks reevaluated,
-                              provenance attributes */
+                              provenance attributes; 5: series resolution (/series/points,
+                              point_end, trades; returns and bh per point) */
 #define RESULTS_SCHEMA_OLDEST 3   /* the oldest schema results_read reads */
 
 /* One row of /plan/folds. */

@@ -282,10 +282,24 @@ static hid_t index_type(void) {
     return t;
 }
 
+static hid_t points_type(void) {
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(points_rec));
+    if (t < 0) return -1;
+    herr_t r = 0;
+    INS(t, points_rec, task_key, U64);
+    INS(t, points_rec, model, I32);
+    INS(t, points_rec, fold_id, I32);
+    INS(t, points_rec, offset, I64);
+    INS(t, points_rec, n, I64);
+    INS(t, points_rec, series, I32);
+    if (r < 0) { H5Tclose(t); return -1; }
+    return t;
+}
+
 void layout_types_close(layout_types *T) {
     h5io_close_type(&T->row); h5io_close_type(&T->model); h5io_close_type(&T->strat); h5io_close_type(&T->corr);
     h5io_close_type(&T->fold); h5io_close_type(&T->tasks); h5io_close_type(&T->tasks_v3);
-    h5io_close_type(&T->index);
+    h5io_close_type(&T->index); h5io_close_type(&T->points);
 }
 
 int layout_types_open(h5io_ctx *x, layout_types *T) {
@@ -297,6 +311,7 @@ int layout_types_open(h5io_ctx *x, layout_types *T) {
     T->tasks = tasks_type(1);
     T->tasks_v3 = tasks_type(0);
     T->index = index_type();
+    T->points = points_type();
     if (T->row < 0 || T->model < 0 || T->strat < 0 || T->corr < 0 || T->fold < 0 || T->tasks < 0 ||
         T->tasks_v3 < 0 || T->index < 0) {
         h5io_fail(x, "building the compound types");

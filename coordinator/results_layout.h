@@ -124,8 +124,21 @@ typedef struct {
     int64_t  n;                      /* rows                                   */
 } index_rec;
 
+/* One row of /series/points (schema 5): a task's per-strategy series
+ * points, one row per /series/index row, same order. */
+typedef struct {
+    uint64_t task_key;
+    int32_t  model;
+    int32_t  fold_id;
+    int64_t  offset;                 /* first row in /series/returns, bh
+                                        (and point_end, trades when written)  */
+    int64_t  n;                      /* points (0: resolution none)           */
+    int32_t  series;                 /* TASK_SERIES_* (task.h)                */
+    int32_t  pad_;
+} points_rec;
+
 /* Every type the file uses, built once per read or write. */
-typedef struct { hid_t row, model, strat, corr, fold, tasks, tasks_v3, index; } layout_types;
+typedef struct { hid_t row, model, strat, corr, fold, tasks, tasks_v3, index, points; } layout_types;
 
 /* Build them all (0), or record the failure in x and return -1 with every
  * type closed. */

@@ -4,8 +4,10 @@
  *
  * Reading rebuilds each packed record from /tasks (head), /results (its
  * rows: a run of equal task_key, same order as /tasks), /series/index (its
- * slice, if any) and the returns columns named by each row's strategy
- * index; n_out is /series/pred's width.
+ * slice, if any), /series/points (schema 5: the slice of its per-strategy
+ * series points and their resolution; a schema-3/4 file's series are per
+ * bar at the /series/index slice) and the returns columns named by each
+ * row's strategy index; n_out is /series/pred's width.
  */
 #include "coordinator/results.h"
 
@@ -43,9 +45,20 @@ static int extra_slice(extra_group *g, uint64_t key, size_t *off, size_t *n) {
 /* Rebuild every task's packed record from /tasks, /results and /series
  * (all three in the same task order, see results_write), and /curves,
  * /train_classes and /weights. */
+/* The per-strategy series points of a file: /series/points (NULL in a
+ * schema-3/4 file: every series per bar), returns [P][S], bh [P], and
+ * point_end [P], trades [P][S] when the file has daily points (n_pe = P;
+ * else 0). */
+typedef struct {
+    const points_rec *ix;
+    size_t            n_ix, P, n_pe;
+    const float      *ret, *bh;
+    const int32_t    *pe, *trd;
+} points_in;
+
 static int rebuild_tasks(h5io_ctx *x, results_file *r, const tasks_rec *tr, size_t n_tasks,
                          const index_rec *ix, size_t n_ix, const int64_t *t, const double *y,
-                         const double *pred, const float *ret, const float *bh, const int8_t *corr,
+                         const double *pred, const points_in *pi, const int8_t *corr,
                          size_t N, size_t n_out, size_t S, size_t C, extra_group *ex) {
     r->tasks = calloc(n_tasks ? n_tasks : 1, sizeof *r->tasks);
     if (!r->tasks) return h5io_oom(x);
@@ -53,6 +66,8 @@ static int rebuild_tasks(h5io_ctx *x, results_file *r, const tasks_rec *tr, size
     size_t rc = 0, si = 0, max_ret = 0, max_corr = 0;
     float *rbuf = NULL;
     int8_t *cbuf = NULL;
+    int32_t *tbuf = NULL;            /* trades [n_strat][n_pts], max_ret room  */
+#define RB_FAIL(...) (free(rbuf), free(cbuf), free(tbuf), h5io_xfail(x, RS_EINTERNAL, __VA_ARGS__))
     for (size_t i = 0; i < n_tasks; i++) {
         task_head h;
         memset(&h, 0, sizeof h);
@@ -104,22 +119,40 @@ static int rebuild_tasks(h5io_ctx *x, results_file *r, const tasks_rec *tr, size
             si++;
         }
         h.n_test = (int32_t)nt;
-        if (nt && h.n_strat) {
-            size_t need = nt * (size_t)h.n_strat;
+        /* the task's series points: /series/points' row of this slice */
+        size_t poff = off, np = nt;
+        h.series = TASK_SERIES_BAR;
+        if (nt && pi->ix) {
+            const points_rec *q = &pi->ix[si - 1];
+            if (si - 1 >= pi->n_ix || q->task_key != h.task_key || q->offset < 0 || q->n < 0 ||
+                (size_t)q->offset > pi->P || (size_t)q->n > pi->P - (size_t)q->offset)
+                return RB_FAIL("/series/points: task %016llx: no row, or points outside /series/returns",
+                               (unsigned long long)h.task_key);
+            poff = (size_t)q->offset;
+            np = (size_t)q->n;
+            h.series = q->series;
+            if (h.series == TASK_SERIES_DAY && pi->n_pe != pi->P)
+                return RB_FAIL("/series/point_end: %zu rows for %zu points", pi->n_pe, pi->P);
+        }
+        h.n_pts = (int32_t)np;
+        const int day = h.series == TASK_SERIES_DAY;
+        if (np && h.n_strat) {
+            size_t need = np * (size_t)h.n_strat;
             if (need > max_ret) {
                 float *nb = realloc(rbuf, need * sizeof *nb);
-                if (!nb) { free(rbuf); free(cbuf); return h5io_oom(x); }
-                rbuf = nb;
+                int32_t *tb = realloc(tbuf, need * sizeof *tb);
+                if (nb) rbuf = nb;
+                if (tb) tbuf = tb;
+                if (!nb || !tb) { free(rbuf); free(cbuf); free(tbuf); return h5io_oom(x); }
                 max_ret = need;
             }
             for (size_t j = 0; j < (size_t)h.n_strat; j++) {
                 int s = r->rows[r0 + j].strategy;
-                if (s < 0 || (size_t)s >= S) {
-                    free(rbuf);
-                    free(cbuf);
-                    return h5io_xfail(x, RS_EINTERNAL, "/results: strategy index %d outside /series/returns", s);
-                }
-                for (size_t b = 0; b < nt; b++) rbuf[j * nt + b] = ret[(off + b) * S + (size_t)s];
+                if (s < 0 || (size_t)s >= S)
+                    return RB_FAIL("/results: strategy index %d outside /series/returns", s);
+                for (size_t b = 0; b < np; b++) rbuf[j * np + b] = pi->ret[(poff + b) * S + (size_t)s];
+                if (day)
+                    for (size_t b = 0; b < np; b++) tbuf[j * np + b] = pi->trd[(poff + b) * S + (size_t)s];
             }
         }
         /* the corrected classes, [correction][bar] as the record holds them */
@@ -137,17 +170,22 @@ static int rebuild_tasks(h5io_ctx *x, results_file *r, const tasks_rec *tr, size
         /* task_pack copies 0 bytes from ret when n_strat = 0, but memcpy
          * still wants a valid pointer */
         static const float none[1];
+        static const int32_t nonei[1];
+        const task_points pts = { np ? (rbuf ? rbuf : none) : NULL, np ? pi->bh + poff : NULL,
+                                  day && np ? pi->pe + poff : NULL, day && np ? (tbuf ? tbuf : nonei) : NULL };
         rs_err pe;
-        if (task_pack_extras(&r->tasks[i], &h, r->rows + r0, nt ? t + off : NULL, nt ? y + off : NULL,
-                             nt ? pred + off * n_out : NULL, nt ? (rbuf ? rbuf : none) : NULL,
-                             nt ? bh + off : NULL, h.n_corr ? cbuf : NULL, &xt, &pe)) {
-            free(rbuf);
-            free(cbuf);
-            return h5io_xfail(x, RS_EINTERNAL, "%s", pe.msg);
-        }
+        if (task_pack_points(&r->tasks[i], &h, r->rows + r0, nt ? t + off : NULL, nt ? y + off : NULL,
+                             nt ? pred + off * n_out : NULL, &pts, h.n_corr ? cbuf : NULL, &xt, &pe))
+            return RB_FAIL("%s", pe.msg);
+        /* a daily series must index its own bars (task_view_parse checks) */
+        task_view tv;
+        if (task_view_parse(r->tasks[i].p, r->tasks[i].len, &tv, &pe))
+            return RB_FAIL("task %016llx: %s", (unsigned long long)h.task_key, pe.msg);
     }
+#undef RB_FAIL
     free(rbuf);
     free(cbuf);
+    free(tbuf);
     if (rc != (size_t)r->n_rows || si != n_ix || ex[0].at != ex[0].n_ix || ex[1].at != ex[1].n_ix ||
         ex[2].at != ex[2].n_ix)
         return h5io_xfail(x, RS_EINTERNAL, "/results or /series/index not in the order of /tasks (%zu of %d rows, "
@@ -163,7 +201,7 @@ int results_read(const char *path, results_file *r, rs_err *e) {
     if (stat(path, &st)) return rs_err_set(e, RS_EINPUT, "%s: cannot open: %s", path, strerror(errno));
     h5io_quiet q;
     h5io_quiet_on(&q);
-    layout_types T = { -1, -1, -1, -1, -1, -1, -1, -1 };
+    layout_types T = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
     hid_t fapl = -1, f = -1;
     fold_rec *fr = NULL;
     tasks_rec *tr = NULL;
@@ -172,6 +210,9 @@ int results_read(const char *path, results_file *r, rs_err *e) {
     double *y = NULL, *pred = NULL;
     float *ret = NULL, *bh = NULL;
     int8_t *corr = NULL;
+    points_rec *pts = NULL;
+    int32_t *pend = NULL, *trd = NULL;
+    size_t n_pts_ix = 0, n_pend = 0, n_trd = 0, S2 = 0;
     extra_group ex[3];
     memset(ex, 0, sizeof ex);
     size_t n, n_tasks, n_ix, N, n_y, n_pred, n_ret, n_bh, n_corr_rows, n_out = 1, S = 0, C = 0;
@@ -256,7 +297,16 @@ int results_read(const char *path, results_file *r, rs_err *e) {
         h5io_dset_read(&x, f, "/series/bh", H5T_NATIVE_FLOAT, 1, (void **)&bh, &n_bh, NULL) ||
         h5io_dset_read(&x, f, "/series/corrected", H5T_NATIVE_INT8, 2, (void **)&corr, &n_corr_rows, &C))
         goto fail;
-    if (n_y != N || n_pred != N || n_ret != N || n_bh != N || n_corr_rows != N || (n_out != 1 && n_out != 3)) {
+    /* schema 5: per-strategy series at their resolution (results.h) */
+    if (schema >= 5 &&
+        (h5io_dset_read(&x, f, "/series/points", T.points, 1, (void **)&pts, &n_pts_ix, NULL) ||
+         h5io_dset_read(&x, f, "/series/point_end", H5T_NATIVE_INT32, 1, (void **)&pend, &n_pend, NULL) ||
+         h5io_dset_read(&x, f, "/series/trades", H5T_NATIVE_INT32, 2, (void **)&trd, &n_trd, &S2)))
+        goto fail;
+    const size_t P = n_ret;              /* point rows (= N before schema 5) */
+    if (n_y != N || n_pred != N || n_bh != P || n_corr_rows != N || (n_out != 1 && n_out != 3) ||
+        (schema < 5 && P != N) || (schema >= 5 && (n_pts_ix != n_ix || (n_pend && n_pend != P) || n_trd != n_pend ||
+                                                   (n_trd && S2 != S)))) {
         h5io_xfail(&x, RS_EINTERNAL, "/series: datasets of different lengths or a bad prediction width");
         goto fail;
     }
@@ -282,7 +332,8 @@ int results_read(const char *path, results_file *r, rs_err *e) {
         tr[i].host[TASK_HOST_MAX - 1] = 0;
         tr[i].blas[TASK_BLAS_MAX - 1] = 0;
     }
-    if (rebuild_tasks(&x, r, tr, n_tasks, ix, n_ix, t, y, pred, ret, bh, corr, N, n_out, S, C, ex)) goto fail;
+    const points_in pin = { pts, n_pts_ix, P, n_pend, ret, bh, pend, trd };
+    if (rebuild_tasks(&x, r, tr, n_tasks, ix, n_ix, t, y, pred, &pin, corr, N, n_out, S, C, ex)) goto fail;
 
     H5Fclose(f);
     f = -1;
@@ -295,6 +346,7 @@ out:
     layout_types_close(&T);
     h5io_quiet_off(&q);
     free(fr); free(tr); free(ix); free(t); free(y); free(pred); free(ret); free(bh); free(corr);
+    free(pts); free(pend); free(trd);
     for (int g = 0; g < 3; g++) extra_free(&ex[g]);
     return x.bad;
 }

@@ -267,7 +267,7 @@ static int write_tasks(h5io_ctx *x, hid_t f, const layout_types *T, const sweep_
     int rc = -1, S = p->n_strategies, n_out = p->n_out;
     /* trend3: one column per plan correction point; regression: none */
     const int C = p->head == RNN_HEAD_CLS ? p->n_corrections : 0;
-    enum { T_TASKS, T_RESULTS, T_INDEX, T_T, T_Y, T_PRED, T_RET, T_BH, T_CORR, T_N };
+    enum { T_TASKS, T_RESULTS, T_INDEX, T_T, T_Y, T_PRED, T_RET, T_BH, T_CORR, T_PTS, T_PEND, T_TRD, T_N };
     h5io_tab tab[T_N];
     for (int i = 0; i < T_N; i++) tab[i].d = -1;
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
@@ -279,34 +279,56 @@ static int write_tasks(h5io_ctx *x, hid_t f, const layout_types *T, const sweep_
     size_t ret_blk = S > 0 ? (size_t)(1 << 18) / (size_t)S : 1;
     if (ret_blk < 1) ret_blk = 1;
     float *rbuf = malloc(ret_blk * (size_t)(S > 0 ? S : 1) * sizeof *rbuf);
+    int32_t *tbuf = malloc(ret_blk * (size_t)(S > 0 ? S : 1) * sizeof *tbuf);   /* trades, likewise */
     int *srccol = malloc((size_t)(C > 0 ? C : 1) * sizeof *srccol);
     int8_t *cbuf = NULL;
     size_t cbuf_cap = 0;
-    if (!map || !rows || !rbuf || !srccol) { h5io_oom(x); goto out; }
+    if (!map || !rows || !rbuf || !tbuf || !srccol) { h5io_oom(x); goto out; }
     layout_cover_members(T->row, 0, cover);
 
-    hsize_t n_rows = 0, n_series = 0, n_index = 0;
+    /* Per-strategy series (task.h, "Series resolution"): returns and bh
+     * have one row per series POINT (/series/points indexes them); the
+     * per-bar t, y, pred, corrected one per bar (/series/index).
+     * point_end and trades exist only for daily points: they have every
+     * point's row when any task is at day resolution, else 0 rows (a file
+     * of per-bar series is then schema 4's layout plus the points index). */
+    hsize_t n_rows = 0, n_series = 0, n_index = 0, n_points = 0;
+    int any_day = 0, res = -1;               /* res: the one resolution, -2 mixed */
     for (int i = 0; i < n_sel; i++) {
+        const task_head *h = sel[i].v->h;
         n_rows += (hsize_t)sel[i].n_rows;
-        if (sel[i].v->h->n_test > 0) { n_series += (hsize_t)sel[i].v->h->n_test; n_index++; }
+        if (h->n_test > 0) {
+            n_series += (hsize_t)h->n_test;
+            n_points += (hsize_t)h->n_pts;
+            n_index++;
+            any_day |= h->series == TASK_SERIES_DAY;
+            res = res == -1 || res == h->series ? h->series : -2;
+        }
     }
+    const hsize_t n_dpts = any_day ? n_points : 0;
     if (gcpl < 0 || H5Pset_obj_track_times(gcpl, 0) < 0 ||
         (g = H5Gcreate2(f, "series", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) {
         h5io_fail(x, "creating /series");
         goto out;
     }
+    if (h5io_attr_str(x, g, "resolution", res == -1 ? "" : res == -2 ? "mixed" : task_series_name(res)) ||
+        h5io_attr_str(x, g, "day_rule", TASK_DAY_RULE))
+        goto out;
     if (h5io_tab_create(x, f, "/tasks", T->tasks, 1, (hsize_t)n_sel, 0, &tab[T_TASKS]) ||
         h5io_tab_create(x, f, "/results", T->row, 1, n_rows, 0, &tab[T_RESULTS]) ||
         h5io_tab_create(x, f, "/series/index", T->index, 1, n_index, 0, &tab[T_INDEX]) ||
         h5io_tab_create(x, f, "/series/t", H5T_NATIVE_INT64, 1, n_series, 0, &tab[T_T]) ||
         h5io_tab_create(x, f, "/series/y", H5T_NATIVE_DOUBLE, 1, n_series, 0, &tab[T_Y]) ||
         h5io_tab_create(x, f, "/series/pred", H5T_NATIVE_DOUBLE, 2, n_series, (hsize_t)n_out, &tab[T_PRED]) ||
-        h5io_tab_create(x, f, "/series/returns", H5T_NATIVE_FLOAT, 2, n_series, (hsize_t)S, &tab[T_RET]) ||
-        h5io_tab_create(x, f, "/series/bh", H5T_NATIVE_FLOAT, 1, n_series, 0, &tab[T_BH]) ||
-        h5io_tab_create(x, f, "/series/corrected", H5T_NATIVE_INT8, 2, n_series, (hsize_t)C, &tab[T_CORR]))
+        h5io_tab_create(x, f, "/series/returns", H5T_NATIVE_FLOAT, 2, n_points, (hsize_t)S, &tab[T_RET]) ||
+        h5io_tab_create(x, f, "/series/bh", H5T_NATIVE_FLOAT, 1, n_points, 0, &tab[T_BH]) ||
+        h5io_tab_create(x, f, "/series/corrected", H5T_NATIVE_INT8, 2, n_series, (hsize_t)C, &tab[T_CORR]) ||
+        h5io_tab_create(x, f, "/series/points", T->points, 1, n_index, 0, &tab[T_PTS]) ||
+        h5io_tab_create(x, f, "/series/point_end", H5T_NATIVE_INT32, 1, n_dpts, 0, &tab[T_PEND]) ||
+        h5io_tab_create(x, f, "/series/trades", H5T_NATIVE_INT32, 2, n_dpts, (hsize_t)S, &tab[T_TRD]))
         goto out;
 
-    int64_t offset = 0;
+    int64_t offset = 0, p_offset = 0;
     for (int i = 0; i < n_sel; i++) {
         const task_view *v = sel[i].v;
         const task_head *h = v->h;
@@ -358,17 +380,43 @@ static int write_tasks(h5io_ctx *x, hid_t f, const layout_types *T, const sweep_
         ir.offset = offset;
         ir.n = nt;
         offset += nt;
+        const int np = h->n_pts;
+        points_rec pr;
+        memset(&pr, 0, sizeof pr);
+        pr.task_key = h->task_key;
+        pr.model = sel[i].model;
+        pr.fold_id = h->fold_id;
+        pr.offset = p_offset;
+        pr.n = np;
+        pr.series = h->series;
+        p_offset += np;
         if (h5io_tab_append(x, &tab[T_INDEX], &ir, 1) ||
+            h5io_tab_append(x, &tab[T_PTS], &pr, 1) ||
             h5io_tab_append(x, &tab[T_T], v->t, (hsize_t)nt) ||
             h5io_tab_append(x, &tab[T_Y], v->y, (hsize_t)nt) ||
             h5io_tab_append(x, &tab[T_PRED], v->pred, (hsize_t)nt) ||
-            h5io_tab_append(x, &tab[T_BH], v->bh, (hsize_t)nt))
+            (np > 0 && h5io_tab_append(x, &tab[T_BH], v->bh, (hsize_t)np)))
             goto out;
-        for (size_t b0 = 0; b0 < (size_t)nt; b0 += ret_blk) {
-            size_t nb = (size_t)nt - b0 < ret_blk ? (size_t)nt - b0 : ret_blk;
+        if (any_day && np > 0) {
+            /* point_end for every point (a per-bar point k ends at bar k);
+             * trades -1 where not stored (per-bar points, no row) */
+            for (size_t b0 = 0; b0 < (size_t)np; b0 += ret_blk) {
+                size_t nb = (size_t)np - b0 < ret_blk ? (size_t)np - b0 : ret_blk;
+                for (size_t b = 0; b < nb; b++) tbuf[b] = v->pt_end ? v->pt_end[b0 + b] : (int32_t)(b0 + b);
+                if (h5io_tab_append(x, &tab[T_PEND], tbuf, nb)) goto out;
+                for (size_t q = 0; q < nb * (size_t)S; q++) tbuf[q] = -1;
+                for (int k = 0; v->trades && k < nr; k++) {
+                    const int32_t *src = v->trades + (size_t)map[k].j * (size_t)np + b0;
+                    for (size_t b = 0; b < nb; b++) tbuf[b * (size_t)S + (size_t)map[k].strat] = src[b];
+                }
+                if (h5io_tab_append(x, &tab[T_TRD], tbuf, nb)) goto out;
+            }
+        }
+        for (size_t b0 = 0; b0 < (size_t)np; b0 += ret_blk) {
+            size_t nb = (size_t)np - b0 < ret_blk ? (size_t)np - b0 : ret_blk;
             for (size_t q = 0; q < nb * (size_t)S; q++) rbuf[q] = NAN;
             for (int k = 0; k < nr; k++) {
-                const float *src = v->ret + (size_t)map[k].j * (size_t)nt + b0;
+                const float *src = v->ret + (size_t)map[k].j * (size_t)np + b0;
                 for (size_t b = 0; b < nb; b++) rbuf[b * (size_t)S + (size_t)map[k].strat] = src[b];
             }
             if (h5io_tab_append(x, &tab[T_RET], rbuf, nb)) goto out;
@@ -396,6 +444,7 @@ out:
     free(map);
     free(rows);
     free(rbuf);
+    free(tbuf);
     free(srccol);
     free(cbuf);
     return rc;
@@ -601,7 +650,7 @@ int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
     h5io_ctx x = { path, e, 0 };
     h5io_quiet q;
     h5io_quiet_on(&q);
-    layout_types T = { -1, -1, -1, -1, -1, -1, -1, -1 };
+    layout_types T = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
     hid_t fapl = -1, f = -1;
     image img = { NULL, 0 };
     size_t pl = strlen(path);

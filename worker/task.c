@@ -337,6 +337,16 @@ int task_pack_points(task_buf *out, const task_head *h, const task_row *rows,
                      const task_points *pts, const int8_t *corr, const task_extras *x, rs_err *e) {
     if (!x && (h->n_curve || h->n_trcls || h->n_weights))
         return rs_err_set(e, RS_EINTERNAL, "task record: curve, classes or weights counted but not given");
+    task_head hn;
+    if (h->n_test == 0 && h->series != TASK_SERIES_BAR) {
+        /* no test bars, no series: one canonical head (per bar, 0 points),
+         * so a record's bytes do not depend on the resolution it was asked
+         * for when it has nothing to store */
+        hn = *h;
+        hn.series = TASK_SERIES_BAR;
+        hn.n_pts = 0;
+        h = &hn;
+    }
     if (!series_ok(h) || (h->n_pts > 0 && !pts))
         return rs_err_set(e, RS_EINTERNAL, "task record: series %d of %d points for %d test bars", h->series,
                           h->n_pts, h->n_test);

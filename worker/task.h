@@ -67,6 +67,8 @@
  *                     day's last bar, trades[s][k] the trades the strategy
  *                     completed (closed) in that day's bars;
  *   TASK_SERIES_NONE  no per-strategy series: n_pts = 0.
+ * A record without test bars (n_test = 0) is always written as per bar with
+ * 0 points (task_pack_points), whatever was asked.
  * Every row metric (ROI, Sharpe, drawdown, trades, ...) is computed from
  * the per-bar run whatever the resolution: the resolution changes the
  * stored series only.  The size per added strategy point is then
