@@ -269,21 +269,22 @@ void report_print_stats(const board *b, const verdict *v, FILE *f) {
     if (!v->ok) { fprintf(f, "deflated Sharpe: - (%s)\n", v->why); }
     else {
         const double a = sqrt(v->bpy > 0 ? v->bpy : 1);
-        fprintf(f, "deflated Sharpe: the winner's stitched Sharpe %.4f (%.4f per bar over %ld bars, skew %.2f, "
-                "kurtosis %.2f); N = %d trials, N_eff = %.1f (mean correlation of the %d complete trials' bar returns "
+        fprintf(f, "deflated Sharpe: the winner's stitched Sharpe %.4f (%.4f per %s over %ld %ss, skew %.2f, "
+                "kurtosis %.2f); N = %d trials, N_eff = %.1f (mean correlation of the %d complete trials' %s returns "
                 "%.2f; N_eff = rho + (1 - rho) N); sd of the trials' Sharpes %.4f; expected max of N_eff skill-less "
                 "trials %.4f (of N: %.4f); DSR %.3f with N_eff, %.3f with N\n",
-                v->sr * a, v->sr, v->T, v->wm.skew, v->wm.kurt, v->n_trials, v->n_eff, v->n_complete, v->rho,
+                v->sr * a, v->sr, v->unit, v->T, v->unit, v->wm.skew, v->wm.kurt, v->n_trials, v->n_eff, v->n_complete,
+                v->unit, v->rho,
                 sqrt(v->var_sr) * a, v->dsr_eff.sr0 * a, v->dsr.sr0 * a, v->dsr_eff.dsr, v->dsr.dsr);
         fprintf(f, "probabilistic Sharpe of the winner: P[true Sharpe > 0] = %.3f; P[> buy-and-hold's %.4f] = %.3f\n",
                 v->psr0, v->sr_bh * a, v->psr_bh);
     }
     if (v->pbo_ok) {
         const stats_pbo_t *p = &v->pbo;
-        fprintf(f, "PBO (CSCV, %d blocks of about %ld bars, %ld of %.0f combinations%s, %d trials): %.3f; "
+        fprintf(f, "PBO (CSCV, %d blocks of about %ld %ss, %ld of %.0f combinations%s, %d trials): %.3f; "
                 "logit mean %.2f, median %.2f, 5..95 %% %.2f .. %.2f; the in-sample winner lost out of sample "
                 "in %.1f %% of them\n",
-                p->n_blocks, v->T / p->n_blocks, p->n_comb, p->n_comb_total, p->sampled ? " sampled" : "",
+                p->n_blocks, v->T / p->n_blocks, v->unit[0] ? v->unit : "bar", p->n_comb, p->n_comb_total, p->sampled ? " sampled" : "",
                 p->n_trials, p->pbo, p->logit_mean, p->logit_median, p->logit_q05, p->logit_q95,
                 100 * p->prob_oos_loss);
     } else fprintf(f, "PBO: - (%s)\n", v->pbo_why);

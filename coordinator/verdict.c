@@ -23,13 +23,19 @@
 
 /* ---- the series index ---------------------------------------------------------------- */
 
-typedef struct { int model, fold_id; task_view v; } tref;
+/* A task with a series: its view, and its series points' timestamps (the
+ * record's t for a per-bar series, the days' last bars for a daily one). */
+typedef struct { int model, fold_id; task_view v; const int64_t *pt; } tref;
 
 typedef struct {
-    tref *t;
-    int   n;
-    long  max_bars;
+    tref    *t;
+    int      n;
+    long     max_bars;               /* the most points of one task            */
+    int      n_none;                 /* ok tasks with bars but no points stored */
+    int64_t *pts;                    /* the daily tasks' point timestamps       */
 } sindex;
+
+static void sindex_free(sindex *ix) { free(ix->t); free(ix->pts); memset(ix, 0, sizeof *ix); }
 
 static int cmp_tref(const void *pa, const void *pb) {
     const tref *a = pa, *b = pb;
@@ -37,25 +43,51 @@ static int cmp_tref(const void *pa, const void *pb) {
     return (a->fold_id > b->fold_id) - (a->fold_id < b->fold_id);
 }
 
+/* The index of every ok task's series points (task.h, "Series resolution"):
+ * per bar or per day alike, a series is n_pts points with timestamps; a
+ * task stored without them ([run] series = none) only counts in n_none. */
 static int sindex_build(const results_file *r, sindex *ix, rs_err *e) {
     memset(ix, 0, sizeof *ix);
     ix->t = malloc((size_t)(r->n_tasks ? r->n_tasks : 1) * sizeof *ix->t);
     if (!ix->t) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    size_t n_day = 0;
     for (int i = 0; i < r->n_tasks; i++) {
         task_view v;
-        if (task_view_parse(r->tasks[i].p, r->tasks[i].len, &v, e)) { free(ix->t); ix->t = NULL; return RS_EINTERNAL; }
-        if (v.h->status != TASK_OK || v.h->n_test < 2 || v.h->n_strat < 1) continue;
-        ix->t[ix->n++] = (tref){ v.rows[0].model, v.h->fold_id, v };
-        if (v.h->n_test > ix->max_bars) ix->max_bars = v.h->n_test;
+        if (task_view_parse(r->tasks[i].p, r->tasks[i].len, &v, e)) { sindex_free(ix); return RS_EINTERNAL; }
+        if (v.h->status != TASK_OK || v.h->n_strat < 1) continue;
+        if (v.h->n_test >= 2 && v.h->n_pts == 0) { ix->n_none++; continue; }
+        if (v.h->n_pts < 2) continue;
+        ix->t[ix->n++] = (tref){ v.rows[0].model, v.h->fold_id, v, v.t };
+        if (v.h->n_pts > ix->max_bars) ix->max_bars = v.h->n_pts;
+        if (v.pt_end) n_day += (size_t)v.h->n_pts;
+    }
+    if (n_day) {
+        ix->pts = malloc(n_day * sizeof *ix->pts);
+        if (!ix->pts) { sindex_free(ix); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
+        size_t at = 0;
+        for (int i = 0; i < ix->n; i++) {
+            const task_view *v = &ix->t[i].v;
+            if (!v->pt_end) continue;
+            for (int k = 0; k < v->h->n_pts; k++) ix->pts[at + (size_t)k] = task_point_time(v, k);
+            ix->t[i].pt = ix->pts + at;
+            at += (size_t)v->h->n_pts;
+        }
     }
     qsort(ix->t, (size_t)ix->n, sizeof *ix->t, cmp_tref);
     return 0;
 }
 
-static const task_view *sindex_find(const sindex *ix, int model, int fold_id) {
-    tref key = { model, fold_id, { 0 } };
-    const tref *f = bsearch(&key, ix->t, (size_t)ix->n, sizeof *ix->t, cmp_tref);
-    return f ? &f->v : NULL;
+/* The why of a verdict part that found no series because none are stored. */
+static int sindex_none_why(const sindex *ix, char *why, size_t n) {
+    if (ix->n > 0 || ix->n_none == 0) return 0;
+    snprintf(why, n, "no per-strategy series stored ([run] series = none): it needs every configuration's "
+             "returns; rerun with series = day or bar (re-evaluation needs no training)");
+    return 1;
+}
+
+static const tref *sindex_find(const sindex *ix, int model, int fold_id) {
+    tref key = { model, fold_id, { 0 }, NULL };
+    return bsearch(&key, ix->t, (size_t)ix->n, sizeof *ix->t, cmp_tref);
 }
 
 /* The row (index into v->rows) of strategy s, or -1. */
@@ -69,35 +101,40 @@ static int view_row(const task_view *v, int s) {
     return -1;
 }
 
-/* The bar returns of configuration c in fold fold_id, seeds averaged, bars
- * 1..n-1 of the test period, into out; *tt the timestamps, *bh the
- * buy-and-hold returns (both of the first seed's task, from bar 1), *bpy the
- * row's annualisation.  Returns the number of bars, 0 when a seed has no
- * series there. */
+/* The series points of configuration c in fold fold_id, seeds averaged,
+ * into out; *tt their timestamps, *bh the buy-and-hold returns (both of the
+ * first seed's task), *bpy the points' annualisation (task_points_per_year).
+ * Per bar, points 1..n-1 (the first bar's return is 0 by construction,
+ * task.h); per day every point (the first day holds bars 1.. of its day).
+ * Returns the number of points, 0 when a seed has no series there. */
 static long ens_fold(const sindex *ix, const board *b, const board_cfg *c, int fold_id, double *out,
                      const int64_t **tt, const float **bh, double *bpy) {
     const int g = c->group, m0 = b->member_off[g], ns = b->member_off[g + 1] - m0;
-    const task_view *v0 = sindex_find(ix, b->members[m0], fold_id);
-    if (!v0) return 0;
+    const tref *f0 = sindex_find(ix, b->members[m0], fold_id);
+    if (!f0) return 0;
+    const task_view *v0 = &f0->v;
     int j0 = view_row(v0, c->strat);
     if (j0 < 0 || v0->rows[j0].status != TASK_OK) return 0;
-    const long n = v0->h->n_test - 1;
-    const float *r0 = v0->ret + (size_t)j0 * v0->h->n_test + 1;
+    const long np = v0->h->n_pts, skip = v0->pt_end ? 0 : 1, n = np - skip;
+    const float *r0 = v0->ret + (size_t)j0 * (size_t)np + skip;
     for (long k = 0; k < n; k++) out[k] = r0[k];
     for (int i = 1; i < ns; i++) {
-        const task_view *v = sindex_find(ix, b->members[m0 + i], fold_id);
-        if (!v || v->h->n_test != v0->h->n_test || memcmp(v->t, v0->t, (size_t)v0->h->n_test * sizeof *v->t))
+        const tref *fi = sindex_find(ix, b->members[m0 + i], fold_id);
+        if (!fi) return 0;
+        const task_view *v = &fi->v;
+        if (v->h->n_test != v0->h->n_test || v->h->n_pts != np || v->h->series != v0->h->series ||
+            memcmp(v->t, v0->t, (size_t)v0->h->n_test * sizeof *v->t))
             return 0;                             /* seeds trade the same bars */
         int j = view_row(v, c->strat);
         if (j < 0 || v->rows[j].status != TASK_OK) return 0;
-        const float *ri = v->ret + (size_t)j * v->h->n_test + 1;
+        const float *ri = v->ret + (size_t)j * (size_t)np + skip;
         for (long k = 0; k < n; k++) out[k] += ri[k];
     }
     if (ns > 1)
         for (long k = 0; k < n; k++) out[k] /= ns;
-    *tt = v0->t + 1;
-    *bh = v0->bh + 1;
-    *bpy = v0->rows[j0].trading.bars_per_year;
+    *tt = f0->pt + skip;
+    *bh = v0->bh + skip;
+    *bpy = task_points_per_year(v0, j0);
     return n;
 }
 
@@ -213,7 +250,7 @@ int verdict_build(board *b, const verdict_opts *o, verdict *v, rs_err *e) {
     if (sindex_build(b->r, &ix, e)) return RS_EINTERNAL;
     double *buf = malloc((size_t)(ix.max_bars + 1) * sizeof *buf);
     double *buf2 = malloc((size_t)(ix.max_bars + 1) * 2 * sizeof *buf2);
-    if (!buf || !buf2) { free(buf); free(buf2); free(ix.t); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
+    if (!buf || !buf2) { free(buf); free(buf2); sindex_free(&ix); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
     stitch_all(b, &ix, buf);
     v->n_trials = b->n_trials;
 
@@ -228,7 +265,8 @@ int verdict_build(board *b, const verdict_opts *o, verdict *v, rs_err *e) {
         if (b->cfg[c].strat >= 0 && b->cfg[c].st_folds == b->n_folds && b->cfg[c].n_ok) tr[nt++] = c;
     v->n_complete = nt;
     if (nt < 1 || b->n_folds < 1) {
-        snprintf(v->why, sizeof v->why, "no configuration has a curve over every fold");
+        if (!sindex_none_why(&ix, v->why, sizeof v->why))
+            snprintf(v->why, sizeof v->why, "no configuration has a curve over every fold");
         snprintf(v->pbo_why, sizeof v->pbo_why, "%s", v->why);
     } else {
         /* the bars common to every trial, fold by fold */
@@ -247,9 +285,9 @@ int verdict_build(board *b, const verdict_opts *o, verdict *v, rs_err *e) {
                 int m0 = b->cfg[tr[i]].model0;
                 if (m0 == last_model) continue;      /* same task, same bars */
                 last_model = m0;
-                if (!ens_fold(&ix, b, &b->cfg[tr[i]], b->fold_ids[f], buf, &t, &bh, &bpy)) continue;
-                const task_view *tv = sindex_find(&ix, b->members[b->member_off[b->cfg[tr[i]].group]], b->fold_ids[f]);
-                cn[f] = intersect(ct[f], cn[f], tv->t + 1, tv->h->n_test - 1);
+                long ni = ens_fold(&ix, b, &b->cfg[tr[i]], b->fold_ids[f], buf, &t, &bh, &bpy);
+                if (!ni) continue;
+                cn[f] = intersect(ct[f], cn[f], t, ni);
             }
             T += cn[f];
         }
@@ -306,6 +344,8 @@ int verdict_build(board *b, const verdict_opts *o, verdict *v, rs_err *e) {
             const int64_t *t;
             const float *bh;
             ens_fold(&ix, b, &b->cfg[tr[0]], b->fold_ids[0], buf, &t, &bh, &v->bpy);
+            const tref *w = sindex_find(&ix, b->members[b->member_off[b->cfg[tr[0]].group]], b->fold_ids[0]);
+            snprintf(v->unit, sizeof v->unit, "%s", w && w->v.pt_end ? "day" : "bar");
         }
         v->psr0 = stats_psr(v->sr, 0, T, v->wm.skew, v->wm.kurt);
         v->psr_bh = stats_psr(v->sr, v->sr_bh, T, v->wm.skew, v->wm.kurt);
@@ -332,7 +372,7 @@ done:
     free(tr);
     free(buf);
     free(buf2);
-    free(ix.t);
+    sindex_free(&ix);
     if (rc) verdict_free(v);
     return rc;
 }
@@ -415,7 +455,11 @@ static void wf_select_and_trade(board *b, const sindex *ix, const verdict_opts *
         }
     }
     v->wf_n = n_all;
-    if (!n_all) { snprintf(v->wf_why, sizeof v->wf_why, "no pick has a series after the first period"); return; }
+    if (!n_all) {
+        if (!sindex_none_why(ix, v->wf_why, sizeof v->wf_why))
+            snprintf(v->wf_why, sizeof v->wf_why, "no pick has a series after the first period");
+        return;
+    }
     mt_trading m1, mk, mb;
     memset(&m1, 0, sizeof m1);
     memset(&mk, 0, sizeof mk);
@@ -453,7 +497,7 @@ int verdict_curve(const board *b, int c, int64_t **t, double **eq, double **bh, 
     *eq = malloc((size_t)cap * sizeof **eq);
     *bh = malloc((size_t)cap * sizeof **bh);
     if (!buf || !*t || !*eq || !*bh) {
-        free(buf); free(*t); free(*eq); free(*bh); free(ix.t);
+        free(buf); free(*t); free(*eq); free(*bh); sindex_free(&ix);
         *t = NULL; *eq = *bh = NULL;
         return rs_err_set(e, RS_EINTERNAL, "out of memory");
     }
@@ -473,7 +517,7 @@ int verdict_curve(const board *b, int c, int64_t **t, double **eq, double **bh, 
     }
     *n = k;
     free(buf);
-    free(ix.t);
+    sindex_free(&ix);
     return 0;
 }
 

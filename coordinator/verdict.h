@@ -1,7 +1,18 @@
 /*
  * verdict.h — is the winner skill or luck, and what would running the sweep
  * honestly have earned?  The statistics of a sweep (stats.h) applied to a
- * board (board.h) and the per-bar returns in the file's /series.
+ * board (board.h) and the per-strategy series in the file's /series.
+ *
+ * Series points.  The series are stored per bar or per day ([run] series;
+ * task.h, "Series resolution").  Everything below that says "bar" means a
+ * series POINT: a bar of a per-bar series, a trading day of a daily one
+ * (the day's bar returns compounded), annualised with the points per year
+ * (task_points_per_year: bars_per_year × days / bars of the task).  A daily
+ * series keeps its first point (it holds the first day's bars 1..), a
+ * per-bar one drops its first bar as said below.  Compounded ROI agrees
+ * between the two to float rounding; Sharpe, PBO and the correlations are
+ * those of the daily points.  A file stored with series = none has no
+ * points: every statistic here then says so in its why text.
  *
  * Stitched curves.  A trading configuration's STITCHED curve is its per-bar
  * returns of every fold, one period after the other, compounded: ROI % =
@@ -62,8 +73,10 @@ typedef struct {
     int         n_trials;     /* N                                               */
     int         n_complete;   /* trials on the common bars                       */
     double      rho, n_eff;
-    long        T;            /* common bars                                     */
-    double      bpy;          /* annualisation of the winner's rows              */
+    long        T;            /* common series points                            */
+    double      bpy;          /* annualisation of the winner's points
+                                 (task_points_per_year)                          */
+    char        unit[8];      /* "bar" or "day": what one point is               */
     stats_mom   wm;           /* the winner's bar returns                        */
     double      sr;           /* its per-bar Sharpe                              */
     double      var_sr;
