@@ -4,7 +4,11 @@
  * re-evaluated for the whole grid gives the bytes a task run on the whole
  * grid gives (runtime head fields aside); the statuses; version-3 records
  * (no training classes); the learning curve; saved weights reproduce the
- * predictions bit for bit. */
+ * predictions bit for bit; series resolutions (task.h): intraday bars
+ * stored per day keep every row of the per-bar run, their points are the
+ * engine's double bar returns compounded per day, and a record re-evaluated
+ * at another resolution gives the bytes of a full run at that one;
+ * version-4 records upgrade to per-bar series. */
 #include "tests/cu.h"
 #include "worker/evaluate.h"
 #include "worker/features.h"
@@ -20,31 +24,39 @@
 
 /* ---- a synthetic market: weekdays 2010-01-01 .. 2014-12-31 ---------------- */
 
-#define MAXN 1400
+#define MAXN 2200
 #define NFEAT 3
 #define FV 2
 
 static int64_t g_n;
 static int64_t g_t[MAXN];
 static double g_c[MAXN], g_on[MAXN], g_hn[MAXN], g_ln[MAXN];
+static int g_bpd = 1;                /* bars per day: 1 daily, > 1 intraday    */
 
-static void make_market(void) {
-    int64_t d0 = series_days_from_civil(2010, 1, 1), d1 = series_days_from_civil(2015, 1, 1);
+/* Daily bars 2010..2014, or (make_market_intraday) 4 bars a weekday of
+ * 2013..2014 at 00, 06, 12, 18 h: the day rule's calendar days. */
+static void make_market_n(int bpd) {
+    g_bpd = bpd;
+    int64_t d0 = series_days_from_civil(bpd > 1 ? 2013 : 2010, 1, 1), d1 = series_days_from_civil(2015, 1, 1);
     rs_rng r;
     rs_rng_seed(&r, 99);
     g_n = 0;
-    for (int64_t day = d0; day < d1; day++) {
+    for (int64_t day = d0; day < d1; day++)
+      for (int q = 0; q < bpd; q++) {
         int64_t wd = (day + 4) % 7;
         if (wd == 0 || wd == 6) continue;
         int64_t i = g_n++;
-        g_t[i] = day * 86400 + 22 * 3600;
+        g_t[i] = bpd > 1 ? day * 86400 + q * (86400 / bpd) : day * 86400 + 22 * 3600;
         double ret = 0.004 * sin(2 * M_PI * (double)i / 13.0) + 0.004 * rs_rng_normal(&r);
         g_c[i] = i == 0 ? 1.3 : g_c[i - 1] * exp(ret);
         g_on[i] = 0.0006 * rs_rng_normal(&r);
         g_hn[i] = 0.001 * fabs(rs_rng_normal(&r));
         g_ln[i] = 0.001 * fabs(rs_rng_normal(&r));
-    }
+      }
 }
+
+static void make_market(void) { make_market_n(1); }
+static void make_market_intraday(void) { make_market_n(4); }
 
 static void make_data(task_data *d, int kind) {
     rs_err e;
@@ -57,7 +69,7 @@ static void make_data(task_data *d, int kind) {
     d->setup.feat_scaler = SCALE_ZSCORE;
     d->setup.folds = (fold_opts){ .val_frac = 0.2, .min_train = 100 };
     d->first_valid = FV;
-    d->bar_seconds = 86400;
+    d->bar_seconds = 86400.0 / g_bpd;
     const int64_t n = g_n;
     const double *c = g_c;
     double *o = d->bars, *hi = d->bars + n, *lo = d->bars + 2 * n, *cl = d->bars + 3 * n;
@@ -146,19 +158,22 @@ static int run(const task_data *d, const task_input *in, task_buf *b, task_view 
 
 /* Task on the points sub[0..n_sub) of the grid, re-evaluated for the whole
  * grid == the task run on the whole grid. */
-static void check_extension(const task_data *d, task_input *in, bt_strategy *st, uint64_t *keys, int n_all,
-                            const int *sub, int n_sub, int want) {
+static void check_extension_at(const task_data *d, task_input *in, bt_strategy *st, uint64_t *keys, int n_all,
+                               const int *sub, int n_sub, int want, int series_part, int series_full) {
     bt_strategy ss[NB];
     uint64_t sk[NB];
     for (int i = 0; i < n_sub; i++) { ss[i] = st[sub[i]]; sk[i] = keys[sub[i]]; }
     task_buf full = { 0 }, part = { 0 }, re = { 0 };
     task_view vf, vp, vr;
     in->strat = st; in->strat_key = keys; in->n_strat = n_all;
+    in->series = series_full;
     CU_ASSERT_EQUAL_FATAL(run(d, in, &full, &vf), 0);
     CU_ASSERT_EQUAL_FATAL(vf.h->status, want);
     in->strat = ss; in->strat_key = sk; in->n_strat = n_sub;
+    in->series = series_part;
     CU_ASSERT_EQUAL_FATAL(run(d, in, &part, &vp), 0);
     in->strat = st; in->strat_key = keys; in->n_strat = n_all;
+    in->series = series_full;
     char why[200];
     CU_ASSERT_EQUAL(task_reevaluable(&vp, st, keys, n_all, d->setup.target_kind == TARGET_TREND3, why, sizeof why), 1);
     rs_err e;
@@ -172,6 +187,12 @@ static void check_extension(const task_data *d, task_input *in, bt_strategy *st,
     task_buf_free(&full);
     task_buf_free(&part);
     task_buf_free(&re);
+    in->series = TASK_SERIES_BAR;
+}
+
+static void check_extension(const task_data *d, task_input *in, bt_strategy *st, uint64_t *keys, int n_all,
+                            const int *sub, int n_sub, int want) {
+    check_extension_at(d, in, st, keys, n_all, sub, n_sub, want, TASK_SERIES_BAR, TASK_SERIES_BAR);
 }
 
 static void check_target(int kind) {
@@ -393,6 +414,179 @@ static void test_curve_weights(void) {
     task_data_free(&d);
 }
 
+/* ---- series resolution ------------------------------------------------------------ */
+
+/* The record of the grid st[n] on d at resolution series. */
+static void run_at(const task_data *d, task_input *in, bt_strategy *st, uint64_t *keys, int n, int series,
+                   task_buf *b, task_view *v) {
+    in->strat = st; in->strat_key = keys; in->n_strat = n;
+    in->series = series;
+    CU_ASSERT_EQUAL_FATAL(run(d, in, b, v), 0);
+    in->series = TASK_SERIES_BAR;
+}
+
+/* Intraday bars: one record per resolution, the same rows in all three
+ * (every metric from the per-bar run); the daily points are exactly the
+ * engine's double per-bar returns compounded over each calendar day, with
+ * the day's trades; none stores no series. */
+static void check_resolutions(int kind) {
+    make_market_intraday();
+    task_data d;
+    task_input in;
+    make_data(&d, kind);
+    make_input(&in, kind, 6);
+    const int cls = kind == TARGET_TREND3;
+    bt_strategy st[NB];
+    uint64_t keys[NB];
+    int n = make_grid(st, keys, BT_FX, cls);
+    task_buf bb = { 0 }, bd = { 0 }, bn = { 0 };
+    task_view vb, vd, vn;
+    run_at(&d, &in, st, keys, n, TASK_SERIES_BAR, &bb, &vb);
+    run_at(&d, &in, st, keys, n, TASK_SERIES_DAY, &bd, &vd);
+    run_at(&d, &in, st, keys, n, TASK_SERIES_NONE, &bn, &vn);
+    CU_ASSERT_EQUAL_FATAL(vb.h->status, TASK_OK);
+    const int nt = vb.h->n_test;
+    CU_ASSERT_EQUAL(vb.h->series, TASK_SERIES_BAR);
+    CU_ASSERT_EQUAL(vb.h->n_pts, nt);
+    CU_ASSERT_PTR_NULL(vb.pt_end);
+    CU_ASSERT_EQUAL(vd.h->series, TASK_SERIES_DAY);
+    CU_ASSERT_EQUAL(vn.h->series, TASK_SERIES_NONE);
+    CU_ASSERT_EQUAL(vn.h->n_pts, 0);
+    CU_ASSERT_PTR_NULL(vn.ret);
+    /* rows: identical bytes at every resolution */
+    CU_ASSERT_EQUAL(memcmp(vb.rows, vd.rows, (size_t)n * sizeof *vb.rows), 0);
+    CU_ASSERT_EQUAL(memcmp(vb.rows, vn.rows, (size_t)n * sizeof *vb.rows), 0);
+    CU_ASSERT_EQUAL(memcmp(vb.pred, vd.pred, (size_t)nt * (size_t)vb.h->n_out * sizeof *vb.pred), 0);
+    /* the day points: 4 bars a weekday, 2014 has 261 weekdays */
+    const int np = vd.h->n_pts;
+    CU_ASSERT_EQUAL(np, 261);
+    CU_ASSERT(nt > 4 * (np - 1) && nt <= 4 * np);     /* the last bar has no label: not a test window */
+    for (int k = 0; k < np; k++) {
+        const int64_t day = task_point_time(&vd, k) / 86400;
+        CU_ASSERT_EQUAL(vd.t[vd.pt_end[k]] / 86400, day);
+        if (vd.pt_end[k] + 1 < nt) CU_ASSERT_NOT_EQUAL(vd.t[vd.pt_end[k] + 1] / 86400, day);
+    }
+    CU_ASSERT_EQUAL(task_points_per_year(&vd, 0), vd.rows[0].trading.bars_per_year * np / nt);
+    /* each point = the per-bar run compounded in double, rounded once */
+    double *eq = malloc((size_t)nt * sizeof *eq), *r = malloc((size_t)nt * sizeof *r);
+    int32_t *cum = malloc((size_t)nt * sizeof *cum);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(eq); CU_ASSERT_PTR_NOT_NULL_FATAL(r); CU_ASSERT_PTR_NOT_NULL_FATAL(cum);
+    /* the test bars, as task_fold gives them */
+    int64_t t0 = 0;
+    while (t0 < d.n && d.t[t0] != vb.t[0]) t0++;
+    CU_ASSERT_FATAL(t0 > 0 && t0 < d.n);
+    const bt_bars bars = { d.bars + t0, d.bars + d.n + t0, d.bars + 2 * d.n + t0, d.bars + 3 * d.n + t0, nt };
+    int checked = 0, mismatch = 0, trade_mis = 0, bar_mis = 0;
+    for (int i = 0; i < n; i++) {
+        if (cls && st[i].correction != MM_NONE) continue;   /* corrected classes: covered by the rows */
+        bt_preds bp = { NULL, NULL };
+        if (cls) bp.prob = (const double (*)[MT_NCLASS])vb.pred;
+        else bp.ret = vb.pred;
+        mt_trading m;
+        rs_err e;
+        CU_ASSERT_EQUAL_FATAL(backtest_run_trades(&st[i], &bars, &bp, &m, eq, r, cum, &e), 0);
+        CU_ASSERT_EQUAL(memcmp(&m, &vb.rows[i].trading, sizeof m), 0);   /* today's per-bar metrics */
+        CU_ASSERT_EQUAL(cum[nt - 1], m.n_trades);
+        int b0 = 0, sum = 0;
+        for (int k = 0; k < np; k++) {
+            double g = 1;
+            for (; b0 <= vd.pt_end[k]; b0++) g *= 1 + r[b0];
+            float want = (float)(g - 1);
+            mismatch += memcmp(&want, &vd.ret[(size_t)i * np + k], sizeof want) != 0;
+            sum += vd.trades[(size_t)i * np + k];
+            trade_mis += vd.trades[(size_t)i * np + k] != cum[vd.pt_end[k]] - (k ? cum[vd.pt_end[k - 1]] : 0);
+        }
+        for (int k = 0; k < nt; k++) bar_mis += vb.ret[(size_t)i * nt + k] != (float)r[k];
+        CU_ASSERT_EQUAL(sum, m.n_trades);
+        checked++;
+    }
+    CU_ASSERT(checked >= 5);
+    CU_ASSERT_EQUAL(mismatch, 0);
+    CU_ASSERT_EQUAL(trade_mis, 0);
+    CU_ASSERT_EQUAL(bar_mis, 0);
+    /* buy-and-hold: strategy 0's, compounded likewise */
+    {
+        mt_trading m;
+        rs_err e;
+        CU_ASSERT_EQUAL_FATAL(backtest_buy_and_hold(&st[0], &bars, &m, eq, r, &e), 0);
+        int b0 = 0, bad = 0;
+        for (int k = 0; k < np; k++) {
+            double g = 1;
+            for (; b0 <= vd.pt_end[k]; b0++) g *= 1 + r[b0];
+            float want = (float)(g - 1);
+            bad += memcmp(&want, &vd.bh[k], sizeof want) != 0;
+        }
+        CU_ASSERT_EQUAL(bad, 0);
+    }
+    /* some trades and some non-zero days, or the checks above prove little */
+    int traded = 0;
+    for (int i = 0; i < n; i++) traded += vb.rows[i].trading.n_trades > 0;
+    CU_ASSERT(traded >= 3);
+    free(eq); free(r); free(cum);
+
+    /* re-evaluation across resolutions == a full run at the new one */
+    const int sub1[] = { 1, 2 }, sub3[] = { 1, 6, 5 };
+    const int *sub = cls ? sub3 : sub1;
+    const int ns = cls ? 3 : 2;
+    static const int pairs[][2] = { { TASK_SERIES_BAR, TASK_SERIES_DAY }, { TASK_SERIES_DAY, TASK_SERIES_DAY },
+                                    { TASK_SERIES_DAY, TASK_SERIES_BAR }, { TASK_SERIES_NONE, TASK_SERIES_DAY },
+                                    { TASK_SERIES_DAY, TASK_SERIES_NONE } };
+    for (int q = 0; q < 5; q++) check_extension_at(&d, &in, st, keys, n, sub, ns, TASK_OK, pairs[q][0], pairs[q][1]);
+    /* the same grid at another resolution: every row copied, series redone */
+    {
+        task_buf re = { 0 };
+        rs_err e;
+        in.strat = st; in.strat_key = keys; in.n_strat = n;
+        in.series = TASK_SERIES_DAY;
+        CU_ASSERT_EQUAL_FATAL(task_reevaluate(&d, &in, &vb, &re, &e), 0);
+        in.series = TASK_SERIES_BAR;
+        CU_ASSERT(same_record(&bd, &re));
+        task_buf_free(&re);
+    }
+    task_buf_free(&bb); task_buf_free(&bd); task_buf_free(&bn);
+    task_data_free(&d);
+}
+
+static void test_series_return(void) { check_resolutions(TARGET_RETURN); }
+static void test_series_trend3(void) { check_resolutions(TARGET_TREND3); }
+
+/* A version-4 record (no series fields in the head) upgrades to this
+ * version's per-bar record, byte for byte. */
+static void test_version4(void) {
+    make_market();
+    task_data d;
+    task_input in;
+    make_data(&d, TARGET_RETURN);
+    make_input(&in, TARGET_RETURN, 6);
+    bt_strategy st[NB];
+    uint64_t keys[NB];
+    int n = make_grid(st, keys, BT_EQUITY, 0);
+    task_buf b = { 0 }, v4 = { 0 }, up = { 0 };
+    task_view v;
+    rs_err e;
+    in.strat = st; in.strat_key = keys; in.n_strat = n;
+    CU_ASSERT_EQUAL_FATAL(run(&d, &in, &b, &v), 0);
+    const size_t h4 = offsetof(task_head, series), rows_at = (sizeof(task_head) + 7) & ~(size_t)7;
+    v4.len = h4 + (b.len - rows_at);
+    v4.p = calloc(1, v4.len);
+    v4.cap = v4.len;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v4.p);
+    memcpy(v4.p, b.p, h4);
+    ((task_head *)v4.p)->version = 4;
+    memcpy(v4.p + h4, b.p + rows_at, b.len - rows_at);
+    CU_ASSERT_EQUAL(task_record_version(v4.p, v4.len), 4);
+    CU_ASSERT_EQUAL(task_record_check(v4.p, v4.len, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(task_upgrade(v4.p, v4.len, &up, &e), 0);
+    CU_ASSERT_EQUAL(up.len, b.len);
+    CU_ASSERT_EQUAL(memcmp(up.p, b.p, b.len), 0);
+    CU_ASSERT_EQUAL(task_upgrade(v4.p, v4.len - 8, &up, &e), RS_EINPUT);
+    /* a version-5 head with a resolution its counts contradict */
+    ((task_head *)b.p)->n_pts = v.h->n_test - 1;
+    CU_ASSERT_EQUAL(task_view_parse(b.p, b.len, &v, &e), RS_EINPUT);
+    task_buf_free(&b); task_buf_free(&v4); task_buf_free(&up);
+    task_data_free(&d);
+}
+
 static CU_TestInfo tests[] = {
     { "return target: re-evaluated == full run, fx and equity, signal and grid", test_return },
     { "price target: re-evaluated == full run", test_price },
@@ -400,6 +594,10 @@ static CU_TestInfo tests[] = {
     { "empty and diverged re-evaluate; failed and foreign records do not", test_statuses },
     { "version-3 records: upgraded, re-evaluated without new motor maps", test_version3 },
     { "learning curve; saved weights reproduce the predictions", test_curve_weights },
+    { "intraday return target: rows equal at bar, day, none; day points = bars compounded; re-evaluated "
+      "across resolutions == full run", test_series_return },
+    { "intraday trend3, every correction: the same at every resolution", test_series_trend3 },
+    { "version-4 records upgrade to per-bar series byte for byte", test_version4 },
     CU_TEST_INFO_NULL,
 };
 
