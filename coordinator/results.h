@@ -178,6 +178,8 @@ typedef struct {
     int        n_folds;
     results_fold *folds;
     double     bar_seconds;          /* attribute "bar_seconds" (0 if absent)    */
+    char       series_res[16];       /* /series attribute resolution ("bar" in a
+                                        schema-3/4 file)                         */
 } results_file;
 
 /* Read a results file.  Returns 0, RS_EINPUT ("PATH: cannot open: why",

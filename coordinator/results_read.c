@@ -261,6 +261,16 @@ int results_read(const char *path, results_file *r, rs_err *e) {
             if (H5Aexists(f, pn[i]) > 0 && h5io_attr_read_buf(&x, f, pn[i], pb[i], ps[i])) goto fail;
     }
 
+    snprintf(r->series_res, sizeof r->series_res, "bar");      /* schema 3/4: every series per bar */
+    if (schema >= 5) {
+        hid_t g = H5Gopen2(f, "series", H5P_DEFAULT);
+        int bad = g < 0 || h5io_attr_read_buf(&x, g, "resolution", r->series_res, sizeof r->series_res);
+        if (g >= 0) H5Gclose(g);
+        if (bad) {
+            if (!x.bad) h5io_fail(&x, "/series: no resolution attribute");
+            goto fail;
+        }
+    }
     if (layout_types_open(&x, &T)) goto fail;
     if (h5io_dset_read(&x, f, "/plan/folds", T.fold, 1, (void **)&fr, &n, NULL)) goto fail;
     r->folds = calloc(n ? n : 1, sizeof *r->folds);

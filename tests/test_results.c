@@ -58,9 +58,10 @@ typedef struct {
     int      skip;           /* strategy index left out, -1 none               */
     int      bogus_at;       /* insert a row with an unknown strategy key here */
     uint64_t variant;        /* a different version of the same task           */
+    int      series;         /* TASK_SERIES_*: day bars are 6 h apart          */
 } rec_opts;
 
-static const rec_opts OK_REC = { TASK_OK, 40, -1, -1, 0 };
+static const rec_opts OK_REC = { TASK_OK, 40, -1, -1, 0, TASK_SERIES_BAR };
 
 static double unif(rs_rng *g, double lo, double hi) { return lo + (hi - lo) * rs_rng_uniform(g); }
 
@@ -160,7 +161,7 @@ static void make_record(task_buf *b, const sweep_plan *p, int mi, int year, rec_
     }
     h.n_strat = n;
     for (int k = 0; k < nt; k++) {
-        t[k] = series_time(year, 1, 2, 21, 0, 0) + (int64_t)k * 86400;
+        t[k] = series_time(year, 1, 2, 21, 0, 0) + (int64_t)k * (o.series == TASK_SERIES_BAR ? 86400 : 21600);
         y[k] = unif(&g, -0.03, 0.03);
         for (int c = 0; c < no; c++) pred[k * no + c] = unif(&g, -0.01, 0.01);
         bh[k] = k ? (float)unif(&g, -0.02, 0.02) : 0.0f;
@@ -176,16 +177,36 @@ static void make_record(task_buf *b, const sweep_plan *p, int mi, int year, rec_
             rows[j].correction = rows[j].strategy >= 0 ? p->strategies[rows[j].strategy].correction : 0;
     }
     rs_err e;
-    CU_ASSERT_EQUAL(task_pack(b, &h, rows, t, y, pred, ret, bh, corr, &e), 0);
+    if (o.series == TASK_SERIES_BAR || !nt) {
+        CU_ASSERT_EQUAL(task_pack(b, &h, rows, t, y, pred, ret, bh, corr, &e), 0);
+    } else {
+        /* the same bars' series as points: days of 6-hour bars, or none */
+        int32_t *pe = calloc((size_t)nt, sizeof *pe), *trd = calloc((size_t)n * (size_t)nt + 1, sizeof *trd);
+        h.series = o.series;
+        h.n_pts = task_series_points(o.series, t, nt, pe);
+        for (int j = 0; j < n; j++)
+            for (int k = 0; k < h.n_pts; k++) {
+                ret[(size_t)j * h.n_pts + k] = (float)unif(&g, -0.05, 0.05);
+                trd[(size_t)j * h.n_pts + k] = (int32_t)rs_rng_below(&g, 9);
+            }
+        const task_points pts = { ret, bh, pe, trd };
+        CU_ASSERT_EQUAL(task_pack_points(b, &h, rows, t, y, pred, &pts, corr, NULL, &e), 0);
+        free(pe);
+        free(trd);
+    }
     free(rows); free(ret); free(t); free(y); free(pred); free(bh); free(corr);
 }
 
-/* All model points x years in plan order; two tasks not OK. */
+/* All model points x years in plan order; two tasks not OK; series at
+ * g_series (-1: mixed, by task). */
+static int g_series = TASK_SERIES_BAR;
+
 static int make_all(const sweep_plan *p, task_buf *b) {
     int n = 0;
     for (int mi = 0; mi < p->n_models; mi++)
         for (int k = 0; k < NY; k++) {
             rec_opts o = OK_REC;
+            o.series = g_series >= 0 ? g_series : (mi + k) % 3;
             if (mi == 1 && k == 1) o.status = TASK_DIVERGED;
             if (mi == p->n_models - 1 && k == 2) o.status = TASK_EMPTY;
             o.n_test = 30 + 7 * k + mi;
@@ -356,6 +377,49 @@ static void test_round_trip_trend3(void) {
     CU_ASSERT_PTR_NOT_NULL(pred);
     CU_ASSERT(len > 0 && len % (3 * sizeof(double)) == 0);
     free(pred);
+}
+
+/* The /series attribute resolution of a file (results_read's series_res). */
+static void series_attr(const char *path, char *buf, size_t n) {
+    buf[0] = 0;
+    results_file r;
+    rs_err e;
+    if (results_read(path, &r, &e)) { printf("\n  %s\n", e.msg); return; }
+    snprintf(buf, n, "%s", r.series_res);
+    results_file_free(&r);
+}
+
+/* Daily and mixed series (task.h, "Series resolution"): records come back
+ * byte for byte, the resolution is stated, and the point datasets have the
+ * points' rows, not the bars'. */
+static void test_round_trip_series(void) {
+    char res[32];
+    g_series = TASK_SERIES_DAY;
+    check_round_trip(INI, "rtday.h5");
+    series_attr(tmp_path("rtday.h5"), res, sizeof res);
+    CU_ASSERT_STRING_EQUAL(res, "day");
+    size_t lr, lt, lp, lpe, ltr;
+    unsigned char *r = dset_raw(tmp_path("rtday.h5"), "/series/returns", &lr);
+    unsigned char *t = dset_raw(tmp_path("rtday.h5"), "/series/t", &lt);
+    unsigned char *pt = dset_raw(tmp_path("rtday.h5"), "/series/bh", &lp);
+    unsigned char *pe = dset_raw(tmp_path("rtday.h5"), "/series/point_end", &lpe);
+    unsigned char *tr = dset_raw(tmp_path("rtday.h5"), "/series/trades", &ltr);
+    /* 6-hour bars from 21:00: 4 a day after the first (1 bar), so points ~ bars / 4 */
+    CU_ASSERT(lt > 0 && lp > 0 && lp * 2 / sizeof(float) < lt / sizeof(int64_t));
+    CU_ASSERT_EQUAL(lpe, lp);
+    CU_ASSERT_EQUAL(ltr, lr);
+    free(r); free(t); free(pt); free(pe); free(tr);
+    g_series = -1;
+    check_round_trip(INI, "rtmix.h5");
+    series_attr(tmp_path("rtmix.h5"), res, sizeof res);
+    CU_ASSERT_STRING_EQUAL(res, "mixed");
+    g_series = TASK_SERIES_BAR;
+    check_round_trip(INI, "rtbar.h5");
+    series_attr(tmp_path("rtbar.h5"), res, sizeof res);
+    CU_ASSERT_STRING_EQUAL(res, "bar");
+    pe = dset_raw(tmp_path("rtbar.h5"), "/series/point_end", &lpe);
+    CU_ASSERT_EQUAL(lpe, 0);                     /* per-bar only: no point_end rows */
+    free(pe);
 }
 
 static void test_order_independence(void) {
@@ -825,6 +889,7 @@ static void test_iso_time(void) {
 static CU_TestInfo tests[] = {
     {"round trip: records back byte for byte", test_round_trip},
     {"round trip of a trend3 sweep (3 outputs)", test_round_trip_trend3},
+    {"round trip of daily, mixed and per-bar series: records byte for byte, resolution stated", test_round_trip_series},
     {"input order and runtime fields change /tasks only", test_order_independence},
     {"the later of two equal task keys wins", test_later_duplicate_wins},
     {"unknown model keys and strategy rows dropped", test_unknown_keys_dropped},
