@@ -21,6 +21,7 @@
 #include "coordinator/plan.h"
 #include "coordinator/prepare.h"
 #include "worker/series.h"
+#include "worker/task.h"
 #include "worker/train.h"
 
 #include <math.h>
@@ -36,6 +37,71 @@ static void usage(FILE *f) {
         "strategy points, the task count, estimated FLOPs, memory per rank, and the wall time\n"
         "on N workers (default 1) from short measured trainings on this machine, with T threads per\n"
         "rank (default: [run] threads, else OMP_NUM_THREADS, else 1 -- what the run will use).\n");
+}
+
+static double kib(size_t b) { return b / 1024.0; }
+
+/* "12.3 KiB", "4.5 MiB", "1.2 GiB" into buf. */
+static const char *human(size_t b, char *buf, size_t n) {
+    if (b < ((size_t)1 << 20)) snprintf(buf, n, "%.1f KiB", b / 1024.0);
+    else if (b < ((size_t)1 << 30)) snprintf(buf, n, "%.1f MiB", b / 1048576.0);
+    else snprintf(buf, n, "%.2f GiB", b / 1073741824.0);
+    return buf;
+}
+
+/* What the sweep stores (plan_task_storage): one task's record at the
+ * resolution of [run] series on this data, the largest of them, and the
+ * journal and results file of every task.  The series points of a fold are
+ * counted on its test bars, as the worker will (task_series_points). */
+static void print_storage(const sweep_config *c, const sweep_plan *p, const task_data *d, const plan_task *tasks,
+                          int n_tasks, const results_fold *folds, int n_folds) {
+    const int series = config_series(c, d->bar_seconds);
+    int *pts = calloc((size_t)(n_folds ? n_folds : 1), sizeof *pts);
+    int32_t *pe = malloc((size_t)(d->n ? d->n : 1) * sizeof *pe);
+    size_t *wb = calloc((size_t)(p->n_models ? p->n_models : 1), sizeof *wb);
+    if (!pts || !pe || !wb) { free(pts); free(pe); free(wb); printf("storage: - (out of memory)\n"); return; }
+    for (int f = 0; f < n_folds; f++) {
+        const results_fold *F = &folds[f];
+        if (!F->n_test) continue;
+        int64_t lo = 0, hi = d->n;                  /* the first test bar: d->t ascends */
+        while (lo < hi) { int64_t mid = (lo + hi) / 2; if (d->t[mid] < F->test_first) lo = mid + 1; else hi = mid; }
+        if (lo + F->n_test <= d->n) pts[f] = task_series_points(series, d->t + lo, (int)F->n_test, pe);
+    }
+    for (int m = 0; c->run.save_weights && m < p->n_models; m++) {
+        rnn_spec spec;
+        rnn_train_opts o;
+        rs_err e;
+        plan_task_spec(p, &p->models[m], 0, &spec, &o);
+        rnn_model *rm = rnn_create(&spec, &e);
+        if (rm) wb[m] = rnn_blob_size(rm);
+        rnn_free(rm);
+    }
+    size_t journal = 0, file = 0;
+    plan_storage big = { 0, 0, 0, 0 };
+    int big_i = -1;
+    for (int i = 0; i < n_tasks; i++) {
+        const results_fold *F = &folds[tasks[i].fold];
+        plan_storage st;
+        plan_task_storage(p, &p->models[tasks[i].model], series, (int)F->n_test, pts[tasks[i].fold], F->n_train,
+                          wb[tasks[i].model], &st);
+        journal += st.journal;
+        file += st.file;
+        if (st.record > big.record) { big = st; big_i = i; }
+    }
+    if (big_i >= 0) {
+        const results_fold *F = &folds[tasks[big_i].fold];
+        char id[FOLD_ID_MAX];
+        printf("record per task ([run] series = %s): largest %.1f KiB (fold %s: %lld test bars, %d series points x "
+               "%d strategy points), %.2f KiB more per added strategy point\n", task_series_name(series),
+               kib(big.record), fold_id_text(F->fold_id, id, sizeof id), (long long)F->n_test,
+               pts[tasks[big_i].fold], p->n_strategies, kib(big.per_strat));
+    }
+    char a[32], b[32];
+    printf("storage of the sweep (%d tasks): journal %s, results file %s before compression\n", n_tasks,
+           human(journal, a, sizeof a), human(file, b, sizeof b));
+    free(pts);
+    free(pe);
+    free(wb);
 }
 
 /* This engine's measured FLOP rates on a model's shape. */
@@ -241,6 +307,7 @@ int cmd_plan(int argc, char **argv) {
     }
     printf("memory per rank: data %.1f MiB + largest model arena %.1f MiB\n", d.block_bytes / 1048576.0,
            mem / 1048576.0);
+    print_storage(&c, &p, &d, tasks, n_tasks, folds, n_folds);
 
     /* Time: the rates of this machine on each model shape (up to
      * MEASURE_SHAPES of them; a model of another shape uses the measured

@@ -542,6 +542,7 @@ static int setup_rank0(run *R, rs_err *e) {
     if (!R->quiet) fprintf(stderr, "rnnsweep: loading data for %s\n", R->config_path);
     if ((rc = prepare_data(&R->cfg, &R->data, &info, e))) return rc;
     if (!R->quiet) { fprintf(stderr, "rnnsweep: "); prepare_describe(&info, stderr); }
+    R->plan.content_hash = info.content_hash;      /* the /series attribute (results.h) */
     plan_set_bar_seconds(&R->plan, R->data.bar_seconds);
     if ((rc = prepare_tasks(&R->cfg, &R->plan, &R->data, &R->tasks, &R->n_tasks, &R->folds, &R->n_folds, e)))
         return rc;

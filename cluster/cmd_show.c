@@ -3,14 +3,22 @@
  * the verdict, the leaderboard, group tables, paired comparisons, one
  * configuration fold by fold; and `rnnsweep report FILE.h5 --html OUT`
  * (coordinator/html.h), the same board as one self-contained page.
- * Reads only the file: the plan is rebuilt from the INI text it stores.
+ * Reads only the file: the plan is rebuilt from the INI text it stores —
+ * except `show --config ID --series bar`, which reloads the sweep's data
+ * (checked against the content hash the file records) and recomputes that
+ * configuration's per-bar strategy curve from the stored predictions with
+ * the worker's own code (task_reevaluate at TASK_SERIES_BAR): bit for bit
+ * the per-bar series a run with [run] series = bar stores.
  */
 #include "cluster/commands.h"
 #include "coordinator/config.h"
 #include "coordinator/html.h"
 #include "coordinator/plan.h"
 #include "coordinator/report.h"
+#include "coordinator/prepare.h"
 #include "coordinator/results.h"
+#include "worker/evaluate.h"
+#include "worker/series.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +27,7 @@
 static void usage(FILE *f, const char *cmd) {
     fprintf(f,
         "usage: rnnsweep %s FILE.h5 [--top N] [--metric M] [--by KEY[,KEY]] [--config ID] [--lookahead]\n"
-        "       [--format table|csv|json] [--pbo-blocks S] [--wf-top K]%s\n"
+        "       [--format table|csv|json] [--pbo-blocks S] [--wf-top K] [--series bar [--out FILE]]%s\n"
         "The verdict on the winner (deflated Sharpe, PBO, walk-forward selection), then every (model point,\n"
         "strategy point) configuration ranked by the mean of a metric over its walk-forward folds (seeds\n"
         "averaged: they are replicates), with the stitched curve across folds beside the per-fold means.\n"
@@ -35,12 +43,120 @@ static void usage(FILE *f, const char *cmd) {
         "  --format F       table (default), csv (the leaderboard, or the --by / --config table), json\n"
         "  --pbo-blocks S   CSCV blocks for PBO (even, 2..30; 16)\n"
         "  --wf-top K       walk-forward selection also averages the top K (5)\n"
+        "  --series bar     with --config: recompute that configuration's per-bar curve from the stored\n"
+        "                   predictions and the sweep's data (its content hash checked: exit 2 when it\n"
+        "                   differs) and write it as CSV: fold,t,time,bar,ret,equity,bh,bh_equity\n"
+        "  --out FILE       with --series: write the CSV to FILE instead of stdout\n"
         "%s", cmd, !strcmp(cmd, "report") ? " [--html OUT.html]" : "",
         !strcmp(cmd, "report") ? "  --html OUT       write the report as one self-contained HTML page (inline SVG)\n" : "");
 }
 
+/* ---- show --config ID --series bar --------------------------------------------------- */
+
+/* The record of model point `model` in fold fold_id, viewed in *v, or
+ * NULL. */
+static const task_buf *find_record(const results_file *r, int model, int fold_id, task_view *v) {
+    for (int i = 0; i < r->n_tasks; i++)
+        if (!task_view_parse(r->tasks[i].p, r->tasks[i].len, v, NULL) && v->h->fold_id == fold_id &&
+            v->h->n_strat > 0 && v->rows[0].model == model)
+            return &r->tasks[i];
+    return NULL;
+}
+
+/* Recompute configuration ID's per-bar curve (see the top of the file)
+ * and write it as CSV to out (NULL: stdout).  Per fold, in time order, the
+ * bars of every seed's task (the seeds must trade the same bars, as the
+ * verdict's stitched curve needs): ret is the seeds' mean bar return
+ * (exactly the stored float with one seed), equity the stitched compounded
+ * curve from 1, bh / bh_equity buy-and-hold under this configuration's
+ * costs.  A fold whose tasks are not all ok is left out.  Returns 0,
+ * RS_EINPUT (unknown id, a forecast configuration, data that is not the
+ * sweep's, no recorded hash) or RS_EINTERNAL. */
+static int show_bar_series(const char *path, const results_file *r, const sweep_config *c, sweep_plan *p,
+                           const report_opts *o, const char *out, rs_err *e) {
+    board *b = NULL;
+    const board_opts bo = { o->metric, o->lookahead };
+    int rc = board_build(r, p, &bo, &b, e);
+    if (rc) return rc;
+    int ci = board_find(b, o->config, e);
+    if (ci < 0) { board_free(b); return RS_EINPUT; }
+    const board_cfg *cf = &b->cfg[ci];
+    if (cf->strat < 0) {
+        board_free(b);
+        return rs_err_set(e, RS_EINPUT, "--series bar: configuration %s is a forecast configuration (no strategy)",
+                          o->config);
+    }
+    if (!r->data_content_hash) {
+        board_free(b);
+        return rs_err_set(e, RS_EINPUT, "--series bar: the file records no content hash of its data (schema %u, "
+                          "or merged from shards): a recomputed curve could not be checked; a schema-4 file stores "
+                          "its series per bar already (/series/returns)", r->schema);
+    }
+    task_data d;
+    prepare_info info;
+    memset(&d, 0, sizeof d);
+    if ((rc = prepare_data(c, &d, &info, e))) { board_free(b); return rc; }
+    if (info.content_hash != r->data_content_hash) {
+        rc = rs_err_set(e, RS_EINPUT, "--series bar: the data its config names (loaded from the current directory) "
+                        "is not the data this sweep ran on: content hash %016llx, the file records %016llx",
+                        (unsigned long long)info.content_hash, (unsigned long long)r->data_content_hash);
+        goto done;
+    }
+    FILE *f = out ? fopen(out, "w") : stdout;
+    if (!f) { rc = rs_err_set(e, RS_EINPUT, "--out %s: cannot create", out); goto done; }
+    const int s = cf->strat, g = cf->group, m0 = b->member_off[g], ns = b->member_off[g + 1] - m0;
+    bt_strategy st = p->strategies[s].s;
+    uint64_t key = p->strategies[s].key;
+    task_buf *re = calloc((size_t)ns, sizeof *re);
+    task_view *rv = calloc((size_t)ns, sizeof *rv);
+    if (!re || !rv) { rc = rs_err_set(e, RS_EINTERNAL, "out of memory"); goto close; }
+    fprintf(f, "fold,t,time,bar,ret,equity,bh,bh_equity\n");
+    double eq = 1, eqb = 1;
+    for (int fi = 0; fi < b->n_folds && !rc; fi++) {
+        const int fid = b->fold_ids[fi];
+        int ok = 1;
+        for (int k = 0; k < ns && ok; k++) {
+            const int model = b->members[m0 + k];
+            task_view ov;
+            if (!find_record(r, model, fid, &ov) || ov.h->status != TASK_OK) { ok = 0; break; }
+            plan_task t = { .model = model, .fold_id = fid, .key = plan_task_key(&p->models[model], fid) };
+            task_input in;
+            prepare_input(p, &d, &t, &st, &key, &in);
+            in.n_strat = 1;
+            in.series = TASK_SERIES_BAR;
+            if ((rc = task_reevaluate(&d, &in, &ov, &re[k], e))) break;
+            if ((rc = task_view_parse(re[k].p, re[k].len, &rv[k], e))) break;
+            if (rv[k].h->n_test != rv[0].h->n_test || memcmp(rv[k].t, rv[0].t, (size_t)rv[0].h->n_test * 8)) ok = 0;
+        }
+        if (rc || !ok) continue;
+        char id[FOLD_ID_MAX], tm[24];
+        fold_id_text(fid, id, sizeof id);
+        for (int i = 0; i < rv[0].h->n_test; i++) {
+            double x = 0;
+            for (int k = 0; k < ns; k++) x += rv[k].ret[i];
+            x /= ns;
+            eq *= 1 + x;
+            eqb *= 1 + (double)rv[0].bh[i];
+            /* %.9g gives a float back exactly; a seeds' mean is a double */
+            fprintf(f, ns == 1 ? "%s,%lld,%s,%d,%.9g,%.17g,%.9g,%.17g\n" : "%s,%lld,%s,%d,%.17g,%.17g,%.9g,%.17g\n",
+                    id, (long long)rv[0].t[i], series_format_time(rv[0].t[i], tm), i, x, eq, (double)rv[0].bh[i], eqb);
+        }
+    }
+close:
+    if (re)
+        for (int k = 0; k < ns; k++) task_buf_free(&re[k]);
+    free(re);
+    free(rv);
+    if (out && fclose(f) && !rc) rc = rs_err_set(e, RS_EINPUT, "--out %s: write failed", out);
+done:
+    task_data_free(&d);
+    board_free(b);
+    (void)path;
+    return rc;
+}
+
 static int cmd_common(int argc, char **argv, const char *cmd) {
-    const char *path = NULL, *html = NULL;
+    const char *path = NULL, *html = NULL, *series = NULL, *out = NULL;
     report_opts o = { .top = 10, .metric = "sharpe" };
     const char *by[2] = { NULL, NULL };
     int n_by = 0;
@@ -50,6 +166,7 @@ static int cmd_common(int argc, char **argv, const char *cmd) {
         if (!strcmp(a, "--lookahead")) { o.lookahead = 1; continue; }
         if (!strcmp(a, "--top") || !strcmp(a, "--by") || !strcmp(a, "--metric") || !strcmp(a, "--config") ||
             !strcmp(a, "--format") || !strcmp(a, "--pbo-blocks") || !strcmp(a, "--wf-top") ||
+            ((!strcmp(a, "--series") || !strcmp(a, "--out")) && !strcmp(cmd, "show")) ||
             (!strcmp(a, "--html") && !strcmp(cmd, "report"))) {
             if (i + 1 >= argc) { fprintf(stderr, "rnnsweep %s: %s needs a value\n", cmd, a); return 2; }
             const char *v = argv[++i];
@@ -72,7 +189,11 @@ static int cmd_common(int argc, char **argv, const char *cmd) {
                 else if (!strcmp(v, "csv")) o.format = REPORT_CSV;
                 else if (!strcmp(v, "json")) o.format = REPORT_JSON;
                 else { fprintf(stderr, "rnnsweep %s: --format '%s': expected table, csv or json\n", cmd, v); return 2; }
-            } else if (!strcmp(a, "--config")) o.config = v;
+            } else if (!strcmp(a, "--series")) {
+                if (strcmp(v, "bar")) { fprintf(stderr, "rnnsweep %s: --series '%s': expected bar\n", cmd, v); return 2; }
+                series = v;
+            } else if (!strcmp(a, "--out")) out = v;
+            else if (!strcmp(a, "--config")) o.config = v;
             else if (!strcmp(a, "--html")) html = v;
             else o.metric = v;
             continue;
@@ -86,6 +207,11 @@ static int cmd_common(int argc, char **argv, const char *cmd) {
         snprintf(by_buf, sizeof by_buf, "%s,%s", by[0], by[1]);
         o.by = by_buf;
     } else o.by = by[0];
+    if ((series || out) && (!series || !o.config)) {
+        fprintf(stderr, "rnnsweep %s: %s needs --config ID%s\n", cmd, series ? "--series" : "--out",
+                series ? "" : " and --series bar");
+        return 2;
+    }
     rs_err e;
     if (report_check(&o, &e)) { fprintf(stderr, "rnnsweep %s: %s\n", cmd, e.msg); return 2; }
     results_file r;
@@ -97,7 +223,9 @@ static int cmd_common(int argc, char **argv, const char *cmd) {
         rc = plan_build(&c, &p, &e);
         if (!rc) {
             if (r.bar_seconds > 0) plan_set_bar_seconds(&p, r.bar_seconds);
-            if (html) {
+            if (series) {
+                rc = show_bar_series(path, &r, &c, &p, &o, out, &e);
+            } else if (html) {
                 html_opts ho = { .top = o.top, .metric = o.metric, .lookahead = o.lookahead,
                                  .pbo_blocks = o.pbo_blocks, .wf_top = o.wf_top, .sweep = &c };
                 rc = html_write(html, &r, &p, &ho, &e);

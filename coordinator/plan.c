@@ -13,6 +13,8 @@
  */
 #include "coordinator/plan.h"
 #include "coordinator/halving.h"
+#include "coordinator/results_layout.h"
+#include "worker/task.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -841,4 +843,36 @@ uint64_t plan_sweep_hash(const sweep_plan *p) {
     h = rs_hash2(h, (uint64_t)p->n_strategies);
     for (int i = 0; i < p->n_strategies; i++) h = rs_hash2(h, p->strategies[i].key);
     return h;
+}
+
+/* ---- storage ------------------------------------------------------------------------------ */
+
+/* The file's compound rows are counted at their in-memory sizes
+ * (results_layout.h), an upper bound of the file types (HDF5 packs
+ * compounds without padding). */
+void plan_task_storage(const sweep_plan *p, const plan_model *m, int series, int n_test, int n_pts, int64_t n_train,
+                       size_t weight_bytes, plan_storage *out) {
+    const int cls = p->head == RNN_HEAD_CLS;
+    task_head h;
+    memset(&h, 0, sizeof h);
+    h.n_strat = p->n_strategies;
+    h.n_test = n_test;
+    h.n_out = p->n_out;
+    h.n_corr = cls && n_test ? p->n_corrections : 0;
+    h.n_curve = m->train.epochs;
+    h.n_trcls = cls && n_test ? (int32_t)plan_train_windows(m, n_train) : 0;
+    h.n_weights = (int64_t)weight_bytes;
+    h.series = n_test ? series : TASK_SERIES_BAR;
+    h.n_pts = n_test ? n_pts : 0;
+    out->record = task_packed_size_of(&h);
+    out->journal = 24 + ((out->record + 7) & ~(size_t)7);
+    task_head h1 = h;
+    h1.n_strat++;
+    h1.n_corr = h.n_corr;   /* an added point of a known correction */
+    out->per_strat = task_packed_size_of(&h1) - out->record;
+    const size_t S = (size_t)p->n_strategies, np = (size_t)h.n_pts, nt = (size_t)n_test;
+    const size_t day = series == TASK_SERIES_DAY ? np * (4 + 4 * S) : 0;
+    out->file = S * sizeof(task_row) + sizeof(tasks_rec) + sizeof(points_rec) + 4 * sizeof(index_rec) +
+                nt * (8 + 8 + 8 * (size_t)p->n_out + (size_t)(cls ? p->n_corrections : 0)) + np * (4 * S + 4) + day +
+                (size_t)h.n_curve * 16 + 2 * (size_t)h.n_trcls + weight_bytes;
 }

@@ -129,6 +129,9 @@ typedef struct {
                                              order a task computes them in)       */
     uint64_t       data_hash;             /* config_data_hash of the config       */
     int            n_in;                  /* features per time step               */
+    uint64_t       content_hash;          /* the prepared data's content hash
+                                             (prepare_info); 0 until the caller
+                                             that loaded the data sets it        */
     rnn_head       head;                  /* REG (return, price) or CLS (trend3)  */
     int            n_out;                 /* 1 or 3                               */
     int            merged;                /* model points merged as equal keys    */
@@ -210,6 +213,23 @@ char *plan_hidden_text(const plan_model *m, char *buf, size_t n);
  * with train_windows: every stride-th (counting back from the latest),
  * at most max_windows. */
 int64_t plan_train_windows(const plan_model *m, int64_t train_windows);
+
+/* What one task stores (task.h's packed record, results.h's datasets), for
+ * `rnnsweep plan`: n_test test bars, n_pts series points per strategy at
+ * resolution series (task_series_points), n_train training windows of the
+ * fold, weight_bytes (rnn_blob_size; 0 without [run] save_weights).
+ *   record     the packed record: what a worker sends, the journal and
+ *              rank 0's store hold (every epoch of the curve counted:
+ *              early stopping only shortens it)
+ *   journal    record + its journal frame (24-byte header, padded to 8)
+ *   file       what results_write stores for the task before compression:
+ *              its /results rows, /tasks row, index rows, per-bar t, y,
+ *              pred, corrected, per-point returns and bh (point_end and
+ *              trades for daily points), curve, training classes, weights
+ *   per_strat  how much `record` grows per added strategy point */
+typedef struct { size_t record, journal, file, per_strat; } plan_storage;
+void plan_task_storage(const sweep_plan *p, const plan_model *m, int series, int n_test, int n_pts, int64_t n_train,
+                       size_t weight_bytes, plan_storage *out);
 
 /* Estimated FLOPs of one task: flops_per_window × the windows trained ×
  * epochs (an upper bound: early stopping only shortens it; prediction and

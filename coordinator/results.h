@@ -60,7 +60,11 @@
  *   /series/pred      float64 [N][n_out]          predictions
  *   /series           attributes: resolution ("bar", "day", "none",
  *                     "mixed", "" without series: task.h "Series
- *                     resolution"; [run] series), day_rule (TASK_DAY_RULE)
+ *                     resolution"; [run] series), day_rule (TASK_DAY_RULE),
+ *                     data_content_hash (hex: the prepared data's
+ *                     prepare_info.content_hash: sweep_plan
+ *                     content_hash, 0 when unknown; what `show --series
+ *                     bar` checks before it recomputes a per-bar curve)
  *   /series/points    compound per task with series, /series/index order:
  *                     task_key, model, year, offset, n (rows in returns, bh,
  *                     point_end, trades), series (0 bar, 1 day, 2 none)
@@ -180,6 +184,8 @@ typedef struct {
     double     bar_seconds;          /* attribute "bar_seconds" (0 if absent)    */
     char       series_res[16];       /* /series attribute resolution ("bar" in a
                                         schema-3/4 file)                         */
+    uint64_t   data_content_hash;    /* /series attribute data_content_hash (0: not
+                                        recorded: schema 3/4, merge)             */
 } results_file;
 
 /* Read a results file.  Returns 0, RS_EINPUT ("PATH: cannot open: why",

@@ -264,7 +264,8 @@ int results_read(const char *path, results_file *r, rs_err *e) {
     snprintf(r->series_res, sizeof r->series_res, "bar");      /* schema 3/4: every series per bar */
     if (schema >= 5) {
         hid_t g = H5Gopen2(f, "series", H5P_DEFAULT);
-        int bad = g < 0 || h5io_attr_read_buf(&x, g, "resolution", r->series_res, sizeof r->series_res);
+        int bad = g < 0 || h5io_attr_read_buf(&x, g, "resolution", r->series_res, sizeof r->series_res) ||
+                  h5io_attr_read_hex(&x, g, "data_content_hash", &r->data_content_hash);
         if (g >= 0) H5Gclose(g);
         if (bad) {
             if (!x.bad) h5io_fail(&x, "/series: no resolution attribute");

@@ -314,6 +314,11 @@ static int write_tasks(h5io_ctx *x, hid_t f, const layout_types *T, const sweep_
     if (h5io_attr_str(x, g, "resolution", res == -1 ? "" : res == -2 ? "mixed" : task_series_name(res)) ||
         h5io_attr_str(x, g, "day_rule", TASK_DAY_RULE))
         goto out;
+    {
+        char ch[24];
+        snprintf(ch, sizeof ch, "%016llx", (unsigned long long)p->content_hash);
+        if (h5io_attr_str(x, g, "data_content_hash", ch)) goto out;
+    }
     if (h5io_tab_create(x, f, "/tasks", T->tasks, 1, (hsize_t)n_sel, 0, &tab[T_TASKS]) ||
         h5io_tab_create(x, f, "/results", T->row, 1, n_rows, 0, &tab[T_RESULTS]) ||
         h5io_tab_create(x, f, "/series/index", T->index, 1, n_index, 0, &tab[T_INDEX]) ||

@@ -76,7 +76,7 @@ dump() { h5dump -d "$2" -b NATIVE -o "$3" "$1" > /dev/null 2>&1; }
 same_results() {
   local a=$1 b=$2 label=$3 d ok_all=1
   for d in /results /plan/models /plan/strategies /plan/corrections /plan/folds /series/index /series/t /series/y \
-           /series/pred /series/returns /series/bh /series/corrected /curves/index /curves/loss \
+           /series/pred /series/returns /series/bh /series/corrected /series/points /series/point_end /series/trades /curves/index /curves/loss \
            /train_classes/index /train_classes/net /train_classes/label /weights/index /weights/blob; do
     dump "$a" "$d" "$tmp/da.bin"; dump "$b" "$d" "$tmp/db.bin"
     if ! [ -s "$tmp/da.bin" ] && [ "$d" = /results ]; then ok_all=0; echo "  $label: $d missing in $a"; continue; fi

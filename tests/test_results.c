@@ -422,6 +422,42 @@ static void test_round_trip_series(void) {
     free(pe);
 }
 
+/* A schema-4 file (tests/fixtures/schema4.h5, written by the program of
+ * before series resolutions: 2 tasks x 4 strategies of the sweep_lib tiny
+ * config) still reads: every series per bar, the records parse, and each
+ * row's returns are its /series/returns column. */
+static void test_schema4_file(void) {
+    const char *path = "tests/fixtures/schema4.h5";
+    results_file r;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(results_read(path, &r, &e), 0);
+    CU_ASSERT_EQUAL(r.schema, 4);
+    CU_ASSERT_STRING_EQUAL(r.series_res, "bar");
+    CU_ASSERT_EQUAL(r.data_content_hash, 0);
+    CU_ASSERT_EQUAL_FATAL(r.n_tasks, 2);
+    size_t len;
+    float *ret = (float *)dset_raw(path, "/series/returns", &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ret);
+    size_t off = 0, S = 4, bad = 0;
+    for (int i = 0; i < r.n_tasks; i++) {
+        task_view v;
+        CU_ASSERT_EQUAL_FATAL(task_view_parse(r.tasks[i].p, r.tasks[i].len, &v, &e), 0);
+        CU_ASSERT_EQUAL(v.h->series, TASK_SERIES_BAR);
+        CU_ASSERT_EQUAL(v.h->n_pts, v.h->n_test);
+        CU_ASSERT_PTR_NULL(v.pt_end);
+        CU_ASSERT(v.h->n_test > 300);
+        for (int j = 0; j < v.h->n_strat; j++)
+            for (int k = 0; k < v.h->n_test; k++)
+                bad += memcmp(&v.ret[(size_t)j * v.h->n_test + k], &ret[(off + (size_t)k) * S + (size_t)v.rows[j].strategy],
+                              sizeof(float)) != 0;
+        off += (size_t)v.h->n_test;
+    }
+    CU_ASSERT_EQUAL(len, off * S * sizeof(float));
+    CU_ASSERT_EQUAL(bad, 0);
+    free(ret);
+    results_file_free(&r);
+}
+
 static void test_order_independence(void) {
     sweep_config c;
     sweep_plan p;
@@ -890,6 +926,7 @@ static CU_TestInfo tests[] = {
     {"round trip: records back byte for byte", test_round_trip},
     {"round trip of a trend3 sweep (3 outputs)", test_round_trip_trend3},
     {"round trip of daily, mixed and per-bar series: records byte for byte, resolution stated", test_round_trip_series},
+    {"a schema-4 file (tests/fixtures/schema4.h5) reads as per-bar series", test_schema4_file},
     {"input order and runtime fields change /tasks only", test_order_independence},
     {"the later of two equal task keys wins", test_later_duplicate_wins},
     {"unknown model keys and strategy rows dropped", test_unknown_keys_dropped},
