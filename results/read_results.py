@@ -12,6 +12,8 @@ The layout is documented in coordinator/results.h (and results/README.md):
     eq = rr.load_equity("results/quick.h5", lb.id[0])        # the winner's stitched curve
     lc = rr.load_curve("results/quick.h5", df.task_key[0])   # train / validation loss per epoch
     w = rr.load_weights("results/quick.h5", df.task_key[0])  # [run] save_weights = 1: the weights
+    p = rr.load_points("results/quick.h5", df.task_key[0])   # its per-strategy series, as stored
+    b = rr.recompute_bar_series("results/quick.h5", lb.id[0])  # a per-bar curve, recomputed exactly
 
     python3 results/read_results.py results/quick.h5       # a short summary
 
@@ -22,6 +24,15 @@ task_row field - none does today), turns status codes into names ("ok",
 columns by index (cell, hidden, lookback, ..., kind, threshold, spacing, ...).
 A plan column whose name is already taken gets a "model_" / "strategy_"
 prefix: model_label, strategy_label, strategy_bars_per_year.
+
+Series resolution ([run] series, README.md): the per-bar t, y, pred and
+corrected classes are always stored; the per-strategy returns, buy-and-hold
+and (daily) trades are stored per bar, per day, or not at all (the /series
+attribute "resolution", per task in /series/points).  load_points reads them
+at whatever resolution; load_series adds them to the bar columns only when
+they are per bar; load_equity stitches either; recompute_bar_series runs
+`rnnsweep show --config ID --series bar`, which recomputes a per-bar curve
+from the stored predictions and the sweep's data (its hash checked).
 
 Only h5py and numpy are required.  Without pandas, load() and load_series()
 return dicts of numpy arrays (same column names) and say so on stderr.
@@ -113,7 +124,9 @@ def _no_pandas():
 
 
 def load_attrs(path):
-    """The root attributes as a dict of Python values (strings decoded)."""
+    """The root attributes as a dict of Python values (strings decoded),
+    and the /series attributes as series_resolution, series_day_rule,
+    series_data_content_hash ("bar" for a file of before them)."""
     with h5py.File(path, "r") as f:
         out = {}
         for k, v in f.attrs.items():
@@ -121,6 +134,11 @@ def load_attrs(path):
             if isinstance(v, np.generic):
                 v = v.item()
             out[k] = v
+        sa = f["/series"].attrs if "/series" in f else {}
+        out["series_resolution"] = _text(sa["resolution"]) if "resolution" in sa else "bar"
+        for k in ("day_rule", "data_content_hash"):
+            if k in sa:
+                out[f"series_{k}"] = _text(sa[k])
         return out
 
 
@@ -153,29 +171,117 @@ def load(path):
     return _frame(cols)
 
 
+SERIES_NAMES = {0: "bar", 1: "day", 2: "none"}
+
+
+def _point_index(f):
+    """{task_key: (bar offset, bars, point offset, points, resolution)} of
+    every task with a series; a file of before /series/points (schema 3/4)
+    stores every series per bar."""
+    index = f["/series/index"][()]
+    out = {}
+    if "/series/points" in f:
+        pts = f["/series/points"][()]
+        for i, p in zip(index, pts):
+            out[int(i["task_key"])] = (int(i["offset"]), int(i["n"]), int(p["offset"]), int(p["n"]),
+                                       SERIES_NAMES.get(int(p["series"]), "?"))
+    else:
+        for i in index:
+            out[int(i["task_key"])] = (int(i["offset"]), int(i["n"]), int(i["offset"]), int(i["n"]), "bar")
+    return out
+
+
+def _key(task_key):
+    return int(task_key, 16) if isinstance(task_key, str) else int(task_key)
+
+
+def load_points(path, task_key):
+    """One task's per-strategy series as stored: t (datetime64: the bar's,
+    or the last bar's of each day), bar (index of that bar in the task's test
+    period), bh, one column of returns per plan strategy (named as in
+    load_series), and for daily points "trades <label>" per strategy (trades
+    completed that day; -1 where not stored).  A daily point's return is its
+    bars' returns compounded (task.h, "Series resolution").  The frame's
+    attribute-like key "resolution" is not a column: see point_resolution."""
+    task_key = _key(task_key)
+    with h5py.File(path, "r") as f:
+        where = _point_index(f).get(task_key)
+        if where is None:
+            raise KeyError(f"{path}: no series for task {task_key:016x}")
+        bo, bn, po, pn, res = where
+        t = f["/series/t"][bo:bo + bn]
+        ret = f["/series/returns"][po:po + pn]
+        bh = f["/series/bh"][po:po + pn]
+        if res == "day":
+            end = f["/series/point_end"][po:po + pn].astype(np.int64)
+            trades = f["/series/trades"][po:po + pn]
+        else:
+            end = np.arange(pn, dtype=np.int64)
+            trades = None
+        labels = [_text(v) for v in f["/plan/strategies"]["label"]]
+    cols = {"t": t[end].astype("datetime64[s]"), "bar": end, "bh": bh}
+    unique = len(set(labels)) == len(labels)
+    for j in range(ret.shape[1]):
+        cols[labels[j] if unique else f"strategy_{j}"] = ret[:, j]
+    if trades is not None:
+        for j in range(trades.shape[1]):
+            cols[f"trades {labels[j] if unique else f'strategy_{j}'}"] = trades[:, j]
+    if pd is None:
+        _no_pandas()
+    return _frame(cols)
+
+
+def point_resolution(path, task_key):
+    """'bar', 'day' or 'none': how task_key's per-strategy series is stored."""
+    with h5py.File(path, "r") as f:
+        where = _point_index(f).get(_key(task_key))
+    if where is None:
+        raise KeyError(f"{path}: no series for task {_key(task_key):016x}")
+    return where[4]
+
+
+def recompute_bar_series(path, config_id, rnnsweep=None):
+    """Configuration config_id's per-bar curve recomputed exactly from the
+    stored predictions and the sweep's data by `rnnsweep show PATH --config
+    ID --series bar` (run from the directory the sweep's data paths are
+    relative to): columns fold, t (seconds, the data's clock), time, bar,
+    ret, equity, bh, bh_equity.  Raises subprocess.CalledProcessError (exit
+    2, the message on stderr) when the data is not the sweep's."""
+    cmd = [rnnsweep or _rnnsweep(), "show", path, "--config", config_id, "--series", "bar"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    rows = list(csv.reader(io.StringIO(out)))
+    head, body = rows[0], rows[1:]
+    conv = {"t": np.int64, "bar": np.int64, "ret": np.float64, "equity": np.float64, "bh": np.float64,
+            "bh_equity": np.float64}
+    cols = {h: np.array([r[i] for r in body], dtype=conv.get(h, object)) for i, h in enumerate(head)}
+    if pd is None:
+        _no_pandas()
+    return _frame(cols)
+
+
 def load_series(path, task_key):
     """One task's test period: t (datetime64, UTC), y, the prediction
     column(s) ("pred", or p_short/p_range/p_long for trend3), bh (buy and
     hold returns), for trend3 one column "class <correction>" per correction
-    point (the class after it; -1 where the task lacks it), and one column of
-    per-bar returns per plan strategy, named by its label (or "strategy_<i>"
-    when labels repeat).  A strategy the task has no row for is all NaN.
-    task_key: an int or a hex string."""
-    if isinstance(task_key, str):
-        task_key = int(task_key, 16)
-    task_key = int(task_key)
+    point (the class after it; -1 where the task lacks it), and - when the
+    task's strategy series are stored per bar - one column of per-bar
+    returns per plan strategy, named by its label (or "strategy_<i>" when
+    labels repeat), and bh.  A strategy the task has no row for is all NaN.
+    Daily (or no) strategy series: load_points.  task_key: an int or a hex
+    string."""
+    task_key = _key(task_key)
     with h5py.File(path, "r") as f:
-        index = f["/series/index"][()]
-        hit = np.nonzero(index["task_key"] == np.uint64(task_key))[0]
-        if len(hit) == 0:
+        where = _point_index(f).get(task_key)
+        if where is None:
             raise KeyError(f"{path}: no series for task {task_key:016x}")
-        off, n = int(index["offset"][hit[0]]), int(index["n"][hit[0]])
+        off, n, po, pn, res = where
         sl = slice(off, off + n)
         t = f["/series/t"][sl]
         y = f["/series/y"][sl]
         pred = f["/series/pred"][sl]
-        bh = f["/series/bh"][sl]
-        ret = f["/series/returns"][sl]
+        per_bar = res == "bar"
+        bh = f["/series/bh"][po:po + pn] if per_bar else None
+        ret = f["/series/returns"][po:po + pn] if per_bar else np.zeros((n, 0), np.float32)
         corr = f["/series/corrected"][sl] if "/series/corrected" in f else np.zeros((n, 0), np.int8)
         clabels = [_text(v) for v in f["/plan/corrections"]["label"]] if "/plan/corrections" in f else []
         labels = [_text(v) for v in f["/plan/strategies"]["label"]]
@@ -185,7 +291,8 @@ def load_series(path, task_key):
     else:
         for k, name in enumerate(("p_short", "p_range", "p_long")[:pred.shape[1]]):
             cols[name] = pred[:, k]
-    cols["bh"] = bh
+    if bh is not None:
+        cols["bh"] = bh
     for j in range(corr.shape[1]):
         cols[f"class {clabels[j] if j < len(clabels) else j}"] = corr[:, j]
     unique = len(set(labels)) == len(labels)
@@ -319,9 +426,10 @@ def config_ids(path):
 
 def load_equity(path, config_id):
     """The stitched curve of configuration `config_id` (a full id or a unique
-    prefix): one row per bar after each fold's first, columns t, ret (seeds
-    averaged), equity (compounded, starting at 1), bh (buy-and-hold returns),
-    bh_equity, fold.  The curve `show` summarises as roi_c% and sharpe_c."""
+    prefix): one row per series point - per bar after each fold's first, or
+    per day (every day) - columns t, ret (seeds averaged), equity
+    (compounded, starting at 1), bh (buy-and-hold returns), bh_equity, fold.
+    The curve `show` summarises as roi_c% and sharpe_c."""
     ids = config_ids(path)
     hit = [k for k in ids if k.startswith(config_id.lower())]
     if len(hit) != 1:
@@ -329,18 +437,24 @@ def load_equity(path, config_id):
     ms, s = ids[hit[0]]
     with h5py.File(path, "r") as f:
         index = f["/series/index"][()]
+        pidx = _point_index(f)
         ret = f["/series/returns"]
         bh = f["/series/bh"]
         t = f["/series/t"]
-        where = {(int(i["model"]), int(i["fold_id"])): (int(i["offset"]), int(i["n"])) for i in index}
+        pend = f["/series/point_end"] if "/series/point_end" in f else None
+        where = {(int(i["model"]), int(i["fold_id"])): pidx[int(i["task_key"])] for i in index}
         folds = sorted(set(int(i["fold_id"]) for i in index))
         parts = []
         for fo in folds:
-            if not all((m, fo) in where for m in ms):
+            if not all((m, fo) in where and where[(m, fo)][3] > 0 for m in ms):
                 continue
-            o, n = where[(ms[0], fo)]
-            r = np.mean([ret[where[(m, fo)][0] + 1:where[(m, fo)][0] + n, s].astype(np.float64) for m in ms], axis=0)
-            parts.append((t[o + 1:o + n], r, bh[o + 1:o + n].astype(np.float64), np.full(n - 1, fold_text(fo), object)))
+            bo, bn, po, pn, res = where[(ms[0], fo)]
+            k = 0 if res == "day" else 1         # a per-bar series' first bar is 0 by construction
+            r = np.mean([ret[where[(m, fo)][2] + k:where[(m, fo)][2] + where[(m, fo)][3], s].astype(np.float64)
+                         for m in ms], axis=0)
+            end = pend[po:po + pn].astype(np.int64) if res == "day" else np.arange(pn)
+            tt = t[bo:bo + bn][end]
+            parts.append((tt[k:], r, bh[po + k:po + pn].astype(np.float64), np.full(pn - k, fold_text(fo), object)))
     if not parts:
         raise KeyError(f"{path}: configuration {hit[0]} has no series")
     tt, r, b, fl = (np.concatenate([p[k] for p in parts]) for k in range(4))
