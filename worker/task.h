@@ -59,8 +59,9 @@
  *   TASK_SERIES_DAY   one point per trading day of the test period: a day
  *                     is the calendar date of the bar timestamp in the
  *                     data's own clock (floor(t / 86400); HistData's clock
- *                     is New York standard time, so a day runs 00:00 to
- *                     24:00 EST), and only days with a test bar are points.
+ *                     is New York local time, daylight saving included,
+ *                     so a day runs 00:00 to 24:00 New York), and only
+ *                     days with a test bar are points.
  *                     ret[s][k] = (float)(prod over the day's bars b of
  *                     (1 + r_b) - 1), the engine's double per-bar returns
  *                     r_b compounded in double; bh likewise; pt_end[k] the
