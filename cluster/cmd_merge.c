@@ -88,6 +88,10 @@ int cmd_merge(int argc, char **argv) {
     int n = 0;
     if (!rc) {
         plan_set_bar_seconds(&p, r[0].bar_seconds);
+        /* the inputs' data content hash, when they agree (else unknown: 0) */
+        p.content_hash = r[0].data_content_hash;
+        for (int i = 1; i < n_in; i++)
+            if (r[i].data_content_hash != p.content_hash) p.content_hash = 0;
         if ((n = merge_views(r, in, n_in, &v, &e)) < 0) {
             fprintf(stderr, "rnnsweep: %s\n", e.msg);
             rc = e.status;

@@ -89,7 +89,7 @@ static int show_bar_series(const char *path, const results_file *r, const sweep_
     if (!r->data_content_hash) {
         board_free(b);
         return rs_err_set(e, RS_EINPUT, "--series bar: the file records no content hash of its data (schema %u, "
-                          "or merged from shards): a recomputed curve could not be checked; a schema-4 file stores "
+                          "or merged from files of different data): a recomputed curve could not be checked; a schema-4 file stores "
                           "its series per bar already (/series/returns)", r->schema);
     }
     task_data d;

@@ -2,6 +2,9 @@
 #include "tests/cu.h"
 #include "tests/cu_plan.h"
 #include "coordinator/plan.h"
+#include "worker/task.h"
+
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -504,6 +507,51 @@ static void test_golden_keys(void) {
     cu_plan_free(&c, &p);
 }
 
+/* plan_task_storage: the record it counts is the record task_pack_points
+ * writes for those counts, and a strategy point adds one row plus its
+ * points (4 bytes per bar per bar; 8 per day per day: return and trades). */
+static void test_storage(void) {
+    sweep_config c;
+    sweep_plan p;
+    if (cu_plan_build(BASE, &c, &p)) return;
+    const plan_model *m = &p.models[0];
+    const int nt = 375840, np = 313;
+    const int S = p.n_strategies;
+    plan_storage day, bar, none;
+    plan_task_storage(&p, m, TASK_SERIES_DAY, nt, np, 100000, 0, &day);
+    plan_task_storage(&p, m, TASK_SERIES_BAR, nt, nt, 100000, 4096, &bar);
+    plan_task_storage(&p, m, TASK_SERIES_NONE, nt, 0, 100000, 0, &none);
+    CU_ASSERT_EQUAL(day.per_strat, sizeof(task_row) + (size_t)np * 8);
+    CU_ASSERT_EQUAL(bar.per_strat, sizeof(task_row) + (size_t)nt * 4);
+    CU_ASSERT_EQUAL(none.per_strat, sizeof(task_row));
+    CU_ASSERT_EQUAL(day.journal, 24 + day.record);
+    CU_ASSERT(day.file < bar.file && none.file < day.file);
+    CU_ASSERT_EQUAL(bar.file - day.file, (size_t)(nt - np) * (4 * (size_t)S + 4) - (size_t)np * (4 + 4 * (size_t)S) + 4096);
+    /* the record a worker packs with these counts */
+    task_head h;
+    memset(&h, 0, sizeof h);
+    h.n_strat = S; h.n_test = nt; h.n_out = 1; h.n_curve = m->train.epochs; h.series = TASK_SERIES_DAY; h.n_pts = np;
+    task_row *rows = calloc((size_t)S, sizeof *rows);
+    int64_t *t = calloc((size_t)nt, sizeof *t);
+    double *y = calloc((size_t)nt, sizeof *y), *pred = calloc((size_t)nt, sizeof *pred),
+           *curve = calloc((size_t)h.n_curve * 2, sizeof *curve);
+    float *ret = calloc((size_t)S * np, sizeof *ret), *bh = calloc((size_t)np, sizeof *bh);
+    int32_t *pe = calloc((size_t)np, sizeof *pe), *trd = calloc((size_t)S * np, sizeof *trd);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rows && t && y && pred && curve && ret && bh && pe && trd ? rows : NULL);
+    for (int k = 0; k < np; k++) pe[k] = k == np - 1 ? nt - 1 : k * (nt / np);
+    task_buf b = { 0 };
+    rs_err e;
+    const task_points pts = { ret, bh, pe, trd };
+    const task_extras x = { curve, NULL, NULL, NULL };
+    CU_ASSERT_EQUAL_FATAL(task_pack_points(&b, &h, rows, t, y, pred, &pts, NULL, &x, &e), 0);
+    CU_ASSERT_EQUAL(b.len, day.record);
+    task_view v;
+    CU_ASSERT_EQUAL(task_view_parse(b.p, b.len, &v, &e), 0);
+    task_buf_free(&b);
+    free(rows); free(t); free(y); free(pred); free(curve); free(ret); free(bh); free(pe); free(trd);
+    cu_plan_free(&c, &p);
+}
+
 static CU_TestInfo tests[] = {
     {"golden keys (quick.ini, every strategy field)", test_golden_keys},
     {"expansion counts = product of grid dimensions", test_counts},
@@ -518,6 +566,7 @@ static CU_TestInfo tests[] = {
     {"plan_describe, plan_set_bar_seconds", test_describe_and_bars},
     {"plan errors: too many points, strategy cross-checks", test_plan_errors},
     {"random search: seeded, nested, seeds kept together, grid keys", test_random_search},
+    {"plan_task_storage: the record task_pack_points writes; growth per strategy point", test_storage},
     CU_TEST_INFO_NULL
 };
 
