@@ -151,6 +151,13 @@ PY
   mv "$tmp/m1.keep" "$tmp/m1.csv"
 else echo "SKIP recomputed curve: python3-h5py not installed"; fi
 
+# the verdict and the page on daily points: statistics of days, annualised per day
+"$rs" show "$tmp/day40.h5" > "$tmp/show.txt" 2>&1 || bad "show of a day file"
+grep -q "per day over 261 days" "$tmp/show.txt" && grep -q "PBO (CSCV, 16 blocks of about 16 days" "$tmp/show.txt" \
+  && ok "day: the deflated Sharpe and PBO run on the 261 day points" || { bad "day: show"; head -12 "$tmp/show.txt"; }
+"$rs" report "$tmp/day40.h5" --html "$tmp/day.html" > /dev/null 2>&1 && grep -q "<svg" "$tmp/day.html" \
+  && ok "day: report --html draws the curves" || bad "day: report --html"
+
 # series = none: rows still there, no strategy series; PBO and walk-forward say why
 make_cfg "$tmp/none.ini" none "$t10"
 run "$tmp/none.ini" "$tmp/none.h5"
