@@ -752,8 +752,9 @@ static int print_config(const board *b, int ci, int format, const halving_replay
         fprintf(f, "mean %s over %d/%d ok folds %.4f ± %.4f, worst %.4f (%s)", m->name, c->n_ok, b->n_folds, c->mean,
                 c->sd, c->worst, wf);
         if (c->st_folds)
-            fprintf(f, "; stitched over %d folds (%ld bars): ROI %+.2f %%, Sharpe %.4f, max dd %.2f %%, buy-and-hold %+.2f %%",
-                    c->st_folds, c->st_bars, c->st_roi, c->st_sharpe, c->st_mdd, c->st_bh_roi);
+            fprintf(f, "; stitched over %d folds (%ld %s): ROI %+.2f %%, Sharpe %.4f, max dd %.2f %%, buy-and-hold %+.2f %%",
+                    c->st_folds, c->st_bars, strcmp(b->r->series_res, "day") ? "bars" : "days", c->st_roi,
+                    c->st_sharpe, c->st_mdd, c->st_bh_roi);
         fputc('\n', f);
         if (cls) fprintf(f, "S/R/L = SHORT / RANGE / LONG label counts; trend_lo / trend_hi = the fold's trend3 thresholds "
                          "(fit on the training labels or +-theta); baseline = training-majority accuracy\n");

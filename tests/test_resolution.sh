@@ -166,4 +166,14 @@ cmp -s "$tmp/rn.bin" "$tmp/rb.bin" && ok "none: /results == bar's" || bad "none:
 "$rs" show "$tmp/none.h5" > "$tmp/show.txt" 2>&1 || bad "show of a none file"
 grep -q "PBO: - (no per-strategy series stored (\[run\] series = none)" "$tmp/show.txt" \
   && ok "none: show says PBO cannot run and why" || { bad "none: show"; head -20 "$tmp/show.txt"; }
+# a schema-4 file (written by the program of before series resolutions) still shows and
+# reports; --series bar refuses it with the reason (no content hash recorded), exit 2
+s4=tests/fixtures/schema4.h5
+"$rs" show "$s4" > "$tmp/s4.txt" 2>&1 && grep -q "per bar over 364 bars" "$tmp/s4.txt" \
+  && "$rs" report "$s4" --html "$tmp/s4.html" > /dev/null 2>&1 && ok "schema-4 file: show and report --html read it" \
+  || { bad "schema-4 file"; head -5 "$tmp/s4.txt"; }
+id4=$("$rs" show "$s4" --format csv | awk -F, 'NR == 2 { print $2 }')
+"$rs" show "$s4" --config "$id4" --series bar > /dev/null 2> "$tmp/err.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q "records no content hash of its data (schema 4" "$tmp/err.txt" \
+  && ok "schema-4 file: --series bar refused, exit 2, with the reason" || { bad "schema-4 --series bar (rc $rc)"; cat "$tmp/err.txt"; }
 [ $fail -eq 0 ]
