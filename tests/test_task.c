@@ -779,6 +779,60 @@ static void test_corrections_task(void) {
     task_data_free(&d);
 }
 
+/* task_series_points: the day rule (floor(t / 86400), before 1970 too);
+ * task_pack_points: a record without test bars is one canonical head, and a
+ * daily record whose points do not index its bars is refused. */
+static void test_series_points(void) {
+    const int64_t t[6] = { -86401, -1, 0, 86399, 86400, 2 * 86400 + 5 };
+    int32_t pe[6];
+    CU_ASSERT_EQUAL(task_series_points(TASK_SERIES_DAY, t, 6, pe), 5);
+    const int32_t want[5] = { 0, 1, 3, 4, 5 };
+    CU_ASSERT_EQUAL(memcmp(pe, want, sizeof want), 0);
+    CU_ASSERT_EQUAL(task_series_points(TASK_SERIES_BAR, t, 6, NULL), 6);
+    CU_ASSERT_EQUAL(task_series_points(TASK_SERIES_NONE, t, 6, NULL), 0);
+    CU_ASSERT_EQUAL(task_series_points(TASK_SERIES_DAY, t, 0, pe), 0);
+    CU_ASSERT_STRING_EQUAL(task_series_name(TASK_SERIES_DAY), "day");
+    CU_ASSERT_STRING_EQUAL(task_series_name(7), "?");
+
+    task_head h;
+    memset(&h, 0, sizeof h);
+    h.n_strat = 1; h.n_out = 1; h.status = TASK_EMPTY;
+    task_row row;
+    memset(&row, 0, sizeof row);
+    task_buf a = { 0 }, b = { 0 };
+    rs_err e;
+    CU_ASSERT_EQUAL(task_pack(&a, &h, &row, NULL, NULL, NULL, NULL, NULL, NULL, &e), 0);
+    h.series = TASK_SERIES_DAY;
+    CU_ASSERT_EQUAL(task_pack_points(&b, &h, &row, NULL, NULL, NULL, NULL, NULL, NULL, &e), 0);
+    CU_ASSERT(a.len == b.len && memcmp(a.p, b.p, a.len) == 0);   /* no series: per bar, 0 points */
+
+    /* a daily record: 6 bars, 5 days */
+    h.status = TASK_OK; h.n_test = 6; h.n_pts = 5;
+    double y[6] = { 0 }, pred[6] = { 0 };
+    float ret[5] = { 0 }, bh[5] = { 0 };
+    int32_t trd[5] = { 1, 0, 2, 0, 1 };
+    task_points pts = { ret, bh, pe, trd };
+    task_view v;
+    CU_ASSERT_EQUAL_FATAL(task_pack_points(&b, &h, &row, t, y, pred, &pts, NULL, NULL, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(task_view_parse(b.p, b.len, &v, &e), 0);
+    CU_ASSERT_EQUAL(v.h->series, TASK_SERIES_DAY);
+    CU_ASSERT_EQUAL(task_point_time(&v, 2), 86399);
+    CU_ASSERT_EQUAL(v.trades[2], 2);
+    CU_ASSERT_EQUAL(task_record_check(b.p, b.len, &e), 0);
+    int32_t bad[5] = { 0, 1, 1, 4, 5 };           /* not ascending */
+    pts.pt_end = bad;
+    CU_ASSERT_EQUAL(task_pack_points(&b, &h, &row, t, y, pred, &pts, NULL, NULL, &e), 0);
+    CU_ASSERT_EQUAL(task_view_parse(b.p, b.len, &v, &e), RS_EINPUT);
+    int32_t short_[5] = { 0, 1, 2, 3, 4 };        /* the last point is not the last bar (5) */
+    pts.pt_end = short_;
+    CU_ASSERT_EQUAL(task_pack_points(&b, &h, &row, t, y, pred, &pts, NULL, NULL, &e), 0);
+    CU_ASSERT_EQUAL(task_view_parse(b.p, b.len, &v, &e), RS_EINPUT);
+    h.n_pts = 7;                                   /* more points than bars */
+    CU_ASSERT_EQUAL(task_pack_points(&b, &h, &row, t, y, pred, &pts, NULL, NULL, &e), RS_EINTERNAL);
+    task_buf_free(&a);
+    task_buf_free(&b);
+}
+
 static CU_TestInfo tests[] = {
     {"corrections: one map per point, rows scored and traded on it, causal except peek", test_corrections_task},
     { "pack / parse round trip and rejects", test_pack_parse },
@@ -788,6 +842,7 @@ static CU_TestInfo tests[] = {
     { "trend3 target", test_trend3_task },
     { "price target", test_price_task },
     { "empty, diverged, failed, caller errors", test_statuses },
+    { "series points: the day rule; canonical empty records; bad day points refused", test_series_points },
     CU_TEST_INFO_NULL,
 };
 
