@@ -158,6 +158,14 @@ grep -q "per day over 261 days" "$tmp/show.txt" && grep -q "PBO (CSCV, 16 blocks
 "$rs" report "$tmp/day40.h5" --html "$tmp/day.html" > /dev/null 2>&1 && grep -q "<svg" "$tmp/day.html" \
   && ok "day: report --html draws the curves" || bad "day: report --html"
 
+# the leaderboard: per-fold metrics (every bar) and the stitched ROI agree between day and
+# bar files; the stitched Sharpe and drawdown of a day file are those of its days
+"$rs" show "$tmp/day40.h5" --format csv --top 40 | cut -d, -f2,5,12 | sort > "$tmp/lbd.csv"
+"$rs" show "$tmp/bar40.h5" --format csv --top 40 | cut -d, -f2,5,12 | sort > "$tmp/lbb.csv"
+[ "$(wc -l < "$tmp/lbd.csv")" -eq 41 ] && cmp -s "$tmp/lbd.csv" "$tmp/lbb.csv" \
+  && ok "leaderboard: sharpe (per fold) and roi_c% equal in the day and bar files (40 configurations)" \
+  || { bad "leaderboard day vs bar"; diff "$tmp/lbd.csv" "$tmp/lbb.csv" | head -5; }
+
 # series = none: rows still there, no strategy series; PBO and walk-forward say why
 make_cfg "$tmp/none.ini" none "$t10"
 run "$tmp/none.ini" "$tmp/none.h5"
