@@ -382,6 +382,7 @@ static void wf_select_and_trade(board *b, const sindex *ix, const verdict_opts *
     (void)o;
     double *tmp = buf2 + ix->max_bars + 1;          /* buf2 holds two fold buffers */
     const int K = v->wf_k, nf = b->n_folds;
+    if (sindex_none_why(ix, v->wf_why, sizeof v->wf_why)) return;
     if (nf < 2) {
         snprintf(v->wf_why, sizeof v->wf_why, "needs 2 or more periods (this file has %d)", nf);
         return;
@@ -455,11 +456,7 @@ static void wf_select_and_trade(board *b, const sindex *ix, const verdict_opts *
         }
     }
     v->wf_n = n_all;
-    if (!n_all) {
-        if (!sindex_none_why(ix, v->wf_why, sizeof v->wf_why))
-            snprintf(v->wf_why, sizeof v->wf_why, "no pick has a series after the first period");
-        return;
-    }
+    if (!n_all) { snprintf(v->wf_why, sizeof v->wf_why, "no pick has a series after the first period"); return; }
     mt_trading m1, mk, mb;
     memset(&m1, 0, sizeof m1);
     memset(&mk, 0, sizeof mk);

@@ -173,7 +173,8 @@ dump "$tmp/none.h5" /results "$tmp/rn.bin"; dump "$tmp/bar10.h5" /results "$tmp/
 cmp -s "$tmp/rn.bin" "$tmp/rb.bin" && ok "none: /results == bar's" || bad "none: /results differ"
 "$rs" show "$tmp/none.h5" > "$tmp/show.txt" 2>&1 || bad "show of a none file"
 grep -q "PBO: - (no per-strategy series stored (\[run\] series = none)" "$tmp/show.txt" \
-  && ok "none: show says PBO cannot run and why" || { bad "none: show"; head -20 "$tmp/show.txt"; }
+  && grep -q "walk-forward selection: - (no per-strategy series stored" "$tmp/show.txt" \
+  && ok "none: show says PBO and walk-forward selection cannot run, and why" || { bad "none: show"; head -20 "$tmp/show.txt"; }
 # a schema-4 file (written by the program of before series resolutions) still shows and
 # reports; --series bar refuses it with the reason (no content hash recorded), exit 2
 s4=tests/fixtures/schema4.h5
