@@ -107,7 +107,7 @@ ifneq ($(GIT_COMMIT),)
 GIT_COMMIT := $(GIT_COMMIT)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 endif
 GIT_STAMP  := $(BUILD)/git-commit
-$(shell mkdir -p $(BUILD); [ "$$(cat $(GIT_STAMP) 2>/dev/null)" = "$(GIT_COMMIT)" ] || echo "$(GIT_COMMIT)" > $(GIT_STAMP))
+$(shell mkdir -p $(BUILD); [ -f $(GIT_STAMP) ] && [ "$$(cat $(GIT_STAMP))" = "$(GIT_COMMIT)" ] || echo "$(GIT_COMMIT)" > $(GIT_STAMP))
 $(BUILD)/cluster/cmd_run.o: $(GIT_STAMP)
 $(BUILD)/cluster/cmd_run.o: CPPFLAGS += -DRS_GIT_COMMIT='"$(GIT_COMMIT)"'
 
