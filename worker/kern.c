@@ -1,0 +1,298 @@
+/*
+ * kern.c — the engine's float32 GEMM kernels (see kern.h for the contract and
+ * the accumulation order every path keeps).
+ *
+ * Contents:
+ *   path selection    names, CPU checks, RS_KERNEL, kern_force
+ *   avx512            8 x 32 register tiles, masked N tail
+ *   avx2              6 x 16 register tiles, masked N tail
+ *   base              scalar fmaf rows
+ *   entry points      kern_gemm, kern_pack_t
+ *
+ * Loop order of the vector paths (GotoBLAS without packing A; B arrives
+ * k-major, packed once per batch by the caller where it was not already):
+ *   for each K block of KC      the chain is stored to C and reloaded
+ *     for each M block of MC    A block stays in L2 across the N panels
+ *       for each N panel (NR)   B panel [KC x NR] stays in L1 across M tiles
+ *         for each M tile (MR)  MR x NR accumulators in registers
+ * None of this changes an element's FMA sequence: only which registers
+ * hold it and when it is parked in memory.
+ */
+#include "worker/kern.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define KERN_X86 1
+#else
+#define KERN_X86 0
+#endif
+
+#define KC 256      /* K block: a B panel of KC x 32 floats is 32 KB      */
+#define MC 96       /* M block: multiple of both MRs (6 and 8)            */
+
+/* ---- path selection ------------------------------------------------------ */
+
+static const char *NAMES[KERN_N_PATHS] = { "base", "avx2", "avx512", "blas" };
+
+const char *kern_name(kern_path p) {
+    return (unsigned)p < KERN_N_PATHS ? NAMES[p] : "?";
+}
+
+int kern_parse(const char *s, kern_path *out) {
+    for (int i = 0; i < KERN_N_PATHS; i++)
+        if (!strcmp(s, NAMES[i])) { *out = (kern_path)i; return 0; }
+    return -1;
+}
+
+int kern_cpu_has(kern_path p) {
+    switch (p) {
+    case KERN_BASE: case KERN_BLAS: return 1;
+#if KERN_X86
+    case KERN_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case KERN_AVX512:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    default: return 0;
+    }
+}
+
+kern_path kern_best(void) {
+    if (kern_cpu_has(KERN_AVX512)) return KERN_AVX512;
+    if (kern_cpu_has(KERN_AVX2)) return KERN_AVX2;
+    return KERN_BASE;
+}
+
+static const char *MISSING[KERN_N_PATHS] = {
+    "", "avx2 and fma", "avx512f, avx512vl, avx512bw, avx512dq, avx2 and fma", ""
+};
+
+int kern_from_env(kern_path *out, rs_err *e) {
+    const char *v = getenv("RS_KERNEL");
+    if (!v || !*v) { *out = kern_best(); return RS_OK; }
+    kern_path p;
+    if (kern_parse(v, &p))
+        return rs_err_set(e, RS_EINPUT, "RS_KERNEL=%.64s: expected avx512, avx2, base, blas or unset", v);
+    if (!kern_cpu_has(p))
+        return rs_err_set(e, RS_EINPUT, "RS_KERNEL=%s: this CPU lacks %s", v, MISSING[p]);
+    *out = p;
+    return RS_OK;
+}
+
+/* -1 until resolved.  Atomic: OpenMP threads may reach kern_active together;
+ * every resolution of the same environment gives the same answer. */
+static _Atomic int g_path = -1;
+
+kern_path kern_active(void) {
+    int p = atomic_load_explicit(&g_path, memory_order_relaxed);
+    if (p >= 0) return (kern_path)p;
+    kern_path r;
+    rs_err e;
+    if (kern_from_env(&r, &e)) {
+        fprintf(stderr, "rnnsweep: %s\n", e.msg);
+        exit(RS_EINPUT);
+    }
+    atomic_store(&g_path, (int)r);
+    return r;
+}
+
+int kern_force(kern_path p, rs_err *e) {
+    if ((unsigned)p >= KERN_N_PATHS)
+        return rs_err_set(e, RS_EINPUT, "kernel path %d: expected avx512, avx2, base or blas", (int)p);
+    if (!kern_cpu_has(p))
+        return rs_err_set(e, RS_EINPUT, "kernel path %s: this CPU lacks %s", kern_name(p), MISSING[p]);
+    atomic_store(&g_path, (int)p);
+    return RS_OK;
+}
+
+kern_path kern_isa(void) {
+    kern_path p = kern_active();
+    return p == KERN_BLAS ? kern_best() : p;
+}
+
+#if KERN_X86
+/* ---- avx512 ----------------------------------------------------------------
+ * Tile: up to 8 rows x 2 vectors of 16.  `tail` marks the last vector as
+ * partial (mask mk); masked-off lanes load 0 and are never stored. */
+
+#define INL static inline __attribute__((always_inline))
+
+KERN_TARGET_AVX512 INL void tile512(int mr, int nv, int tail, __mmask16 mk, int K,
+                                   const float *A, long ars, long acs, const float *B, long ldb,
+                                   float *C, long ldc, int ld) {
+    __m512 c[8][2];
+    _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
+            const float *p = C + i * ldc + 16 * j;
+            c[i][j] = !ld ? _mm512_setzero_ps()
+                    : (tail && j == nv - 1) ? _mm512_maskz_loadu_ps(mk, p) : _mm512_loadu_ps(p);
+        }
+    for (int k = 0; k < K; k++) {
+        const float *b = B + k * ldb, *a = A + k * acs;
+        __m512 bv[2];
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++)
+            bv[j] = (tail && j == nv - 1) ? _mm512_maskz_loadu_ps(mk, b + 16 * j) : _mm512_loadu_ps(b + 16 * j);
+        _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++) {
+            __m512 av = _mm512_set1_ps(a[i * ars]);
+            _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) c[i][j] = _mm512_fmadd_ps(av, bv[j], c[i][j]);
+        }
+    }
+    _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
+            float *p = C + i * ldc + 16 * j;
+            if (tail && j == nv - 1) _mm512_mask_storeu_ps(p, mk, c[i][j]);
+            else _mm512_storeu_ps(p, c[i][j]);
+        }
+}
+
+KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long ars, long acs,
+                                       const float *B, long ldb, float *C, long ldc, int acc) {
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int kc = K - k0 < KC ? K - k0 : KC, ld = acc || k0 > 0;
+        for (int m0 = 0; m0 < M; m0 += MC) {
+            const int m1 = M - m0 < MC ? M : m0 + MC;
+            for (int n0 = 0; n0 < N; n0 += 32) {
+                const int nw = N - n0 < 32 ? N - n0 : 32, nv = (nw + 15) / 16;
+                const int rem = nw - 16 * (nv - 1), tail = rem < 16;
+                const __mmask16 mk = (__mmask16)((1u << rem) - 1u);
+                for (int i0 = m0; i0 < m1; i0 += 8) {
+                    const int mr = m1 - i0 < 8 ? m1 - i0 : 8;
+                    const float *Ap = A + i0 * ars + (long)k0 * acs, *Bp = B + (long)k0 * ldb + n0;
+                    float *Cp = C + i0 * ldc + n0;
+#define T512(R, V, TL) tile512(R, V, TL, mk, kc, Ap, ars, acs, Bp, ldb, Cp, ldc, ld)
+#define C512(R) case R: \
+                    if (nv == 2) { if (tail) T512(R, 2, 1); else T512(R, 2, 0); } \
+                    else { if (tail) T512(R, 1, 1); else T512(R, 1, 0); } break;
+                    switch (mr) { C512(1) C512(2) C512(3) C512(4) C512(5) C512(6) C512(7) C512(8) }
+#undef C512
+#undef T512
+                }
+            }
+        }
+    }
+}
+
+/* ---- avx2 ------------------------------------------------------------------
+ * Tile: up to 6 rows x 2 vectors of 8 (12 accumulators, 2 B vectors and a
+ * broadcast: 15 of the 16 ymm registers). */
+
+KERN_TARGET_AVX2 INL void tile256(int mr, int nv, int tail, __m256i mk, int K,
+                                 const float *A, long ars, long acs, const float *B, long ldb,
+                                 float *C, long ldc, int ld) {
+    __m256 c[6][2];
+    _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
+            const float *p = C + i * ldc + 8 * j;
+            c[i][j] = !ld ? _mm256_setzero_ps()
+                    : (tail && j == nv - 1) ? _mm256_maskload_ps(p, mk) : _mm256_loadu_ps(p);
+        }
+    for (int k = 0; k < K; k++) {
+        const float *b = B + k * ldb, *a = A + k * acs;
+        __m256 bv[2];
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++)
+            bv[j] = (tail && j == nv - 1) ? _mm256_maskload_ps(b + 8 * j, mk) : _mm256_loadu_ps(b + 8 * j);
+        _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++) {
+            __m256 av = _mm256_broadcast_ss(a + i * ars);
+            _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) c[i][j] = _mm256_fmadd_ps(av, bv[j], c[i][j]);
+        }
+    }
+    _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
+            float *p = C + i * ldc + 8 * j;
+            if (tail && j == nv - 1) _mm256_maskstore_ps(p, mk, c[i][j]);
+            else _mm256_storeu_ps(p, c[i][j]);
+        }
+}
+
+KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long ars, long acs,
+                                     const float *B, long ldb, float *C, long ldc, int acc) {
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int kc = K - k0 < KC ? K - k0 : KC, ld = acc || k0 > 0;
+        for (int m0 = 0; m0 < M; m0 += MC) {
+            const int m1 = M - m0 < MC ? M : m0 + MC;
+            for (int n0 = 0; n0 < N; n0 += 16) {
+                const int nw = N - n0 < 16 ? N - n0 : 16, nv = (nw + 7) / 8;
+                const int rem = nw - 8 * (nv - 1), tail = rem < 8;
+                const __m256i mk = _mm256_cmpgt_epi32(_mm256_set1_epi32(rem),
+                                                      _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+                for (int i0 = m0; i0 < m1; i0 += 6) {
+                    const int mr = m1 - i0 < 6 ? m1 - i0 : 6;
+                    const float *Ap = A + i0 * ars + (long)k0 * acs, *Bp = B + (long)k0 * ldb + n0;
+                    float *Cp = C + i0 * ldc + n0;
+#define T256(R, V, TL) tile256(R, V, TL, mk, kc, Ap, ars, acs, Bp, ldb, Cp, ldc, ld)
+#define C256(R) case R: \
+                    if (nv == 2) { if (tail) T256(R, 2, 1); else T256(R, 2, 0); } \
+                    else { if (tail) T256(R, 1, 1); else T256(R, 1, 0); } break;
+                    switch (mr) { C256(1) C256(2) C256(3) C256(4) C256(5) C256(6) }
+#undef C256
+#undef T256
+                }
+            }
+        }
+    }
+}
+#endif /* KERN_X86 */
+
+/* ---- base ------------------------------------------------------------------
+ * One row of C at a time, k outer, n inner: element (m,n) still sees its k in
+ * order, each step one correctly rounded fmaf (glibc uses the FMA
+ * instruction where the CPU has one, an exact emulation where not). */
+static void gemm_base(int M, int N, int K, const float *A, long ars, long acs,
+                      const float *B, long ldb, float *C, long ldc, int acc) {
+    for (int m = 0; m < M; m++) {
+        float *c = C + m * ldc;
+        if (!acc) for (int n = 0; n < N; n++) c[n] = 0.0f;
+        for (int k = 0; k < K; k++) {
+            const float a = A[m * ars + k * acs], *b = B + k * ldb;
+            for (int n = 0; n < N; n++) c[n] = fmaf(a, b[n], c[n]);
+        }
+    }
+}
+
+/* ---- entry points ---------------------------------------------------------- */
+
+void kern_gemm_on(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
+                  const float *B, long ldb, float *C, long ldc, int acc) {
+    assert(M >= 0 && N >= 0 && K >= 0);
+    if (M == 0 || N == 0) return;
+    if (K == 0) {                       /* an empty chain: init alone      */
+        if (!acc) for (int m = 0; m < M; m++) memset(C + m * ldc, 0, sizeof(float) * (size_t)N);
+        return;
+    }
+    switch (p) {
+#if KERN_X86
+    case KERN_AVX512: gemm512(M, N, K, A, ars, acs, B, ldb, C, ldc, acc); return;
+    case KERN_AVX2:   gemm256(M, N, K, A, ars, acs, B, ldb, C, ldc, acc); return;
+#endif
+    case KERN_BASE:   gemm_base(M, N, K, A, ars, acs, B, ldb, C, ldc, acc); return;
+    default:
+        assert(!"kern_gemm_on: not a kernel path of this module");
+        gemm_base(M, N, K, A, ars, acs, B, ldb, C, ldc, acc);
+    }
+}
+
+void kern_gemm(int M, int N, int K, const float *A, long ars, long acs,
+               const float *B, long ldb, float *C, long ldc, int acc) {
+    kern_gemm_on(kern_active(), M, N, K, A, ars, acs, B, ldb, C, ldc, acc);
+}
+
+void kern_pack_t(int N, int K, const float *B, long ldb, float *Bt) {
+    /* 16 x 16 blocks: both sides stay within a few cache lines. */
+    for (int n0 = 0; n0 < N; n0 += 16)
+        for (int k0 = 0; k0 < K; k0 += 16) {
+            const int n1 = n0 + 16 < N ? n0 + 16 : N, k1 = k0 + 16 < K ? k0 + 16 : K;
+            for (int n = n0; n < n1; n++)
+                for (int k = k0; k < k1; k++) Bt[(size_t)k * N + n] = B[n * ldb + k];
+        }
+}
