@@ -97,7 +97,7 @@ static _Atomic int g_path = -1;
 kern_path kern_active(void) {
     int p = atomic_load_explicit(&g_path, memory_order_relaxed);
     if (p >= 0) return (kern_path)p;
-    kern_path r;
+    kern_path r = KERN_BASE;
     rs_err e;
     if (kern_from_env(&r, &e)) {
         fprintf(stderr, "rnnsweep: %s\n", e.msg);
@@ -122,6 +122,39 @@ kern_path kern_isa(void) {
 }
 
 #if KERN_X86
+/* B block [kc x nw] (row stride ldb) into a dense panel [kc x nr], columns
+ * nw..nr-1 zero: the tiles then read one contiguous, aligned stream (no TLB
+ * walk per k row of a wide B) and need no mask for B.  Padding lanes compute
+ * chains nobody stores.  Plain copies: the same bytes on every path. */
+static inline void pack_panel(int kc, int nw, int nr, const float *B, long ldb, float *bp) {
+    for (int k = 0; k < kc; k++) {
+        const float *b = B + k * ldb;
+        float *d = bp + (long)k * nr;
+        if (nw == nr) { memcpy(d, b, sizeof(float) * (size_t)nr); continue; }   /* vector moves */
+        int n = 0;
+        for (; n < nw; n++) d[n] = b[n];
+        for (; n < nr; n++) d[n] = 0.0f;
+    }
+}
+
+/* A block rows [0, mc) x k [0, kc) (A(m,k) = A[m*ars + k*acs]) into
+ * micro-panels of mr rows: panel t holds rows t*mr.. as ap[t*mr*kc + k*mr + i]
+ * (rows past mc are not read).  Broadcasts then come from one contiguous
+ * stream whatever A's strides (row-major or transposed). */
+static inline void pack_a(int mc, int kc, int mr, const float *A, long ars, long acs, float *ap) {
+    for (int t = 0; t * mr < mc; t++) {
+        const int rows = mc - t * mr < mr ? mc - t * mr : mr;
+        float *d = ap + (long)t * mr * kc;
+        const float *a = A + (long)t * mr * ars;
+        if (acs == 1)
+            for (int i = 0; i < rows; i++)
+                for (int k = 0; k < kc; k++) d[k * mr + i] = a[i * ars + k];
+        else
+            for (int k = 0; k < kc; k++)
+                for (int i = 0; i < rows; i++) d[k * mr + i] = a[i * ars + k * acs];
+    }
+}
+
 /* ---- avx512 ----------------------------------------------------------------
  * Tile: up to 8 rows x 2 vectors of 16.  `tail` marks the last vector as
  * partial (mask mk); masked-off lanes load 0 and are never stored. */
@@ -138,11 +171,11 @@ KERN_TARGET_AVX512 INL void tile512(int mr, int nv, int tail, __mmask16 mk, int 
             c[i][j] = !ld ? _mm512_setzero_ps()
                     : (tail && j == nv - 1) ? _mm512_maskz_loadu_ps(mk, p) : _mm512_loadu_ps(p);
         }
-    for (int k = 0; k < K; k++) {
+    _Pragma("GCC unroll 4") for (int k = 0; k < K; k++) {
         const float *b = B + k * ldb, *a = A + k * acs;
         __m512 bv[2];
         _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++)
-            bv[j] = (tail && j == nv - 1) ? _mm512_maskz_loadu_ps(mk, b + 16 * j) : _mm512_loadu_ps(b + 16 * j);
+            bv[j] = _mm512_load_ps(b + 16 * j);        /* panel: padded, aligned */
         _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++) {
             __m512 av = _mm512_set1_ps(a[i * ars]);
             _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) c[i][j] = _mm512_fmadd_ps(av, bv[j], c[i][j]);
@@ -158,19 +191,25 @@ KERN_TARGET_AVX512 INL void tile512(int mr, int nv, int tail, __mmask16 mk, int 
 
 KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long ars, long acs,
                                        const float *B, long ldb, float *C, long ldc, int acc) {
-    for (int k0 = 0; k0 < K; k0 += KC) {
-        const int kc = K - k0 < KC ? K - k0 : KC, ld = acc || k0 > 0;
+    _Alignas(64) float bp[KC * 32];                 /* one packed B panel   */
+    _Alignas(64) float ap[MC * KC];                 /* one packed A block   */
+    /* Equal K blocks (300 = 150 + 150, not 256 + 44): fewer short tiles. */
+    const int nkb = (K + KC - 1) / KC, kstep = (K + nkb - 1) / nkb;
+    for (int k0 = 0; k0 < K; k0 += kstep) {
+        const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0;
         for (int m0 = 0; m0 < M; m0 += MC) {
             const int m1 = M - m0 < MC ? M : m0 + MC;
+            pack_a(m1 - m0, kc, 8, A + m0 * ars + (long)k0 * acs, ars, acs, ap);
             for (int n0 = 0; n0 < N; n0 += 32) {
                 const int nw = N - n0 < 32 ? N - n0 : 32, nv = (nw + 15) / 16;
                 const int rem = nw - 16 * (nv - 1), tail = rem < 16;
                 const __mmask16 mk = (__mmask16)((1u << rem) - 1u);
+                pack_panel(kc, nw, 32, B + (long)k0 * ldb + n0, ldb, bp);
                 for (int i0 = m0; i0 < m1; i0 += 8) {
                     const int mr = m1 - i0 < 8 ? m1 - i0 : 8;
-                    const float *Ap = A + i0 * ars + (long)k0 * acs, *Bp = B + (long)k0 * ldb + n0;
+                    const float *Ap = ap + (long)(i0 - m0) * kc, *Bp = bp;
                     float *Cp = C + i0 * ldc + n0;
-#define T512(R, V, TL) tile512(R, V, TL, mk, kc, Ap, ars, acs, Bp, ldb, Cp, ldc, ld)
+#define T512(R, V, TL) tile512(R, V, TL, mk, kc, Ap, 1, 8, Bp, 32, Cp, ldc, ld)
 #define C512(R) case R: \
                     if (nv == 2) { if (tail) T512(R, 2, 1); else T512(R, 2, 0); } \
                     else { if (tail) T512(R, 1, 1); else T512(R, 1, 0); } break;
@@ -197,11 +236,11 @@ KERN_TARGET_AVX2 INL void tile256(int mr, int nv, int tail, __m256i mk, int K,
             c[i][j] = !ld ? _mm256_setzero_ps()
                     : (tail && j == nv - 1) ? _mm256_maskload_ps(p, mk) : _mm256_loadu_ps(p);
         }
-    for (int k = 0; k < K; k++) {
+    _Pragma("GCC unroll 4") for (int k = 0; k < K; k++) {
         const float *b = B + k * ldb, *a = A + k * acs;
         __m256 bv[2];
         _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++)
-            bv[j] = (tail && j == nv - 1) ? _mm256_maskload_ps(b + 8 * j, mk) : _mm256_loadu_ps(b + 8 * j);
+            bv[j] = _mm256_load_ps(b + 8 * j);         /* panel: padded, aligned */
         _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++) {
             __m256 av = _mm256_broadcast_ss(a + i * ars);
             _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) c[i][j] = _mm256_fmadd_ps(av, bv[j], c[i][j]);
@@ -217,20 +256,26 @@ KERN_TARGET_AVX2 INL void tile256(int mr, int nv, int tail, __m256i mk, int K,
 
 KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long ars, long acs,
                                      const float *B, long ldb, float *C, long ldc, int acc) {
-    for (int k0 = 0; k0 < K; k0 += KC) {
-        const int kc = K - k0 < KC ? K - k0 : KC, ld = acc || k0 > 0;
+    _Alignas(64) float bp[KC * 16];                 /* one packed B panel   */
+    _Alignas(64) float ap[MC * KC];                 /* one packed A block   */
+    /* Equal K blocks (300 = 150 + 150, not 256 + 44): fewer short tiles. */
+    const int nkb = (K + KC - 1) / KC, kstep = (K + nkb - 1) / nkb;
+    for (int k0 = 0; k0 < K; k0 += kstep) {
+        const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0;
         for (int m0 = 0; m0 < M; m0 += MC) {
             const int m1 = M - m0 < MC ? M : m0 + MC;
+            pack_a(m1 - m0, kc, 6, A + m0 * ars + (long)k0 * acs, ars, acs, ap);
             for (int n0 = 0; n0 < N; n0 += 16) {
                 const int nw = N - n0 < 16 ? N - n0 : 16, nv = (nw + 7) / 8;
                 const int rem = nw - 8 * (nv - 1), tail = rem < 8;
                 const __m256i mk = _mm256_cmpgt_epi32(_mm256_set1_epi32(rem),
                                                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+                pack_panel(kc, nw, 16, B + (long)k0 * ldb + n0, ldb, bp);
                 for (int i0 = m0; i0 < m1; i0 += 6) {
                     const int mr = m1 - i0 < 6 ? m1 - i0 : 6;
-                    const float *Ap = A + i0 * ars + (long)k0 * acs, *Bp = B + (long)k0 * ldb + n0;
+                    const float *Ap = ap + (long)(i0 - m0) * kc, *Bp = bp;
                     float *Cp = C + i0 * ldc + n0;
-#define T256(R, V, TL) tile256(R, V, TL, mk, kc, Ap, ars, acs, Bp, ldb, Cp, ldc, ld)
+#define T256(R, V, TL) tile256(R, V, TL, mk, kc, Ap, 1, 6, Bp, 16, Cp, ldc, ld)
 #define C256(R) case R: \
                     if (nv == 2) { if (tail) T256(R, 2, 1); else T256(R, 2, 0); } \
                     else { if (tail) T256(R, 1, 1); else T256(R, 1, 0); } break;
