@@ -193,13 +193,18 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
                                        const float *B, long ldb, float *C, long ldc, int acc) {
     _Alignas(64) float bp[KC * 32];                 /* one packed B panel   */
     _Alignas(64) float ap[MC * KC];                 /* one packed A block   */
+    /* Packing A pays when the block is reused across several N panels; for
+     * a narrow C (the backward dh at small H) it would cost as much as the
+     * product, and the tiles read A in place. */
+    const int pa = N > 64;
+    const long a_rs = pa ? 1 : ars, a_cs = pa ? 8 : acs;
     /* Equal K blocks (300 = 150 + 150, not 256 + 44): fewer short tiles. */
     const int nkb = (K + KC - 1) / KC, kstep = (K + nkb - 1) / nkb;
     for (int k0 = 0; k0 < K; k0 += kstep) {
         const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0;
         for (int m0 = 0; m0 < M; m0 += MC) {
             const int m1 = M - m0 < MC ? M : m0 + MC;
-            pack_a(m1 - m0, kc, 8, A + m0 * ars + (long)k0 * acs, ars, acs, ap);
+            if (pa) pack_a(m1 - m0, kc, 8, A + m0 * ars + (long)k0 * acs, ars, acs, ap);
             for (int n0 = 0; n0 < N; n0 += 32) {
                 const int nw = N - n0 < 32 ? N - n0 : 32, nv = (nw + 15) / 16;
                 const int rem = nw - 16 * (nv - 1), tail = rem < 16;
@@ -207,9 +212,9 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
                 pack_panel(kc, nw, 32, B + (long)k0 * ldb + n0, ldb, bp);
                 for (int i0 = m0; i0 < m1; i0 += 8) {
                     const int mr = m1 - i0 < 8 ? m1 - i0 : 8;
-                    const float *Ap = ap + (long)(i0 - m0) * kc, *Bp = bp;
+                    const float *Ap = pa ? ap + (long)(i0 - m0) * kc : A + i0 * ars + (long)k0 * acs, *Bp = bp;
                     float *Cp = C + i0 * ldc + n0;
-#define T512(R, V, TL) tile512(R, V, TL, mk, kc, Ap, 1, 8, Bp, 32, Cp, ldc, ld)
+#define T512(R, V, TL) tile512(R, V, TL, mk, kc, Ap, a_rs, a_cs, Bp, 32, Cp, ldc, ld)
 #define C512(R) case R: \
                     if (nv == 2) { if (tail) T512(R, 2, 1); else T512(R, 2, 0); } \
                     else { if (tail) T512(R, 1, 1); else T512(R, 1, 0); } break;
@@ -258,13 +263,18 @@ KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long a
                                      const float *B, long ldb, float *C, long ldc, int acc) {
     _Alignas(64) float bp[KC * 16];                 /* one packed B panel   */
     _Alignas(64) float ap[MC * KC];                 /* one packed A block   */
+    /* Packing A pays when the block is reused across several N panels; for
+     * a narrow C (the backward dh at small H) it would cost as much as the
+     * product, and the tiles read A in place. */
+    const int pa = N > 32;
+    const long a_rs = pa ? 1 : ars, a_cs = pa ? 6 : acs;
     /* Equal K blocks (300 = 150 + 150, not 256 + 44): fewer short tiles. */
     const int nkb = (K + KC - 1) / KC, kstep = (K + nkb - 1) / nkb;
     for (int k0 = 0; k0 < K; k0 += kstep) {
         const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0;
         for (int m0 = 0; m0 < M; m0 += MC) {
             const int m1 = M - m0 < MC ? M : m0 + MC;
-            pack_a(m1 - m0, kc, 6, A + m0 * ars + (long)k0 * acs, ars, acs, ap);
+            if (pa) pack_a(m1 - m0, kc, 6, A + m0 * ars + (long)k0 * acs, ars, acs, ap);
             for (int n0 = 0; n0 < N; n0 += 16) {
                 const int nw = N - n0 < 16 ? N - n0 : 16, nv = (nw + 7) / 8;
                 const int rem = nw - 8 * (nv - 1), tail = rem < 8;
@@ -273,9 +283,9 @@ KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long a
                 pack_panel(kc, nw, 16, B + (long)k0 * ldb + n0, ldb, bp);
                 for (int i0 = m0; i0 < m1; i0 += 6) {
                     const int mr = m1 - i0 < 6 ? m1 - i0 : 6;
-                    const float *Ap = ap + (long)(i0 - m0) * kc, *Bp = bp;
+                    const float *Ap = pa ? ap + (long)(i0 - m0) * kc : A + i0 * ars + (long)k0 * acs, *Bp = bp;
                     float *Cp = C + i0 * ldc + n0;
-#define T256(R, V, TL) tile256(R, V, TL, mk, kc, Ap, 1, 6, Bp, 16, Cp, ldc, ld)
+#define T256(R, V, TL) tile256(R, V, TL, mk, kc, Ap, a_rs, a_cs, Bp, 16, Cp, ldc, ld)
 #define C256(R) case R: \
                     if (nv == 2) { if (tail) T256(R, 2, 1); else T256(R, 2, 0); } \
                     else { if (tail) T256(R, 1, 1); else T256(R, 1, 0); } break;
