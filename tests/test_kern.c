@@ -148,6 +148,58 @@ static void test_paths_bitwise(void) {
     CU_ASSERT(compared >= 4 * N_SHAPES);
 }
 
+/* Pre-packed B (kern_pack_b): from a k-major B and from W stored [N x K]
+ * (B = Wᵀ), whole and as the sub-ranges rnn.c uses (columns from a panel
+ * boundary, rows from k0), bitwise equal to the unpacked scalar chain. */
+static void test_packed(void) {
+    rs_rng r;
+    rs_rng_seed(&r, 11);
+    int compared = 0;
+    for (int si = 0; si < N_SHAPES; si++) {
+        const shape *s = &SHAPES[si];
+        const int M = s->M, N = s->N, K = s->K;
+        const long ldc = N + 3;
+        float *A = malloc(sizeof(float) * (size_t)M * K), *B = malloc(sizeof(float) * (size_t)K * N);
+        float *W = malloc(sizeof(float) * (size_t)N * K);
+        float *C0 = malloc(sizeof(float) * (size_t)M * ldc), *ref = malloc(sizeof(float) * (size_t)M * ldc);
+        float *C = malloc(sizeof(float) * (size_t)M * ldc);
+        float *Bp = aligned_alloc(64, sizeof(float) * kern_packed_floats(KERN_AVX512, K, N) + 64);
+        fill(A, (long)M * K, &r); fill(B, (long)K * N, &r); fill(C0, (long)M * ldc, &r);
+        for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) W[(long)n * K + k] = B[(long)k * N + n];
+        for (int pi = 0; pi < 3; pi++) {
+            const kern_path p = PATHS[pi];
+            if (!kern_cpu_has(p)) continue;
+            const long ps = (long)K * kern_nr(p);
+            for (int src = 0; src < 2; src++) {
+                if (src == 0) kern_pack_b(p, K, N, B, N, 1, Bp);
+                else kern_pack_b(p, K, N, W, 1, K, Bp);
+                for (int acc = 0; acc < 2; acc++) {
+                    memcpy(ref, C0, sizeof(float) * (size_t)M * ldc);
+                    memcpy(C, C0, sizeof(float) * (size_t)M * ldc);
+                    kern_gemm_on(KERN_BASE, M, N, K, A, K, 1, B, N, ref, ldc, acc);
+                    kern_gemm_packed(p, M, N, K, A, K, 1, Bp, ps, C, ldc, acc);
+                    CU_ASSERT(!memcmp(C, ref, sizeof(float) * (size_t)M * ldc));
+                    compared++;
+                }
+                /* Columns from the second panel on, rows k0 = K/2 on. */
+                const int nr = kern_nr(p), k0 = K / 2;
+                if (N > nr && K - k0 > 0) {
+                    memcpy(ref, C0, sizeof(float) * (size_t)M * ldc);
+                    memcpy(C, C0, sizeof(float) * (size_t)M * ldc);
+                    kern_gemm_on(KERN_BASE, M, N - nr, K - k0, A + k0, K, 1, B + (long)k0 * N + nr, N, ref + nr, ldc, 1);
+                    kern_gemm_packed(p, M, N - nr, K - k0, A + k0, K, 1, Bp + ps + (long)k0 * nr, ps, C + nr, ldc, 1);
+                    CU_ASSERT(!memcmp(C, ref, sizeof(float) * (size_t)M * ldc));
+                    compared++;
+                }
+            }
+        }
+        free(A); free(B); free(W); free(C0); free(ref); free(C); free(Bp);
+    }
+    can_run(KERN_AVX512, "packed");
+    printf("\n    %d packed-B products bitwise equal to the unpacked scalar chain ", compared);
+    CU_ASSERT(compared >= 2 * 2 * 2 * N_SHAPES);
+}
+
 /* ---- the whole engine ----------------------------------------------------- */
 
 #define STEPS 3
@@ -294,6 +346,7 @@ static void test_env_and_names(void) {
 static CU_TestInfo tests[] = {
     { "each path against a double-precision triple loop, odd shapes", test_against_naive },
     { "avx2 / avx512 bitwise equal to the scalar fmaf chain", test_paths_bitwise },
+    { "pre-packed B (whole, sub-ranges, both sources) bitwise equal", test_packed },
     { "training: every cell, 1-3 layers, H 1/13/300, B 1/64, 1-2 threads, bitwise per path", test_training_identical },
     { "blas comparator agrees to rounding", test_blas_close },
     { "RS_KERNEL parsing, refusals, names, pack", test_env_and_names },

@@ -23,6 +23,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,18 +191,28 @@ KERN_TARGET_AVX512 INL void tile512(int mr, int nv, int tail, __mmask16 mk, int 
 }
 
 KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long ars, long acs,
-                                       const float *B, long ldb, float *C, long ldc, int acc) {
+                                     const float *B, long ldb, const float *Bpk, long pstride,
+                                     float *C, long ldc, int acc) {
     _Alignas(64) float bp[KC * 32];                 /* one packed B panel   */
     _Alignas(64) float ap[MC * KC];                 /* one packed A block   */
     /* Packing A pays when the block is reused across several N panels; for
      * a narrow C (the backward dh at small H) it would cost as much as the
      * product, and the tiles read A in place. */
-    const int pa = N > 64;
+    const int pa = N > 128;
     const long a_rs = pa ? 1 : ars, a_cs = pa ? 8 : acs;
     /* Equal K blocks (300 = 150 + 150, not 256 + 44): fewer short tiles. */
     const int nkb = (K + KC - 1) / KC, kstep = (K + nkb - 1) / nkb;
+    const int np = (N + 32 - 1) / 32;
+    /* Several M blocks re-read each B panel: pack the K block of B once
+     * (heap; per panel on the stack if that fails or M is one block). */
+    float *bblk = !Bpk && M > MC ? aligned_alloc(64, sizeof(float) * (size_t)kstep * np * 32) : NULL;
     for (int k0 = 0; k0 < K; k0 += kstep) {
         const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0;
+        if (bblk)
+            for (int j = 0; j < np; j++) {
+                const int n0 = j * 32, nw = N - n0 < 32 ? N - n0 : 32;
+                pack_panel(kc, nw, 32, B + (long)k0 * ldb + n0, ldb, bblk + (long)j * kc * 32);
+            }
         for (int m0 = 0; m0 < M; m0 += MC) {
             const int m1 = M - m0 < MC ? M : m0 + MC;
             if (pa) pack_a(m1 - m0, kc, 8, A + m0 * ars + (long)k0 * acs, ars, acs, ap);
@@ -209,10 +220,13 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
                 const int nw = N - n0 < 32 ? N - n0 : 32, nv = (nw + 15) / 16;
                 const int rem = nw - 16 * (nv - 1), tail = rem < 16;
                 const __mmask16 mk = (__mmask16)((1u << rem) - 1u);
-                pack_panel(kc, nw, 32, B + (long)k0 * ldb + n0, ldb, bp);
+                const float *Bp;
+                if (Bpk) Bp = Bpk + (long)(n0 / 32) * pstride + (long)k0 * 32;
+                else if (bblk) Bp = bblk + (long)(n0 / 32) * kc * 32;
+                else { pack_panel(kc, nw, 32, B + (long)k0 * ldb + n0, ldb, bp); Bp = bp; }
                 for (int i0 = m0; i0 < m1; i0 += 8) {
                     const int mr = m1 - i0 < 8 ? m1 - i0 : 8;
-                    const float *Ap = pa ? ap + (long)(i0 - m0) * kc : A + i0 * ars + (long)k0 * acs, *Bp = bp;
+                    const float *Ap = pa ? ap + (long)(i0 - m0) * kc : A + i0 * ars + (long)k0 * acs;
                     float *Cp = C + i0 * ldc + n0;
 #define T512(R, V, TL) tile512(R, V, TL, mk, kc, Ap, a_rs, a_cs, Bp, 32, Cp, ldc, ld)
 #define C512(R) case R: \
@@ -225,6 +239,7 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
             }
         }
     }
+    free(bblk);
 }
 
 /* ---- avx2 ------------------------------------------------------------------
@@ -260,18 +275,28 @@ KERN_TARGET_AVX2 INL void tile256(int mr, int nv, int tail, __m256i mk, int K,
 }
 
 KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long ars, long acs,
-                                     const float *B, long ldb, float *C, long ldc, int acc) {
+                                     const float *B, long ldb, const float *Bpk, long pstride,
+                                     float *C, long ldc, int acc) {
     _Alignas(64) float bp[KC * 16];                 /* one packed B panel   */
     _Alignas(64) float ap[MC * KC];                 /* one packed A block   */
     /* Packing A pays when the block is reused across several N panels; for
      * a narrow C (the backward dh at small H) it would cost as much as the
      * product, and the tiles read A in place. */
-    const int pa = N > 32;
+    const int pa = N > 64;
     const long a_rs = pa ? 1 : ars, a_cs = pa ? 6 : acs;
     /* Equal K blocks (300 = 150 + 150, not 256 + 44): fewer short tiles. */
     const int nkb = (K + KC - 1) / KC, kstep = (K + nkb - 1) / nkb;
+    const int np = (N + 16 - 1) / 16;
+    /* Several M blocks re-read each B panel: pack the K block of B once
+     * (heap; per panel on the stack if that fails or M is one block). */
+    float *bblk = !Bpk && M > MC ? aligned_alloc(64, sizeof(float) * (size_t)kstep * np * 16) : NULL;
     for (int k0 = 0; k0 < K; k0 += kstep) {
         const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0;
+        if (bblk)
+            for (int j = 0; j < np; j++) {
+                const int n0 = j * 16, nw = N - n0 < 16 ? N - n0 : 16;
+                pack_panel(kc, nw, 16, B + (long)k0 * ldb + n0, ldb, bblk + (long)j * kc * 16);
+            }
         for (int m0 = 0; m0 < M; m0 += MC) {
             const int m1 = M - m0 < MC ? M : m0 + MC;
             if (pa) pack_a(m1 - m0, kc, 6, A + m0 * ars + (long)k0 * acs, ars, acs, ap);
@@ -280,10 +305,13 @@ KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long a
                 const int rem = nw - 8 * (nv - 1), tail = rem < 8;
                 const __m256i mk = _mm256_cmpgt_epi32(_mm256_set1_epi32(rem),
                                                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-                pack_panel(kc, nw, 16, B + (long)k0 * ldb + n0, ldb, bp);
+                const float *Bp;
+                if (Bpk) Bp = Bpk + (long)(n0 / 16) * pstride + (long)k0 * 16;
+                else if (bblk) Bp = bblk + (long)(n0 / 16) * kc * 16;
+                else { pack_panel(kc, nw, 16, B + (long)k0 * ldb + n0, ldb, bp); Bp = bp; }
                 for (int i0 = m0; i0 < m1; i0 += 6) {
                     const int mr = m1 - i0 < 6 ? m1 - i0 : 6;
-                    const float *Ap = pa ? ap + (long)(i0 - m0) * kc : A + i0 * ars + (long)k0 * acs, *Bp = bp;
+                    const float *Ap = pa ? ap + (long)(i0 - m0) * kc : A + i0 * ars + (long)k0 * acs;
                     float *Cp = C + i0 * ldc + n0;
 #define T256(R, V, TL) tile256(R, V, TL, mk, kc, Ap, a_rs, a_cs, Bp, 16, Cp, ldc, ld)
 #define C256(R) case R: \
@@ -296,6 +324,7 @@ KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long a
             }
         }
     }
+    free(bblk);
 }
 #endif /* KERN_X86 */
 
@@ -315,6 +344,25 @@ static void gemm_base(int M, int N, int K, const float *A, long ars, long acs,
     }
 }
 
+/* The same chains reading B from packed panels (kern_pack_b). */
+static void gemm_base_pk(int M, int N, int K, const float *A, long ars, long acs,
+                         const float *Bp, long pstride, float *C, long ldc, int acc) {
+    const int nr = 16, np = (N + nr - 1) / nr;
+    for (int m = 0; m < M; m++) {
+        float *c = C + m * ldc;
+        if (!acc) for (int n = 0; n < N; n++) c[n] = 0.0f;
+        for (int k = 0; k < K; k++) {
+            const float a = A[m * ars + k * acs];
+            for (int j = 0; j < np; j++) {
+                const float *b = Bp + j * pstride + (long)k * nr;
+                float *cj = c + j * nr;
+                const int nw = N - j * nr < nr ? N - j * nr : nr;
+                for (int n = 0; n < nw; n++) cj[n] = fmaf(a, b[n], cj[n]);
+            }
+        }
+    }
+}
+
 /* ---- entry points ---------------------------------------------------------- */
 
 void kern_gemm_on(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
@@ -325,10 +373,26 @@ void kern_gemm_on(kern_path p, int M, int N, int K, const float *A, long ars, lo
         if (!acc) for (int m = 0; m < M; m++) memset(C + m * ldc, 0, sizeof(float) * (size_t)N);
         return;
     }
+    /* Aᵀ·B with a narrow C (the input-weight gradient, N = D features):
+     * vectorising over n would leave most lanes idle, so compute Cᵀ = Bᵀ·A
+     * instead, over m.  Element (m,n) is the same chain either way — the
+     * roles of the two factors in each fmaf do not change its value. */
+    if (p != KERN_BASE && ars == 1 && N < 8 && M >= 32) {
+        float *ct = aligned_alloc(64, (sizeof(float) * (size_t)M * N + 63) / 64 * 64);
+        if (ct) {
+            for (int n = 0; n < N; n++)
+                for (int m = 0; m < M; m++) ct[(size_t)n * M + m] = acc ? C[m * ldc + n] : 0.0f;
+            kern_gemm_on(p, N, M, K, B, 1, ldb, A, acs, ct, M, 1);
+            for (int n = 0; n < N; n++)
+                for (int m = 0; m < M; m++) C[m * ldc + n] = ct[(size_t)n * M + m];
+            free(ct);
+            return;
+        }
+    }
     switch (p) {
 #if KERN_X86
-    case KERN_AVX512: gemm512(M, N, K, A, ars, acs, B, ldb, C, ldc, acc); return;
-    case KERN_AVX2:   gemm256(M, N, K, A, ars, acs, B, ldb, C, ldc, acc); return;
+    case KERN_AVX512: gemm512(M, N, K, A, ars, acs, B, ldb, NULL, 0, C, ldc, acc); return;
+    case KERN_AVX2:   gemm256(M, N, K, A, ars, acs, B, ldb, NULL, 0, C, ldc, acc); return;
 #endif
     case KERN_BASE:   gemm_base(M, N, K, A, ars, acs, B, ldb, C, ldc, acc); return;
     default:
@@ -350,4 +414,52 @@ void kern_pack_t(int N, int K, const float *B, long ldb, float *Bt) {
             for (int n = n0; n < n1; n++)
                 for (int k = k0; k < k1; k++) Bt[(size_t)k * N + n] = B[n * ldb + k];
         }
+}
+
+int kern_nr(kern_path p) { return p == KERN_AVX512 ? 32 : 16; }
+
+size_t kern_packed_floats(kern_path p, int K, int N) {
+    const int nr = kern_nr(p);
+    return (size_t)(N + nr - 1) / nr * nr * (size_t)K;
+}
+
+void kern_pack_b(kern_path p, int K, int N, const float *B, long bks, long bns, float *Bp) {
+    const int nr = kern_nr(p);
+    for (int j = 0; j * nr < N; j++) {
+        float *d = Bp + (size_t)j * nr * K;
+        const int n0 = j * nr, nw = N - n0 < nr ? N - n0 : nr;
+        if (bns == 1) {
+            for (int k = 0; k < K; k++) {
+                const float *b = B + k * bks + n0;
+                int n = 0;
+                for (; n < nw; n++) d[(size_t)k * nr + n] = b[n];
+                for (; n < nr; n++) d[(size_t)k * nr + n] = 0.0f;
+            }
+        } else {
+            /* Transposed source (W stored [N x K]): walk each row of W once. */
+            for (int n = 0; n < nr; n++)
+                for (int k = 0; k < K; k++) d[(size_t)k * nr + n] = n < nw ? B[(long)(n0 + n) * bns + k * bks] : 0.0f;
+        }
+    }
+}
+
+void kern_gemm_packed(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
+                      const float *Bp, long pstride, float *C, long ldc, int acc) {
+    assert(M >= 0 && N >= 0 && K >= 0);
+    assert(((uintptr_t)Bp & 63) == 0 && pstride % 16 == 0);
+    if (M == 0 || N == 0) return;
+    if (K == 0) {
+        if (!acc) for (int m = 0; m < M; m++) memset(C + m * ldc, 0, sizeof(float) * (size_t)N);
+        return;
+    }
+    switch (p) {
+#if KERN_X86
+    case KERN_AVX512: gemm512(M, N, K, A, ars, acs, NULL, 0, Bp, pstride, C, ldc, acc); return;
+    case KERN_AVX2:   gemm256(M, N, K, A, ars, acs, NULL, 0, Bp, pstride, C, ldc, acc); return;
+#endif
+    case KERN_BASE:   gemm_base_pk(M, N, K, A, ars, acs, Bp, pstride, C, ldc, acc); return;
+    default:
+        assert(!"kern_gemm_packed: not a kernel path of this module");
+        gemm_base_pk(M, N, K, A, ars, acs, Bp, pstride, C, ldc, acc);
+    }
 }

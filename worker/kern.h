@@ -36,6 +36,8 @@
 #ifndef RS_KERN_H
 #define RS_KERN_H
 
+#include <stddef.h>
+
 #include "worker/util.h"
 
 typedef enum {
@@ -93,6 +95,22 @@ void kern_gemm(int M, int N, int K, const float *A, long ars, long acs,
 /* The same on an explicit path (kern_gemm is kern_gemm_on(kern_active())). */
 void kern_gemm_on(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
                   const float *B, long ldb, float *C, long ldc, int acc);
+
+/* ---- pre-packed B: weights packed once per batch ---------------------------
+ * Panels of kern_nr(p) columns (32 for avx512, else 16), zero padded; panel
+ * j holds columns j*nr .. as Bp[j*pstride + k*nr + (n - j*nr)], pstride =
+ * K*nr for a whole packing.  A column range starting at a multiple of nr is
+ * the sub-buffer Bp + (n0/nr)*pstride; a K range starting at k0 is
+ * Bp + k0*nr with the same pstride.  Bp must be 64-byte aligned. */
+int    kern_nr(kern_path p);
+size_t kern_packed_floats(kern_path p, int K, int N);       /* size of Bp   */
+/* B(k,n) = B[k*bks + n*bns] for k < K, n < N (bks = ldb, bns = 1: B k-major;
+ * bks = 1, bns = ldw: B = Wᵀ of W stored [N x K]). */
+void   kern_pack_b(kern_path p, int K, int N, const float *B, long bks, long bns, float *Bp);
+/* kern_gemm_on with B read from a packing made for the same path p: the same
+ * chains, so the same bytes as the unpacked call. */
+void   kern_gemm_packed(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
+                        const float *Bp, long pstride, float *C, long ldc, int acc);
 
 /* Pack the transpose of B [N x K] (row stride ldb) into Bt [K x N], dense:
  * Bt[k*N + n] = B[n*ldb + k].  The layout kern_gemm reads for x·Wᵀ. */

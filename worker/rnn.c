@@ -157,8 +157,30 @@ static void kgemm(int M, int N, int K, const real *A, long ars, long acs, const 
             kern_gemm_on(kp, M, hi - lo, K, A, ars, acs, B + lo, ldb, C + lo, ldc, beta != 0);
     }
 }
+/* The same on B packed by kern_pack_b (pstride floats between panels).
+ * Column chunks start at multiples of 32, a whole panel on every path. */
+static void kgemm_pk(int M, int N, int K, const real *A, long ars, long acs, const real *Bp, long pstride,
+                     real beta, real *C, long ldc, split_dim sd) {
+    assert(beta == 0 || beta == 1);
+    const kern_path kp = kern_active();
+    const int nr = kern_nr(kp), len = sd == SPLIT_M ? M : N, nch = gemm_chunks(M, N, K, len);
+    const int step = ((len + nch - 1) / nch + 31) / 32 * 32;
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (nch > 1 && tl_nt > 1)
+    for (int c = 0; c < nch; c++) {
+        int lo = c * step, hi = lo + step < len ? lo + step : len;
+        if (lo >= hi) continue;
+        if (sd == SPLIT_M)
+            kern_gemm_packed(kp, hi - lo, N, K, A + lo * ars, ars, acs, Bp, pstride, C + lo * ldc, ldc, beta != 0);
+        else
+            kern_gemm_packed(kp, M, hi - lo, K, A, ars, acs, Bp + (long)(lo / nr) * pstride, pstride,
+                             C + lo, ldc, beta != 0);
+    }
+}
 static inline int use_kern(void) { return kern_active() != KERN_BLAS; }
+static inline long pk_stride(int K) { return (long)K * kern_nr(kern_active()); }
 #else
+#define kgemm_pk(M, N, K, A, ars, acs, Bp, ps, beta, C, ldc, sd) ((void)(Bp), (void)(ps), assert(!"no kernels in the double build"))
+static inline long pk_stride(int K) { (void)K; return 0; }
 static inline int use_kern(void) { return 0; }
 #define kgemm(M, N, K, A, ars, acs, B, ldb, beta, C, ldc, sd) ((void)(B), (void)(ldb), assert(!"no kernels in the double build"))
 #endif
@@ -176,6 +198,18 @@ static inline void gemm_nn(int M, int N, int K, const real *A, int lda, const re
                            real beta, real *C, int ldc, split_dim sd) {
     if (use_kern()) kgemm(M, N, K, A, lda, 1, B, ldb, beta, C, ldc, sd);
     else gemm(CblasNoTrans, CblasNoTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
+}
+/* x·Wᵀ and d·W with W pre-packed for the kernels (pack_weights,
+ * pack_weights_bwd): Bp is W's packing, ps its panel stride.  BLAS reads W. */
+static inline void gemm_pk_nt(int M, int N, int K, const real *A, int lda, const real *W, int ldw,
+                              const real *Bp, long ps, real beta, real *C, int ldc, split_dim sd) {
+    if (use_kern()) kgemm_pk(M, N, K, A, lda, 1, Bp, ps, beta, C, ldc, sd);
+    else gemm(CblasNoTrans, CblasTrans, M, N, K, A, lda, W, ldw, beta, C, ldc, sd);
+}
+static inline void gemm_pk_nn(int M, int N, int K, const real *A, int lda, const real *W, int ldw,
+                              const real *Bp, long ps, real beta, real *C, int ldc, split_dim sd) {
+    if (use_kern()) kgemm_pk(M, N, K, A, lda, 1, Bp, ps, beta, C, ldc, sd);
+    else gemm(CblasNoTrans, CblasNoTrans, M, N, K, A, lda, W, ldw, beta, C, ldc, sd);
 }
 static inline void gemm_tn(int M, int N, int K, const real *A, int lda, const real *B, int ldb,
                            real beta, real *C, int ldc, split_dim sd) {
@@ -305,8 +339,15 @@ static size_t layout(rnn_model *m, const rnn_spec *s, real *base) {
     size_t in_l = (size_t)s->n_in;
     for (int l = 0; l < s->n_layers; l++) {
         size_t H = (size_t)s->hidden[l];
-        TAKE(wt_ih[l], G * H * in_l);
-        TAKE(wt_hh[l], G * H * H);
+        /* Packed weights, sized for the widest panels (kern_nr <= 32). */
+        TAKE(wp_ih[l], kern_packed_floats(KERN_AVX512, (int)in_l, (int)(G * H)));
+        if (s->cell == RNN_GRU_CLASSIC) {
+            TAKE(wp_hh[l], kern_packed_floats(KERN_AVX512, (int)H, (int)(2 * H)));
+            TAKE(wp_hhn[l], kern_packed_floats(KERN_AVX512, (int)H, (int)H));
+        } else {
+            TAKE(wp_hh[l], kern_packed_floats(KERN_AVX512, (int)H, (int)(G * H)));
+        }
+        TAKE(wp_hhb[l], kern_packed_floats(KERN_AVX512, (int)(G * H), (int)H));
         in_l = H;
         TAKE(a[l].gates, T * B * G * H);
         TAKE(a[l].hs, (T + 1) * B * H);
@@ -559,7 +600,7 @@ static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, 
     if (a->cs) memset(a->cs, 0, sizeof(real) * (size_t)b * H);
 
     /* Input projection of all T steps at once: gates[TB x GH] = x · W_ih^T. */
-    gemm_nt(TB, GH, in, x, in, p->w_ih, in, m->wt_ih[l], GH, 0, a->gates, GH, SPLIT_M);
+    gemm_pk_nt(TB, GH, in, x, in, p->w_ih, in, m->wp_ih[l], pk_stride(in), 0, a->gates, GH, SPLIT_M);
     /* Biases: LSTM/RNN fold both vectors in here; the GRUs keep b_hh for the
      * recurrent side because the reset gate multiplies U_n h + b_hn. */
     real *bias = m->step[3];
@@ -578,29 +619,29 @@ static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, 
         real *h = a->hs + (size_t)(t + 1) * b * H;
         switch (s->cell) {
         case RNN_LSTM:
-            if (t > 0) gemm_nt(b, GH, H, hprev, H, p->w_hh, H, m->wt_hh[l], GH, 1, g, GH, SPLIT_N);   /* h0 = 0 */
+            if (t > 0) gemm_pk_nt(b, GH, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 1, g, GH, SPLIT_N);   /* h0 = 0 */
             lstm_fwd_step(b, H, g, a->cs + (size_t)t * b * H, a->cs + (size_t)(t + 1) * b * H,
                           a->tc + (size_t)t * b * H, h);
             break;
         case RNN_GRU: {
             real *hp = m->step[0];
-            if (t > 0) gemm_nt(b, GH, H, hprev, H, p->w_hh, H, m->wt_hh[l], GH, 0, hp, GH, SPLIT_N);
+            if (t > 0) gemm_pk_nt(b, GH, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 0, hp, GH, SPLIT_N);
             else memset(hp, 0, sizeof(real) * (size_t)b * GH);
             gru_fwd_step(b, H, g, hp, p->b_hh, hprev, a->aux + (size_t)t * b * H, h);
             break;
         }
         case RNN_GRU_CLASSIC: {
             real *hp = m->step[0], *un = m->step[1], *rh = a->aux + (size_t)t * b * H;
-            if (t > 0) gemm_nt(b, 2 * H, H, hprev, H, p->w_hh, H, m->wt_hh[l], GH, 0, hp, 2 * H, SPLIT_N);
+            if (t > 0) gemm_pk_nt(b, 2 * H, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 0, hp, 2 * H, SPLIT_N);
             else memset(hp, 0, sizeof(real) * (size_t)b * 2 * H);
             gruc_fwd_rz(b, H, g, hp, p->b_hh, hprev, rh);
-            if (t > 0) gemm_nt(b, H, H, rh, H, p->w_hh + (size_t)2 * H * H, H, m->wt_hh[l] + 2 * H, GH, 0, un, H, SPLIT_N);
+            if (t > 0) gemm_pk_nt(b, H, H, rh, H, p->w_hh + (size_t)2 * H * H, H, m->wp_hhn[l], pk_stride(H), 0, un, H, SPLIT_N);
             else memset(un, 0, sizeof(real) * (size_t)b * H);
             gruc_fwd_n(b, H, g, un, p->b_hh + 2 * H, hprev, h);
             break;
         }
         case RNN_TANH: case RNN_RELU:
-            if (t > 0) gemm_nt(b, H, H, hprev, H, p->w_hh, H, m->wt_hh[l], GH, 1, g, H, SPLIT_N);
+            if (t > 0) gemm_pk_nt(b, H, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 1, g, H, SPLIT_N);
             rnn_fwd_step(b, H, s->cell == RNN_RELU, g, h);
             break;
         }
@@ -635,10 +676,17 @@ static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, 
 static void pack_weights(rnn_model *m) {
 #ifndef RS_DOUBLE
     const rnn_spec *s = &m->spec;
+    const kern_path kp = kern_active();
     for (int l = 0; l < s->n_layers; l++) {
         const int H = m->a[l].H, in = m->a[l].in, GH = m->G * H;
-        kern_pack_t(GH, in, m->p[l].w_ih, in, m->wt_ih[l]);
-        kern_pack_t(GH, H, m->p[l].w_hh, H, m->wt_hh[l]);
+        const real *w_hh = m->p[l].w_hh;                 /* [GH x H]            */
+        kern_pack_b(kp, in, GH, m->p[l].w_ih, 1, in, m->wp_ih[l]);
+        if (s->cell == RNN_GRU_CLASSIC) {                /* U_rz, U_n apart     */
+            kern_pack_b(kp, H, 2 * H, w_hh, 1, H, m->wp_hh[l]);
+            kern_pack_b(kp, H, H, w_hh + (size_t)2 * H * H, 1, H, m->wp_hhn[l]);
+        } else {
+            kern_pack_b(kp, H, GH, w_hh, 1, H, m->wp_hh[l]);
+        }
     }
     kern_pack_t(s->n_out, m->a[s->n_layers - 1].H, m->w_out, m->a[s->n_layers - 1].H, m->wt_out);
 #else
@@ -824,6 +872,7 @@ static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, r
     const rnn_layer_view *p = &m->p[l], *gd = &m->g[l];
     const int T = s->seq_len, b = m->b, H = a->H, in = a->in, GH = m->G * H, TB = T * b;
     real *dhn = m->step[0], *dcn = m->step[1], *tmp = m->step[2];
+    const real *wb = m->wp_hhb[l];          /* W_hh packed for d·W_hh    */
 
     /* Gradient through the dropout of this layer's output. */
     if (dseq && a->masked) {
@@ -842,21 +891,22 @@ static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, r
         switch (s->cell) {
         case RNN_LSTM:
             lstm_bwd_step(b, H, g, a->tc + (size_t)t * b * H, a->cs + (size_t)t * b * H, dhn, dcn);
-            if (t > 0) gemm_nn(b, H, GH, g, GH, p->w_hh, H, 0, dhn, H, SPLIT_N);
+            if (t > 0) gemm_pk_nn(b, H, GH, g, GH, p->w_hh, H, wb, pk_stride(GH), 0, dhn, H, SPLIT_N);
             break;
         case RNN_GRU:
             gru_bwd_step(b, H, g, a->aux + (size_t)t * b * H, hprev, dhn, tmp);
-            if (t > 0) gemm_nn(b, H, GH, tmp, GH, p->w_hh, H, 1, dhn, H, SPLIT_N);
+            if (t > 0) gemm_pk_nn(b, H, GH, tmp, GH, p->w_hh, H, wb, pk_stride(GH), 1, dhn, H, SPLIT_N);
             break;
         case RNN_GRU_CLASSIC:
             gruc_bwd_zn(b, H, g, hprev, dhn);
-            gemm_nn(b, H, H, g + 2 * H, GH, p->w_hh + (size_t)2 * H * H, H, 0, tmp, H, SPLIT_N);
+            gemm_pk_nn(b, H, H, g + 2 * H, GH, p->w_hh + (size_t)2 * H * H, H, wb + 2 * H * pk_stride(1), pk_stride(GH),
+                       0, tmp, H, SPLIT_N);
             gruc_bwd_r(b, H, g, tmp, hprev, dhn);
-            if (t > 0) gemm_nn(b, H, 2 * H, g, GH, p->w_hh, H, 1, dhn, H, SPLIT_N);
+            if (t > 0) gemm_pk_nn(b, H, 2 * H, g, GH, p->w_hh, H, wb, pk_stride(GH), 1, dhn, H, SPLIT_N);
             break;
         case RNN_TANH: case RNN_RELU:
             rnn_bwd_step(b, H, s->cell == RNN_RELU, g, dhn);
-            if (t > 0) gemm_nn(b, H, H, g, H, p->w_hh, H, 0, dhn, H, SPLIT_N);
+            if (t > 0) gemm_pk_nn(b, H, H, g, H, p->w_hh, H, wb, pk_stride(GH), 0, dhn, H, SPLIT_N);
             break;
         }
     }
@@ -892,6 +942,20 @@ static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, r
     if (dx) gemm_nn(TB, in, GH, a->gates, GH, p->w_ih, in, 0, dx, in, SPLIT_M);
 }
 
+/* W_hh [GH x H] for the per-step d·W_hh of the backward pass, packed once
+ * per batch: the weights have not changed since the forward. */
+static void pack_weights_bwd(rnn_model *m) {
+#ifndef RS_DOUBLE
+    const kern_path kp = kern_active();
+    for (int l = 0; l < m->spec.n_layers; l++) {
+        const int H = m->a[l].H, GH = m->G * H;
+        kern_pack_b(kp, GH, H, m->p[l].w_hh, H, 1, m->wp_hhb[l]);
+    }
+#else
+    (void)m;
+#endif
+}
+
 void rnn_backward(rnn_model *m) {
     const rnn_spec *s = &m->spec;
     const int L = s->n_layers, b = m->b, K = s->n_out;
@@ -900,6 +964,7 @@ void rnn_backward(rnn_model *m) {
     const real *hT = top->hs + (size_t)s->seq_len * b * H;
     real *dlast = m->step[3];
     int saved = engine_enter();
+    if (use_kern()) pack_weights_bwd(m);
     gemm_tn(K, H, b, m->dlogits, K, hT, H, 1, m->gw_out, H, SPLIT_N);
     colsum_acc(m->dlogits, b, K, K, m->gb_out);
     gemm_nn(b, H, K, m->dlogits, K, m->w_out, H, 0, dlast, H, SPLIT_N);

@@ -132,11 +132,14 @@ typedef struct {
     real          *dlogits;                /* [B][K] dLoss/dlogits         */
     real          *dseq[2];                /* [T][B][Hmax] ping-pong dh    */
     real          *step[4];                /* [B][G*Hmax] per-step scratch */
-    /* k-major (transposed) weights the engine's kernels read for x·Wᵀ,
-     * packed from params at the start of every rnn_forward (not blas). */
-    real          *wt_ih[RNN_MAX_LAYERS];  /* [in x G*H]  = w_ihᵀ          */
-    real          *wt_hh[RNN_MAX_LAYERS];  /* [H x G*H]   = w_hhᵀ          */
-    real          *wt_out;                 /* [H_top x K] = w_outᵀ         */
+    /* Weights in the panel layout the kernels read (kern_pack_b), packed
+     * from params at the start of every rnn_forward / rnn_backward, i.e.
+     * once per batch (not on the blas path, nor in the double build). */
+    real          *wp_ih[RNN_MAX_LAYERS];  /* w_ihᵀ: K = in, N = G*H       */
+    real          *wp_hh[RNN_MAX_LAYERS];  /* w_hhᵀ: K = H, N = G*H (gru_classic: 2H, U_rz) */
+    real          *wp_hhn[RNN_MAX_LAYERS]; /* gru_classic U_nᵀ: K = H, N = H; else NULL */
+    real          *wp_hhb[RNN_MAX_LAYERS]; /* w_hh: K = G*H, N = H (backward) */
+    real          *wt_out;                 /* [H_top x K] = w_outᵀ, dense  */
     int            b;                      /* batch of the last forward    */
     long           adam_t;                 /* Adam steps taken             */
     void          *arena;                  /* the one allocation           */
