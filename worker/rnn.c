@@ -7,7 +7,7 @@
  *
  * Contents (sections in file order):
  *   activations            vectorisable exp / tanh / sigmoid (Cephes polynomials)
- *   threads and GEMMs      the engine's own thread split around OpenBLAS
+ *   threads and GEMMs      the thread split; own kernels (kern.h) or OpenBLAS
  *   spec, sizes, arena     names, rnn_spec_check, sizes, one allocation
  *   fused forward passes   one time step of each cell's gates
  *   forward                layers, dropout, head, loss
@@ -88,7 +88,14 @@ static inline __attribute__((always_inline)) float tanh_r(float x) {
  * call single-threaded; large GEMMs are cut into chunks along M or N whose
  * boundaries depend on the shape only, and the chunks run on tl_nt threads.
  * One thread computes the same chunks one after another, so results are
- * bitwise identical whatever the thread count. */
+ * bitwise identical whatever the thread count.
+ *
+ * The products themselves run on the engine's kernels (worker/kern.h: one
+ * fixed FMA chain per output element, so also identical across ISAs) unless
+ * RS_KERNEL=blas selects OpenBLAS; the double build always uses OpenBLAS.
+ * Weights are packed for the kernels once per forward (pack_weights) and
+ * once per backward (pack_weights_bwd); activations are packed inside each
+ * call, where one pack serves a whole-sequence product. */
 static _Thread_local int tl_nt = 1;
 
 static int engine_enter(void) {
