@@ -86,7 +86,7 @@ int kern_from_env(kern_path *out, rs_err *e) {
     if (kern_parse(v, &p))
         return rs_err_set(e, RS_EINPUT, "RS_KERNEL=%.64s: expected avx512, avx2, base, blas or unset", v);
     if (!kern_cpu_has(p))
-        return rs_err_set(e, RS_EINPUT, "RS_KERNEL=%s: this CPU lacks %s", v, MISSING[p]);
+        return rs_err_set(e, RS_EINPUT, "RS_KERNEL=%s: needs %s, which this CPU does not all have", v, MISSING[p]);
     *out = p;
     return RS_OK;
 }
@@ -112,7 +112,7 @@ int kern_force(kern_path p, rs_err *e) {
     if ((unsigned)p >= KERN_N_PATHS)
         return rs_err_set(e, RS_EINPUT, "kernel path %d: expected avx512, avx2, base or blas", (int)p);
     if (!kern_cpu_has(p))
-        return rs_err_set(e, RS_EINPUT, "kernel path %s: this CPU lacks %s", kern_name(p), MISSING[p]);
+        return rs_err_set(e, RS_EINPUT, "kernel path %s: needs %s, which this CPU does not all have", kern_name(p), MISSING[p]);
     atomic_store(&g_path, (int)p);
     return RS_OK;
 }
