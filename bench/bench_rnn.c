@@ -1,8 +1,10 @@
 /*
- * bench_rnn.c — training and inference throughput of rnnsweep's RNN engine,
- * and cblas_sgemm's rate on the engine's own GEMM shapes, side by side.
+ * bench_rnn.c — training and inference throughput of rnnsweep's RNN engine on
+ * each GEMM kernel path side by side, and the sgemm rates it is measured
+ * against.
  *
- *   build/bench/bench_rnn [--threads N] [--quick] [--filter cell,H,L,T] [--min-time S]
+ *   build/bench/bench_rnn [--threads N] [--quick] [--filter cell,H,L,T]
+ *                         [--min-time S] [--kernels avx2,blas] [--no-peak]
  *
  * Protocol (shared with bench/torch_rnn.py and bench/bench_onednn.c):
  *   cell in {lstm, gru}, H in {32, 64, 128, 300}, L in {1, 2} (both H wide),
@@ -10,16 +12,24 @@
  *   train = forward + MSE loss on a linear head + backward + Adam step;
  *   infer = forward + head.  2 warm-up steps, then steps until --min-time
  *   seconds pass = one sample; the median of 3 samples is reported.
+ *   --kernels (default: the best path of this CPU, then blas) lists the
+ *   engine's kernel paths (worker/kern.h); their samples are interleaved —
+ *   sample 1 of every path, then sample 2... — so a shared machine's load
+ *   drifts into every path alike and the ratios stay comparable.
  *
  * Output, one line per measurement:
- *   rnnsweep cell L H T threads mode seq_per_s gflops
+ *   rnnsweep cell L H T threads mode seq_per_s gflops kern
  *   sgemm    cell L H T threads train gflops_on_engine_shapes
+ *   peak     impl n threads gflops            (unless --no-peak)
  * gflops counts GEMM arithmetic only (rnn_flops_per_seq).  The sgemm line
- * replays the training step's GEMM shapes (per-step recurrent products,
- * whole-sequence weight gradients, input projections) with plain
- * cblas_sgemm on N threads and reports their combined rate: the rate the
- * engine would reach if it did nothing but its GEMMs.
+ * replays the training step's GEMM shapes with plain cblas_sgemm: the rate
+ * the engine would reach on OpenBLAS if it did nothing but its GEMMs.  The
+ * peak lines are one n x n x n product (n = 2000), cblas_sgemm under the
+ * environment's OPENBLAS_CORETYPE and each kernel path of --kernels, on
+ * --threads threads: the "measured sgemm peak" the engine's rate is set
+ * against.
  */
+#include "worker/kern.h"
 #include "worker/train.h"
 
 #include <cblas.h>
@@ -36,18 +46,41 @@ static int cmp_d(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* One sample: steps/s of fn(ctx) over at least min_time seconds. */
+static double sample(void (*fn)(void *), void *ctx) {
+    long n = 0;
+    double t0 = rs_now(), t;
+    do { fn(ctx); n++; t = rs_now() - t0; } while (t < min_time);
+    return n / t;
+}
+
+static double median3(double *s) {
+    qsort(s, 3, sizeof s[0], cmp_d);
+    return s[1];
+}
+
 /* Median over 3 samples of steps/s for fn(ctx). */
 static double measure(void (*fn)(void *), void *ctx) {
     double s[3];
     fn(ctx); fn(ctx);
-    for (int k = 0; k < 3; k++) {
-        long n = 0;
-        double t0 = rs_now(), t;
-        do { fn(ctx); n++; t = rs_now() - t0; } while (t < min_time);
-        s[k] = n / t;
-    }
-    qsort(s, 3, sizeof s[0], cmp_d);
-    return s[1];
+    for (int k = 0; k < 3; k++) s[k] = sample(fn, ctx);
+    return median3(s);
+}
+
+/* The kernel paths to compare. */
+static kern_path g_paths[KERN_N_PATHS];
+static int g_npaths;
+
+/* Medians of 3 samples of fn(ctx) on each path, samples interleaved. */
+static void measure_paths(void (*fn)(void *), void *ctx, double *out) {
+    double s[KERN_N_PATHS][3];
+    for (int k = 0; k < 3; k++)
+        for (int p = 0; p < g_npaths; p++) {
+            kern_force(g_paths[p], NULL);
+            if (k == 0) { fn(ctx); fn(ctx); }
+            s[p][k] = sample(fn, ctx);
+        }
+    for (int p = 0; p < g_npaths; p++) out[p] = median3(s[p]);
 }
 
 typedef struct { rnn_model *m; rnn_train_opts o; int b; } step_ctx;
@@ -110,6 +143,53 @@ static double sgemm_rate(rnn_cell cell, int L, int H, int T, int B, int D) {
     return per_s * flops / 1e9;
 }
 
+/* The 1-minute load average, to print beside the figures (shared machine). */
+static const char *load_text(void) {
+    static char buf[64] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (!fgets(buf, sizeof buf, f)) snprintf(buf, sizeof buf, "?");
+        fclose(f);
+        buf[strcspn(buf, " \n")] = 0;
+    }
+    return buf;
+}
+
+/* ---- peak: one big square product ----------------------------------------- */
+typedef struct { int n; float *A, *B, *C; kern_path p; } peak_ctx;
+
+static void peak_blas(void *q) {
+    peak_ctx *c = q;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c->n, c->n, c->n, 1, c->A, c->n, c->B, c->n, 0, c->C, c->n);
+}
+
+/* The engine's kernels split over column blocks the way rnn.c does. */
+static void peak_kern(void *q) {
+    peak_ctx *c = q;
+    const int nt = omp_get_max_threads(), step = ((c->n + nt - 1) / nt + 15) / 16 * 16;
+    #pragma omp parallel for schedule(static) num_threads(nt)
+    for (int t = 0; t < nt; t++) {
+        int lo = t * step, hi = lo + step < c->n ? lo + step : c->n;
+        if (lo < hi) kern_gemm_on(c->p, c->n, hi - lo, c->n, c->A, c->n, 1, c->B + lo, c->n, c->C + lo, c->n, 0);
+    }
+}
+
+static void print_peaks(int threads) {
+    peak_ctx c = { .n = 2000 };
+    size_t nn = (size_t)c.n * c.n;
+    c.A = malloc(sizeof(float) * nn); c.B = malloc(sizeof(float) * nn); c.C = malloc(sizeof(float) * nn);
+    for (size_t i = 0; i < nn; i++) { c.A[i] = 1e-3f * (float)(i % 17); c.B[i] = 1e-3f * (float)(i % 13); }
+    double f = 2.0 * c.n * c.n * c.n;
+    printf("peak openblas %d %d %.1f\n", c.n, threads, measure(peak_blas, &c) * f / 1e9);
+    for (int p = 0; p < g_npaths; p++) {
+        if (g_paths[p] == KERN_BLAS || g_paths[p] == KERN_BASE) continue;
+        c.p = g_paths[p];
+        printf("peak kern-%s %d %d %.1f\n", kern_name(c.p), c.n, threads, measure(peak_kern, &c) * f / 1e9);
+    }
+    fflush(stdout);
+    free(c.A); free(c.B); free(c.C);
+}
+
 static void run_config(rnn_cell cell, int H, int L, int T, int threads) {
     const int B = 64, D = 3;
     rnn_spec s = { .cell = cell, .n_layers = L, .n_in = D, .seq_len = T, .batch = B,
@@ -124,33 +204,56 @@ static void run_config(rnn_cell cell, int H, int L, int T, int threads) {
     step_ctx c = { m, rnn_train_defaults(), B };
     const char *cn = rnn_cell_name(cell);
     double ft = rnn_flops_per_seq(&s, 1), fi = rnn_flops_per_seq(&s, 0);
-    double tr = measure(train_step, &c) * B;
-    printf("rnnsweep %s %d %d %d %d train %.1f %.2f\n", cn, L, H, T, threads, tr, tr * ft / 1e9);
-    double in = measure(infer_step, &c) * B;
-    printf("rnnsweep %s %d %d %d %d infer %.1f %.2f\n", cn, L, H, T, threads, in, in * fi / 1e9);
+    double tr[KERN_N_PATHS], in[KERN_N_PATHS];
+    measure_paths(train_step, &c, tr);
+    measure_paths(infer_step, &c, in);
+    for (int p = 0; p < g_npaths; p++) {
+        printf("rnnsweep %s %d %d %d %d train %.1f %.2f %s\n", cn, L, H, T, threads, tr[p] * B,
+               tr[p] * B * ft / 1e9, kern_name(g_paths[p]));
+        printf("rnnsweep %s %d %d %d %d infer %.1f %.2f %s\n", cn, L, H, T, threads, in[p] * B,
+               in[p] * B * fi / 1e9, kern_name(g_paths[p]));
+    }
     printf("sgemm %s %d %d %d %d train %.2f\n", cn, L, H, T, threads, sgemm_rate(cell, L, H, T, B, D));
     fflush(stdout);
     rnn_free(m);
 }
 
 int main(int argc, char **argv) {
-    int threads = 1, quick = 0;
-    const char *filter = NULL;
+    int threads = 1, quick = 0, peak = 1;
+    const char *filter = NULL, *kernels = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
         else if (!strcmp(argv[i], "--min-time") && i + 1 < argc) min_time = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) kernels = argv[++i];
+        else if (!strcmp(argv[i], "--no-peak")) peak = 0;
         else {
-            fprintf(stderr, "usage: bench_rnn [--threads N] [--quick] [--filter cell,H,L,T] [--min-time S]\n");
+            fprintf(stderr, "usage: bench_rnn [--threads N] [--quick] [--filter cell,H,L,T] [--min-time S]"
+                            " [--kernels avx2,blas] [--no-peak]\n");
             return 2;
         }
+    }
+    char kbuf[64];
+    snprintf(kbuf, sizeof kbuf, "%s,blas", kern_name(kern_best()));
+    char *save = NULL;
+    for (char *tok = strtok_r(kernels ? (char *)kernels : kbuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        rs_err e;
+        if (g_npaths == KERN_N_PATHS || kern_parse(tok, &g_paths[g_npaths])) {
+            fprintf(stderr, "bench_rnn: --kernels: '%s': expected a list of avx512, avx2, base, blas\n", tok);
+            return 2;
+        }
+        if (kern_force(g_paths[g_npaths], &e)) { fprintf(stderr, "bench_rnn: --kernels: %s\n", e.msg); return 2; }
+        g_npaths++;
     }
     if (threads < 1) { fprintf(stderr, "bench_rnn: --threads must be >= 1\n"); return 2; }
     omp_set_num_threads(threads);
     const char *ct = getenv("OPENBLAS_CORETYPE");
-    printf("# rnnsweep engine; OPENBLAS_CORETYPE=%s; openblas %s; threads %d\n",
+    printf("# rnnsweep engine; OPENBLAS_CORETYPE=%s; openblas %s; threads %d; kernels",
            ct ? ct : "(unset)", openblas_get_config(), threads);
+    for (int p = 0; p < g_npaths; p++) printf(" %s", kern_name(g_paths[p]));
+    printf("; load %s\n", load_text());
+    if (peak) print_peaks(threads);
     if (filter) {
         char cn[32]; int H, L, T;
         rnn_cell cell;

@@ -4,12 +4,16 @@
 #   bench/run.sh [--quick] [--threads "1 2"] [--min-time S]
 #
 # For each OpenBLAS kernel setting (the environment's OPENBLAS_CORETYPE,
-# Haswell/AVX2 on these machines, and unset = the library's own pick,
-# AVX-512 here) and each thread count, runs rnnsweep's engine bench, the
-# PyTorch script (when /usr/bin/python3 has torch) and oneDNN's (when built;
-# oneDNN has its own JIT and ignores OPENBLAS_CORETYPE, so it runs once per
-# thread count).  Raw lines go to build/bench/raw-<stamp>.txt and the table
-# with ratios to build/bench/summary-<stamp>.md (bench/summarize.py).
+# Haswell/AVX2 on these machines, and unset = the library's own pick) and
+# each thread count, runs rnnsweep's engine bench, the PyTorch script (when
+# /usr/bin/python3 has torch) and oneDNN's (when built; oneDNN has its own
+# JIT and ignores OPENBLAS_CORETYPE, so it runs once per thread count).  The
+# engine bench measures each kernel path in one process, samples
+# interleaved: the engine's own kernels (the best path of the CPU, or
+# RS_KERNELS="avx2 ..." to list them) beside RS_KERNEL=blas, its OpenBLAS
+# engine — the path the OpenBLAS setting affects.  Raw lines go to
+# build/bench/raw-<stamp>.txt and the tables, ratios and issue-14 targets
+# (met / not met) to build/bench/summary-<stamp>.md (bench/summarize.py).
 # Then the backtester and (when ../shared/data exists) the loader.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +47,8 @@ for ct in "${env_ct:-Haswell}" unset; do
     if [ "$ct" = unset ]; then E=(env -u OPENBLAS_CORETYPE); label=openblas-auto
     else E=(env OPENBLAS_CORETYPE="$ct"); label=openblas-$ct; fi
     echo ">> kernels $label, $th thread(s)" >&2
-    run "$label" "${E[@]}" OMP_NUM_THREADS="$th" "$BUILD"/bench/bench_rnn --threads "$th" $quick --min-time "$mt"
+    kflag=(); [ -n "${RS_KERNELS:-}" ] && kflag=(--kernels "$(tr ' ' , <<<"$RS_KERNELS"),blas")
+    run "$label" "${E[@]}" OMP_NUM_THREADS="$th" "$BUILD"/bench/bench_rnn --threads "$th" $quick --min-time "$mt" "${kflag[@]}"
     if [ $have_torch = 1 ]; then
       run "$label" "${E[@]}" OMP_NUM_THREADS="$th" /usr/bin/python3 bench/torch_rnn.py --threads "$th" $quick --min-time "$mt"
     else echo "# torch not installed (make bench-deps installs python3-torch)" | tee -a "$raw"; fi

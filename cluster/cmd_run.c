@@ -732,7 +732,7 @@ int cmd_run(int argc, char **argv) {
     }
     sched_catch_signals();
     comm_host_name(R.host, sizeof R.host);
-    snprintf(R.blas, sizeof R.blas, "%s", openblas_get_corename());
+    snprintf(R.blas, sizeof R.blas, "kern=%s %s", rnn_kernel_name(), openblas_get_corename());
 
     R.t_start = rs_now();
     results_iso_time((int64_t)time(NULL), R.created);

@@ -7,7 +7,7 @@
  *
  * Contents (sections in file order):
  *   activations            vectorisable exp / tanh / sigmoid (Cephes polynomials)
- *   threads and GEMMs      the engine's own thread split around OpenBLAS
+ *   threads and GEMMs      the thread split; own kernels (kern.h) or OpenBLAS
  *   spec, sizes, arena     names, rnn_spec_check, sizes, one allocation
  *   fused forward passes   one time step of each cell's gates
  *   forward                layers, dropout, head, loss
@@ -15,7 +15,9 @@
  *   weights blob           save / load with shapes checked
  */
 #include "worker/rnn.h"
+#include "worker/kern.h"
 
+#include <assert.h>
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -86,7 +88,14 @@ static inline __attribute__((always_inline)) float tanh_r(float x) {
  * call single-threaded; large GEMMs are cut into chunks along M or N whose
  * boundaries depend on the shape only, and the chunks run on tl_nt threads.
  * One thread computes the same chunks one after another, so results are
- * bitwise identical whatever the thread count. */
+ * bitwise identical whatever the thread count.
+ *
+ * The products themselves run on the engine's kernels (worker/kern.h: one
+ * fixed FMA chain per output element, so also identical across ISAs) unless
+ * RS_KERNEL=blas selects OpenBLAS; the double build always uses OpenBLAS.
+ * Weights are packed for the kernels once per forward (pack_weights) and
+ * once per backward (pack_weights_bwd); activations are packed inside each
+ * call, where one pack serves a whole-sequence product. */
 static _Thread_local int tl_nt = 1;
 
 static int engine_enter(void) {
@@ -133,19 +142,86 @@ static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K,
     }
 }
 
-/* Row-major C = A·op(B) + beta·C in the three forms the engine uses.  Each
- * call site names the dimension to split: the long one of C. */
+/* The engine's own kernels (kern.h): every output element one fixed FMA
+ * chain, so any split over output elements is exact.  Same chunks as the
+ * BLAS path, which keeps the thread schedule the same for both.  The double
+ * build (gradient checks) has no kernels of its own and stays on
+ * cblas_dgemm. */
+#ifndef RS_DOUBLE
+static void kgemm(int M, int N, int K, const real *A, long ars, long acs, const real *B, long ldb,
+                  real beta, real *C, long ldc, split_dim sd) {
+    assert(beta == 0 || beta == 1);
+    const kern_path kp = kern_active();
+    const int len = sd == SPLIT_M ? M : N, nch = gemm_chunks(M, N, K, len);
+    const int step = ((len + nch - 1) / nch + 15) / 16 * 16;
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (nch > 1 && tl_nt > 1)
+    for (int c = 0; c < nch; c++) {
+        int lo = c * step, hi = lo + step < len ? lo + step : len;
+        if (lo >= hi) continue;
+        if (sd == SPLIT_M)
+            kern_gemm_on(kp, hi - lo, N, K, A + lo * ars, ars, acs, B, ldb, C + lo * ldc, ldc, beta != 0);
+        else
+            kern_gemm_on(kp, M, hi - lo, K, A, ars, acs, B + lo, ldb, C + lo, ldc, beta != 0);
+    }
+}
+/* The same on B packed by kern_pack_b (pstride floats between panels).
+ * Column chunks start at multiples of 32, a whole panel on every path. */
+static void kgemm_pk(int M, int N, int K, const real *A, long ars, long acs, const real *Bp, long pstride,
+                     real beta, real *C, long ldc, split_dim sd) {
+    assert(beta == 0 || beta == 1);
+    const kern_path kp = kern_active();
+    const int nr = kern_nr(kp), len = sd == SPLIT_M ? M : N, nch = gemm_chunks(M, N, K, len);
+    const int step = ((len + nch - 1) / nch + 31) / 32 * 32;
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (nch > 1 && tl_nt > 1)
+    for (int c = 0; c < nch; c++) {
+        int lo = c * step, hi = lo + step < len ? lo + step : len;
+        if (lo >= hi) continue;
+        if (sd == SPLIT_M)
+            kern_gemm_packed(kp, hi - lo, N, K, A + lo * ars, ars, acs, Bp, pstride, C + lo * ldc, ldc, beta != 0);
+        else
+            kern_gemm_packed(kp, M, hi - lo, K, A, ars, acs, Bp + (long)(lo / nr) * pstride, pstride,
+                             C + lo, ldc, beta != 0);
+    }
+}
+static inline int use_kern(void) { return kern_active() != KERN_BLAS; }
+static inline long pk_stride(int K) { return (long)K * kern_nr(kern_active()); }
+#else
+#define kgemm_pk(M, N, K, A, ars, acs, Bp, ps, beta, C, ldc, sd) ((void)(Bp), (void)(ps), assert(!"no kernels in the double build"))
+static inline long pk_stride(int K) { (void)K; return 0; }
+static inline int use_kern(void) { return 0; }
+#define kgemm(M, N, K, A, ars, acs, B, ldb, beta, C, ldc, sd) ((void)(B), (void)(ldb), assert(!"no kernels in the double build"))
+#endif
+
+/* Row-major C = A·op(B) + beta·C in the three forms the engine uses (beta is
+ * 0 or 1).  Each call site names the dimension to split: the long one of C.
+ * gemm_nt also takes Bt, the k-major copy of B (packed once per forward by
+ * pack_weights) that the kernels read; BLAS reads B. */
 static inline void gemm_nt(int M, int N, int K, const real *A, int lda, const real *B, int ldb,
-                           real beta, real *C, int ldc, split_dim sd) {
-    gemm(CblasNoTrans, CblasTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
+                           const real *Bt, int ldbt, real beta, real *C, int ldc, split_dim sd) {
+    if (use_kern()) kgemm(M, N, K, A, lda, 1, Bt, ldbt, beta, C, ldc, sd);
+    else gemm(CblasNoTrans, CblasTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
 }
 static inline void gemm_nn(int M, int N, int K, const real *A, int lda, const real *B, int ldb,
                            real beta, real *C, int ldc, split_dim sd) {
-    gemm(CblasNoTrans, CblasNoTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
+    if (use_kern()) kgemm(M, N, K, A, lda, 1, B, ldb, beta, C, ldc, sd);
+    else gemm(CblasNoTrans, CblasNoTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
+}
+/* x·Wᵀ and d·W with W pre-packed for the kernels (pack_weights,
+ * pack_weights_bwd): Bp is W's packing, ps its panel stride.  BLAS reads W. */
+static inline void gemm_pk_nt(int M, int N, int K, const real *A, int lda, const real *W, int ldw,
+                              const real *Bp, long ps, real beta, real *C, int ldc, split_dim sd) {
+    if (use_kern()) kgemm_pk(M, N, K, A, lda, 1, Bp, ps, beta, C, ldc, sd);
+    else gemm(CblasNoTrans, CblasTrans, M, N, K, A, lda, W, ldw, beta, C, ldc, sd);
+}
+static inline void gemm_pk_nn(int M, int N, int K, const real *A, int lda, const real *W, int ldw,
+                              const real *Bp, long ps, real beta, real *C, int ldc, split_dim sd) {
+    if (use_kern()) kgemm_pk(M, N, K, A, lda, 1, Bp, ps, beta, C, ldc, sd);
+    else gemm(CblasNoTrans, CblasNoTrans, M, N, K, A, lda, W, ldw, beta, C, ldc, sd);
 }
 static inline void gemm_tn(int M, int N, int K, const real *A, int lda, const real *B, int ldb,
                            real beta, real *C, int ldc, split_dim sd) {
-    gemm(CblasTrans, CblasNoTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
+    if (use_kern()) kgemm(M, N, K, A, 1, lda, B, ldb, beta, C, ldc, sd);
+    else gemm(CblasTrans, CblasNoTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
 }
 
 /* acc[j] += sum over rows r of A[r][j], j < n, rows in order: deterministic. */
@@ -267,8 +343,19 @@ static size_t layout(rnn_model *m, const rnn_spec *s, real *base) {
     TAKE(dseq[0], T * B * Hmax);
     TAKE(dseq[1], T * B * Hmax);
     for (int i = 0; i < 4; i++) TAKE(step[i], B * G * Hmax);
+    size_t in_l = (size_t)s->n_in;
     for (int l = 0; l < s->n_layers; l++) {
         size_t H = (size_t)s->hidden[l];
+        /* Packed weights, sized for the widest panels (kern_nr <= 32). */
+        TAKE(wp_ih[l], kern_packed_floats(KERN_AVX512, (int)in_l, (int)(G * H)));
+        if (s->cell == RNN_GRU_CLASSIC) {
+            TAKE(wp_hh[l], kern_packed_floats(KERN_AVX512, (int)H, (int)(2 * H)));
+            TAKE(wp_hhn[l], kern_packed_floats(KERN_AVX512, (int)H, (int)H));
+        } else {
+            TAKE(wp_hh[l], kern_packed_floats(KERN_AVX512, (int)H, (int)(G * H)));
+        }
+        TAKE(wp_hhb[l], kern_packed_floats(KERN_AVX512, (int)(G * H), (int)H));
+        in_l = H;
         TAKE(a[l].gates, T * B * G * H);
         TAKE(a[l].hs, (T + 1) * B * H);
         if (s->cell == RNN_LSTM) {
@@ -281,6 +368,7 @@ static size_t layout(rnn_model *m, const rnn_spec *s, real *base) {
             TAKE(a[l].drop, T * B * H);
         }
     }
+    TAKE(wt_out, (size_t)s->n_out * in_l);
 #undef TAKE
     return off * sizeof(real);
 }
@@ -374,23 +462,41 @@ void rnn_zero_grad(rnn_model *m) { memset(m->grads, 0, m->n_params * sizeof(real
 
 /* ---- fused forward passes, one time step ---------------------------------
  * Each pass is a row kernel (one batch row, H wide) cloned for AVX-512, AVX2
- * and baseline x86-64 — the binary picks at load time, so one build runs on
- * any node of a cluster — and a driver that spreads rows over threads.  The
- * kernels are elementwise and contraction is off (-std=c11), so every clone
- * computes bitwise the same values.  g: [b][GH] pre-activations in,
- * activated gates out. */
+ * and baseline x86-64 — so one build runs on any node of a cluster — and a
+ * driver that spreads rows over threads.  The kernels are elementwise and
+ * contraction is off (-std=c11), so every clone computes bitwise the same
+ * values (tests/test_kern.c checks it).  g: [b][GH] pre-activations in,
+ * activated gates out.
+ *
+ * ROWK(name, (params), (args)) { body } defines the body once (inlined, so
+ * `omp simd` vectorises it for each target), three clones, and `name`
+ * itself, which calls the clone of kern_isa(): the same choice as the GEMM
+ * kernels, so RS_KERNEL / kern_force selects every vector loop of a step. */
 #if defined(__x86_64__) && !defined(RS_NO_CLONES)
-#define ROWK __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define ROWK(name, params, args)                                                  \
+    static inline __attribute__((always_inline)) void name##_body params;        \
+    KERN_TARGET_AVX512 static void name##_v4 params { name##_body args; }        \
+    KERN_TARGET_AVX2 static void name##_v3 params { name##_body args; }          \
+    static void name##_v1 params { name##_body args; }                           \
+    static void name params {                                                    \
+        switch (kern_isa()) {                                                    \
+        case KERN_AVX512: name##_v4 args; return;                                \
+        case KERN_AVX2: name##_v3 args; return;                                  \
+        default: name##_v1 args; return;                                         \
+        }                                                                        \
+    }                                                                            \
+    static inline __attribute__((always_inline)) void name##_body params
 #else
-#define ROWK
+#define ROWK(name, params, args) static void name params
 #endif
 
 #define FOR_ROWS(b, H) \
     _Pragma("omp parallel for schedule(static) num_threads(tl_nt) if ((b) * (H) >= PAR_MIN)") \
     for (int bi = 0; bi < (b); bi++)
 
-ROWK static void lstm_fwd_row(int H, real *restrict g, const real *restrict cp,
-                              real *restrict c, real *restrict tc, real *restrict h) {
+ROWK(lstm_fwd_row, (int H, real *restrict g, const real *restrict cp,
+                              real *restrict c, real *restrict tc, real *restrict h),
+     (H, g, cp, c, tc, h)) {
     #pragma omp simd
     for (int j = 0; j < H; j++) {
         real i_ = sigm(g[j]), f_ = sigm(g[H + j]);
@@ -410,8 +516,9 @@ static void lstm_fwd_step(int b, int H, real *g, const real *cprev, real *c, rea
 
 /* GRU (PyTorch form).  gx: [b][3H] input side incl. b_ih; hp: [b][3H]
  * U h (without b_hh); hn out: U_n h + b_hn (kept for backward). */
-ROWK static void gru_fwd_row(int H, real *restrict g, const real *restrict q, const real *restrict b_hh,
-                             const real *restrict hp, real *restrict hn, real *restrict h) {
+ROWK(gru_fwd_row, (int H, real *restrict g, const real *restrict q, const real *restrict b_hh,
+                             const real *restrict hp, real *restrict hn, real *restrict h),
+     (H, g, q, b_hh, hp, hn, h)) {
     #pragma omp simd
     for (int j = 0; j < H; j++) {
         real r = sigm(g[j] + q[j] + b_hh[j]);
@@ -432,8 +539,9 @@ static void gru_fwd_step(int b, int H, real *gx, const real *hp, const real *b_h
 }
 
 /* GRU classic, first half: r, z and r⊙h.  hp: [b][2H] U_rz h. */
-ROWK static void gruc_fwd_rz_row(int H, real *restrict g, const real *restrict q, const real *restrict b_hh,
-                                 const real *restrict hp, real *restrict rh) {
+ROWK(gruc_fwd_rz_row, (int H, real *restrict g, const real *restrict q, const real *restrict b_hh,
+                                 const real *restrict hp, real *restrict rh),
+     (H, g, q, b_hh, hp, rh)) {
     #pragma omp simd
     for (int j = 0; j < H; j++) {
         real r = sigm(g[j] + q[j] + b_hh[j]);
@@ -451,8 +559,9 @@ static void gruc_fwd_rz(int b, int H, real *gx, const real *hp, const real *b_hh
 }
 
 /* GRU classic, second half: n and h.  un: [b][H] U_n (r⊙h). */
-ROWK static void gruc_fwd_n_row(int H, real *restrict g, const real *restrict u, const real *restrict b_hn,
-                                const real *restrict hp, real *restrict h) {
+ROWK(gruc_fwd_n_row, (int H, real *restrict g, const real *restrict u, const real *restrict b_hn,
+                                const real *restrict hp, real *restrict h),
+     (H, g, u, b_hn, hp, h)) {
     #pragma omp simd
     for (int j = 0; j < H; j++) {
         real n = tanh_r(g[2 * H + j] + u[j] + b_hn[j]);
@@ -469,7 +578,8 @@ static void gruc_fwd_n(int b, int H, real *gx, const real *un, const real *b_hn,
     }
 }
 
-ROWK static void rnn_fwd_row(int H, int relu, real *restrict g, real *restrict h) {
+ROWK(rnn_fwd_row, (int H, int relu, real *restrict g, real *restrict h),
+     (H, relu, g, h)) {
     if (relu) {
         #pragma omp simd
         for (int k = 0; k < H; k++) { real v = g[k] > 0 ? g[k] : 0; g[k] = v; h[k] = v; }
@@ -497,7 +607,7 @@ static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, 
     if (a->cs) memset(a->cs, 0, sizeof(real) * (size_t)b * H);
 
     /* Input projection of all T steps at once: gates[TB x GH] = x · W_ih^T. */
-    gemm_nt(TB, GH, in, x, in, p->w_ih, in, 0, a->gates, GH, SPLIT_M);
+    gemm_pk_nt(TB, GH, in, x, in, p->w_ih, in, m->wp_ih[l], pk_stride(in), 0, a->gates, GH, SPLIT_M);
     /* Biases: LSTM/RNN fold both vectors in here; the GRUs keep b_hh for the
      * recurrent side because the reset gate multiplies U_n h + b_hn. */
     real *bias = m->step[3];
@@ -516,29 +626,29 @@ static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, 
         real *h = a->hs + (size_t)(t + 1) * b * H;
         switch (s->cell) {
         case RNN_LSTM:
-            if (t > 0) gemm_nt(b, GH, H, hprev, H, p->w_hh, H, 1, g, GH, SPLIT_N);   /* h0 = 0 */
+            if (t > 0) gemm_pk_nt(b, GH, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 1, g, GH, SPLIT_N);   /* h0 = 0 */
             lstm_fwd_step(b, H, g, a->cs + (size_t)t * b * H, a->cs + (size_t)(t + 1) * b * H,
                           a->tc + (size_t)t * b * H, h);
             break;
         case RNN_GRU: {
             real *hp = m->step[0];
-            if (t > 0) gemm_nt(b, GH, H, hprev, H, p->w_hh, H, 0, hp, GH, SPLIT_N);
+            if (t > 0) gemm_pk_nt(b, GH, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 0, hp, GH, SPLIT_N);
             else memset(hp, 0, sizeof(real) * (size_t)b * GH);
             gru_fwd_step(b, H, g, hp, p->b_hh, hprev, a->aux + (size_t)t * b * H, h);
             break;
         }
         case RNN_GRU_CLASSIC: {
             real *hp = m->step[0], *un = m->step[1], *rh = a->aux + (size_t)t * b * H;
-            if (t > 0) gemm_nt(b, 2 * H, H, hprev, H, p->w_hh, H, 0, hp, 2 * H, SPLIT_N);
+            if (t > 0) gemm_pk_nt(b, 2 * H, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 0, hp, 2 * H, SPLIT_N);
             else memset(hp, 0, sizeof(real) * (size_t)b * 2 * H);
             gruc_fwd_rz(b, H, g, hp, p->b_hh, hprev, rh);
-            if (t > 0) gemm_nt(b, H, H, rh, H, p->w_hh + (size_t)2 * H * H, H, 0, un, H, SPLIT_N);
+            if (t > 0) gemm_pk_nt(b, H, H, rh, H, p->w_hh + (size_t)2 * H * H, H, m->wp_hhn[l], pk_stride(H), 0, un, H, SPLIT_N);
             else memset(un, 0, sizeof(real) * (size_t)b * H);
             gruc_fwd_n(b, H, g, un, p->b_hh + 2 * H, hprev, h);
             break;
         }
         case RNN_TANH: case RNN_RELU:
-            if (t > 0) gemm_nt(b, H, H, hprev, H, p->w_hh, H, 1, g, H, SPLIT_N);
+            if (t > 0) gemm_pk_nt(b, H, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 1, g, H, SPLIT_N);
             rnn_fwd_step(b, H, s->cell == RNN_RELU, g, h);
             break;
         }
@@ -566,10 +676,36 @@ static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, 
     }
 }
 
+/* The k-major copies of the x·Wᵀ operands the kernels read (rnn.h, wt_*):
+ * packed once per forward — once per batch in training, since weights only
+ * change at the Adam step between batches — instead of once per time step
+ * as a BLAS does inside each of the T recurrent calls. */
+static void pack_weights(rnn_model *m) {
+#ifndef RS_DOUBLE
+    const rnn_spec *s = &m->spec;
+    const kern_path kp = kern_active();
+    for (int l = 0; l < s->n_layers; l++) {
+        const int H = m->a[l].H, in = m->a[l].in, GH = m->G * H;
+        const real *w_hh = m->p[l].w_hh;                 /* [GH x H]            */
+        kern_pack_b(kp, in, GH, m->p[l].w_ih, 1, in, m->wp_ih[l]);
+        if (s->cell == RNN_GRU_CLASSIC) {                /* U_rz, U_n apart     */
+            kern_pack_b(kp, H, 2 * H, w_hh, 1, H, m->wp_hh[l]);
+            kern_pack_b(kp, H, H, w_hh + (size_t)2 * H * H, 1, H, m->wp_hhn[l]);
+        } else {
+            kern_pack_b(kp, H, GH, w_hh, 1, H, m->wp_hh[l]);
+        }
+    }
+    kern_pack_t(s->n_out, m->a[s->n_layers - 1].H, m->w_out, m->a[s->n_layers - 1].H, m->wt_out);
+#else
+    (void)m;
+#endif
+}
+
 void rnn_forward(rnn_model *m, const real *x, int b, int train, uint64_t dropout_key) {
     const rnn_spec *s = &m->spec;
     m->b = b;
     int saved = engine_enter();
+    if (use_kern()) pack_weights(m);
     const real *in = x;
     for (int l = 0; l < s->n_layers; l++) {
         layer_forward(m, l, in, b, train, dropout_key);
@@ -579,7 +715,7 @@ void rnn_forward(rnn_model *m, const real *x, int b, int train, uint64_t dropout
     const rnn_layer_act *top = &m->a[s->n_layers - 1];
     const int H = top->H, K = s->n_out;
     const real *hT = top->hs + (size_t)s->seq_len * b * H;
-    gemm_nt(b, K, H, hT, H, m->w_out, H, 0, m->logits, K, SPLIT_M);
+    gemm_nt(b, K, H, hT, H, m->w_out, H, m->wt_out, K, 0, m->logits, K, SPLIT_M);
     for (int bi = 0; bi < b; bi++)
         for (int k = 0; k < K; k++) m->logits[(size_t)bi * K + k] += m->b_out[k];
     engine_leave(saved);
@@ -630,8 +766,9 @@ void rnn_outputs(const rnn_model *m, double *out) {
  * dhn [b][H]: in, dLoss/dh_t (already including the sequence gradient);
  * out, the part of dLoss/dh_{t-1} that does not go through U. */
 
-ROWK static void lstm_bwd_row(int H, real *restrict g, const real *restrict tc, const real *restrict cp,
-                              real *restrict dh, real *restrict dc) {
+ROWK(lstm_bwd_row, (int H, real *restrict g, const real *restrict tc, const real *restrict cp,
+                              real *restrict dh, real *restrict dc),
+     (H, g, tc, cp, dh, dc)) {
     #pragma omp simd
     for (int j = 0; j < H; j++) {
         real i_ = g[j], f_ = g[H + j], g_ = g[2 * H + j], o_ = g[3 * H + j];
@@ -655,8 +792,9 @@ static void lstm_bwd_step(int b, int H, real *g, const real *tc, const real *cpr
 
 /* GRU: g holds r,z,n in, dGx out; hn holds U_n h + b_hn in, dGh's n part out;
  * dgh [b][3H] is the contiguous h-side gradient for the per-step GEMM. */
-ROWK static void gru_bwd_row(int H, real *restrict g, real *restrict u, const real *restrict hp,
-                             real *restrict dh, real *restrict dq) {
+ROWK(gru_bwd_row, (int H, real *restrict g, real *restrict u, const real *restrict hp,
+                             real *restrict dh, real *restrict dq),
+     (H, g, u, hp, dh, dq)) {
     #pragma omp simd
     for (int j = 0; j < H; j++) {
         real r = g[j], z = g[H + j], n = g[2 * H + j], d = dh[j];
@@ -677,7 +815,8 @@ static void gru_bwd_step(int b, int H, real *g, real *hn, const real *hprev, rea
 }
 
 /* GRU classic, first half: dz, dn (into g), and dh*z into dhn. */
-ROWK static void gruc_bwd_zn_row(int H, real *restrict g, const real *restrict hp, real *restrict dh) {
+ROWK(gruc_bwd_zn_row, (int H, real *restrict g, const real *restrict hp, real *restrict dh),
+     (H, g, hp, dh)) {
     #pragma omp simd
     for (int j = 0; j < H; j++) {
         real z = g[H + j], n = g[2 * H + j], d = dh[j];
@@ -694,8 +833,9 @@ static void gruc_bwd_zn(int b, int H, real *g, const real *hprev, real *dhn) {
 }
 
 /* GRU classic, second half: drh = d(r⊙h) → dr and the direct part of dh. */
-ROWK static void gruc_bwd_r_row(int H, real *restrict g, const real *restrict d, const real *restrict hp,
-                                real *restrict dh) {
+ROWK(gruc_bwd_r_row, (int H, real *restrict g, const real *restrict d, const real *restrict hp,
+                                real *restrict dh),
+     (H, g, d, hp, dh)) {
     #pragma omp simd
     for (int j = 0; j < H; j++) {
         real r = g[j];
@@ -710,7 +850,8 @@ static void gruc_bwd_r(int b, int H, real *g, const real *drh, const real *hprev
     }
 }
 
-ROWK static void rnn_bwd_row(int H, int relu, real *restrict g, real *restrict dh) {
+ROWK(rnn_bwd_row, (int H, int relu, real *restrict g, real *restrict dh),
+     (H, relu, g, dh)) {
     if (relu) {
         #pragma omp simd
         for (int k = 0; k < H; k++) { g[k] = g[k] > 0 ? dh[k] : 0; dh[k] = 0; }
@@ -738,6 +879,7 @@ static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, r
     const rnn_layer_view *p = &m->p[l], *gd = &m->g[l];
     const int T = s->seq_len, b = m->b, H = a->H, in = a->in, GH = m->G * H, TB = T * b;
     real *dhn = m->step[0], *dcn = m->step[1], *tmp = m->step[2];
+    const real *wb = m->wp_hhb[l];          /* W_hh packed for d·W_hh    */
 
     /* Gradient through the dropout of this layer's output. */
     if (dseq && a->masked) {
@@ -756,21 +898,22 @@ static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, r
         switch (s->cell) {
         case RNN_LSTM:
             lstm_bwd_step(b, H, g, a->tc + (size_t)t * b * H, a->cs + (size_t)t * b * H, dhn, dcn);
-            if (t > 0) gemm_nn(b, H, GH, g, GH, p->w_hh, H, 0, dhn, H, SPLIT_N);
+            if (t > 0) gemm_pk_nn(b, H, GH, g, GH, p->w_hh, H, wb, pk_stride(GH), 0, dhn, H, SPLIT_N);
             break;
         case RNN_GRU:
             gru_bwd_step(b, H, g, a->aux + (size_t)t * b * H, hprev, dhn, tmp);
-            if (t > 0) gemm_nn(b, H, GH, tmp, GH, p->w_hh, H, 1, dhn, H, SPLIT_N);
+            if (t > 0) gemm_pk_nn(b, H, GH, tmp, GH, p->w_hh, H, wb, pk_stride(GH), 1, dhn, H, SPLIT_N);
             break;
         case RNN_GRU_CLASSIC:
             gruc_bwd_zn(b, H, g, hprev, dhn);
-            gemm_nn(b, H, H, g + 2 * H, GH, p->w_hh + (size_t)2 * H * H, H, 0, tmp, H, SPLIT_N);
+            gemm_pk_nn(b, H, H, g + 2 * H, GH, p->w_hh + (size_t)2 * H * H, H, wb + 2 * H * pk_stride(1), pk_stride(GH),
+                       0, tmp, H, SPLIT_N);
             gruc_bwd_r(b, H, g, tmp, hprev, dhn);
-            if (t > 0) gemm_nn(b, H, 2 * H, g, GH, p->w_hh, H, 1, dhn, H, SPLIT_N);
+            if (t > 0) gemm_pk_nn(b, H, 2 * H, g, GH, p->w_hh, H, wb, pk_stride(GH), 1, dhn, H, SPLIT_N);
             break;
         case RNN_TANH: case RNN_RELU:
             rnn_bwd_step(b, H, s->cell == RNN_RELU, g, dhn);
-            if (t > 0) gemm_nn(b, H, H, g, H, p->w_hh, H, 0, dhn, H, SPLIT_N);
+            if (t > 0) gemm_pk_nn(b, H, H, g, H, p->w_hh, H, wb, pk_stride(GH), 0, dhn, H, SPLIT_N);
             break;
         }
     }
@@ -806,6 +949,20 @@ static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, r
     if (dx) gemm_nn(TB, in, GH, a->gates, GH, p->w_ih, in, 0, dx, in, SPLIT_M);
 }
 
+/* W_hh [GH x H] for the per-step d·W_hh of the backward pass, packed once
+ * per batch: the weights have not changed since the forward. */
+static void pack_weights_bwd(rnn_model *m) {
+#ifndef RS_DOUBLE
+    const kern_path kp = kern_active();
+    for (int l = 0; l < m->spec.n_layers; l++) {
+        const int H = m->a[l].H, GH = m->G * H;
+        kern_pack_b(kp, GH, H, m->p[l].w_hh, H, 1, m->wp_hhb[l]);
+    }
+#else
+    (void)m;
+#endif
+}
+
 void rnn_backward(rnn_model *m) {
     const rnn_spec *s = &m->spec;
     const int L = s->n_layers, b = m->b, K = s->n_out;
@@ -814,6 +971,7 @@ void rnn_backward(rnn_model *m) {
     const real *hT = top->hs + (size_t)s->seq_len * b * H;
     real *dlast = m->step[3];
     int saved = engine_enter();
+    if (use_kern()) pack_weights_bwd(m);
     gemm_tn(K, H, b, m->dlogits, K, hT, H, 1, m->gw_out, H, SPLIT_N);
     colsum_acc(m->dlogits, b, K, K, m->gb_out);
     gemm_nn(b, H, K, m->dlogits, K, m->w_out, H, 0, dlast, H, SPLIT_N);
@@ -925,6 +1083,8 @@ int rnn_load(rnn_model *m, const char *path, rs_err *e) {
     free(buf);
     return rc;
 }
+
+const char *rnn_kernel_name(void) { return kern_name(kern_active()); }
 
 double rnn_flops_per_seq(const rnn_spec *s, int train) {
     double f = 0, in = s->n_in, G = gates_of(s->cell);

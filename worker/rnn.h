@@ -34,9 +34,16 @@
  *   b_out [K].  Identical to PyTorch's parameters() of the same layers
  *   followed by an nn.Linear.
  *
+ * GEMMs: the engine's own kernels (worker/kern.h) by default — every output
+ * element one FMA chain over K in order, so the AVX-512, AVX2 and baseline
+ * paths and every thread count give the same bytes; RS_KERNEL=blas selects
+ * OpenBLAS instead (the benchmarks' comparator; results then depend on the
+ * BLAS kernel).  The double build always uses cblas_dgemm.
+ *
  * Threads: elementwise passes and batch gathers use OpenMP for large sizes;
- * GEMMs use OpenBLAS (its OpenMP build).  Reductions run in a fixed order,
- * so results do not depend on the number of threads.
+ * GEMMs are split over blocks of output elements whose boundaries depend on
+ * the shape only.  Reductions run in a fixed order, so results do not depend
+ * on the number of threads.
  */
 #ifndef RS_RNN_H
 #define RS_RNN_H
@@ -125,6 +132,14 @@ typedef struct {
     real          *dlogits;                /* [B][K] dLoss/dlogits         */
     real          *dseq[2];                /* [T][B][Hmax] ping-pong dh    */
     real          *step[4];                /* [B][G*Hmax] per-step scratch */
+    /* Weights in the panel layout the kernels read (kern_pack_b), packed
+     * from params at the start of every rnn_forward / rnn_backward, i.e.
+     * once per batch (not on the blas path, nor in the double build). */
+    real          *wp_ih[RNN_MAX_LAYERS];  /* w_ihᵀ: K = in, N = G*H       */
+    real          *wp_hh[RNN_MAX_LAYERS];  /* w_hhᵀ: K = H, N = G*H (gru_classic: 2H, U_rz) */
+    real          *wp_hhn[RNN_MAX_LAYERS]; /* gru_classic U_nᵀ: K = H, N = H; else NULL */
+    real          *wp_hhb[RNN_MAX_LAYERS]; /* w_hh: K = G*H, N = H (backward) */
+    real          *wt_out;                 /* [H_top x K] = w_outᵀ, dense  */
     int            b;                      /* batch of the last forward    */
     long           adam_t;                 /* Adam steps taken             */
     void          *arena;                  /* the one allocation           */
@@ -192,6 +207,12 @@ const char *rnn_cell_name(rnn_cell c);      /* "lstm", "gru", ...          */
  * truncated to n).  Returns buf. */
 char *rnn_hidden_text(const int *hidden, int n_layers, char *buf, size_t n);
 int         rnn_cell_parse(const char *s, rnn_cell *out);   /* 0 ok, -1 bad */
+
+/* The GEMM kernel path the engine runs ("avx512", "avx2", "base", "blas"):
+ * kern_name(kern_active()) of worker/kern.h, so the first call resolves
+ * RS_KERNEL and a bad value exits with status 2 and a message.  Recorded
+ * in each task's row (the `blas` field, "kern=<path> <BLAS core>"). */
+const char *rnn_kernel_name(void);
 
 /* FLOPs of one forward (fwd) and one forward+backward (train) pass per
  * sequence, counting GEMMs only (2*M*N*K), for throughput reports. */

@@ -1,0 +1,465 @@
+/*
+ * kern.c — the engine's float32 GEMM kernels (see kern.h for the contract and
+ * the accumulation order every path keeps).
+ *
+ * Contents:
+ *   path selection    names, CPU checks, RS_KERNEL, kern_force
+ *   avx512            8 x 32 register tiles, masked N tail
+ *   avx2              6 x 16 register tiles, masked N tail
+ *   base              scalar fmaf rows
+ *   entry points      kern_gemm, kern_pack_t
+ *
+ * Loop order of the vector paths (GotoBLAS without packing A; B arrives
+ * k-major, packed once per batch by the caller where it was not already):
+ *   for each K block of KC      the chain is stored to C and reloaded
+ *     for each M block of MC    A block stays in L2 across the N panels
+ *       for each N panel (NR)   B panel [KC x NR] stays in L1 across M tiles
+ *         for each M tile (MR)  MR x NR accumulators in registers
+ * None of this changes an element's FMA sequence: only which registers
+ * hold it and when it is parked in memory.
+ */
+#include "worker/kern.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define KERN_X86 1
+#else
+#define KERN_X86 0
+#endif
+
+#define KC 256      /* K block: a B panel of KC x 32 floats is 32 KB      */
+#define MC 96       /* M block: multiple of both MRs (6 and 8)            */
+
+/* ---- path selection ------------------------------------------------------ */
+
+static const char *NAMES[KERN_N_PATHS] = { "base", "avx2", "avx512", "blas" };
+
+const char *kern_name(kern_path p) {
+    return (unsigned)p < KERN_N_PATHS ? NAMES[p] : "?";
+}
+
+int kern_parse(const char *s, kern_path *out) {
+    for (int i = 0; i < KERN_N_PATHS; i++)
+        if (!strcmp(s, NAMES[i])) { *out = (kern_path)i; return 0; }
+    return -1;
+}
+
+int kern_cpu_has(kern_path p) {
+    switch (p) {
+    case KERN_BASE: case KERN_BLAS: return 1;
+#if KERN_X86
+    case KERN_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case KERN_AVX512:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    default: return 0;
+    }
+}
+
+kern_path kern_best(void) {
+    if (kern_cpu_has(KERN_AVX512)) return KERN_AVX512;
+    if (kern_cpu_has(KERN_AVX2)) return KERN_AVX2;
+    return KERN_BASE;
+}
+
+static const char *MISSING[KERN_N_PATHS] = {
+    "", "avx2 and fma", "avx512f, avx512vl, avx512bw, avx512dq, avx2 and fma", ""
+};
+
+int kern_from_env(kern_path *out, rs_err *e) {
+    const char *v = getenv("RS_KERNEL");
+    if (!v || !*v) { *out = kern_best(); return RS_OK; }
+    kern_path p;
+    if (kern_parse(v, &p))
+        return rs_err_set(e, RS_EINPUT, "RS_KERNEL=%.64s: expected avx512, avx2, base, blas or unset", v);
+    if (!kern_cpu_has(p))
+        return rs_err_set(e, RS_EINPUT, "RS_KERNEL=%s: needs %s, which this CPU does not all have", v, MISSING[p]);
+    *out = p;
+    return RS_OK;
+}
+
+/* -1 until resolved.  Atomic: OpenMP threads may reach kern_active together;
+ * every resolution of the same environment gives the same answer. */
+static _Atomic int g_path = -1;
+
+kern_path kern_active(void) {
+    int p = atomic_load_explicit(&g_path, memory_order_relaxed);
+    if (p >= 0) return (kern_path)p;
+    kern_path r = KERN_BASE;
+    rs_err e;
+    if (kern_from_env(&r, &e)) {
+        fprintf(stderr, "rnnsweep: %s\n", e.msg);
+        exit(RS_EINPUT);
+    }
+    atomic_store(&g_path, (int)r);
+    return r;
+}
+
+int kern_force(kern_path p, rs_err *e) {
+    if ((unsigned)p >= KERN_N_PATHS)
+        return rs_err_set(e, RS_EINPUT, "kernel path %d: expected avx512, avx2, base or blas", (int)p);
+    if (!kern_cpu_has(p))
+        return rs_err_set(e, RS_EINPUT, "kernel path %s: needs %s, which this CPU does not all have", kern_name(p), MISSING[p]);
+    atomic_store(&g_path, (int)p);
+    return RS_OK;
+}
+
+kern_path kern_isa(void) {
+    kern_path p = kern_active();
+    return p == KERN_BLAS ? kern_best() : p;
+}
+
+#if KERN_X86
+/* B block [kc x nw] (row stride ldb) into a dense panel [kc x nr], columns
+ * nw..nr-1 zero: the tiles then read one contiguous, aligned stream (no TLB
+ * walk per k row of a wide B) and need no mask for B.  Padding lanes compute
+ * chains nobody stores.  Plain copies: the same bytes on every path. */
+static inline void pack_panel(int kc, int nw, int nr, const float *B, long ldb, float *bp) {
+    for (int k = 0; k < kc; k++) {
+        const float *b = B + k * ldb;
+        float *d = bp + (long)k * nr;
+        if (nw == nr) { memcpy(d, b, sizeof(float) * (size_t)nr); continue; }   /* vector moves */
+        int n = 0;
+        for (; n < nw; n++) d[n] = b[n];
+        for (; n < nr; n++) d[n] = 0.0f;
+    }
+}
+
+/* A block rows [0, mc) x k [0, kc) (A(m,k) = A[m*ars + k*acs]) into
+ * micro-panels of mr rows: panel t holds rows t*mr.. as ap[t*mr*kc + k*mr + i]
+ * (rows past mc are not read).  Broadcasts then come from one contiguous
+ * stream whatever A's strides (row-major or transposed). */
+static inline void pack_a(int mc, int kc, int mr, const float *A, long ars, long acs, float *ap) {
+    for (int t = 0; t * mr < mc; t++) {
+        const int rows = mc - t * mr < mr ? mc - t * mr : mr;
+        float *d = ap + (long)t * mr * kc;
+        const float *a = A + (long)t * mr * ars;
+        if (acs == 1)
+            for (int i = 0; i < rows; i++)
+                for (int k = 0; k < kc; k++) d[k * mr + i] = a[i * ars + k];
+        else
+            for (int k = 0; k < kc; k++)
+                for (int i = 0; i < rows; i++) d[k * mr + i] = a[i * ars + k * acs];
+    }
+}
+
+/* ---- avx512 ----------------------------------------------------------------
+ * Tile: up to 8 rows x 2 vectors of 16.  `tail` marks the last vector as
+ * partial (mask mk); masked-off lanes load 0 and are never stored. */
+
+#define INL static inline __attribute__((always_inline))
+
+KERN_TARGET_AVX512 INL void tile512(int mr, int nv, int tail, __mmask16 mk, int K,
+                                   const float *A, long ars, long acs, const float *B, long ldb,
+                                   float *C, long ldc, int ld) {
+    __m512 c[8][2];
+    _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
+            const float *p = C + i * ldc + 16 * j;
+            c[i][j] = !ld ? _mm512_setzero_ps()
+                    : (tail && j == nv - 1) ? _mm512_maskz_loadu_ps(mk, p) : _mm512_loadu_ps(p);
+        }
+    _Pragma("GCC unroll 4") for (int k = 0; k < K; k++) {
+        const float *b = B + k * ldb, *a = A + k * acs;
+        __m512 bv[2];
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++)
+            bv[j] = _mm512_load_ps(b + 16 * j);        /* panel: padded, aligned */
+        _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++) {
+            __m512 av = _mm512_set1_ps(a[i * ars]);
+            _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) c[i][j] = _mm512_fmadd_ps(av, bv[j], c[i][j]);
+        }
+    }
+    _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
+            float *p = C + i * ldc + 16 * j;
+            if (tail && j == nv - 1) _mm512_mask_storeu_ps(p, mk, c[i][j]);
+            else _mm512_storeu_ps(p, c[i][j]);
+        }
+}
+
+KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long ars, long acs,
+                                     const float *B, long ldb, const float *Bpk, long pstride,
+                                     float *C, long ldc, int acc) {
+    _Alignas(64) float bp[KC * 32];                 /* one packed B panel   */
+    _Alignas(64) float ap[MC * KC];                 /* one packed A block   */
+    /* Packing A pays when the block is reused across several N panels; for
+     * a narrow C (the backward dh at small H) it would cost as much as the
+     * product, and the tiles read A in place. */
+    const int pa = N > 128;
+    const long a_rs = pa ? 1 : ars, a_cs = pa ? 8 : acs;
+    /* Equal K blocks (300 = 150 + 150, not 256 + 44): fewer short tiles. */
+    const int nkb = (K + KC - 1) / KC, kstep = (K + nkb - 1) / nkb;
+    const int np = (N + 32 - 1) / 32;
+    /* Several M blocks re-read each B panel: pack the K block of B once
+     * (heap; per panel on the stack if that fails or M is one block). */
+    float *bblk = !Bpk && M > MC ? aligned_alloc(64, sizeof(float) * (size_t)kstep * np * 32) : NULL;
+    for (int k0 = 0; k0 < K; k0 += kstep) {
+        const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0;
+        if (bblk)
+            for (int j = 0; j < np; j++) {
+                const int n0 = j * 32, nw = N - n0 < 32 ? N - n0 : 32;
+                pack_panel(kc, nw, 32, B + (long)k0 * ldb + n0, ldb, bblk + (long)j * kc * 32);
+            }
+        for (int m0 = 0; m0 < M; m0 += MC) {
+            const int m1 = M - m0 < MC ? M : m0 + MC;
+            if (pa) pack_a(m1 - m0, kc, 8, A + m0 * ars + (long)k0 * acs, ars, acs, ap);
+            for (int n0 = 0; n0 < N; n0 += 32) {
+                const int nw = N - n0 < 32 ? N - n0 : 32, nv = (nw + 15) / 16;
+                const int rem = nw - 16 * (nv - 1), tail = rem < 16;
+                const __mmask16 mk = (__mmask16)((1u << rem) - 1u);
+                const float *Bp;
+                if (Bpk) Bp = Bpk + (long)(n0 / 32) * pstride + (long)k0 * 32;
+                else if (bblk) Bp = bblk + (long)(n0 / 32) * kc * 32;
+                else { pack_panel(kc, nw, 32, B + (long)k0 * ldb + n0, ldb, bp); Bp = bp; }
+                for (int i0 = m0; i0 < m1; i0 += 8) {
+                    const int mr = m1 - i0 < 8 ? m1 - i0 : 8;
+                    const float *Ap = pa ? ap + (long)(i0 - m0) * kc : A + i0 * ars + (long)k0 * acs;
+                    float *Cp = C + i0 * ldc + n0;
+#define T512(R, V, TL) tile512(R, V, TL, mk, kc, Ap, a_rs, a_cs, Bp, 32, Cp, ldc, ld)
+#define C512(R) case R: \
+                    if (nv == 2) { if (tail) T512(R, 2, 1); else T512(R, 2, 0); } \
+                    else { if (tail) T512(R, 1, 1); else T512(R, 1, 0); } break;
+                    switch (mr) { C512(1) C512(2) C512(3) C512(4) C512(5) C512(6) C512(7) C512(8) }
+#undef C512
+#undef T512
+                }
+            }
+        }
+    }
+    free(bblk);
+}
+
+/* ---- avx2 ------------------------------------------------------------------
+ * Tile: up to 6 rows x 2 vectors of 8 (12 accumulators, 2 B vectors and a
+ * broadcast: 15 of the 16 ymm registers). */
+
+KERN_TARGET_AVX2 INL void tile256(int mr, int nv, int tail, __m256i mk, int K,
+                                 const float *A, long ars, long acs, const float *B, long ldb,
+                                 float *C, long ldc, int ld) {
+    __m256 c[6][2];
+    _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
+            const float *p = C + i * ldc + 8 * j;
+            c[i][j] = !ld ? _mm256_setzero_ps()
+                    : (tail && j == nv - 1) ? _mm256_maskload_ps(p, mk) : _mm256_loadu_ps(p);
+        }
+    _Pragma("GCC unroll 4") for (int k = 0; k < K; k++) {
+        const float *b = B + k * ldb, *a = A + k * acs;
+        __m256 bv[2];
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++)
+            bv[j] = _mm256_load_ps(b + 8 * j);         /* panel: padded, aligned */
+        _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++) {
+            __m256 av = _mm256_broadcast_ss(a + i * ars);
+            _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) c[i][j] = _mm256_fmadd_ps(av, bv[j], c[i][j]);
+        }
+    }
+    _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
+        _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
+            float *p = C + i * ldc + 8 * j;
+            if (tail && j == nv - 1) _mm256_maskstore_ps(p, mk, c[i][j]);
+            else _mm256_storeu_ps(p, c[i][j]);
+        }
+}
+
+KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long ars, long acs,
+                                     const float *B, long ldb, const float *Bpk, long pstride,
+                                     float *C, long ldc, int acc) {
+    _Alignas(64) float bp[KC * 16];                 /* one packed B panel   */
+    _Alignas(64) float ap[MC * KC];                 /* one packed A block   */
+    /* Packing A pays when the block is reused across several N panels; for
+     * a narrow C (the backward dh at small H) it would cost as much as the
+     * product, and the tiles read A in place. */
+    const int pa = N > 64;
+    const long a_rs = pa ? 1 : ars, a_cs = pa ? 6 : acs;
+    /* Equal K blocks (300 = 150 + 150, not 256 + 44): fewer short tiles. */
+    const int nkb = (K + KC - 1) / KC, kstep = (K + nkb - 1) / nkb;
+    const int np = (N + 16 - 1) / 16;
+    /* Several M blocks re-read each B panel: pack the K block of B once
+     * (heap; per panel on the stack if that fails or M is one block). */
+    float *bblk = !Bpk && M > MC ? aligned_alloc(64, sizeof(float) * (size_t)kstep * np * 16) : NULL;
+    for (int k0 = 0; k0 < K; k0 += kstep) {
+        const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0;
+        if (bblk)
+            for (int j = 0; j < np; j++) {
+                const int n0 = j * 16, nw = N - n0 < 16 ? N - n0 : 16;
+                pack_panel(kc, nw, 16, B + (long)k0 * ldb + n0, ldb, bblk + (long)j * kc * 16);
+            }
+        for (int m0 = 0; m0 < M; m0 += MC) {
+            const int m1 = M - m0 < MC ? M : m0 + MC;
+            if (pa) pack_a(m1 - m0, kc, 6, A + m0 * ars + (long)k0 * acs, ars, acs, ap);
+            for (int n0 = 0; n0 < N; n0 += 16) {
+                const int nw = N - n0 < 16 ? N - n0 : 16, nv = (nw + 7) / 8;
+                const int rem = nw - 8 * (nv - 1), tail = rem < 8;
+                const __m256i mk = _mm256_cmpgt_epi32(_mm256_set1_epi32(rem),
+                                                      _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+                const float *Bp;
+                if (Bpk) Bp = Bpk + (long)(n0 / 16) * pstride + (long)k0 * 16;
+                else if (bblk) Bp = bblk + (long)(n0 / 16) * kc * 16;
+                else { pack_panel(kc, nw, 16, B + (long)k0 * ldb + n0, ldb, bp); Bp = bp; }
+                for (int i0 = m0; i0 < m1; i0 += 6) {
+                    const int mr = m1 - i0 < 6 ? m1 - i0 : 6;
+                    const float *Ap = pa ? ap + (long)(i0 - m0) * kc : A + i0 * ars + (long)k0 * acs;
+                    float *Cp = C + i0 * ldc + n0;
+#define T256(R, V, TL) tile256(R, V, TL, mk, kc, Ap, a_rs, a_cs, Bp, 16, Cp, ldc, ld)
+#define C256(R) case R: \
+                    if (nv == 2) { if (tail) T256(R, 2, 1); else T256(R, 2, 0); } \
+                    else { if (tail) T256(R, 1, 1); else T256(R, 1, 0); } break;
+                    switch (mr) { C256(1) C256(2) C256(3) C256(4) C256(5) C256(6) }
+#undef C256
+#undef T256
+                }
+            }
+        }
+    }
+    free(bblk);
+}
+#endif /* KERN_X86 */
+
+/* ---- base ------------------------------------------------------------------
+ * One row of C at a time, k outer, n inner: element (m,n) still sees its k in
+ * order, each step one correctly rounded fmaf (glibc uses the FMA
+ * instruction where the CPU has one, an exact emulation where not). */
+static void gemm_base(int M, int N, int K, const float *A, long ars, long acs,
+                      const float *B, long ldb, float *C, long ldc, int acc) {
+    for (int m = 0; m < M; m++) {
+        float *c = C + m * ldc;
+        if (!acc) for (int n = 0; n < N; n++) c[n] = 0.0f;
+        for (int k = 0; k < K; k++) {
+            const float a = A[m * ars + k * acs], *b = B + k * ldb;
+            for (int n = 0; n < N; n++) c[n] = fmaf(a, b[n], c[n]);
+        }
+    }
+}
+
+/* The same chains reading B from packed panels (kern_pack_b). */
+static void gemm_base_pk(int M, int N, int K, const float *A, long ars, long acs,
+                         const float *Bp, long pstride, float *C, long ldc, int acc) {
+    const int nr = 16, np = (N + nr - 1) / nr;
+    for (int m = 0; m < M; m++) {
+        float *c = C + m * ldc;
+        if (!acc) for (int n = 0; n < N; n++) c[n] = 0.0f;
+        for (int k = 0; k < K; k++) {
+            const float a = A[m * ars + k * acs];
+            for (int j = 0; j < np; j++) {
+                const float *b = Bp + j * pstride + (long)k * nr;
+                float *cj = c + j * nr;
+                const int nw = N - j * nr < nr ? N - j * nr : nr;
+                for (int n = 0; n < nw; n++) cj[n] = fmaf(a, b[n], cj[n]);
+            }
+        }
+    }
+}
+
+/* ---- entry points ---------------------------------------------------------- */
+
+void kern_gemm_on(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
+                  const float *B, long ldb, float *C, long ldc, int acc) {
+    assert(M >= 0 && N >= 0 && K >= 0);
+    if (M == 0 || N == 0) return;
+    if (K == 0) {                       /* an empty chain: init alone      */
+        if (!acc) for (int m = 0; m < M; m++) memset(C + m * ldc, 0, sizeof(float) * (size_t)N);
+        return;
+    }
+    /* Aᵀ·B with a narrow C (the input-weight gradient, N = D features):
+     * vectorising over n would leave most lanes idle, so compute Cᵀ = Bᵀ·A
+     * instead, over m.  Element (m,n) is the same chain either way — the
+     * roles of the two factors in each fmaf do not change its value. */
+    if (p != KERN_BASE && ars == 1 && N < 8 && M >= 32) {
+        float *ct = aligned_alloc(64, (sizeof(float) * (size_t)M * N + 63) / 64 * 64);
+        if (ct) {
+            for (int n = 0; n < N; n++)
+                for (int m = 0; m < M; m++) ct[(size_t)n * M + m] = acc ? C[m * ldc + n] : 0.0f;
+            kern_gemm_on(p, N, M, K, B, 1, ldb, A, acs, ct, M, 1);
+            for (int n = 0; n < N; n++)
+                for (int m = 0; m < M; m++) C[m * ldc + n] = ct[(size_t)n * M + m];
+            free(ct);
+            return;
+        }
+    }
+    switch (p) {
+#if KERN_X86
+    case KERN_AVX512: gemm512(M, N, K, A, ars, acs, B, ldb, NULL, 0, C, ldc, acc); return;
+    case KERN_AVX2:   gemm256(M, N, K, A, ars, acs, B, ldb, NULL, 0, C, ldc, acc); return;
+#endif
+    case KERN_BASE:   gemm_base(M, N, K, A, ars, acs, B, ldb, C, ldc, acc); return;
+    default:
+        assert(!"kern_gemm_on: not a kernel path of this module");
+        gemm_base(M, N, K, A, ars, acs, B, ldb, C, ldc, acc);
+    }
+}
+
+void kern_gemm(int M, int N, int K, const float *A, long ars, long acs,
+               const float *B, long ldb, float *C, long ldc, int acc) {
+    kern_gemm_on(kern_active(), M, N, K, A, ars, acs, B, ldb, C, ldc, acc);
+}
+
+void kern_pack_t(int N, int K, const float *B, long ldb, float *Bt) {
+    /* 16 x 16 blocks: both sides stay within a few cache lines. */
+    for (int n0 = 0; n0 < N; n0 += 16)
+        for (int k0 = 0; k0 < K; k0 += 16) {
+            const int n1 = n0 + 16 < N ? n0 + 16 : N, k1 = k0 + 16 < K ? k0 + 16 : K;
+            for (int n = n0; n < n1; n++)
+                for (int k = k0; k < k1; k++) Bt[(size_t)k * N + n] = B[n * ldb + k];
+        }
+}
+
+int kern_nr(kern_path p) { return p == KERN_AVX512 ? 32 : 16; }
+
+size_t kern_packed_floats(kern_path p, int K, int N) {
+    const int nr = kern_nr(p);
+    return (size_t)(N + nr - 1) / nr * nr * (size_t)K;
+}
+
+void kern_pack_b(kern_path p, int K, int N, const float *B, long bks, long bns, float *Bp) {
+    const int nr = kern_nr(p);
+    for (int j = 0; j * nr < N; j++) {
+        float *d = Bp + (size_t)j * nr * K;
+        const int n0 = j * nr, nw = N - n0 < nr ? N - n0 : nr;
+        if (bns == 1) {
+            for (int k = 0; k < K; k++) {
+                const float *b = B + k * bks + n0;
+                int n = 0;
+                for (; n < nw; n++) d[(size_t)k * nr + n] = b[n];
+                for (; n < nr; n++) d[(size_t)k * nr + n] = 0.0f;
+            }
+        } else {
+            /* Transposed source (W stored [N x K]): walk each row of W once. */
+            for (int n = 0; n < nr; n++)
+                for (int k = 0; k < K; k++) d[(size_t)k * nr + n] = n < nw ? B[(long)(n0 + n) * bns + k * bks] : 0.0f;
+        }
+    }
+}
+
+void kern_gemm_packed(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
+                      const float *Bp, long pstride, float *C, long ldc, int acc) {
+    assert(M >= 0 && N >= 0 && K >= 0);
+    assert(((uintptr_t)Bp & 63) == 0 && pstride % 16 == 0);
+    if (M == 0 || N == 0) return;
+    if (K == 0) {
+        if (!acc) for (int m = 0; m < M; m++) memset(C + m * ldc, 0, sizeof(float) * (size_t)N);
+        return;
+    }
+    switch (p) {
+#if KERN_X86
+    case KERN_AVX512: gemm512(M, N, K, A, ars, acs, NULL, 0, Bp, pstride, C, ldc, acc); return;
+    case KERN_AVX2:   gemm256(M, N, K, A, ars, acs, NULL, 0, Bp, pstride, C, ldc, acc); return;
+#endif
+    case KERN_BASE:   gemm_base_pk(M, N, K, A, ars, acs, Bp, pstride, C, ldc, acc); return;
+    default:
+        assert(!"kern_gemm_packed: not a kernel path of this module");
+        gemm_base_pk(M, N, K, A, ars, acs, Bp, pstride, C, ldc, acc);
+    }
+}
