@@ -43,7 +43,7 @@ typedef struct {
     uint32_t zero;            /* 0: reserved                                   */
 } rec_hdr;
 
-_Static_assert(sizeof(rec_hdr) == 24, "journal record header must be 24 bytes");
+_Static_assert(sizeof(rec_hdr) == JOURNAL_REC_HEADER, "journal record header must be 24 bytes");
 _Static_assert(sizeof(journal_head) % 8 == 0, "journal_head must keep the INI text 8-aligned");
 
 struct journal {

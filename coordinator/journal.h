@@ -155,8 +155,11 @@ int journal_replace(const char *path, const char *keep_as, uint64_t data_hash, c
  * synced per the group-commit rule.  Returns 0 or RS_EINTERNAL. */
 int journal_append(journal *j, const void *rec, size_t len, rs_err *e);
 
+/* Bytes of the header in front of every record's payload. */
+#define JOURNAL_REC_HEADER 24u
+
 /* Bytes of whole records in the journal: where the next record will
- * start (its payload sizeof header = 24 bytes further). */
+ * start (its payload JOURNAL_REC_HEADER bytes further). */
 size_t journal_bytes(const journal *j);
 
 /* fdatasync now.  Returns 0 or RS_EINTERNAL. */
