@@ -13,7 +13,7 @@ dir=${1:-$(mktemp -d)}; n=${2:-100000}
 mkdir -p "$dir"
 bs="$BUILD/bench/bench_sched"
 mpi=(mpirun --oversubscribe --bind-to none -np 3)
-echo ">> machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+echo ">> machine: $(nproc --all) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 echo ">> $n small tasks (10 strategy points, 252 bars), 3 ranks, checkpoint every $((n / 20)) tasks, old writer timed too"
 BENCH_KEEP_JOURNAL=1 "${mpi[@]}" "$bs" --tasks "$n" --strategies 10 --test-bars 252 --results "$dir" --old-writer 1 | tee "$dir/small.log"
 j=$(sed -n 's/^journal kept: //p' "$dir/small.log")

@@ -231,9 +231,11 @@ static int write_results(run *R, rs_err *e) {
     return rc;
 }
 
-/* Remove every part file of the output (FILE.h5.part-*, and their .tmp):
- * they are a cache of the journal, superseded once FILE.h5 is whole. */
-static void parts_remove(const run *R) {
+/* Remove every part file of the output (FILE.h5.part-*, and their .tmp)
+ * when `remove`: they are a cache of the journal, superseded once FILE.h5
+ * is whole.  Returns the journal offset the parts cover up to (the largest
+ * in their names; 0 for none). */
+static uint64_t parts_scan(const run *R, int remove) {
     char dir[CFG_PATH_MAX];
     snprintf(dir, sizeof dir, "%s", R->output);
     char *slash = strrchr(dir, '/');
@@ -245,16 +247,24 @@ static void parts_remove(const run *R) {
     snprintf(prefix, sizeof prefix, "%s.part-", base);
     const size_t pl = strlen(prefix);
     DIR *d = opendir(dir);
-    if (!d) return;
+    if (!d) return 0;
+    uint64_t covered = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         if (strncmp(de->d_name, prefix, pl)) continue;
+        char *end;
+        unsigned long long off = strtoull(de->d_name + pl, &end, 16);
+        if (!*end && off > covered) covered = off;
+        if (!remove) continue;
         char path[2 * CFG_PATH_MAX + 8];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         if (unlink(path) && errno != ENOENT) fprintf(stderr, "rnnsweep: removing %s: %s\n", path, strerror(errno));
     }
     closedir(d);
+    return covered;
 }
+
+static void parts_remove(const run *R) { parts_scan(R, 1); }
 
 /* A checkpoint: the records journalled since the last one, as a results
  * file of their own, FILE.h5.part-<journal offset, 16 hex digits> (the
@@ -673,6 +683,24 @@ static int setup_rank0(run *R, rs_err *e) {
     if (!R->resume || rep.rewritten || results_sweep_hash(R->output, &sh) || sh != plan_sweep_hash(&R->plan)) {
         if ((rc = write_results(R, e))) return rc;
         parts_remove(R);
+        return 0;
+    }
+    /* the journal's records past the last part (finished after the last
+     * checkpoint of the run that stopped) go into this run's first one;
+     * without parts FILE.h5 is that run's final write, which holds them */
+    const uint64_t covered = parts_scan(R, 0);
+    for (int i = 0; covered && i < R->st.n; i++) {
+        const store_rec *r = &R->st.rec[i];
+        if (r->p || r->off < covered) continue;
+        if (R->ck_n == R->ck_cap) {
+            int nc = R->ck_cap ? 2 * R->ck_cap : 256;
+            uint64_t *k = realloc(R->ck_keys, (size_t)nc * sizeof *k);
+            if (!k) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+            R->ck_keys = k;
+            R->ck_cap = nc;
+        }
+        R->ck_keys[R->ck_n++] = r->key;
+        R->dirty = 1;
     }
     return 0;
 }

@@ -21,7 +21,8 @@
  * no HDF5 call can fail on I/O, and our own write reports ENOSPC as one
  * line and leaves PATH untouched.  The memory costs the compressed file's
  * size once — the core driver's buffer is taken over at close (file image
- * callbacks), never copied: ~250 bytes per small task, 25 MB at 10^5.
+ * callbacks), never copied: 222 bytes per small task, 22 MB at 10^5 in
+ * bench/scale.sh.
  *
  * Checkpoints (issue 15).  A sweep's checkpoint used to be this function on
  * every record: its cost grew with the whole file (~20 s at 10^5 tasks).
