@@ -156,7 +156,8 @@ int results_write_source(const char *path, const sweep_config *c, const sweep_pl
 /* Test hook: with the environment variable RNNSWEEP_TEST_WRITE_PAUSE set
  * to SECONDS, results_write sleeps that long after PATH.tmp is written
  * and before it is renamed over PATH — the window a kill -9 "during a
- * checkpoint" must hit (tests/test_faults.sh). */
+ * checkpoint" must hit (tests/test_faults.sh); SECONDS:N sleeps in the
+ * N-th write of the process only (1 = the first). */
 
 /* The plan_sweep_hash a results file was written for (its sweep_hash
  * attribute): 0 and *hash, or -1 when the file cannot be opened or has no

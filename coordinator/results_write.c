@@ -692,12 +692,17 @@ static void sync_dir_of(const char *path) {
     free(dir);
 }
 
-/* The test hook RNNSWEEP_TEST_WRITE_PAUSE=SECONDS (results.h): sleep with
- * PATH.tmp written and not yet renamed, so a test can kill -9 a run in the
- * middle of a checkpoint. */
+/* The test hook RNNSWEEP_TEST_WRITE_PAUSE=SECONDS[:N] (results.h): sleep
+ * with PATH.tmp written and not yet renamed, so a test can kill -9 a run in
+ * the middle of a checkpoint (every write, or only the N-th of the
+ * process). */
 static void write_pause(void) {
+    static int writes = 0;
+    writes++;
     const char *v = getenv("RNNSWEEP_TEST_WRITE_PAUSE");
     double s = v ? atof(v) : 0;
+    const char *colon = v ? strchr(v, ':') : NULL;
+    if (colon && atoi(colon + 1) != writes) s = 0;
     if (s > 0) {
         struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}

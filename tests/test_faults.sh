@@ -158,6 +158,40 @@ else bad "kill -9 between checkpoints (parts $np, whole $allok, merge rc $rc, $n
 run "$tmp/mid.ini" -o "$tmp/ck.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/ck.h5" ck-between \
   && ! ls "$tmp"/ck.h5.part-* > /dev/null 2>&1 \
   && ok "resumed after kill -9 between checkpoints == uninterrupted; parts removed" || { bad "resume after kill between checkpoints"; cat "$tmp/out.log"; }
+# a resume's first checkpoint holds the records journalled after the last part:
+# killed inside its 4th write (FILE.h5, two parts, then the part of task 3),
+# the run leaves parts of tasks 1-2 and a journal of 3; resumed with
+# --checkpoint 0 and killed once it wrote a part, FILE.h5 + parts hold all 3
+RNNSWEEP_TEST_WRITE_PAUSE=30:4 intable "$rs" run "$tmp/mid.ini" -o "$tmp/ckt.h5" --checkpoint 0 --quiet > "$tmp/ckt.log" 2>&1 &
+pc=$!
+for _ in $(seq 1 1200); do ls "$tmp"/ckt.h5.part-*.tmp > /dev/null 2>&1 && break; sleep 0.05; done
+sleep 0.2; kill -9 $pc; wait $pc 2>/dev/null
+p1=$(ls "$tmp"/ckt.h5.part-* 2>/dev/null | grep -vc '\.tmp$'); nj=$(records "$tmp/ckt.h5.journal")
+cp "$tmp/ckt.h5.journal" "$tmp/ckt_killed.journal"
+intable "$rs" run "$tmp/mid.ini" -o "$tmp/ckt.h5" --resume --checkpoint 0 --quiet > "$tmp/ckt2.log" 2>&1 &
+pc=$!
+for _ in $(seq 1 1200); do [ "$(ls "$tmp"/ckt.h5.part-* 2>/dev/null | grep -vc '\.tmp$')" -gt "$p1" ] && break; sleep 0.05; done
+kill -9 $pc; wait $pc 2>/dev/null
+"$rs" merge "$tmp/ckt_snap.h5" "$tmp/ckt.h5" $(ls "$tmp"/ckt.h5.part-* | grep -v '\.tmp$') > "$tmp/out.log" 2>&1
+nt=$(attr "$tmp/ckt_snap.h5" tasks_done)
+# every task the killed run had journalled is in FILE.h5 + parts (task 3 too,
+# which no part of the killed run held)
+covered=$(/usr/bin/python3 - "$tmp/ckt_killed.journal" "$tmp/ckt_snap.h5" <<'PY' 2>&1
+import struct, sys, h5py
+b = open(sys.argv[1], 'rb').read(); o = 0; keys = set()
+while o + 24 <= len(b):
+    t, ln = struct.unpack_from('<IQ', b, o + 4)
+    if t == 2: keys.add(struct.unpack_from('<Q', b, o + 24 + 8)[0])
+    o += 24 + (ln + 7) // 8 * 8
+have = set(int(k) for k in h5py.File(sys.argv[2])['tasks']['task_key'])
+print('yes' if keys and keys <= have else 'no: %d journalled, %d missing' % (len(keys), len(keys - have)))
+PY
+)
+if [ "$p1" = 2 ] && [ "$nj" = 3 ] && [ "$covered" = yes ]; then
+  ok "a resume's first checkpoint holds the journal's tail: 2 parts + 1 journalled task -> $nt tasks in FILE.h5 + parts"
+else bad "journal tail after the last part (parts $p1, journal $nj, merged '$nt': $covered)"; cat "$tmp/out.log"; fi
+run "$tmp/mid.ini" -o "$tmp/ckt.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/ckt.h5" ck-tail \
+  || { bad "resume after the tail test"; cat "$tmp/out.log"; }
 # inside a checkpoint: the part is written to .tmp, the hook holds it there
 RNNSWEEP_TEST_WRITE_PAUSE=30 intable "$rs" run "$tmp/mid.ini" -o "$tmp/ckd.h5" --checkpoint 0 --quiet > "$tmp/ckd.log" 2>&1 &
 pc=$!
