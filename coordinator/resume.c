@@ -160,8 +160,8 @@ int resume_open(const resume_opts *o, store *st, journal **j, resume_report *rep
     if (o->resume && exists(o->jpath)) {
         /* The common case, streamed: an intact journal of this version is
          * indexed in one pass and its records stay in the file (store.h:
-         * references).  Damage or an older version take the whole-file
-         * path below, which rewrites the journal. */
+         * references).  Damage or an older version (of the head or of any
+         * record) take the whole-file path below, which rewrites the journal. */
         journal_index ix;
         if ((rc = journal_index_scan(o->jpath, &ix, e))) {
             if (rc == RS_EINPUT && ix.head_damaged) return rebuild_head(o, st, j, rep, e);
@@ -173,7 +173,7 @@ int resume_open(const resume_opts *o, store *st, journal **j, resume_report *rep
             return rs_err_set(e, RS_EINPUT, "--resume %s: the data files' contents changed since this sweep "
                               "started (same config, different bytes); write to a new output file", o->output);
         }
-        if (ix.head.task_version == TASK_VERSION && !ix.n_damaged) {
+        if (ix.head.task_version == TASK_VERSION && !ix.n_damaged && !ix.old_records) {
             for (int i = 0; i < ix.n; i++)
                 if (store_put_ref(st, ix.ent[i].key, ix.ent[i].status, ix.ent[i].off, (size_t)ix.ent[i].len)) {
                     journal_index_free(&ix);
