@@ -28,7 +28,8 @@
  *                   S strategy points, 100 folds) gives the records their keys.
  *   --resume J      no MPI: index journal J as `rnnsweep run --resume` does
  *                   (journal_index_scan, one store reference per record, each
- *                   record read back once as resume_choose does) or, with
+ *                   record's head and rows read back once as resume_choose
+ *                   does) or, with
  *                   --resume-mode whole, the way it did before (journal_read:
  *                   the whole file in memory, a copy per record); prints the
  *                   seconds and the peak RSS (getrusage ru_maxrss).
@@ -269,11 +270,11 @@ static int resume_bench(const char *path, const char *mode) {
         if (store_attach(&st, path, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
     }
     double t_index = now() - t0;
-    /* resume_choose views every record once */
+    /* resume_choose reads every record's head and rows once */
     task_buf rb = { 0 };
     for (int i = 0; i < st.n; i++) {
         task_view v;
-        bad += store_get(&st, i, &rb, &v, NULL) != 0;
+        bad += store_get_rows(&st, i, &rb, &v, NULL) != 0;
     }
     double t_all = now() - t0;
     printf("resume mode=%s records=%ld journal_bytes=%llu index_s=%.3f with_read_back_s=%.3f peak_rss_mb=%.1f "

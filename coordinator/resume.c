@@ -315,13 +315,17 @@ int resume_choose(const sweep_plan *p, const plan_task *tasks, int n_tasks, int 
         int at = store_find(st, tasks[i].key), m = RESUME_TRAIN;
         if (at >= 0) {
             task_view v;
-            if (!store_get(st, at, &rb, &v, NULL)) {
-                if (retry_failed && v.h->status == TASK_FAILED) c->retried++;
+            /* head and rows decide the common case (every point there); the
+             * whole record is read only to judge a re-evaluation */
+            if (!store_get_rows(st, at, &rb, &v, NULL)) {
+                const int status = v.h->status;
+                if (retry_failed && status == TASK_FAILED) c->retried++;
                 else if (resume_covers(p, &v)) { c->reused++; continue; }
-                else if (strat && keys && task_reevaluable(&v, strat, keys, ns, p->head == RNN_HEAD_CLS, NULL, 0)) {
+                else if (strat && keys && !store_get(st, at, &rb, &v, NULL) &&
+                         task_reevaluable(&v, strat, keys, ns, p->head == RNN_HEAD_CLS, NULL, 0)) {
                     c->reeval++;
                     m = RESUME_REEVAL;
-                } else if (v.h->status == TASK_FAILED) c->retrain_failed++;
+                } else if (status == TASK_FAILED) c->retrain_failed++;
                 else c->retrain_old++;
             }
         }

@@ -110,6 +110,52 @@ int store_get(const store *s, int i, task_buf *buf, task_view *v, rs_err *e) {
     return task_view_parse(buf->p, buf->len, v, e);
 }
 
+/* pread n bytes at off, all or nothing. */
+static int pread_all(int fd, void *buf, size_t n, uint64_t off) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(fd, (unsigned char *)buf + got, n - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+int store_get_rows(const store *s, int i, task_buf *buf, task_view *v, rs_err *e) {
+    const store_rec *r = &s->rec[i];
+    memset(v, 0, sizeof *v);
+    const unsigned char *p = r->p;
+    if (!p) {
+        if (!s->fd1) return rs_err_set(e, RS_EINTERNAL, "task %016llx: its journal is not open", (unsigned long long)r->key);
+        size_t want = sizeof(task_head);
+        for (int pass = 0; pass < 2; pass++) {      /* the head, then head + rows */
+            if (want > r->len) return rs_err_set(e, RS_EINPUT, "%s: task %016llx: record shorter than its rows",
+                                                 s->jpath, (unsigned long long)r->key);
+            if (buf->cap < want) {
+                unsigned char *q = realloc(buf->p, want);
+                if (!q) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+                buf->p = q;
+                buf->cap = want;
+            }
+            if (pread_all(s->fd1 - 1, buf->p, want, r->off))
+                return rs_err_set(e, RS_EINTERNAL, "%s: read: %s", s->jpath, errno ? strerror(errno) : "short");
+            buf->len = want;
+            const task_head *h = (const task_head *)buf->p;
+            if (!pass) want = sizeof(task_head) + (h->n_strat > 0 ? (size_t)h->n_strat : 0) * sizeof(task_row);
+        }
+        p = buf->p;
+    }
+    const task_head *h = (const task_head *)p;
+    if (h->magic != TASK_MAGIC || h->version != TASK_VERSION || h->task_key != r->key || h->n_strat < 0 ||
+        h->n_strat > TASK_MAX_STRAT || task_packed_size_of(h) != r->len)
+        return rs_err_set(e, RS_EINPUT, "task %016llx: its record's head does not check", (unsigned long long)r->key);
+    v->h = h;
+    v->rows = (const task_row *)(p + sizeof(task_head));
+    v->bytes = (size_t)r->len;
+    return 0;
+}
+
 int store_count(const store *s, int status) {
     int k = 0;
     for (int i = 0; i < s->n; i++) k += s->rec[i].status == status;

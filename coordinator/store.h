@@ -82,6 +82,16 @@ int store_find(const store *s, uint64_t key);
  * attached). */
 int store_get(const store *s, int i, task_buf *buf, task_view *v, rs_err *e);
 
+/* Record i's head and rows only (the first sizeof(task_head) + n_strat
+ * rows bytes), into *buf: v->h and v->rows are set, every other view
+ * NULL.  For a decision that needs no series (resume_choose: is every
+ * strategy point there?) this reads a few kB of a record of many MB.  A
+ * reference's bytes are NOT CRC-checked here — journal_index_scan checked
+ * them when it indexed the journal; use store_get for the record itself.
+ * Checks the head (magic, version, counts against the record's length).
+ * Returns 0, RS_EINPUT or RS_EINTERNAL as store_get. */
+int store_get_rows(const store *s, int i, task_buf *buf, task_view *v, rs_err *e);
+
 /* Records whose head status is `status` (TASK_*). */
 int store_count(const store *s, int status);
 

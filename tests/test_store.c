@@ -145,6 +145,23 @@ static void test_references(void) {
                s.rec[at].p != NULL;
     }
     CU_ASSERT_EQUAL(bad, 0);
+    /* head and rows only: the same bytes as the record's, no series view */
+    bad = 0;
+    task_buf rb2 = { 0 };
+    for (int k = 0; k < 40; k++) {
+        int at = store_find(&s, 100 + (uint64_t)k);
+        task_view full, part;
+        bad += store_get(&s, at, &rb, &full, &e) || store_get_rows(&s, at, &rb2, &part, &e) ||
+               memcmp(part.h, full.h, sizeof(task_head)) ||
+               memcmp(part.rows, full.rows, (size_t)full.h->n_strat * sizeof(task_row)) || part.t != NULL ||
+               rb2.len != sizeof(task_head) + (size_t)full.h->n_strat * sizeof(task_row);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    /* an entry whose length does not match its head: refused */
+    s.rec[5].len += 8;
+    CU_ASSERT_EQUAL(store_get_rows(&s, 5, &rb2, &v, &e), RS_EINPUT);
+    s.rec[5].len -= 8;
+    task_buf_free(&rb2);
     CU_ASSERT_EQUAL(store_count(&s, TASK_OK), 20);
     /* the journal's bytes changed under a reference: refused */
     FILE *f = fopen(path, "r+b");
