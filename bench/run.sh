@@ -72,6 +72,9 @@ for np in 2 4 8; do
 done
 if [ -f data/sp500-2000.csv ]; then echo ">> sweep efficiency (configs/quick.ini)"; bash bench/sweep_eff.sh | tee -a "$raw"; fi
 if [ -f data/sp500-2000.csv ]; then echo ">> plan's time estimate against real runs"; bash bench/plan_accuracy.sh | tee -a "$raw"; fi
+echo ">> scale (issue 15): rank 0 at 10^5 tasks, checkpoints, resume, 1-minute-year records"
+BUILD=$BUILD bash bench/scale.sh "$BUILD/bench/scale" "${SCALE_TASKS:-100000}" | tee -a "$raw"
+rm -rf "$BUILD/bench/scale"
 echo ">> search: a strategy point added by re-evaluation; successive halving vs the full grid"
 BUILD=$BUILD bash bench/search.sh | tee -a "$raw"
 echo ">> raw lines: $raw; table: $BUILD/bench/summary-$stamp.md"

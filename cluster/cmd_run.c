@@ -16,8 +16,10 @@
  *                files — and check its hash against rank 0's
  *   run          sched.h: rank 0 coordinates (or runs the tasks itself with
  *                one rank); each result is appended to the journal, flushed,
- *                and the results file is rewritten from the journal every
- *                --checkpoint seconds and at the end
+ *                and kept in the store as a reference into it; every
+ *                --checkpoint seconds the results since the last checkpoint
+ *                are written as a part file (FILE.h5.part-N), and at the end
+ *                FILE.h5 is written whole, once, and the parts removed
  *
  * Exit statuses: 0 the sweep is complete (failed TASKS are recorded
  * results, not a failed run), 1 internal error (a full disk among them:
@@ -43,6 +45,7 @@
 #include "worker/task.h"
 #include "worker/version.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <mpi.h>
@@ -84,7 +87,9 @@ static void usage(FILE *f) {
         "  --shard K/N        run only shard K of N (1 <= K <= N) of the tasks, for job arrays;\n"
         "                     combine the files with 'rnnsweep merge'\n"
         "  --threads T        OpenMP threads per rank (default: [run] threads, else OMP_NUM_THREADS)\n"
-        "  --checkpoint S     rewrite the results file from the journal every S seconds (%g)\n"
+        "  --checkpoint S     every S seconds (%g), write the tasks finished since the last\n"
+        "                     checkpoint as FILE.h5.part-N; FILE.h5 itself is written whole\n"
+        "                     at the start of a sweep (of a new plan) and at the end\n"
         "  --grace S          on a drain, wait S seconds for the tasks in flight, then abandon\n"
         "                     them (they rerun on --resume; %g); a second Ctrl-C abandons at once\n"
         "  --lock-wait S      if another run holds FILE.h5's lock, wait up to S seconds (0)\n"
@@ -131,10 +136,17 @@ typedef struct {
     int          *todo_mode;     /* RESUME_TRAIN | RESUME_REEVAL per todo      */
     int           n_todo, next_todo;
     resume_counts counts;
-    store         st;
+    store         st;            /* every record: references into the journal  */
+    task_buf      rb;            /* a record read back from the journal       */
+    task_buf      payload;       /* the re-evaluation payload being sent      */
     journal      *j;
     lock         *lk;
     int           dirty;         /* records since the last results write      */
+    uint64_t     *ck_keys;       /* [ck_n] keys journalled since the last
+                                    checkpoint (the next part file's tasks)   */
+    int           ck_n, ck_cap;
+    int           n_parts;       /* part files written by this run            */
+    double        ck_seconds, ck_max;   /* their total and longest write time */
     double        t_start, t_last_write, t_last_progress;
     double        cost_done;
     int           done_now, failed_now;
@@ -176,29 +188,114 @@ static void progress(run *R, int final) {
     R->t_last_progress = now;
 }
 
-static int write_results(run *R, rs_err *e) {
-    task_view *v;
-    int n = store_views(&R->st, &v);
-    if (n < 0) return rs_err_set(e, RS_EINTERNAL, "out of memory");
-    char blas[256];
+/* The root attributes of a file this run writes. */
+static results_meta run_meta(const run *R, char *blas, size_t nb, char *shard, size_t ns) {
     const char *core = getenv("OPENBLAS_CORETYPE");
-    snprintf(blas, sizeof blas, "%s%s%s", openblas_get_config(), core ? "; OPENBLAS_CORETYPE=" : "",
-             core ? core : "");
-    char shard[32] = "";
-    if (R->shard_n) snprintf(shard, sizeof shard, "%d/%d", R->shard_k, R->shard_n);
+    snprintf(blas, nb, "%s%s%s", openblas_get_config(), core ? "; OPENBLAS_CORETYPE=" : "", core ? core : "");
+    shard[0] = 0;
+    if (R->shard_n) snprintf(shard, ns, "%d/%d", R->shard_k, R->shard_n);
     /* a halving sweep with rungs to come has more tasks than it has queued:
      * never complete until the last rung is */
     const int planned = R->counts.planned + (R->hv && R->hv_rung < R->hv_r.n_rungs - 1);
-    results_meta m = { .created = R->created, .ranks = R->size, .threads = omp_get_max_threads(),
-                       .blas = blas, .hosts = R->hosts, .shard = shard, .tasks_planned = planned,
-                       .git_commit = RS_GIT_COMMIT, .slurm_job_id = getenv("SLURM_JOB_ID"),
-                       .slurm_array_job_id = getenv("SLURM_ARRAY_JOB_ID"),
-                       .slurm_array_task_id = getenv("SLURM_ARRAY_TASK_ID"),
-                       .bar_seconds = R->data.bar_seconds };
-    int rc = results_write(R->output, &R->cfg, &R->plan, R->folds, R->n_folds, v, n, &m, e);
-    free(v);
+    return (results_meta){ .created = R->created, .ranks = R->size, .threads = omp_get_max_threads(),
+                           .blas = blas, .hosts = R->hosts, .shard = shard, .tasks_planned = planned,
+                           .git_commit = RS_GIT_COMMIT, .slurm_job_id = getenv("SLURM_JOB_ID"),
+                           .slurm_array_job_id = getenv("SLURM_ARRAY_JOB_ID"),
+                           .slurm_array_task_id = getenv("SLURM_ARRAY_TASK_ID"),
+                           .bar_seconds = R->data.bar_seconds };
+}
+
+/* A results_source (results.h) over store records: all of them
+ * (idx NULL) or idx[0..n). */
+typedef struct { run *R; const int *idx; } store_src;
+
+static int store_src_get(void *ctx, int i, task_view *v, rs_err *e) {
+    store_src *ss = ctx;
+    return store_get(&ss->R->st, ss->idx ? ss->idx[i] : i, &ss->R->rb, v, e);
+}
+
+/* FILE.h5 written whole from every record held, read back one at a time
+ * from the journal: at the start of a sweep of a new plan and once at its
+ * end (README "Checkpoints"). */
+static int write_results(run *R, rs_err *e) {
+    char blas[256], shard[32];
+    results_meta m = run_meta(R, blas, sizeof blas, shard, sizeof shard);
+    store_src ss = { R, NULL };
+    results_source src = { R->st.n, store_src_get, &ss };
+    int rc = results_write_source(R->output, &R->cfg, &R->plan, R->folds, R->n_folds, &src, &m, e);
     if (!rc) {
         R->dirty = 0;
+        R->ck_n = 0;
+        R->t_last_write = rs_now();
+    }
+    return rc;
+}
+
+/* Remove every part file of the output (FILE.h5.part-*, and their .tmp)
+ * when `remove`: they are a cache of the journal, superseded once FILE.h5
+ * is whole.  Returns the journal offset the parts cover up to (the largest
+ * in their names; 0 for none). */
+static uint64_t parts_scan(const run *R, int remove) {
+    char dir[CFG_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", R->output);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : R->output;
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = 0;
+    else *slash = 0;
+    char prefix[CFG_PATH_MAX + 8];
+    snprintf(prefix, sizeof prefix, "%s.part-", base);
+    const size_t pl = strlen(prefix);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    uint64_t covered = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, prefix, pl)) continue;
+        char *end;
+        unsigned long long off = strtoull(de->d_name + pl, &end, 16);
+        if (!*end && off > covered) covered = off;
+        if (!remove) continue;
+        char path[2 * CFG_PATH_MAX + 8];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (unlink(path) && errno != ENOENT) fprintf(stderr, "rnnsweep: removing %s: %s\n", path, strerror(errno));
+    }
+    closedir(d);
+    return covered;
+}
+
+static void parts_remove(const run *R) { parts_scan(R, 1); }
+
+/* A checkpoint: the records journalled since the last one, as a results
+ * file of their own, FILE.h5.part-<journal offset, 16 hex digits> (the
+ * journal bytes it covers end there, so names sort in journal order and
+ * `rnnsweep merge` of FILE.h5 and the parts in name order is the sweep's
+ * state: the later record of a key wins).  Its cost is that of the new
+ * records (and the plan's tables), never of the whole sweep. */
+static int checkpoint(run *R, rs_err *e) {
+    if (!R->ck_n) { R->dirty = 0; return 0; }
+    double t0 = rs_now();
+    int *idx = malloc((size_t)R->ck_n * sizeof *idx);
+    if (!idx) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+    int n = 0;
+    for (int i = 0; i < R->ck_n; i++) {
+        int at = store_find(&R->st, R->ck_keys[i]);
+        if (at >= 0) idx[n++] = at;
+    }
+    char blas[256], shard[32], path[CFG_PATH_MAX + 40];
+    results_meta m = run_meta(R, blas, sizeof blas, shard, sizeof shard);
+    snprintf(path, sizeof path, "%s.part-%016llx", R->output, (unsigned long long)journal_bytes(R->j));
+    store_src ss = { R, idx };
+    results_source src = { n, store_src_get, &ss };
+    int rc = results_write_source(path, &R->cfg, &R->plan, R->folds, R->n_folds, &src, &m, e);
+    free(idx);
+    if (!rc) {
+        double dt = rs_now() - t0;
+        R->ck_seconds += dt;
+        if (dt > R->ck_max) R->ck_max = dt;
+        R->n_parts++;
+        R->dirty = 0;
+        R->ck_n = 0;
         R->t_last_write = rs_now();
     }
     return rc;
@@ -290,7 +387,7 @@ static int hv_advance(run *R) {
     }
     for (int i = 0; i < R->st.n; i++) {
         task_view v;
-        if (task_view_parse(R->st.rec[i].p, R->st.rec[i].len, &v, &e)) continue;
+        if (store_get(&R->st, i, &R->rb, &v, &e)) continue;
         const int model = key_lookup(R->hv_m, R->plan.n_models, v.h->model_key);
         if (model < 0) continue;
         for (int r = 0; r < v.h->n_strat; r++) {
@@ -384,10 +481,11 @@ static int on_next(void *ctx, int32_t msg[4], const void **payload, size_t *plen
     msg[3] = R->todo_mode[k];
     if (msg[3] == RESUME_REEVAL) {
         int at = store_find(&R->st, t->key);
-        if (at < 0) msg[3] = RESUME_TRAIN;
+        task_view v;
+        if (at < 0 || store_get(&R->st, at, &R->payload, &v, NULL)) msg[3] = RESUME_TRAIN;
         else {
-            *payload = R->st.rec[at].p;
-            *plen = R->st.rec[at].len;
+            *payload = v.h;
+            *plen = v.bytes;
         }
     }
     return SCHED_TASK;
@@ -404,16 +502,30 @@ static int on_result(void *ctx, int rank, const int32_t msg[4], const void *buf,
         R->io_failed = 1;
         return 1;
     }
+    const uint64_t off = journal_bytes(R->j) + JOURNAL_REC_HEADER;
     if (journal_append(R->j, buf, len, &e)) {
         fprintf(stderr, "rnnsweep: %s (every task finished before it is kept)\n", e.msg);
         R->io_failed = 1;
         return 1;
     }
-    if (store_put(&R->st, buf, len)) {
+    /* the journal holds it now: the store keeps where, not the bytes */
+    if (store_put_ref(&R->st, v.h->task_key, v.h->status, off, len)) {
         fprintf(stderr, "rnnsweep: out of memory\n");
         R->io_failed = 1;
         return 1;
     }
+    if (R->ck_n == R->ck_cap) {
+        int nc = R->ck_cap ? 2 * R->ck_cap : 256;
+        uint64_t *k = realloc(R->ck_keys, (size_t)nc * sizeof *k);
+        if (!k) {
+            fprintf(stderr, "rnnsweep: out of memory\n");
+            R->io_failed = 1;
+            return 1;
+        }
+        R->ck_keys = k;
+        R->ck_cap = nc;
+    }
+    R->ck_keys[R->ck_n++] = t->key;
     R->dirty = 1;
     R->done_now++;
     if (msg[3] == RESUME_REEVAL && v.h->reevaluated) R->reeval_now++;
@@ -444,7 +556,7 @@ static int on_idle(void *ctx) {
     }
     if (R->dirty && now - R->t_last_write >= R->checkpoint) {
         rs_err e;
-        if (write_results(R, &e)) fprintf(stderr, "rnnsweep: checkpoint failed (will retry): %s\n", e.msg);
+        if (checkpoint(R, &e)) fprintf(stderr, "rnnsweep: checkpoint failed (will retry): %s\n", e.msg);
     }
     return 0;
 }
@@ -551,6 +663,8 @@ static int setup_rank0(run *R, rs_err *e) {
                        &R->plan };
     resume_report rep;
     if ((rc = resume_open(&ro, &R->st, &R->j, &rep, e))) return rc;
+    /* results of this run are held as references into the journal */
+    if ((rc = store_attach(&R->st, R->jpath, e))) return rc;
     resume_report_print(&rep, &ro, stderr);
     if (rep.created[0]) snprintf(R->created, sizeof R->created, "%s", rep.created);
 
@@ -564,7 +678,33 @@ static int setup_rank0(run *R, rs_err *e) {
                                   R->todo, R->todo_mode, &R->counts);
     if (!R->quiet) resume_counts_print(&R->counts, stderr);
     if ((rc = prepare_strategies(&R->plan, &R->strat, &R->skey, e))) return rc;
-    return write_results(R, e);
+    /* FILE.h5 is written whole here only when it is not this plan's file
+     * already: on a resume of the same plan it stands, with the part files
+     * beside it, and is rewritten once, at the end */
+    uint64_t sh;
+    if (!R->resume || rep.rewritten || results_sweep_hash(R->output, &sh) || sh != plan_sweep_hash(&R->plan)) {
+        if ((rc = write_results(R, e))) return rc;
+        parts_remove(R);
+        return 0;
+    }
+    /* the journal's records past the last part (finished after the last
+     * checkpoint of the run that stopped) go into this run's first one;
+     * without parts FILE.h5 is that run's final write, which holds them */
+    const uint64_t covered = parts_scan(R, 0);
+    for (int i = 0; covered && i < R->st.n; i++) {
+        const store_rec *r = &R->st.rec[i];
+        if (r->p || r->off < covered) continue;
+        if (R->ck_n == R->ck_cap) {
+            int nc = R->ck_cap ? 2 * R->ck_cap : 256;
+            uint64_t *k = realloc(R->ck_keys, (size_t)nc * sizeof *k);
+            if (!k) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+            R->ck_keys = k;
+            R->ck_cap = nc;
+        }
+        R->ck_keys[R->ck_n++] = r->key;
+        R->dirty = 1;
+    }
+    return 0;
 }
 
 /* ---- broadcast ------------------------------------------------------------------ */
@@ -669,12 +809,15 @@ static void run_free(run *R) {
     free(R->folds);
     free(R->todo);
     free(R->todo_mode);
+    free(R->ck_keys);
     free(R->hv_group);
     free(R->hv_alive);
     free(R->hv_folds);
     free(R->hv_m);
     free(R->hv_s);
     store_free(&R->st);
+    task_buf_free(&R->rb);
+    task_buf_free(&R->payload);
     free(R->busy);
     free(R->hosts);
     lock_release(R->lk);
@@ -691,7 +834,10 @@ static int finish_rank0(run *R, int result, const sched_stats *ss) {
         fprintf(stderr, "rnnsweep: %s (the journal %s holds every finished task: free space or fix the cause, "
                 "then rerun with --resume)\n", e.msg, R->jpath);
         rc = 1;
-    }
+    } else parts_remove(R);
+    if (R->n_parts && !R->quiet)
+        fprintf(stderr, "rnnsweep: %d checkpoints (part files) in %.2f s, the longest %.3f s\n", R->n_parts,
+                R->ck_seconds, R->ck_max);
     progress(R, 1);
     if (R->size > 1) {
         fprintf(stderr, "rnnsweep: busy fraction per rank over %.1f s:", ss->wall);

@@ -4,6 +4,7 @@
 #include "cluster/sched.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,8 @@
 
 #include "worker/util.h"
 
-enum { TAG_READY = 1, TAG_TASK = 2, TAG_RESULT = 3, TAG_STOP = 4, TAG_CANCEL = 5, TAG_ABANDONED = 6 };
+enum { TAG_READY = 1, TAG_TASK = 2, TAG_RESULT = 3, TAG_STOP = 4, TAG_CANCEL = 5, TAG_ABANDONED = 6,
+       TAG_BIG = 7, TAG_PART = 8 };
 
 /* Both sides poll this long after activity before they start sleeping:
  * long enough to catch a reply that is already on its way (a round trip is
@@ -129,6 +131,81 @@ static void *grow_buf(void **buf, size_t *cap, size_t n, MPI_Comm comm) {
     return nb;
 }
 
+/* ---- messages larger than one MPI send ------------------------------------
+ *
+ * MPI counts are int: one MPI_Send of MPI_BYTE carries at most INT_MAX
+ * bytes, and a 40 MB-per-strategy-point record at 100 points is past it.  A
+ * message longer than the part size goes as a BIG header {u64 length, i32
+ * tag the message stands for} followed by parts (tag PART) of at most the
+ * part size, all from one sender to one receiver, sent back to back.  MPI
+ * does not let messages of one sender on one communicator overtake each
+ * other, so the receiver that probed the header receives the parts next
+ * from that sender by tag PART, and nothing else can slip in between (each
+ * side sends a whole message before it sends anything else to that peer).
+ * A message up to the part size is sent exactly as before, one send. */
+
+typedef struct { uint64_t len; int32_t tag, zero; } big_head;
+
+static size_t part_bytes = 0;      /* 0: not read yet */
+
+size_t sched_part_bytes(void) {
+    if (!part_bytes) {
+        part_bytes = SCHED_PART_BYTES;
+        const char *v = getenv("RNNSWEEP_MPI_PART_BYTES");
+        char *end;
+        unsigned long long n = v ? strtoull(v, &end, 10) : 0;
+        if (v && !*end && n >= 1 && n <= SCHED_PART_BYTES) part_bytes = (size_t)n;
+    }
+    return part_bytes;
+}
+
+/* Send n bytes at p to dest as one message of `tag` (in parts when longer
+ * than sched_part_bytes). */
+static void send_bytes(MPI_Comm comm, int dest, int tag, const void *p, size_t n) {
+    const size_t part = sched_part_bytes();
+    if (n <= part) {
+        MPI_Send(p, (int)n, MPI_BYTE, dest, tag, comm);
+        return;
+    }
+    big_head h = { (uint64_t)n, tag, 0 };
+    MPI_Send(&h, (int)sizeof h, MPI_BYTE, dest, TAG_BIG, comm);
+    for (size_t at = 0; at < n; at += part) {
+        size_t k = n - at < part ? n - at : part;
+        MPI_Send((const unsigned char *)p + at, (int)k, MPI_BYTE, dest, TAG_PART, comm);
+    }
+}
+
+/* Receive the message whose probe is *st (from its source) into *buf
+ * (grown): a BIG header is followed by its parts, and the message then
+ * reads as the tag it stands for.  Returns the byte count; *tag is the
+ * message's tag. */
+static size_t recv_bytes(MPI_Comm comm, const MPI_Status *st, void **buf, size_t *cap, int *tag) {
+    int count = 0, src = st->MPI_SOURCE;
+    MPI_Get_count(st, MPI_BYTE, &count);
+    if (st->MPI_TAG != TAG_BIG) {
+        grow_buf(buf, cap, (size_t)count > 16 ? (size_t)count : 16, comm);
+        MPI_Recv(*buf, count, MPI_BYTE, src, st->MPI_TAG, comm, MPI_STATUS_IGNORE);
+        *tag = st->MPI_TAG;
+        return (size_t)count;
+    }
+    big_head h;
+    if (count != (int)sizeof h) MPI_Abort(comm, 1);
+    MPI_Recv(&h, (int)sizeof h, MPI_BYTE, src, TAG_BIG, comm, MPI_STATUS_IGNORE);
+    if (h.len > SIZE_MAX / 2) MPI_Abort(comm, 1);
+    unsigned char *b = grow_buf(buf, cap, (size_t)h.len, comm);
+    for (size_t at = 0; at < h.len;) {
+        MPI_Status ps;
+        int k = 0;
+        size_t want = (size_t)h.len - at < (size_t)INT_MAX ? (size_t)h.len - at : (size_t)INT_MAX;
+        MPI_Recv(b + at, (int)want, MPI_BYTE, src, TAG_PART, comm, &ps);
+        MPI_Get_count(&ps, MPI_BYTE, &k);
+        if (k <= 0) MPI_Abort(comm, 1);
+        at += (size_t)k;
+    }
+    *tag = h.tag;
+    return (size_t)h.len;
+}
+
 /* The coordinator's view of its workers. */
 typedef struct {
     MPI_Comm          comm;
@@ -156,7 +233,6 @@ static void hand(coord *C, int r) {
     if (!drain_flag && !C->out_of_tasks) what = C->ops->next(C->ops->ctx, msg, &pl, &plen);
     if (what == SCHED_LATER && C->n_running == 0) what = SCHED_NONE;   /* nothing could make one */
     if (what == SCHED_TASK) {
-        if (plen > (size_t)INT_MAX - sizeof msg) MPI_Abort(C->comm, 1);
         unsigned char *b = grow_buf(&C->tbuf, &C->tcap, sizeof msg + plen, C->comm);
         memcpy(b, msg, sizeof msg);
         if (plen) memcpy(b + sizeof msg, pl, plen);
@@ -164,7 +240,7 @@ static void hand(coord *C, int r) {
         C->running[r] = 1;
         C->n_running++;
         C->st->handed++;
-        MPI_Send(b, (int)(sizeof msg + plen), MPI_BYTE, r, TAG_TASK, C->comm);
+        send_bytes(C->comm, r, TAG_TASK, b, sizeof msg + plen);
     } else if (what == SCHED_LATER) {
         C->parked[r] = 1;
         C->n_parked++;
@@ -229,23 +305,21 @@ int sched_coordinate(MPI_Comm comm, const sched_ops *ops, sched_stats *st) {
             continue;
         }
         us = 50;
-        int src = ms.MPI_SOURCE, count = 0;
-        MPI_Get_count(&ms, MPI_BYTE, &count);
-        grow_buf(&buf, &cap, (size_t)count, comm);
-        MPI_Recv(buf, count, MPI_BYTE, src, ms.MPI_TAG, comm, MPI_STATUS_IGNORE);
+        int src = ms.MPI_SOURCE, tag = 0;
+        size_t count = recv_bytes(comm, &ms, &buf, &cap, &tag);
         last = rs_now();
         int had_result = 0;
-        if (ms.MPI_TAG == TAG_RESULT || ms.MPI_TAG == TAG_ABANDONED) {
+        if (tag == TAG_RESULT || tag == TAG_ABANDONED) {
             if (!C.running[src]) MPI_Abort(comm, 1);     /* a protocol bug, not a task failure */
             C.running[src] = 0;
             C.n_running--;
             C.cancelled[src] = 0;
-            if (ms.MPI_TAG == TAG_ABANDONED) {
+            if (tag == TAG_ABANDONED) {
                 st->abandoned++;
             } else {
                 st->results++;
                 had_result = 1;
-                if (ops->result(ops->ctx, src, C.busy[src], buf, (size_t)count)) { failed = 1; drain_flag = 1; }
+                if (ops->result(ops->ctx, src, C.busy[src], buf, count)) { failed = 1; drain_flag = 1; }
             }
             if (ops->idle && ops->idle(ops->ctx)) drain_flag = 1;
         }
@@ -282,30 +356,27 @@ int sched_work(MPI_Comm comm, const sched_ops *ops) {
             if (flag) break;
             if (rs_now() - t0 > SPIN_SECONDS) backoff_sleep(&us);
         }
-        int count = 0;
-        MPI_Get_count(&st, MPI_BYTE, &count);
-        grow_buf(&mbuf, &mcap, (size_t)count > 16 ? (size_t)count : 16, comm);
-        MPI_Recv(mbuf, count, MPI_BYTE, 0, st.MPI_TAG, comm, MPI_STATUS_IGNORE);
-        if (st.MPI_TAG == TAG_STOP) { free(mbuf); return 0; }
-        if (st.MPI_TAG == TAG_CANCEL) continue;   /* crossed our last result: too late */
+        int tag = 0;
+        size_t count = recv_bytes(comm, &st, &mbuf, &mcap, &tag);
+        if (tag == TAG_STOP) { free(mbuf); return 0; }
+        if (tag == TAG_CANCEL) continue;   /* crossed our last result: too late */
         if (count < 16) MPI_Abort(comm, 1);
         int32_t msg[4];
         memcpy(msg, mbuf, sizeof msg);
         const void *buf = NULL;
         size_t len = 0;
         work_cancelled = 0;
-        int rc = ops->run(ops->ctx, msg, count > 16 ? (const unsigned char *)mbuf + 16 : NULL, (size_t)count - 16,
-                          &buf, &len);
+        int rc = ops->run(ops->ctx, msg, count > 16 ? (const unsigned char *)mbuf + 16 : NULL, count - 16, &buf, &len);
         if (rc == RS_EDRAIN && work_cancelled) {
             MPI_Send(NULL, 0, MPI_BYTE, 0, TAG_ABANDONED, comm);
             continue;
         }
-        if (rc || len > INT_MAX) {
+        if (rc) {
             free(mbuf);
             MPI_Abort(comm, 1);
             return 1;
         }
-        MPI_Send(buf, (int)len, MPI_BYTE, 0, TAG_RESULT, comm);
+        send_bytes(comm, 0, TAG_RESULT, buf, len);
     }
 }
 

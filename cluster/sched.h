@@ -49,8 +49,10 @@
  * coordinator is its own worker.
  *
  * Messages: a task is 4 int32 chosen by the caller (e.g. model index, test
- * year) and its payload, sent as bytes; a result is raw bytes; each up to
- * INT_MAX bytes (MPI counts are int).
+ * year) and its payload, sent as bytes; a result is raw bytes.  Either may
+ * be of any length: one longer than sched_part_bytes() (1 GiB) goes as a
+ * length header and then parts of at most that size (MPI counts are int, so
+ * one send stops at 2 GiB); the callbacks see the whole message either way.
  */
 #ifndef RS_SCHED_H
 #define RS_SCHED_H
@@ -58,6 +60,9 @@
 #include <mpi.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The largest part of a message in one MPI send (see above). */
+#define SCHED_PART_BYTES ((size_t)1 << 30)
 
 enum { SCHED_DONE = 0, SCHED_DRAINED = 1, SCHED_ERROR = 2 };
 
@@ -134,6 +139,12 @@ int sched_drain_signal(void);
  * to ask every mini-batch).  With one rank: a drain began more than
  * ops->grace seconds ago.  Matches rnn_train_opts.stop (ctx unused). */
 int sched_cancelled(void *ctx);
+
+/* The part size in use: SCHED_PART_BYTES, or the environment variable
+ * RNNSWEEP_MPI_PART_BYTES when it is an integer 1..SCHED_PART_BYTES (a
+ * test hook: a test sends a 10 MB record in 1 MB parts; any other value is
+ * ignored).  Read once, at the first call. */
+size_t sched_part_bytes(void);
 
 /* Wait for a request without spinning (MPI_Test + sleep backoff). */
 void sched_wait(MPI_Request *req, MPI_Status *st);

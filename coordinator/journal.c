@@ -43,7 +43,7 @@ typedef struct {
     uint32_t zero;            /* 0: reserved                                   */
 } rec_hdr;
 
-_Static_assert(sizeof(rec_hdr) == 24, "journal record header must be 24 bytes");
+_Static_assert(sizeof(rec_hdr) == JOURNAL_REC_HEADER, "journal record header must be 24 bytes");
 _Static_assert(sizeof(journal_head) % 8 == 0, "journal_head must keep the INI text 8-aligned");
 
 struct journal {
@@ -301,6 +301,8 @@ int journal_append(journal *j, const void *rec, size_t len, rs_err *e) {
 }
 
 int journal_sync(journal *j, rs_err *e) { return sync_fd(j, e); }
+
+size_t journal_bytes(const journal *j) { return j->size; }
 
 int journal_close(journal *j, rs_err *e) {
     if (!j) return 0;
@@ -565,4 +567,246 @@ int journal_parse(const void *data, size_t n, const char *name, journal_contents
     if (!buf) return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", name);
     if (n) memcpy(buf, data, n);
     return parse_owned(buf, n, name, 0, out, e);
+}
+
+/* ---- the streaming index ------------------------------------------------ */
+
+/* pread exactly n bytes at off (fewer only at the end of the file).
+ * Returns the count or -1 with errno. */
+static ssize_t pread_full(int fd, void *buf, size_t n, uint64_t off) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(fd, (unsigned char *)buf + got, n - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/* The scanner: the file's size, one growable record buffer. */
+typedef struct {
+    int            fd;
+    const char    *path;
+    uint64_t       size;
+    unsigned char *buf;
+    size_t         cap;
+    int            io_err;        /* errno of a failed read, 0 = none       */
+} scanner;
+
+static int scan_grow(scanner *S, size_t n) {
+    if (n <= S->cap) return 0;
+    size_t nc = S->cap ? S->cap : 65536;
+    while (nc < n) nc *= 2;
+    unsigned char *b = realloc(S->buf, nc);
+    if (!b) return -1;
+    S->buf = b;
+    S->cap = nc;
+    return 0;
+}
+
+/* record_at for the file: the good record of `type` at off, its payload in
+ * S->buf; returns the payload length or -1 (-2: out of memory or I/O). */
+static int64_t scan_record(scanner *S, uint64_t off, uint32_t type) {
+    if (S->size - off < sizeof(rec_hdr)) return -1;
+    rec_hdr h;
+    ssize_t r = pread_full(S->fd, &h, sizeof h, off);
+    if (r < 0) { S->io_err = errno; return -2; }
+    if ((size_t)r < sizeof h) return -1;
+    if (h.magic != JOURNAL_MAGIC || h.type != type || h.zero != 0) return -1;
+    uint64_t room = S->size - off - sizeof h;
+    if (h.len > room || pad8((size_t)h.len) > room) return -1;
+    if (scan_grow(S, (size_t)h.len ? (size_t)h.len : 1)) return -2;
+    r = pread_full(S->fd, S->buf, (size_t)h.len, off + sizeof h);
+    if (r < 0) { S->io_err = errno; return -2; }
+    if ((uint64_t)r < h.len) return -1;            /* shrank under us */
+    if (journal_crc(S->buf, (size_t)h.len) != h.crc) return -1;
+    return (int64_t)h.len;
+}
+
+static int64_t scan_task(scanner *S, uint64_t off) {
+    int64_t len = scan_record(S, off, JOURNAL_TASK);
+    if (len < 0) return len;
+    if (task_record_check(S->buf, (size_t)len, NULL) != 0) return -1;
+    return len;
+}
+
+/* next_good for the file: magic compared in a 1 MiB window first.  Returns
+ * the offset, S->size for none, or -2 (out of memory / I/O). */
+static int64_t scan_next_good(scanner *S, uint64_t off) {
+    enum { WIN = 1 << 20 };
+    unsigned char *w = malloc(WIN);
+    if (!w) return -2;
+    int64_t found = (int64_t)S->size;
+    for (uint64_t base = off + 8; base + sizeof(rec_hdr) <= S->size && found == (int64_t)S->size; base += WIN) {
+        ssize_t r = pread_full(S->fd, w, WIN, base);
+        if (r < 0) { S->io_err = errno; found = -2; break; }
+        for (size_t k = 0; k + 4 <= (size_t)r && base + k + sizeof(rec_hdr) <= S->size; k += 8) {
+            uint32_t m;
+            memcpy(&m, w + k, 4);
+            if (m != JOURNAL_MAGIC) continue;
+            int64_t len = scan_task(S, base + k);
+            if (len == -2) { found = -2; break; }
+            if (len >= 0) { found = (int64_t)(base + k); break; }
+        }
+        if (r < WIN) break;
+    }
+    free(w);
+    return found;
+}
+
+static int scan_whole_but_bad(scanner *S, uint64_t off) {
+    if (S->size - off < sizeof(rec_hdr)) return 0;
+    rec_hdr h;
+    if (pread_full(S->fd, &h, sizeof h, off) != (ssize_t)sizeof h) return 0;
+    uint64_t room = S->size - off - sizeof h;
+    return h.magic == JOURNAL_MAGIC && (h.type == JOURNAL_TASK || h.type == JOURNAL_HEAD) && h.zero == 0 &&
+           h.len <= room && pad8((size_t)h.len) <= room;
+}
+
+static int scan_fail(scanner *S, journal_index *out, rs_err *e) {
+    int err = S->io_err;
+    journal_index_free(out);
+    if (err) return rs_err_set(e, RS_EINTERNAL, "%s: read: %s", S->path, strerror(err));
+    return rs_err_set(e, RS_EINTERNAL, "%s: out of memory", S->path);
+}
+
+/* read_tasks for the file. */
+static int scan_tasks(scanner *S, journal_index *out, uint64_t off, rs_err *e) {
+    int cap = 0;
+    while (off < S->size) {
+        int64_t len = scan_task(S, off);
+        if (len == -2) return scan_fail(S, out, e);
+        if (len < 0) {
+            int64_t next = scan_next_good(S, off);
+            if (next == -2) return scan_fail(S, out, e);
+            if ((uint64_t)next == S->size) {
+                if (scan_whole_but_bad(S, off)) {
+                    if (!out->n_damaged++) out->damaged_at = (size_t)off;
+                    out->damaged_bytes += (size_t)(S->size - off);
+                }
+                break;
+            }
+            if (!out->n_damaged++) out->damaged_at = (size_t)off;
+            out->damaged_bytes += (size_t)((uint64_t)next - off);
+            off = (uint64_t)next;
+            continue;
+        }
+        if (out->n == cap) {
+            int nc = cap ? 2 * cap : 1024;
+            journal_entry *r = realloc(out->ent, (size_t)nc * sizeof *r);
+            if (!r) return scan_fail(S, out, e);
+            out->ent = r;
+            cap = nc;
+        }
+        const task_head *h = (const task_head *)S->buf;   /* v3 heads share these fields */
+        uint32_t ver = task_record_version(S->buf, (size_t)len);
+        out->ent[out->n++] = (journal_entry){ h->task_key, off + sizeof(rec_hdr), (uint64_t)len, h->status, ver };
+        if (ver != TASK_VERSION) out->old_records++;
+        if ((size_t)len > out->max_len) out->max_len = (size_t)len;
+        if (out->n_damaged) out->kept_after++;
+        off += sizeof(rec_hdr) + pad8((size_t)len);
+    }
+    out->valid_bytes = (size_t)off;
+    out->torn_bytes = (size_t)(S->size - off);
+    return 0;
+}
+
+void journal_index_free(journal_index *ix) {
+    if (!ix) return;
+    free(ix->ini_text);
+    free(ix->ent);
+    memset(ix, 0, sizeof *ix);
+}
+
+int journal_index_scan(const char *path, journal_index *out, rs_err *e) {
+    memset(out, 0, sizeof *out);
+    scanner S = { -1, path, 0, NULL, 0, 0 };
+    S.fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (S.fd < 0) return rs_err_set(e, RS_EINTERNAL, "%s: open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(S.fd, &st) != 0) {
+        int err = errno;
+        close(S.fd);
+        return rs_err_set(e, RS_EINTERNAL, "%s: stat: %s", path, strerror(err));
+    }
+    S.size = (uint64_t)st.st_size;
+    int rc = 0;
+    /* the head, as parse_owned checks it */
+    int64_t hl = scan_record(&S, 0, JOURNAL_HEAD);
+    const char *why = NULL;
+    if (hl == -2) { rc = scan_fail(&S, out, e); goto done; }
+    if (S.size == 0) why = "empty file";
+    else if (hl < 0) why = "bad head record";
+    else if ((size_t)hl < sizeof(journal_head)) why = "head record too short";
+    if (!why) {
+        memcpy(&out->head, S.buf, sizeof out->head);
+        if (out->head.ini_len != (uint64_t)hl - sizeof(journal_head)) why = "head record length mismatch";
+    }
+    if (why) {
+        uint32_t m = 0;
+        if (S.size >= 4 && pread_full(S.fd, &m, 4, 0) != 4) m = 0;
+        int64_t next = scan_next_good(&S, 0);
+        if (next == -2) { rc = scan_fail(&S, out, e); goto done; }
+        int ours = m == JOURNAL_MAGIC && (uint64_t)next < S.size;
+        journal_index_free(out);
+        out->head_damaged = ours;
+        if (ours)
+            rc = rs_err_set(e, RS_EINPUT, "%s: the journal's head record is damaged (%s); its task records "
+                            "after it are intact", path, why);
+        else rc = rs_err_set(e, RS_EINPUT, "%s: not an rnnsweep journal (%s)", path, why);
+        goto done;
+    }
+    out->head.program[sizeof out->head.program - 1] = 0;
+    if (out->head.task_version < TASK_VERSION_OLDEST || out->head.task_version > TASK_VERSION) {
+        uint32_t v = out->head.task_version;
+        journal_index_free(out);
+        rc = rs_err_set(e, RS_EINPUT, "%s: written with task record version %u, this program reads %u..%u", path, v,
+                        TASK_VERSION_OLDEST, TASK_VERSION);
+        goto done;
+    }
+    size_t ini_len = (size_t)out->head.ini_len;
+    out->ini_text = malloc(ini_len + 1);
+    if (!out->ini_text) { rc = scan_fail(&S, out, e); goto done; }
+    memcpy(out->ini_text, S.buf + sizeof(journal_head), ini_len);
+    out->ini_text[ini_len] = 0;
+    rc = scan_tasks(&S, out, sizeof(rec_hdr) + pad8((size_t)hl), e);
+done:
+    free(S.buf);
+    close(S.fd);
+    return rc;
+}
+
+int journal_index_get(int fd, const char *path, const journal_entry *en, task_buf *out, rs_err *e) {
+    if (en->off < sizeof(rec_hdr) || en->len > SIZE_MAX / 2)
+        return rs_err_set(e, RS_EINPUT, "%s: a bad index entry (byte %llu)", path, (unsigned long long)en->off);
+    rec_hdr h;
+    ssize_t r = pread_full(fd, &h, sizeof h, en->off - sizeof h);
+    if (r < 0) return rs_err_set(e, RS_EINTERNAL, "%s: read: %s", path, strerror(errno));
+    if (r != (ssize_t)sizeof h || h.magic != JOURNAL_MAGIC || h.type != JOURNAL_TASK || h.len != en->len)
+        return rs_err_set(e, RS_EINPUT, "%s: the record at byte %llu no longer checks (the journal changed "
+                          "since it was indexed)", path, (unsigned long long)(en->off - sizeof h));
+    task_buf raw = { 0 }, *dst = en->version == TASK_VERSION ? out : &raw;
+    size_t len = (size_t)en->len;
+    if (dst->cap < len) {
+        unsigned char *p = realloc(dst->p, len ? len : 1);
+        if (!p) return rs_err_set(e, RS_EINTERNAL, "%s: out of memory (%zu bytes)", path, len);
+        dst->p = p;
+        dst->cap = len;
+    }
+    r = pread_full(fd, dst->p, len, en->off);
+    if (r < 0) { task_buf_free(&raw); return rs_err_set(e, RS_EINTERNAL, "%s: read: %s", path, strerror(errno)); }
+    dst->len = (size_t)r;
+    if ((size_t)r != len || journal_crc(dst->p, len) != h.crc || task_record_check(dst->p, len, NULL)) {
+        task_buf_free(&raw);
+        return rs_err_set(e, RS_EINPUT, "%s: the record at byte %llu no longer checks (the journal changed "
+                          "since it was indexed)", path, (unsigned long long)(en->off - sizeof h));
+    }
+    if (dst == &raw) {
+        int rc = task_upgrade(raw.p, raw.len, out, e);
+        task_buf_free(&raw);
+        return rc;
+    }
+    return 0;
 }

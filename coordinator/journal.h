@@ -155,11 +155,65 @@ int journal_replace(const char *path, const char *keep_as, uint64_t data_hash, c
  * synced per the group-commit rule.  Returns 0 or RS_EINTERNAL. */
 int journal_append(journal *j, const void *rec, size_t len, rs_err *e);
 
+/* Bytes of the header in front of every record's payload. */
+#define JOURNAL_REC_HEADER 24u
+
+/* Bytes of whole records in the journal: where the next record will
+ * start (its payload JOURNAL_REC_HEADER bytes further). */
+size_t journal_bytes(const journal *j);
+
 /* fdatasync now.  Returns 0 or RS_EINTERNAL. */
 int journal_sync(journal *j, rs_err *e);
 
 /* Sync and close (NULL fine).  Returns 0 or RS_EINTERNAL. */
 int journal_close(journal *j, rs_err *e);
+
+/* ---- the streaming index (resume at scale) ------------------------------
+ *
+ * journal_read holds the whole file in memory: 2 GB of journal at 10^5
+ * tasks of 20 kB.  journal_index_scan reads the file once, front to back,
+ * with pread(2) into one buffer the size of the largest record (plus a
+ * 1 MiB window while it resynchronises after damage), checks every record
+ * exactly as journal_read does (CRC, task_record_check, the same torn-tail
+ * and damage rules and counts), and keeps 32 bytes per task record: where
+ * it is.  journal_index_get then reads one record back on demand.  The two
+ * readers agree record for record (tests/test_journal.c). */
+
+typedef struct {
+    uint64_t key;             /* the record's task_key                         */
+    uint64_t off;             /* file offset of its payload                    */
+    uint64_t len;             /* payload bytes                                 */
+    int32_t  status;          /* its head's status (TASK_*)                    */
+    uint32_t version;         /* its task version (3: journal_index_get
+                                 upgrades it)                                  */
+} journal_entry;
+
+typedef struct {
+    journal_head   head;
+    char          *ini_text;     /* NUL-terminated (malloc'd)                  */
+    int            n;            /* task records, file order (duplicates kept) */
+    journal_entry *ent;          /* [n] (malloc'd)                             */
+    size_t         valid_bytes, torn_bytes;   /* as journal_contents           */
+    int            n_damaged;
+    size_t         damaged_at, damaged_bytes;
+    int            kept_after;
+    int            head_damaged;
+    int            old_records;  /* entries of an older task version           */
+    size_t         max_len;      /* the largest payload                        */
+} journal_index;
+
+/* Index the journal at path (see above).  Errors as journal_read (the same
+ * messages; on the damaged-head error out->head_damaged is 1). */
+int journal_index_scan(const char *path, journal_index *out, rs_err *e);
+
+void journal_index_free(journal_index *ix);        /* NULL fine; zeroes */
+
+/* Read the record of entry en from fd (the journal, opened for reading)
+ * into *out (grown), upgraded to this task version when it is older, and
+ * check it again (CRC and task_view_parse: the file may have changed since
+ * it was indexed).  Returns 0, RS_EINPUT ("PATH: the record at byte N no
+ * longer checks") or RS_EINTERNAL (I/O). */
+int journal_index_get(int fd, const char *path, const journal_entry *en, task_buf *out, rs_err *e);
 
 /* CRC-32 (zlib's) of n bytes: exposed for tests. */
 uint32_t journal_crc(const void *p, size_t n);

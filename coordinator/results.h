@@ -156,6 +156,34 @@ int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
                   const results_fold *folds, int n_folds,
                   const task_view *tasks, int n_tasks, const results_meta *m, rs_err *e);
 
+/* Where results_write_source takes its records from: record i (0 <= i <
+ * n) as a view that stays valid until the next call (the writer reads each
+ * record again when it writes it, so the records need not all be in
+ * memory: cmd_run reads them back from the journal).  get returns 0, or an
+ * RS_* status with *e filled (the write then fails with it). */
+typedef struct {
+    int   n;
+    int (*get)(void *ctx, int i, task_view *v, rs_err *e);
+    void *ctx;
+} results_source;
+
+/* results_write from a source.  Memory: the compressed file's size, one
+ * record at a time, and ~56 bytes per record for the ordering. */
+int results_write_source(const char *path, const sweep_config *c, const sweep_plan *p,
+                         const results_fold *folds, int n_folds, const results_source *src,
+                         const results_meta *m, rs_err *e);
+
+/* Test hook: with the environment variable RNNSWEEP_TEST_WRITE_PAUSE set
+ * to SECONDS, results_write sleeps that long after PATH.tmp is written
+ * and before it is renamed over PATH — the window a kill -9 "during a
+ * checkpoint" must hit (tests/test_faults.sh); SECONDS:N sleeps in the
+ * N-th write of the process only (1 = the first). */
+
+/* The plan_sweep_hash a results file was written for (its sweep_hash
+ * attribute): 0 and *hash, or -1 when the file cannot be opened or has no
+ * such attribute (nothing printed).  Cheap: reads one attribute. */
+int results_sweep_hash(const char *path, uint64_t *hash);
+
 /* Everything a results file holds, read back. */
 typedef struct {
     uint32_t   schema;

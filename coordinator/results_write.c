@@ -21,8 +21,37 @@
  * no HDF5 call can fail on I/O, and our own write reports ENOSPC as one
  * line and leaves PATH untouched.  The memory costs the compressed file's
  * size once — the core driver's buffer is taken over at close (file image
- * callbacks), never copied — which is less than the records rank 0 already
- * holds uncompressed in its store.
+ * callbacks), never copied: 222 bytes per small task, 22 MB at 10^5 in
+ * bench/scale.sh.
+ *
+ * Checkpoints (issue 15).  A sweep's checkpoint used to be this function on
+ * every record: its cost grew with the whole file (~20 s at 10^5 tasks).
+ * Three designs were weighed:
+ *   (a) extendable datasets appended in arrival order in place, plus a
+ *       final sorted pass — HDF5 1.10 writes in place are not crash-safe
+ *       (a kill mid-flush can leave metadata that does not open, and the
+ *       reader cannot tell a half-flushed file from a whole one without
+ *       SWMR, whose writers may not touch attributes), and in-place writes
+ *       bring back the failing-H5Fclose problem described below;
+ *   (b) rows at fixed plan positions, datasets allocated early and
+ *       uncompressed — order-independent by construction, but files several
+ *       times larger, holes for tasks not run, and the same in-place risk;
+ *   (c) per-checkpoint part files merged at the end — chosen: a checkpoint
+ *       calls this writer on the NEW records only (cmd_run.c, checkpoint),
+ *       each part is whole or absent (tmp + rename, below), the writer and
+ *       its determinism stay one piece of code, and `rnnsweep merge` already
+ *       reads FILE.h5 + parts as the current state.  FILE.h5 is written
+ *       whole once at the end, sorted, so its bytes never depend on arrival
+ *       order, kills or resumes.
+ * Measured (bench/README.md, "Results at scale"): a checkpoint costs its new
+ * records plus a fixed ~40 ms, flat from 10% to 100% of 10^5 tasks.
+ *
+ * Records come from a results_source: the writer keeps ~56 bytes per record
+ * for the ordering (sel_t) and fetches each record when it writes its rows
+ * (two or three times in all: selection, /tasks + /results + /series, the
+ * extra groups), so cmd_run can read them back from the journal instead of
+ * holding them.  Per dataset group one function decides what of a task goes
+ * in (put_task, put_rows, put_series, write_extra).
  *
  * Contents (sections in file order):
  *   strat_row              one /plan/strategies row from the strategy table
@@ -98,25 +127,43 @@ static int key_lookup(const keyidx *k, int n, uint64_t key) {
     return -1;
 }
 
+/* One record chosen for the file: what ordering and sizing need, copied
+ * from its head (the record itself is fetched again, src->get, when its
+ * rows are written: at 10^5 tasks the records do not fit in memory). */
 typedef struct {
-    const task_view *v;
-    int pos;                         /* position in the caller's array           */
-    int model;                       /* plan index                               */
-    int n_rows;                      /* rows that survive the strategy mapping   */
+    uint64_t key;
+    int32_t  fold_id;
+    int      pos;                    /* index in the source                      */
+    int      model;                  /* plan index                               */
+    int      n_rows;                 /* rows that survive the strategy mapping   */
+    int32_t  n_strat, n_test, status;
+    int32_t  n_pts, series;          /* series points and their resolution       */
+    int32_t  n_curve, n_trcls;
+    int64_t  n_weights;
 } sel_t;
 
 static int cmp_sel_key(const void *a, const void *b) {
     const sel_t *x = a, *y = b;
-    if (x->v->h->task_key != y->v->h->task_key) return x->v->h->task_key < y->v->h->task_key ? -1 : 1;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
     return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 static int cmp_sel_order(const void *a, const void *b) {
     const sel_t *x = a, *y = b;
     if (x->model != y->model) return x->model < y->model ? -1 : 1;
-    if (x->v->h->fold_id != y->v->h->fold_id) return x->v->h->fold_id < y->v->h->fold_id ? -1 : 1;
-    if (x->v->h->task_key != y->v->h->task_key) return x->v->h->task_key < y->v->h->task_key ? -1 : 1;
+    if (x->fold_id != y->fold_id) return x->fold_id < y->fold_id ? -1 : 1;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
     return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Record sel->pos of the source, as a view valid until the next fetch. */
+static int fetch(h5io_ctx *x, const results_source *src, const sel_t *sel, task_view *v) {
+    rs_err ge;
+    int rc = src->get(src->ctx, sel->pos, v, &ge);
+    if (rc) return h5io_xfail(x, rc, "reading task %016llx back: %s", (unsigned long long)sel->key, ge.msg);
+    if (v->h->task_key != sel->key)
+        return h5io_xfail(x, RS_EINTERNAL, "task %016llx came back as another record", (unsigned long long)sel->key);
+    return 0;
 }
 
 typedef struct { int strat, j; } rowmap;
@@ -261,30 +308,186 @@ out:
     return rc;
 }
 
-/* /tasks, /results and /series, one selected record at a time. */
+/* /tasks, /results and /series, one selected record at a time.  Each
+ * dataset group has its own function below, called per record in file
+ * order (put_task, put_rows, put_series): what of a task goes into a group
+ * is decided there alone, so a change of one group's layout is a change of
+ * one function (and of its datasets' creation in write_tasks). */
+enum { T_TASKS, T_RESULTS, T_INDEX, T_T, T_Y, T_PRED, T_RET, T_BH, T_CORR, T_PTS, T_PEND, T_TRD, T_N };
+
+typedef struct {
+    h5io_ctx       *x;
+    const sweep_plan *p;
+    const keyidx   *sk;              /* the plan's strategy keys, sorted          */
+    int             S, C, n_out;     /* strategies, correction columns, outputs   */
+    h5io_tab        tab[T_N];
+    rowmap         *map;             /* [max_strat] this record's rows -> plan    */
+    int             nr;              /* rows mapped (put_rows)                    */
+    task_row       *rows;            /* [max_strat]                               */
+    unsigned char   cover[sizeof(task_row)];
+    int            *srccol;          /* [C] record correction column per plan one */
+    size_t          ret_blk;         /* bars per block of /series/returns         */
+    float          *rbuf;            /* [ret_blk][S]                              */
+    int32_t        *tbuf;            /* [ret_blk][S] point_end / trades           */
+    int             any_day;         /* some task has daily points: point_end and
+                                        trades have every point's row             */
+    int8_t         *cbuf;            /* [n_test][C]                               */
+    size_t          cbuf_cap;
+    int64_t         offset;          /* next row of /series/t                     */
+    int64_t         p_offset;        /* next row of /series/returns (points)      */
+} tasks_writer;
+
+/* /tasks: one row per task. */
+static int put_task(tasks_writer *W, const sel_t *sel, const task_view *v) {
+    const task_head *h = v->h;
+    tasks_rec tr;
+    memset(&tr, 0, sizeof tr);
+    tr.task_key = h->task_key;
+    tr.model_key = h->model_key;
+    tr.model = sel->model;
+    tr.fold_id = h->fold_id;
+    fold_id_text(h->fold_id, tr.fold, sizeof tr.fold);
+    tr.status = h->status;
+    h5io_fixstr(tr.status_name, sizeof tr.status_name, task_status_name(h->status));
+    tr.epochs_run = h->epochs_run;
+    tr.best_epoch = h->best_epoch;
+    tr.steps = h->steps;
+    tr.rank = h->rank;
+    h5io_fixstr(tr.host, sizeof tr.host, h->host);
+    h5io_fixstr(tr.blas, sizeof tr.blas, h->blas);
+    tr.sec_train = h->sec_train;
+    tr.sec_predict = h->sec_predict;
+    tr.sec_backtest = h->sec_backtest;
+    tr.sec_total = h->sec_total;
+    h5io_fixstr(tr.message, sizeof tr.message, h->message);
+    tr.reevaluated = h->reevaluated;
+    return h5io_tab_append(W->x, &W->tab[T_TASKS], &tr, 1);
+}
+
+/* /results: the record's rows mapped to the plan's strategies (W->map,
+ * W->nr and W->srccol are left for put_series). */
+static int put_rows(tasks_writer *W, const sel_t *sel, const task_view *v) {
+    const int C = W->C;
+    int nr = W->nr = map_rows(v, W->sk, W->S, W->map);
+    for (int c = 0; c < C; c++) W->srccol[c] = -1;
+    for (int k = 0; k < nr; k++) {
+        task_row *r = &W->rows[k];
+        *r = v->rows[W->map[k].j];
+        r->model = sel->model;
+        r->strategy = W->map[k].strat;
+        /* the record's correction column -> the plan's correction point */
+        const int pc = W->p->strategies[W->map[k].strat].correction;
+        if (C > 0 && v->h->n_corr > 0 && r->correction >= 0 && r->correction < v->h->n_corr)
+            W->srccol[pc] = r->correction;
+        r->correction = C > 0 ? pc : 0;
+    }
+    layout_zero_padding(W->rows, (size_t)nr, W->cover);
+    return h5io_tab_append(W->x, &W->tab[T_RESULTS], W->rows, (hsize_t)nr);
+}
+
+/* /series: index row, t, y, pred, corrected [bar][plan correction] per
+ * bar; points row, returns [point][plan strategy], bh per series point
+ * (task.h, "Series resolution"); point_end and trades [point][plan
+ * strategy] for every point when any task has daily points. */
+static int put_series(tasks_writer *W, const sel_t *sel, const task_view *v) {
+    const task_head *h = v->h;
+    h5io_ctx *x = W->x;
+    const int S = W->S, C = W->C, nr = W->nr;
+    int nt = h->n_test;
+    if (nt <= 0) return 0;
+    index_rec ir;
+    memset(&ir, 0, sizeof ir);
+    ir.task_key = h->task_key;
+    ir.model = sel->model;
+    ir.fold_id = h->fold_id;
+    ir.offset = W->offset;
+    ir.n = nt;
+    W->offset += nt;
+    const int np = h->n_pts;
+    points_rec pr;
+    memset(&pr, 0, sizeof pr);
+    pr.task_key = h->task_key;
+    pr.model = sel->model;
+    pr.fold_id = h->fold_id;
+    pr.offset = W->p_offset;
+    pr.n = np;
+    pr.series = h->series;
+    W->p_offset += np;
+    if (h5io_tab_append(x, &W->tab[T_INDEX], &ir, 1) || h5io_tab_append(x, &W->tab[T_PTS], &pr, 1) ||
+        h5io_tab_append(x, &W->tab[T_T], v->t, (hsize_t)nt) ||
+        h5io_tab_append(x, &W->tab[T_Y], v->y, (hsize_t)nt) ||
+        h5io_tab_append(x, &W->tab[T_PRED], v->pred, (hsize_t)nt) ||
+        (np > 0 && h5io_tab_append(x, &W->tab[T_BH], v->bh, (hsize_t)np)))
+        return -1;
+    if (W->any_day && np > 0) {
+        /* point_end for every point (a per-bar point k ends at bar k);
+         * trades -1 where not stored (per-bar points, no row) */
+        int32_t *tbuf = W->tbuf;
+        for (size_t b0 = 0; b0 < (size_t)np; b0 += W->ret_blk) {
+            size_t nb = (size_t)np - b0 < W->ret_blk ? (size_t)np - b0 : W->ret_blk;
+            for (size_t b = 0; b < nb; b++) tbuf[b] = v->pt_end ? v->pt_end[b0 + b] : (int32_t)(b0 + b);
+            if (h5io_tab_append(x, &W->tab[T_PEND], tbuf, nb)) return -1;
+            for (size_t q = 0; q < nb * (size_t)S; q++) tbuf[q] = -1;
+            for (int k = 0; v->trades && k < nr; k++) {
+                const int32_t *src = v->trades + (size_t)W->map[k].j * (size_t)np + b0;
+                for (size_t b = 0; b < nb; b++) tbuf[b * (size_t)S + (size_t)W->map[k].strat] = src[b];
+            }
+            if (h5io_tab_append(x, &W->tab[T_TRD], tbuf, nb)) return -1;
+        }
+    }
+    for (size_t b0 = 0; b0 < (size_t)np; b0 += W->ret_blk) {
+        size_t nb = (size_t)np - b0 < W->ret_blk ? (size_t)np - b0 : W->ret_blk;
+        float *rbuf = W->rbuf;
+        for (size_t q = 0; q < nb * (size_t)S; q++) rbuf[q] = NAN;
+        for (int k = 0; k < nr; k++) {
+            const float *src = v->ret + (size_t)W->map[k].j * (size_t)np + b0;
+            for (size_t b = 0; b < nb; b++) rbuf[b * (size_t)S + (size_t)W->map[k].strat] = src[b];
+        }
+        if (h5io_tab_append(x, &W->tab[T_RET], rbuf, nb)) return -1;
+    }
+    if (C > 0) {            /* [bar][plan correction]; -1 where the record has none */
+        size_t need = (size_t)nt * (size_t)C;
+        if (need > W->cbuf_cap) {
+            int8_t *nbuf = realloc(W->cbuf, need);
+            if (!nbuf) return h5io_oom(x);
+            W->cbuf = nbuf;
+            W->cbuf_cap = need;
+        }
+        for (size_t b = 0; b < (size_t)nt; b++)
+            for (int c = 0; c < C; c++)
+                W->cbuf[b * (size_t)C + (size_t)c] =
+                    W->srccol[c] < 0 ? -1 : v->corr[(size_t)W->srccol[c] * (size_t)nt + b];
+        if (h5io_tab_append(x, &W->tab[T_CORR], W->cbuf, (hsize_t)nt)) return -1;
+    }
+    return 0;
+}
+
 static int write_tasks(h5io_ctx *x, hid_t f, const layout_types *T, const sweep_plan *p,
-                       const sel_t *sel, int n_sel, const keyidx *sk, int max_strat) {
-    int rc = -1, S = p->n_strategies, n_out = p->n_out;
+                       const results_source *src, const sel_t *sel, int n_sel, const keyidx *sk, int max_strat) {
+    int rc = -1;
+    tasks_writer W;
+    memset(&W, 0, sizeof W);
+    W.x = x;
+    W.p = p;
+    W.sk = sk;
+    W.S = p->n_strategies;
+    W.n_out = p->n_out;
     /* trend3: one column per plan correction point; regression: none */
-    const int C = p->head == RNN_HEAD_CLS ? p->n_corrections : 0;
-    enum { T_TASKS, T_RESULTS, T_INDEX, T_T, T_Y, T_PRED, T_RET, T_BH, T_CORR, T_PTS, T_PEND, T_TRD, T_N };
-    h5io_tab tab[T_N];
-    for (int i = 0; i < T_N; i++) tab[i].d = -1;
+    W.C = p->head == RNN_HEAD_CLS ? p->n_corrections : 0;
+    const int S = W.S, C = W.C;
+    for (int i = 0; i < T_N; i++) W.tab[i].d = -1;
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
-    rowmap *map = malloc((size_t)(max_strat > 0 ? max_strat : 1) * sizeof *map);
-    task_row *rows = malloc((size_t)(max_strat > 0 ? max_strat : 1) * sizeof *rows);
-    unsigned char cover[sizeof(task_row)] = { 0 };
+    W.map = malloc((size_t)(max_strat > 0 ? max_strat : 1) * sizeof *W.map);
+    W.rows = malloc((size_t)(max_strat > 0 ? max_strat : 1) * sizeof *W.rows);
     /* returns are re-laid from [strategy][bar] to [bar][plan strategy] in
      * blocks of bars, so a task with many strategies needs no full copy */
-    size_t ret_blk = S > 0 ? (size_t)(1 << 18) / (size_t)S : 1;
-    if (ret_blk < 1) ret_blk = 1;
-    float *rbuf = malloc(ret_blk * (size_t)(S > 0 ? S : 1) * sizeof *rbuf);
-    int32_t *tbuf = malloc(ret_blk * (size_t)(S > 0 ? S : 1) * sizeof *tbuf);   /* trades, likewise */
-    int *srccol = malloc((size_t)(C > 0 ? C : 1) * sizeof *srccol);
-    int8_t *cbuf = NULL;
-    size_t cbuf_cap = 0;
-    if (!map || !rows || !rbuf || !tbuf || !srccol) { h5io_oom(x); goto out; }
-    layout_cover_members(T->row, 0, cover);
+    W.ret_blk = S > 0 ? (size_t)(1 << 18) / (size_t)S : 1;
+    if (W.ret_blk < 1) W.ret_blk = 1;
+    W.rbuf = malloc(W.ret_blk * (size_t)(S > 0 ? S : 1) * sizeof *W.rbuf);
+    W.tbuf = malloc(W.ret_blk * (size_t)(S > 0 ? S : 1) * sizeof *W.tbuf);   /* trades, likewise */
+    W.srccol = malloc((size_t)(C > 0 ? C : 1) * sizeof *W.srccol);
+    if (!W.map || !W.rows || !W.rbuf || !W.tbuf || !W.srccol) { h5io_oom(x); goto out; }
+    layout_cover_members(T->row, 0, W.cover);
 
     /* Per-strategy series (task.h, "Series resolution"): returns and bh
      * have one row per series POINT (/series/points indexes them); the
@@ -293,19 +496,18 @@ static int write_tasks(h5io_ctx *x, hid_t f, const layout_types *T, const sweep_
      * point's row when any task is at day resolution, else 0 rows (a file
      * of per-bar series is then schema 4's layout plus the points index). */
     hsize_t n_rows = 0, n_series = 0, n_index = 0, n_points = 0;
-    int any_day = 0, res = -1;               /* res: the one resolution, -2 mixed */
+    int res = -1;                            /* the one resolution, -2 mixed  */
     for (int i = 0; i < n_sel; i++) {
-        const task_head *h = sel[i].v->h;
         n_rows += (hsize_t)sel[i].n_rows;
-        if (h->n_test > 0) {
-            n_series += (hsize_t)h->n_test;
-            n_points += (hsize_t)h->n_pts;
+        if (sel[i].n_test > 0) {
+            n_series += (hsize_t)sel[i].n_test;
+            n_points += (hsize_t)sel[i].n_pts;
             n_index++;
-            any_day |= h->series == TASK_SERIES_DAY;
-            res = res == -1 || res == h->series ? h->series : -2;
+            W.any_day |= sel[i].series == TASK_SERIES_DAY;
+            res = res == -1 || res == sel[i].series ? sel[i].series : -2;
         }
     }
-    const hsize_t n_dpts = any_day ? n_points : 0;
+    const hsize_t n_dpts = W.any_day ? n_points : 0;
     if (gcpl < 0 || H5Pset_obj_track_times(gcpl, 0) < 0 ||
         (g = H5Gcreate2(f, "series", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) {
         h5io_fail(x, "creating /series");
@@ -319,12 +521,13 @@ static int write_tasks(h5io_ctx *x, hid_t f, const layout_types *T, const sweep_
         snprintf(ch, sizeof ch, "%016llx", (unsigned long long)p->content_hash);
         if (h5io_attr_str(x, g, "data_content_hash", ch)) goto out;
     }
+    h5io_tab *tab = W.tab;
     if (h5io_tab_create(x, f, "/tasks", T->tasks, 1, (hsize_t)n_sel, 0, &tab[T_TASKS]) ||
         h5io_tab_create(x, f, "/results", T->row, 1, n_rows, 0, &tab[T_RESULTS]) ||
         h5io_tab_create(x, f, "/series/index", T->index, 1, n_index, 0, &tab[T_INDEX]) ||
         h5io_tab_create(x, f, "/series/t", H5T_NATIVE_INT64, 1, n_series, 0, &tab[T_T]) ||
         h5io_tab_create(x, f, "/series/y", H5T_NATIVE_DOUBLE, 1, n_series, 0, &tab[T_Y]) ||
-        h5io_tab_create(x, f, "/series/pred", H5T_NATIVE_DOUBLE, 2, n_series, (hsize_t)n_out, &tab[T_PRED]) ||
+        h5io_tab_create(x, f, "/series/pred", H5T_NATIVE_DOUBLE, 2, n_series, (hsize_t)W.n_out, &tab[T_PRED]) ||
         h5io_tab_create(x, f, "/series/returns", H5T_NATIVE_FLOAT, 2, n_points, (hsize_t)S, &tab[T_RET]) ||
         h5io_tab_create(x, f, "/series/bh", H5T_NATIVE_FLOAT, 1, n_points, 0, &tab[T_BH]) ||
         h5io_tab_create(x, f, "/series/corrected", H5T_NATIVE_INT8, 2, n_series, (hsize_t)C, &tab[T_CORR]) ||
@@ -333,125 +536,24 @@ static int write_tasks(h5io_ctx *x, hid_t f, const layout_types *T, const sweep_
         h5io_tab_create(x, f, "/series/trades", H5T_NATIVE_INT32, 2, n_dpts, (hsize_t)S, &tab[T_TRD]))
         goto out;
 
-    int64_t offset = 0, p_offset = 0;
     for (int i = 0; i < n_sel; i++) {
-        const task_view *v = sel[i].v;
-        const task_head *h = v->h;
-        tasks_rec tr;
-        memset(&tr, 0, sizeof tr);
-        tr.task_key = h->task_key;
-        tr.model_key = h->model_key;
-        tr.model = sel[i].model;
-        tr.fold_id = h->fold_id;
-        fold_id_text(h->fold_id, tr.fold, sizeof tr.fold);
-        tr.status = h->status;
-        h5io_fixstr(tr.status_name, sizeof tr.status_name, task_status_name(h->status));
-        tr.epochs_run = h->epochs_run;
-        tr.best_epoch = h->best_epoch;
-        tr.steps = h->steps;
-        tr.rank = h->rank;
-        h5io_fixstr(tr.host, sizeof tr.host, h->host);
-        h5io_fixstr(tr.blas, sizeof tr.blas, h->blas);
-        tr.sec_train = h->sec_train;
-        tr.sec_predict = h->sec_predict;
-        tr.sec_backtest = h->sec_backtest;
-        tr.sec_total = h->sec_total;
-        h5io_fixstr(tr.message, sizeof tr.message, h->message);
-        tr.reevaluated = h->reevaluated;
-        if (h5io_tab_append(x, &tab[T_TASKS], &tr, 1)) goto out;
-
-        int nr = map_rows(v, sk, S, map);
-        for (int c = 0; c < C; c++) srccol[c] = -1;
-        for (int k = 0; k < nr; k++) {
-            rows[k] = v->rows[map[k].j];
-            rows[k].model = sel[i].model;
-            rows[k].strategy = map[k].strat;
-            /* the record's correction column -> the plan's correction point */
-            const int pc = p->strategies[map[k].strat].correction;
-            if (C > 0 && v->h->n_corr > 0 && rows[k].correction >= 0 && rows[k].correction < v->h->n_corr)
-                srccol[pc] = rows[k].correction;
-            rows[k].correction = C > 0 ? pc : 0;
-        }
-        layout_zero_padding(rows, (size_t)nr, cover);
-        if (h5io_tab_append(x, &tab[T_RESULTS], rows, (hsize_t)nr)) goto out;
-
-        int nt = h->n_test;
-        if (nt <= 0) continue;
-        index_rec ir;
-        memset(&ir, 0, sizeof ir);
-        ir.task_key = h->task_key;
-        ir.model = sel[i].model;
-        ir.fold_id = h->fold_id;
-        ir.offset = offset;
-        ir.n = nt;
-        offset += nt;
-        const int np = h->n_pts;
-        points_rec pr;
-        memset(&pr, 0, sizeof pr);
-        pr.task_key = h->task_key;
-        pr.model = sel[i].model;
-        pr.fold_id = h->fold_id;
-        pr.offset = p_offset;
-        pr.n = np;
-        pr.series = h->series;
-        p_offset += np;
-        if (h5io_tab_append(x, &tab[T_INDEX], &ir, 1) ||
-            h5io_tab_append(x, &tab[T_PTS], &pr, 1) ||
-            h5io_tab_append(x, &tab[T_T], v->t, (hsize_t)nt) ||
-            h5io_tab_append(x, &tab[T_Y], v->y, (hsize_t)nt) ||
-            h5io_tab_append(x, &tab[T_PRED], v->pred, (hsize_t)nt) ||
-            (np > 0 && h5io_tab_append(x, &tab[T_BH], v->bh, (hsize_t)np)))
+        task_view v;
+        if (fetch(x, src, &sel[i], &v) || put_task(&W, &sel[i], &v) || put_rows(&W, &sel[i], &v) ||
+            put_series(&W, &sel[i], &v))
             goto out;
-        if (any_day && np > 0) {
-            /* point_end for every point (a per-bar point k ends at bar k);
-             * trades -1 where not stored (per-bar points, no row) */
-            for (size_t b0 = 0; b0 < (size_t)np; b0 += ret_blk) {
-                size_t nb = (size_t)np - b0 < ret_blk ? (size_t)np - b0 : ret_blk;
-                for (size_t b = 0; b < nb; b++) tbuf[b] = v->pt_end ? v->pt_end[b0 + b] : (int32_t)(b0 + b);
-                if (h5io_tab_append(x, &tab[T_PEND], tbuf, nb)) goto out;
-                for (size_t q = 0; q < nb * (size_t)S; q++) tbuf[q] = -1;
-                for (int k = 0; v->trades && k < nr; k++) {
-                    const int32_t *src = v->trades + (size_t)map[k].j * (size_t)np + b0;
-                    for (size_t b = 0; b < nb; b++) tbuf[b * (size_t)S + (size_t)map[k].strat] = src[b];
-                }
-                if (h5io_tab_append(x, &tab[T_TRD], tbuf, nb)) goto out;
-            }
-        }
-        for (size_t b0 = 0; b0 < (size_t)np; b0 += ret_blk) {
-            size_t nb = (size_t)np - b0 < ret_blk ? (size_t)np - b0 : ret_blk;
-            for (size_t q = 0; q < nb * (size_t)S; q++) rbuf[q] = NAN;
-            for (int k = 0; k < nr; k++) {
-                const float *src = v->ret + (size_t)map[k].j * (size_t)np + b0;
-                for (size_t b = 0; b < nb; b++) rbuf[b * (size_t)S + (size_t)map[k].strat] = src[b];
-            }
-            if (h5io_tab_append(x, &tab[T_RET], rbuf, nb)) goto out;
-        }
-        if (C > 0) {            /* [bar][plan correction]; -1 where the record has none */
-            size_t need = (size_t)nt * (size_t)C;
-            if (need > cbuf_cap) {
-                int8_t *nbuf = realloc(cbuf, need);
-                if (!nbuf) { h5io_oom(x); goto out; }
-                cbuf = nbuf;
-                cbuf_cap = need;
-            }
-            for (size_t b = 0; b < (size_t)nt; b++)
-                for (int c = 0; c < C; c++)
-                    cbuf[b * (size_t)C + (size_t)c] = srccol[c] < 0 ? -1 : v->corr[(size_t)srccol[c] * (size_t)nt + b];
-            if (h5io_tab_append(x, &tab[T_CORR], cbuf, (hsize_t)nt)) goto out;
-        }
     }
     rc = 0;
 out:
     for (int i = 0; i < T_N; i++)
-        if (h5io_tab_close(x, &tab[i])) rc = -1;
+        if (h5io_tab_close(x, &W.tab[i])) rc = -1;
     if (g >= 0 && H5Gclose(g) < 0 && !rc) rc = h5io_fail(x, "closing /series");
     if (gcpl >= 0) H5Pclose(gcpl);
-    free(map);
-    free(rows);
-    free(rbuf);
-    free(tbuf);
-    free(srccol);
-    free(cbuf);
+    free(W.map);
+    free(W.rows);
+    free(W.rbuf);
+    free(W.tbuf);
+    free(W.srccol);
+    free(W.cbuf);
     return rc;
 }
 
@@ -459,11 +561,12 @@ out:
  * /curves, /train_classes, /weights.  `what` picks the block. */
 enum { EX_CURVE, EX_TRCLS, EX_WEIGHTS };
 
-static int64_t extra_count(const task_head *h, int what) {
-    return what == EX_CURVE ? h->n_curve : what == EX_TRCLS ? h->n_trcls : h->n_weights;
+static int64_t extra_count(const sel_t *s, int what) {
+    return what == EX_CURVE ? s->n_curve : what == EX_TRCLS ? s->n_trcls : s->n_weights;
 }
 
-static int write_extra(h5io_ctx *x, hid_t f, const layout_types *T, const sel_t *sel, int n_sel, int what) {
+static int write_extra(h5io_ctx *x, hid_t f, const layout_types *T, const results_source *src, const sel_t *sel,
+                       int n_sel, int what) {
     static const char *const group[] = { "curves", "train_classes", "weights" };
     static const char *const index[] = { "/curves/index", "/train_classes/index", "/weights/index" };
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE), g = -1;
@@ -473,7 +576,7 @@ static int write_extra(h5io_ctx *x, hid_t f, const layout_types *T, const sel_t 
     int rc = -1;
     hsize_t n_ix = 0, N = 0;
     for (int i = 0; i < n_sel; i++) {
-        int64_t c = extra_count(sel[i].v->h, what);
+        int64_t c = extra_count(&sel[i], what);
         if (c > 0) { n_ix++; N += (hsize_t)c; }
     }
     if (gcpl < 0 || H5Pset_obj_track_times(gcpl, 0) < 0 ||
@@ -489,9 +592,11 @@ static int write_extra(h5io_ctx *x, hid_t f, const layout_types *T, const sel_t 
     if (what == EX_WEIGHTS && h5io_tab_create(x, f, "/weights/blob", H5T_NATIVE_UINT8, 1, N, 0, &tab[X_A])) goto out;
     int64_t offset = 0;
     for (int i = 0; i < n_sel; i++) {
-        const task_view *v = sel[i].v;
-        int64_t c = extra_count(v->h, what);
+        int64_t c = extra_count(&sel[i], what);
         if (c <= 0) continue;
+        task_view vv;
+        if (fetch(x, src, &sel[i], &vv)) goto out;
+        const task_view *v = &vv;
         index_rec ir;
         memset(&ir, 0, sizeof ir);
         ir.task_key = v->h->task_key;
@@ -648,9 +753,55 @@ static void sync_dir_of(const char *path) {
     free(dir);
 }
 
+/* The test hook RNNSWEEP_TEST_WRITE_PAUSE=SECONDS[:N] (results.h): sleep
+ * with PATH.tmp written and not yet renamed, so a test can kill -9 a run in
+ * the middle of a checkpoint (every write, or only the N-th of the
+ * process). */
+static void write_pause(void) {
+    static int writes = 0;
+    writes++;
+    const char *v = getenv("RNNSWEEP_TEST_WRITE_PAUSE");
+    double s = v ? atof(v) : 0;
+    const char *colon = v ? strchr(v, ':') : NULL;
+    if (colon && atoi(colon + 1) != writes) s = 0;
+    if (s > 0) {
+        struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+    }
+}
+
+int results_sweep_hash(const char *path, uint64_t *hash) {
+    h5io_quiet q;
+    h5io_quiet_on(&q);
+    h5io_ctx x = { path, NULL, 0 };
+    int rc = -1;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f >= 0) {
+        rc = h5io_attr_read_hex(&x, f, "sweep_hash", hash) ? -1 : 0;
+        H5Fclose(f);
+    }
+    h5io_quiet_off(&q);
+    return rc;
+}
+
+/* The source of results_write: an array of views. */
+static int views_get(void *ctx, int i, task_view *v, rs_err *e) {
+    (void)e;
+    *v = ((const task_view *)ctx)[i];
+    return 0;
+}
+
 int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
                   const results_fold *folds, int n_folds,
                   const task_view *tasks, int n_tasks, const results_meta *m, rs_err *e) {
+    results_source src = { n_tasks, views_get, (void *)tasks };
+    return results_write_source(path, c, p, folds, n_folds, &src, m, e);
+}
+
+int results_write_source(const char *path, const sweep_config *c, const sweep_plan *p,
+                         const results_fold *folds, int n_folds, const results_source *src,
+                         const results_meta *m, rs_err *e) {
+    const int n_tasks = src->n;
     rs_err_clear(e);
     h5io_ctx x = { path, e, 0 };
     h5io_quiet q;
@@ -675,30 +826,39 @@ int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
     for (int i = 0; i < p->n_strategies; i++) sk[i] = (keyidx){ p->strategies[i].key, i };
     qsort(mk, (size_t)p->n_models, sizeof *mk, cmp_keyidx);
     qsort(sk, (size_t)p->n_strategies, sizeof *sk, cmp_keyidx);
-    int n_sel = 0;
+    int n_sel = 0, max_strat = 1;
+    /* one pass over the records: which go in, and each one's mapped rows
+     * (the map needs room for the widest record: grown as they come) */
     for (int i = 0; i < n_tasks; i++) {
-        int mi = key_lookup(mk, p->n_models, tasks[i].h->model_key);
+        task_view v;
+        rs_err ge;
+        int grc = src->get(src->ctx, i, &v, &ge);
+        if (grc) { h5io_xfail(&x, grc, "reading record %d back: %s", i, ge.msg); goto fail; }
+        int mi = key_lookup(mk, p->n_models, v.h->model_key);
         /* pred is [N][plan n_out]: a record of another width cannot be this
          * plan's (the plan fixes the head), like an unknown model key */
-        if (mi < 0 || tasks[i].h->n_out != p->n_out) continue;
-        sel[n_sel++] = (sel_t){ &tasks[i], i, mi, 0 };
+        if (mi < 0 || v.h->n_out != p->n_out) continue;
+        if (v.h->n_strat > max_strat || !map) {
+            if (v.h->n_strat > max_strat) max_strat = v.h->n_strat;
+            rowmap *nm = realloc(map, (size_t)max_strat * sizeof *map);
+            if (!nm) { h5io_oom(&x); goto fail; }
+            map = nm;
+        }
+        const task_head *h = v.h;
+        sel[n_sel++] = (sel_t){ h->task_key, h->fold_id, i, mi, map_rows(&v, sk, p->n_strategies, map), h->n_strat,
+                                h->n_test, h->status, h->n_pts, h->series, h->n_curve, h->n_trcls,
+                                h->n_weights };
     }
     qsort(sel, (size_t)n_sel, sizeof *sel, cmp_sel_key);
     int k = 0;
     for (int i = 0; i < n_sel; i++) {          /* equal task keys: the later wins */
-        if (i + 1 < n_sel && sel[i + 1].v->h->task_key == sel[i].v->h->task_key) continue;
+        if (i + 1 < n_sel && sel[i + 1].key == sel[i].key) continue;
         sel[k++] = sel[i];
     }
     n_sel = k;
     qsort(sel, (size_t)n_sel, sizeof *sel, cmp_sel_order);
-    int max_strat = 1, done = n_sel, failed = 0;
-    for (int i = 0; i < n_sel; i++) {
-        if (sel[i].v->h->n_strat > max_strat) max_strat = sel[i].v->h->n_strat;
-        failed += sel[i].v->h->status != TASK_OK;
-    }
-    map = malloc((size_t)max_strat * sizeof *map);
-    if (!map) { h5io_oom(&x); goto fail; }
-    for (int i = 0; i < n_sel; i++) sel[i].n_rows = map_rows(sel[i].v, sk, p->n_strategies, map);
+    int done = n_sel, failed = 0;
+    for (int i = 0; i < n_sel; i++) failed += sel[i].status != TASK_OK;
 
     /* the file, in memory */
     if (layout_types_open(&x, &T)) goto fail;
@@ -715,9 +875,9 @@ int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
     if (f < 0) { h5io_fail(&x, "cannot create the file in memory"); goto fail; }
     if (write_attrs(&x, f, c, p, m, done, failed) ||
         write_plan(&x, f, &T, p, folds, n_folds) ||
-        write_tasks(&x, f, &T, p, sel, n_sel, sk, max_strat) ||
-        write_extra(&x, f, &T, sel, n_sel, EX_CURVE) || write_extra(&x, f, &T, sel, n_sel, EX_TRCLS) ||
-        write_extra(&x, f, &T, sel, n_sel, EX_WEIGHTS))
+        write_tasks(&x, f, &T, p, src, sel, n_sel, sk, max_strat) ||
+        write_extra(&x, f, &T, src, sel, n_sel, EX_CURVE) || write_extra(&x, f, &T, src, sel, n_sel, EX_TRCLS) ||
+        write_extra(&x, f, &T, src, sel, n_sel, EX_WEIGHTS))
         goto fail;
     /* H5Fget_file_image flushes: the size is the finished file's */
     ssize_t size = H5Fget_file_image(f, NULL, 0);
@@ -729,6 +889,7 @@ int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
 
     /* the file, on disk */
     if (put_file(tmp, img.p, (size_t)size)) { h5io_xfail(&x, RS_EINTERNAL, "writing %s: %s", tmp, strerror(errno)); goto fail; }
+    write_pause();
     if (rename(tmp, path)) {
         h5io_xfail(&x, RS_EINTERNAL, "cannot rename the .tmp file over it: %s", strerror(errno));
         unlink(tmp);

@@ -1,6 +1,7 @@
 /* resume.c — the resume policy (see resume.h). */
 #include "coordinator/resume.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +87,13 @@ static int take_results(const resume_opts *o, store *st, resume_report *rep, int
     return 0;
 }
 
-/* The store's records as journal records, in store order. */
+/* The store's records as journal records, in store order: only on the
+ * paths that read the journal whole (damage, an older version), where
+ * every record is a copy. */
 static journal_rec *store_recs(const store *st) {
+    assert(store_all_copies(st));
     journal_rec *r = malloc((size_t)(st->n ? st->n : 1) * sizeof *r);
-    for (int i = 0; r && i < st->n; i++) r[i] = (journal_rec){ st->rec[i].p, st->rec[i].len };
+    for (int i = 0; r && i < st->n; i++) r[i] = (journal_rec){ st->rec[i].p, (size_t)st->rec[i].len };
     return r;
 }
 
@@ -154,6 +158,35 @@ int resume_open(const resume_opts *o, store *st, journal **j, resume_report *rep
     *j = NULL;
     int rc;
     if (o->resume && exists(o->jpath)) {
+        /* The common case, streamed: an intact journal of this version is
+         * indexed in one pass and its records stay in the file (store.h:
+         * references).  Damage or an older version (of the head or of any
+         * record) take the whole-file path below, which rewrites the journal. */
+        journal_index ix;
+        if ((rc = journal_index_scan(o->jpath, &ix, e))) {
+            if (rc == RS_EINPUT && ix.head_damaged) return rebuild_head(o, st, j, rep, e);
+            return rc;
+        }
+        if ((rc = check_compatible_ini(o, ix.ini_text, o->jpath, e))) { journal_index_free(&ix); return rc; }
+        if (ix.head.data_hash != o->journal_hash) {
+            journal_index_free(&ix);
+            return rs_err_set(e, RS_EINPUT, "--resume %s: the data files' contents changed since this sweep "
+                              "started (same config, different bytes); write to a new output file", o->output);
+        }
+        if (ix.head.task_version == TASK_VERSION && !ix.n_damaged && !ix.old_records) {
+            for (int i = 0; i < ix.n; i++)
+                if (store_put_ref(st, ix.ent[i].key, ix.ent[i].status, ix.ent[i].off, (size_t)ix.ent[i].len)) {
+                    journal_index_free(&ix);
+                    return oom(e);
+                }
+            rep->from_journal = ix.n;
+            rep->torn_bytes = ix.torn_bytes;
+            size_t valid = ix.valid_bytes;
+            journal_index_free(&ix);
+            if ((rc = store_attach(st, o->jpath, e))) return rc;
+            return journal_open_append(o->jpath, valid, j, e);
+        }
+        journal_index_free(&ix);
         journal_contents jc;
         if ((rc = journal_read(o->jpath, &jc, e))) {
             if (rc == RS_EINPUT && jc.head_damaged) return rebuild_head(o, st, j, rep, e);
@@ -207,8 +240,17 @@ int resume_open(const resume_opts *o, store *st, journal **j, resume_report *rep
         rep->seeded = 1;
     }
     if ((rc = journal_create(o->jpath, o->journal_hash, o->cfg->ini_text, o->cfg->ini_len, j, e))) return rc;
-    for (int i = 0; i < st->n; i++)
-        if ((rc = journal_append(*j, st->rec[i].p, st->rec[i].len, e))) break;
+    /* the records seeded from the results file go into the new journal and
+     * are held from then on as references into it, like a run's own */
+    if (!rc) rc = store_attach(st, o->jpath, e);
+    for (int i = 0; i < st->n && !rc; i++) {
+        store_rec *r = &st->rec[i];
+        uint64_t off = journal_bytes(*j) + JOURNAL_REC_HEADER;
+        if ((rc = journal_append(*j, r->p, (size_t)r->len, e))) break;
+        free(r->p);
+        r->p = NULL;
+        r->off = off;
+    }
     if (!rc) rc = journal_sync(*j, e);
     if (rc) {
         journal_close(*j, NULL);
@@ -266,19 +308,24 @@ int resume_choose(const sweep_plan *p, const plan_task *tasks, int n_tasks, int 
         keys[s] = p->strategies[s].key;
     }
     int n = 0;
+    task_buf rb = { 0 };             /* a record read back from the journal */
     for (int i = 0; i < n_tasks; i++) {
         if (shard_n && i % shard_n != shard_k - 1) continue;
         c->planned++;
         int at = store_find(st, tasks[i].key), m = RESUME_TRAIN;
         if (at >= 0) {
             task_view v;
-            if (!task_view_parse(st->rec[at].p, st->rec[at].len, &v, NULL)) {
-                if (retry_failed && v.h->status == TASK_FAILED) c->retried++;
+            /* head and rows decide the common case (every point there); the
+             * whole record is read only to judge a re-evaluation */
+            if (!store_get_rows(st, at, &rb, &v, NULL)) {
+                const int status = v.h->status;
+                if (retry_failed && status == TASK_FAILED) c->retried++;
                 else if (resume_covers(p, &v)) { c->reused++; continue; }
-                else if (strat && keys && task_reevaluable(&v, strat, keys, ns, p->head == RNN_HEAD_CLS, NULL, 0)) {
+                else if (strat && keys && !store_get(st, at, &rb, &v, NULL) &&
+                         task_reevaluable(&v, strat, keys, ns, p->head == RNN_HEAD_CLS, NULL, 0)) {
                     c->reeval++;
                     m = RESUME_REEVAL;
-                } else if (v.h->status == TASK_FAILED) c->retrain_failed++;
+                } else if (status == TASK_FAILED) c->retrain_failed++;
                 else c->retrain_old++;
             }
         }
@@ -288,6 +335,7 @@ int resume_choose(const sweep_plan *p, const plan_task *tasks, int n_tasks, int 
     }
     free(strat);
     free(keys);
+    task_buf_free(&rb);
     return n;
 }
 

@@ -4,8 +4,10 @@
  * and faults"; README "Crash safety", "Changing a sweep").
  *
  * Sources of finished tasks, in order of trust:
- *   1. the journal FILE.h5.journal: the source of truth.  Its records are
- *      kept when its stored config is compatible with this run's
+ *   1. the journal FILE.h5.journal: the source of truth.  An intact journal
+ *      of this task version is streamed (journal_index_scan): the store gets
+ *      a reference per record, attached to the journal, never the bytes.  Its
+ *      records are kept when its stored config is compatible with this run's
  *      (config_check_compatible) and its data content hash is this run's;
  *      a torn tail is dropped (a task in flight: it reruns).
  *   2. the results file FILE.h5: always written FROM the journal, so it

@@ -8,6 +8,12 @@
 #   2 a flipped byte mid-journal: the other records kept, the lost one taken
 #     from the .h5, "corrupt record at byte N (K records after it kept)";
 #     a damaged head rebuilt from the .h5, or refused with how to recover
+#   2b checkpoints (part files, README "Checkpoints"): kill -9 between
+#     checkpoints — every part is a whole results file, FILE.h5 + the parts
+#     merge to what was checkpointed — and kill -9 DURING one (inside the
+#     write, RNNSWEEP_TEST_WRITE_PAUSE): no half-written file under a final
+#     name; --resume completes to the uninterrupted run's results and
+#     removes the parts
 #   3 one writer per output: a second run (or a merge into it) exits 2 "in use by pid N on host H
 #     since T"; two --resume started together: one runs; a stale lock (kill
 #     -9) never blocks
@@ -134,6 +140,70 @@ cp "$tmp/ref.h5" "$tmp/d3.h5"
 [ $rc -eq 0 ] && grep -q "head record was damaged: rebuilt" "$tmp/out.log" && grep -q "8 finished tasks kept" "$tmp/out.log" \
   && same_results "$tmp/ref.h5" "$tmp/d3.h5" head && ok "damaged head with .h5: rebuilt, nothing rerun" \
   || { bad "damaged head with .h5 (rc $rc)"; cat "$tmp/out.log"; }
+
+# ---- 2b. checkpoints: kill -9 between and during them ----------------------------------
+# one rank checkpoints before every task with --checkpoint 0: one part per task
+intable "$rs" run "$tmp/mid.ini" -o "$tmp/ck.h5" --checkpoint 0 --quiet > "$tmp/ck.log" 2>&1 &
+pc=$!
+for _ in $(seq 1 1200); do [ "$(ls "$tmp"/ck.h5.part-* 2>/dev/null | grep -vc '\.tmp$')" -ge 3 ] && break; sleep 0.05; done
+kill -9 $pc; wait $pc 2>/dev/null
+parts=$(ls "$tmp"/ck.h5.part-* 2>/dev/null | grep -v '\.tmp$')
+np=$(echo "$parts" | grep -c part-)
+allok=1; for f in $parts; do h5dump -H "$f" > /dev/null 2>&1 || allok=0; done
+"$rs" merge "$tmp/ck_snap.h5" "$tmp/ck.h5" $parts > "$tmp/out.log" 2>&1; rc=$?
+ns=$(attr "$tmp/ck_snap.h5" tasks_done)
+if [ "$np" -ge 3 ] && [ $allok = 1 ] && [ $rc -eq 0 ] && [ "$ns" -ge "$np" ] && [ "$ns" -lt 8 ]; then
+  ok "kill -9 between checkpoints: $np part files, each a whole file; FILE.h5 + parts merge to $ns tasks"
+else bad "kill -9 between checkpoints (parts $np, whole $allok, merge rc $rc, $ns tasks)"; cat "$tmp/out.log"; fi
+run "$tmp/mid.ini" -o "$tmp/ck.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/ck.h5" ck-between \
+  && ! ls "$tmp"/ck.h5.part-* > /dev/null 2>&1 \
+  && ok "resumed after kill -9 between checkpoints == uninterrupted; parts removed" || { bad "resume after kill between checkpoints"; cat "$tmp/out.log"; }
+# a resume's first checkpoint holds the records journalled after the last part:
+# killed inside its 4th write (FILE.h5, two parts, then the part of task 3),
+# the run leaves parts of tasks 1-2 and a journal of 3; resumed with
+# --checkpoint 0 and killed once it wrote a part, FILE.h5 + parts hold all 3
+RNNSWEEP_TEST_WRITE_PAUSE=30:4 intable "$rs" run "$tmp/mid.ini" -o "$tmp/ckt.h5" --checkpoint 0 --quiet > "$tmp/ckt.log" 2>&1 &
+pc=$!
+for _ in $(seq 1 1200); do ls "$tmp"/ckt.h5.part-*.tmp > /dev/null 2>&1 && break; sleep 0.05; done
+sleep 0.2; kill -9 $pc; wait $pc 2>/dev/null
+p1=$(ls "$tmp"/ckt.h5.part-* 2>/dev/null | grep -vc '\.tmp$'); nj=$(records "$tmp/ckt.h5.journal")
+cp "$tmp/ckt.h5.journal" "$tmp/ckt_killed.journal"
+intable "$rs" run "$tmp/mid.ini" -o "$tmp/ckt.h5" --resume --checkpoint 0 --quiet > "$tmp/ckt2.log" 2>&1 &
+pc=$!
+for _ in $(seq 1 1200); do [ "$(ls "$tmp"/ckt.h5.part-* 2>/dev/null | grep -vc '\.tmp$')" -gt "$p1" ] && break; sleep 0.05; done
+kill -9 $pc; wait $pc 2>/dev/null
+"$rs" merge "$tmp/ckt_snap.h5" "$tmp/ckt.h5" $(ls "$tmp"/ckt.h5.part-* | grep -v '\.tmp$') > "$tmp/out.log" 2>&1
+nt=$(attr "$tmp/ckt_snap.h5" tasks_done)
+# every task the killed run had journalled is in FILE.h5 + parts (task 3 too,
+# which no part of the killed run held)
+covered=$(/usr/bin/python3 - "$tmp/ckt_killed.journal" "$tmp/ckt_snap.h5" <<'PY' 2>&1
+import struct, sys, h5py
+b = open(sys.argv[1], 'rb').read(); o = 0; keys = set()
+while o + 24 <= len(b):
+    t, ln = struct.unpack_from('<IQ', b, o + 4)
+    if t == 2: keys.add(struct.unpack_from('<Q', b, o + 24 + 8)[0])
+    o += 24 + (ln + 7) // 8 * 8
+have = set(int(k) for k in h5py.File(sys.argv[2])['tasks']['task_key'])
+print('yes' if keys and keys <= have else 'no: %d journalled, %d missing' % (len(keys), len(keys - have)))
+PY
+)
+if [ "$p1" = 2 ] && [ "$nj" = 3 ] && [ "$covered" = yes ]; then
+  ok "a resume's first checkpoint holds the journal's tail: 2 parts + 1 journalled task -> $nt tasks in FILE.h5 + parts"
+else bad "journal tail after the last part (parts $p1, journal $nj, merged '$nt': $covered)"; cat "$tmp/out.log"; fi
+run "$tmp/mid.ini" -o "$tmp/ckt.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/ckt.h5" ck-tail \
+  || { bad "resume after the tail test"; cat "$tmp/out.log"; }
+# inside a checkpoint: the part is written to .tmp, the hook holds it there
+RNNSWEEP_TEST_WRITE_PAUSE=30 intable "$rs" run "$tmp/mid.ini" -o "$tmp/ckd.h5" --checkpoint 0 --quiet > "$tmp/ckd.log" 2>&1 &
+pc=$!
+for _ in $(seq 1 1200); do ls "$tmp"/ckd.h5.part-*.tmp > /dev/null 2>&1 && break; sleep 0.05; done
+sleep 0.2; kill -9 $pc; wait $pc 2>/dev/null
+tmpf=$(ls "$tmp"/ckd.h5.part-*.tmp 2>/dev/null | head -1)
+if [ -n "$tmpf" ] && ! ls "$tmp"/ckd.h5.part-* 2>/dev/null | grep -qv '\.tmp$' && h5dump -H "$tmp/ckd.h5" > /dev/null 2>&1; then
+  ok "kill -9 inside a checkpoint write: only a .tmp left, FILE.h5 whole"
+else bad "kill -9 inside a checkpoint: $(ls "$tmp"/ckd.h5* | tr '\n' ' ')"; fi
+run "$tmp/mid.ini" -o "$tmp/ckd.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/ckd.h5" ck-during \
+  && ! ls "$tmp"/ckd.h5.part-* > /dev/null 2>&1 \
+  && ok "resumed after kill -9 inside a checkpoint == uninterrupted; parts and .tmp removed" || { bad "resume after kill during a checkpoint"; cat "$tmp/out.log"; }
 
 # ---- 3. one writer per output --------------------------------------------------------------
 intable "$rs" run "$tmp/mid.ini" -o "$tmp/lk.h5" --grace 0 --quiet > "$tmp/a.log" 2>&1 &

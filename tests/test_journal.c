@@ -8,6 +8,7 @@
 #include "worker/version.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <signal.h>
@@ -739,6 +740,8 @@ static void put_raw(FILE *f, uint32_t type, const void *p, size_t len) {
     fwrite(zeros, 1, pad8(len) - len, f);
 }
 
+static int index_agrees(const char *path);
+
 static void test_version3(void) {
     char path[256];
     tmp_path(path, sizeof path, "v3");
@@ -784,6 +787,7 @@ static void test_version3(void) {
         CU_ASSERT_EQUAL(task_view_parse(c.rec[i].p, c.rec[i].len, &v, &e), 0);
     }
     journal_contents_free(&c);
+    CU_ASSERT(index_agrees(path));      /* the index reads them upgraded too */
     /* a version this program does not read is refused, not truncated */
     f = fopen(path, "r+b");
     jh.task_version = 2;
@@ -793,6 +797,99 @@ static void test_version3(void) {
     CU_ASSERT_EQUAL(journal_read(path, &c, &e), RS_EINPUT);
     ASSERT_MSG_HAS(e, "version 2");
     for (int i = 0; i < 3; i++) task_buf_free(&r4[i]);
+}
+
+/* ---- the streaming index ------------------------------------------------ */
+
+/* journal_index_scan and journal_read agree on path: the same status, the
+ * same counts, and every entry read back with journal_index_get is the
+ * record journal_read returns, byte for byte.  Returns 1 when they agree. */
+static int index_agrees(const char *path) {
+    journal_contents c;
+    journal_index ix;
+    rs_err e1, e2;
+    int r1 = journal_read(path, &c, &e1), r2 = journal_index_scan(path, &ix, &e2);
+    int ok = r1 == r2;
+    if (ok && r1) ok = !strcmp(e1.msg, e2.msg) && c.head_damaged == ix.head_damaged;
+    if (ok && !r1) {
+        ok = c.n == ix.n && c.valid_bytes == ix.valid_bytes && c.torn_bytes == ix.torn_bytes &&
+             c.n_damaged == ix.n_damaged && c.damaged_at == ix.damaged_at && c.damaged_bytes == ix.damaged_bytes &&
+             c.kept_after == ix.kept_after && c.old_records == ix.old_records && !strcmp(c.ini_text, ix.ini_text) &&
+             !memcmp(&c.head, &ix.head, sizeof c.head);
+        int fd = open(path, O_RDONLY);
+        task_buf b = { 0 };
+        for (int i = 0; ok && i < c.n; i++) {
+            ok = journal_index_get(fd, path, &ix.ent[i], &b, &e2) == 0 && b.len == c.rec[i].len &&
+                 !memcmp(b.p, c.rec[i].p, b.len) && ix.ent[i].key == ((const task_head *)b.p)->task_key &&
+                 ix.ent[i].status == ((const task_head *)b.p)->status && ix.ent[i].len <= ix.max_len;
+        }
+        task_buf_free(&b);
+        close(fd);
+    }
+    if (!r1) journal_contents_free(&c);
+    if (!r2) journal_index_free(&ix);
+    return ok;
+}
+
+static void test_index(void) {
+    char path[128], cut[128];
+    enum { N = 6 };
+    tmp_path(path, sizeof path, "index");
+    write_std(path, N, NULL);
+    CU_ASSERT(index_agrees(path));
+    journal_index ix;
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(journal_index_scan(path, &ix, &e), 0);
+    CU_ASSERT_EQUAL(ix.n, N);
+    CU_ASSERT_EQUAL(ix.n_damaged, 0);
+    CU_ASSERT_EQUAL(ix.torn_bytes, 0);
+    CU_ASSERT_EQUAL(sizeof(journal_entry), 32);      /* the per-task bound README states */
+    journal_index_free(&ix);
+    size_t size;
+    unsigned char *bytes = file_bytes(path, &size);
+    tmp_path(cut, sizeof cut, "index_cut");
+    /* torn: every length of the file (inside the head, at and inside every
+     * record) */
+    int bad = 0;
+    for (size_t n = 0; n <= size; n++) {
+        file_put(cut, bytes, n);
+        bad += !index_agrees(cut);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    /* damaged: one flipped byte at every position (head, record headers,
+     * payloads, pads), then two at once in different records */
+    bad = 0;
+    for (size_t o = 0; o < size; o++) {
+        bytes[o] ^= 0x20;
+        file_put(cut, bytes, size);
+        bad += !index_agrees(cut);
+        bytes[o] ^= 0x20;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    bytes[size / 3] ^= 1;
+    bytes[2 * size / 3] ^= 1;
+    file_put(cut, bytes, size);
+    CU_ASSERT(index_agrees(cut));
+    CU_ASSERT_EQUAL_FATAL(journal_index_scan(cut, &ix, &e), 0);
+    CU_ASSERT(ix.n_damaged >= 1);
+    CU_ASSERT(ix.n < N);
+    /* an entry whose bytes changed since the scan: refused, not trusted */
+    int fd = open(cut, O_RDWR);
+    task_buf b = { 0 };
+    unsigned char z = 0x55;
+    CU_ASSERT_EQUAL(pwrite(fd, &z, 1, (off_t)(ix.ent[0].off + 40)), 1);
+    CU_ASSERT_EQUAL(journal_index_get(fd, cut, &ix.ent[0], &b, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "no longer checks");
+    close(fd);
+    task_buf_free(&b);
+    journal_index_free(&ix);
+    free(bytes);
+    /* not a journal; missing */
+    file_put(cut, "hello, world\n", 13);
+    CU_ASSERT(index_agrees(cut));
+    CU_ASSERT_EQUAL(journal_index_scan(cut, &ix, &e), RS_EINPUT);
+    ASSERT_MSG_HAS(e, "not an rnnsweep journal");
+    CU_ASSERT_EQUAL(journal_index_scan("/nonexistent/x.rsj", &ix, &e), RS_EINTERNAL);
 }
 
 static CU_TestInfo tests[] = {
@@ -809,6 +906,7 @@ static CU_TestInfo tests[] = {
     {"not a journal: text, empty, torn head; missing file", test_not_a_journal},
     {"kill -9 of a writer: every acknowledged record survives", test_crash},
     {"malformed append: RS_EINPUT, nothing written", test_malformed_append},
+    {"journal_index_scan == journal_read: every cut, every flipped byte", test_index},
     CU_TEST_INFO_NULL
 };
 

@@ -922,6 +922,62 @@ static void test_iso_time(void) {
     CU_ASSERT_STRING_EQUAL(results_iso_time(951782400, buf), "2000-02-29T00:00:00Z");
 }
 
+/* A source that hands out each record through ONE scratch buffer, wiped
+ * before every copy: a writer that kept a view past the next get would
+ * write garbage.  fail_at >= 0: that get fails. */
+typedef struct { task_buf *b; task_buf scratch; int fail_at, calls; } one_buf_src;
+
+static int one_buf_get(void *ctx, int i, task_view *v, rs_err *e) {
+    one_buf_src *s = ctx;
+    s->calls++;
+    if (i == s->fail_at) return rs_err_set(e, RS_EINTERNAL, "test: record %d unreadable", i);
+    if (s->scratch.p) memset(s->scratch.p, 0xa5, s->scratch.cap);
+    if (s->scratch.cap < s->b[i].len) {
+        free(s->scratch.p);
+        s->scratch.p = malloc(s->b[i].len);
+        s->scratch.cap = s->b[i].len;
+    }
+    memcpy(s->scratch.p, s->b[i].p, s->b[i].len);
+    s->scratch.len = s->b[i].len;
+    return task_view_parse(s->scratch.p, s->scratch.len, v, e);
+}
+
+static void test_source(void) {
+    sweep_config c;
+    sweep_plan p;
+    if (cu_plan_build(INI_TREND3, &c, &p)) return;
+    task_buf a[16] = { 0 };
+    int n = make_all(&p, a);
+    const char *pa = tmp_path("src_views.h5"), *pb = tmp_path("src_stream.h5"), *pc = tmp_path("src_fail.h5");
+    rs_err e;
+    CU_ASSERT_EQUAL_FATAL(write_bufs(pa, &c, &p, a, n, &e), 0);
+    one_buf_src os = { a, { 0 }, -1, 0 };
+    results_source src = { n, one_buf_get, &os };
+    make_folds();
+    CU_ASSERT_EQUAL_FATAL(results_write_source(pb, &c, &p, g_folds, NY + 1, &src, &g_meta, &e), 0);
+    CU_ASSERT(os.calls >= 2 * n);                   /* every record fetched again to be written */
+    for (int k = 0; k < N_DATASETS; k++) {
+        int same = same_dataset(pa, pb, DATASETS[k]);
+        CU_ASSERT(same);
+        if (!same) printf("\n  %s differs\n", DATASETS[k]);
+    }
+    uint64_t h = 0;
+    CU_ASSERT_EQUAL(results_sweep_hash(pb, &h), 0);
+    CU_ASSERT_EQUAL(h, plan_sweep_hash(&p));
+    CU_ASSERT_EQUAL(results_sweep_hash(tmp_path("none.h5"), &h), -1);
+    /* a record that cannot be read back: the write fails with its status and
+     * says which, and nothing is left under the path */
+    os.fail_at = n - 2;
+    CU_ASSERT_EQUAL(results_write_source(pc, &c, &p, g_folds, NY + 1, &src, &g_meta, &e), RS_EINTERNAL);
+    ASSERT_MSG_HAS(e, "record");
+    ASSERT_MSG_HAS(e, "unreadable");
+    CU_ASSERT(access(pc, F_OK) != 0);
+    free(os.scratch.p);
+    free_bufs(a, n);
+    plan_free(&p);
+    config_free(&c);
+}
+
 static CU_TestInfo tests[] = {
     {"round trip: records back byte for byte", test_round_trip},
     {"round trip of a trend3 sweep (3 outputs)", test_round_trip_trend3},
@@ -937,6 +993,7 @@ static CU_TestInfo tests[] = {
     {"no tasks: every dataset exists, empty", test_empty_file},
     {"sweep hash: data hash, keys, list boundary", test_sweep_hash},
     {"results_iso_time", test_iso_time},
+    {"results_write_source: records fetched one at a time == views; a failing source", test_source},
     CU_TEST_INFO_NULL
 };
 

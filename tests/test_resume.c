@@ -141,10 +141,13 @@ static size_t rec_off(const char *jp, int i) {
 /* Does the store hold every record of b[0..n) byte for byte? */
 static int holds_all(const store *st, task_buf *b, int n) {
     int k = 0;
+    task_buf rb = { 0 };
     for (int i = 0; i < n; i++) {
         int at = store_find(st, ((const task_head *)b[i].p)->task_key);
-        k += at >= 0 && st->rec[at].len == b[i].len && !memcmp(st->rec[at].p, b[i].p, b[i].len);
+        task_view v;
+        k += at >= 0 && !store_get(st, at, &rb, &v, NULL) && v.bytes == b[i].len && !memcmp(v.h, b[i].p, b[i].len);
     }
+    task_buf_free(&rb);
     return k == n;
 }
 
