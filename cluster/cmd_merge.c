@@ -28,6 +28,62 @@ static void usage(FILE *f) {
         "overwrites OUT.h5.\n");
 }
 
+/* The merge itself, with no lock and no checks on OUT (see commands.h). */
+int merge_files(const char *out, const char *const *in, int n_in, int quiet) {
+    rs_err e;
+    results_file *r = calloc((size_t)n_in, sizeof *r);
+    if (!r) return 1;
+    int rc = 0, n_read = 0;
+    for (int i = 0; i < n_in && !rc; i++, n_read++)
+        if ((rc = results_read(in[i], &r[i], &e))) fprintf(stderr, "rnnsweep: %s\n", e.msg);
+    if (!rc && (rc = merge_check(r, in, n_in, &e))) fprintf(stderr, "rnnsweep merge: %s\n", e.msg);
+    sweep_config c;
+    sweep_plan p;
+    memset(&c, 0, sizeof c);
+    memset(&p, 0, sizeof p);
+    if (!rc && ((rc = config_load_text(r[0].ini_text, in[0], &c, &e)) || (rc = plan_build(&c, &p, &e))))
+        fprintf(stderr, "rnnsweep: %s: %s\n", in[0], e.msg);
+    task_view *v = NULL;
+    char *hosts = NULL;
+    int n = 0;
+    if (!rc) {
+        plan_set_bar_seconds(&p, r[0].bar_seconds);
+        /* the inputs' data content hash, when they agree (else unknown: 0) */
+        p.content_hash = r[0].data_content_hash;
+        for (int i = 1; i < n_in; i++)
+            if (r[i].data_content_hash != p.content_hash) p.content_hash = 0;
+        if ((n = merge_views(r, in, n_in, &v, &e)) < 0) {
+            fprintf(stderr, "rnnsweep: %s\n", e.msg);
+            rc = e.status;
+        }
+    }
+    if (!rc) {
+        const char **hl = malloc((size_t)n_in * sizeof *hl);
+        for (int i = 0; hl && i < n_in; i++) hl[i] = r[i].hosts;
+        hosts = hl ? merge_hosts(hl, n_in) : NULL;
+        free(hl);
+        int ranks = 0;
+        for (int i = 0; i < n_in; i++) ranks = r[i].ranks > ranks ? r[i].ranks : ranks;
+        results_meta m = { .created = r[0].created, .ranks = ranks, .threads = r[0].threads,
+                           .blas = r[0].blas, .hosts = hosts ? hosts : "", .shard = "",
+                           .git_commit = r[0].git_commit, .slurm_job_id = r[0].slurm_job_id,
+                           .slurm_array_job_id = r[0].slurm_array_job_id,
+                           .tasks_planned = merge_planned(r, n_in), .bar_seconds = r[0].bar_seconds };
+        if (!hosts) rc = 1;
+        else if (results_write(out, &c, &p, r[0].folds, r[0].n_folds, v, n, &m, &e)) {
+            fprintf(stderr, "rnnsweep: %s\n", e.msg);
+            rc = e.status ? e.status : 1;
+        } else if (!quiet) printf("rnnsweep merge: %s: %d records from %d files\n", out, n, n_in);
+    }
+    free(hosts);
+    free(v);
+    plan_free(&p);
+    config_free(&c);
+    for (int i = 0; i < n_read; i++) results_file_free(&r[i]);
+    free(r);
+    return rc;
+}
+
 int cmd_merge(int argc, char **argv) {
     const char *out = NULL;
     const char **in = calloc((size_t)(argc > 0 ? argc : 1), sizeof *in);
@@ -71,56 +127,7 @@ int cmd_merge(int argc, char **argv) {
         return 2;
     }
 
-    results_file *r = calloc((size_t)n_in, sizeof *r);
-    if (!r) { lock_release(lk); free(in); return 1; }
-    int rc = 0, n_read = 0;
-    for (int i = 0; i < n_in && !rc; i++, n_read++)
-        if ((rc = results_read(in[i], &r[i], &e))) fprintf(stderr, "rnnsweep: %s\n", e.msg);
-    if (!rc && (rc = merge_check(r, in, n_in, &e))) fprintf(stderr, "rnnsweep merge: %s\n", e.msg);
-    sweep_config c;
-    sweep_plan p;
-    memset(&c, 0, sizeof c);
-    memset(&p, 0, sizeof p);
-    if (!rc && ((rc = config_load_text(r[0].ini_text, in[0], &c, &e)) || (rc = plan_build(&c, &p, &e))))
-        fprintf(stderr, "rnnsweep: %s: %s\n", in[0], e.msg);
-    task_view *v = NULL;
-    char *hosts = NULL;
-    int n = 0;
-    if (!rc) {
-        plan_set_bar_seconds(&p, r[0].bar_seconds);
-        /* the inputs' data content hash, when they agree (else unknown: 0) */
-        p.content_hash = r[0].data_content_hash;
-        for (int i = 1; i < n_in; i++)
-            if (r[i].data_content_hash != p.content_hash) p.content_hash = 0;
-        if ((n = merge_views(r, in, n_in, &v, &e)) < 0) {
-            fprintf(stderr, "rnnsweep: %s\n", e.msg);
-            rc = e.status;
-        }
-    }
-    if (!rc) {
-        const char **hl = malloc((size_t)n_in * sizeof *hl);
-        for (int i = 0; hl && i < n_in; i++) hl[i] = r[i].hosts;
-        hosts = hl ? merge_hosts(hl, n_in) : NULL;
-        free(hl);
-        int ranks = 0;
-        for (int i = 0; i < n_in; i++) ranks = r[i].ranks > ranks ? r[i].ranks : ranks;
-        results_meta m = { .created = r[0].created, .ranks = ranks, .threads = r[0].threads,
-                           .blas = r[0].blas, .hosts = hosts ? hosts : "", .shard = "",
-                           .git_commit = r[0].git_commit, .slurm_job_id = r[0].slurm_job_id,
-                           .slurm_array_job_id = r[0].slurm_array_job_id,
-                           .tasks_planned = merge_planned(r, n_in), .bar_seconds = r[0].bar_seconds };
-        if (!hosts) rc = 1;
-        else if (results_write(out, &c, &p, r[0].folds, r[0].n_folds, v, n, &m, &e)) {
-            fprintf(stderr, "rnnsweep: %s\n", e.msg);
-            rc = e.status ? e.status : 1;
-        } else printf("rnnsweep merge: %s: %d records from %d files\n", out, n, n_in);
-    }
-    free(hosts);
-    free(v);
-    plan_free(&p);
-    config_free(&c);
-    for (int i = 0; i < n_read; i++) results_file_free(&r[i]);
-    free(r);
+    int rc = merge_files(out, in, n_in, 0);
     free(in);
     lock_release(lk);
     return rc;

@@ -20,9 +20,11 @@
 #include "worker/evaluate.h"
 #include "worker/series.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f, const char *cmd) {
     fprintf(f,
@@ -155,6 +157,81 @@ done:
     return rc;
 }
 
+/* A sweep writing FILE.h5 checkpoints into part files (FILE.h5.part-N,
+ * cmd_run.c) and writes FILE.h5 itself whole only at its start and end,
+ * so mid-run FILE.h5 is the state the run started from.  show and report
+ * read the current state instead: FILE.h5 merged with its parts (in name
+ * order = journal order, later wins), into a temporary file *tmp (caller
+ * removes it with live_done).  Returns the path to read: `path` itself
+ * when there are no parts, or when the merge fails because the run ended
+ * meanwhile and removed them (FILE.h5 is then whole). */
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static const char *live_path(const char *path, char *tmp, size_t tmp_len, const char *cmd) {
+    tmp[0] = 0;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == dir) dir[1] = 0;
+    else *slash = 0;
+    char prefix[4096];
+    snprintf(prefix, sizeof prefix, "%s.part-", base);
+    size_t pl = strlen(prefix);
+    DIR *d = opendir(dir);
+    if (!d) return path;
+    char **names = NULL;
+    int n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (strncmp(de->d_name, prefix, pl) || (len > 4 && !strcmp(de->d_name + len - 4, ".tmp"))) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **nn = realloc(names, (size_t)cap * sizeof *nn);
+            if (!nn) break;
+            names = nn;
+        }
+        size_t need = strlen(dir) + len + 2;
+        if (!(names[n] = malloc(need))) break;
+        snprintf(names[n++], need, "%s/%s", dir, de->d_name);
+    }
+    closedir(d);
+    const char *use = path;
+    if (n > 0) {
+        qsort(names, (size_t)n, sizeof *names, cmp_str);
+        const char **in = malloc((size_t)(n + 1) * sizeof *in);
+        const char *td = getenv("TMPDIR");
+        snprintf(tmp, tmp_len, "%s/rnnsweep-live-XXXXXX", td && *td ? td : "/tmp");
+        int fd = in ? mkstemp(tmp) : -1;
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);            /* merge writes a new file; it refuses none here */
+            in[0] = path;
+            for (int i = 0; i < n; i++) in[i + 1] = names[i];
+            if (merge_files(tmp, in, n + 1, 1) == 0) {
+                use = tmp;
+                fprintf(stderr, "rnnsweep %s: a sweep is writing %s: showing it with its %d checkpoint "
+                        "part%s (the state at its last checkpoint)\n", cmd, path, n, n == 1 ? "" : "s");
+            } else {
+                unlink(tmp);
+                tmp[0] = 0;
+                fprintf(stderr, "rnnsweep %s: %s: its checkpoint parts could not be merged (the run may "
+                        "have just ended); showing %s as it is\n", cmd, path, path);
+            }
+        } else tmp[0] = 0;
+        free(in);
+    }
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return use;
+}
+
+static void live_done(const char *tmp) {
+    if (tmp[0]) unlink(tmp);
+}
+
 static int cmd_common(int argc, char **argv, const char *cmd) {
     const char *path = NULL, *html = NULL, *series = NULL, *out = NULL;
     report_opts o = { .top = 10, .metric = "sharpe" };
@@ -214,8 +291,14 @@ static int cmd_common(int argc, char **argv, const char *cmd) {
     }
     rs_err e;
     if (report_check(&o, &e)) { fprintf(stderr, "rnnsweep %s: %s\n", cmd, e.msg); return 2; }
+    char live_tmp[4096];
+    const char *rpath = live_path(path, live_tmp, sizeof live_tmp, cmd);
     results_file r;
-    if (results_read(path, &r, &e)) { fprintf(stderr, "rnnsweep: %s\n", e.msg); return e.status; }
+    if (results_read(rpath, &r, &e)) {
+        fprintf(stderr, "rnnsweep: %s\n", e.msg);
+        live_done(live_tmp);
+        return e.status;
+    }
     sweep_config c;
     sweep_plan p;
     int rc = config_load_text(r.ini_text, path, &c, &e);
@@ -240,6 +323,7 @@ static int cmd_common(int argc, char **argv, const char *cmd) {
     }
     if (rc) fprintf(stderr, "rnnsweep: %s: %s\n", path, e.msg);
     results_file_free(&r);
+    live_done(live_tmp);
     return rc;
 }
 

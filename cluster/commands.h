@@ -16,4 +16,10 @@ int cmd_show(int argc, char **argv);   /* leaderboard of a results file        *
 int cmd_report(int argc, char **argv); /* show, or the HTML report (--html)    */
 int cmd_merge(int argc, char **argv);  /* combine shard results files          */
 
+/* `rnnsweep merge`'s work without its lock or its check that OUT is new:
+ * results files in[0..n_in) of one plan into OUT (later inputs win a
+ * duplicate key).  Messages go to stderr; `quiet` drops the summary line
+ * on stdout.  Returns an exit status: 0, 1 (internal) or 2 (bad input). */
+int merge_files(const char *out, const char *const *in, int n_in, int quiet);
+
 #endif

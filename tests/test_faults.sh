@@ -10,7 +10,7 @@
 #     a damaged head rebuilt from the .h5, or refused with how to recover
 #   2b checkpoints (part files, README "Checkpoints"): kill -9 between
 #     checkpoints — every part is a whole results file, FILE.h5 + the parts
-#     merge to what was checkpointed — and kill -9 DURING one (inside the
+#     merge to what was checkpointed (and show reads them so) — and kill -9 DURING one (inside the
 #     write, RNNSWEEP_TEST_WRITE_PAUSE): no half-written file under a final
 #     name; --resume completes to the uninterrupted run's results and
 #     removes the parts
@@ -155,6 +155,16 @@ ns=$(attr "$tmp/ck_snap.h5" tasks_done)
 if [ "$np" -ge 3 ] && [ $allok = 1 ] && [ $rc -eq 0 ] && [ "$ns" -ge "$np" ] && [ "$ns" -lt 8 ]; then
   ok "kill -9 between checkpoints: $np part files, each a whole file; FILE.h5 + parts merge to $ns tasks"
 else bad "kill -9 between checkpoints (parts $np, whole $allok, merge rc $rc, $ns tasks)"; cat "$tmp/out.log"; fi
+# show and report read what a running (here: killed) sweep has checkpointed:
+# FILE.h5 with its parts, the same leaderboard as the explicit merge, and no
+# temporary file left behind
+mkdir -p "$tmp/livetmp"
+TMPDIR="$tmp/livetmp" "$rs" show "$tmp/ck.h5" --format csv > "$tmp/live.csv" 2> "$tmp/live.err"; rc=$?
+"$rs" show "$tmp/ck_snap.h5" --format csv > "$tmp/snap.csv" 2> /dev/null
+if [ $rc -eq 0 ] && cmp -s "$tmp/live.csv" "$tmp/snap.csv" && grep -q "a sweep is writing" "$tmp/live.err" \
+   && [ -z "$(ls -A "$tmp/livetmp")" ] && [ -s "$tmp/live.csv" ]; then
+  ok "show on a sweep's FILE.h5 with $np parts = show of FILE.h5 + parts merged; says so; leaves no temporary file"
+else bad "show of a checkpointed sweep (rc $rc)"; cat "$tmp/live.err"; diff "$tmp/live.csv" "$tmp/snap.csv" | head; fi
 run "$tmp/mid.ini" -o "$tmp/ck.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/ck.h5" ck-between \
   && ! ls "$tmp"/ck.h5.part-* > /dev/null 2>&1 \
   && ok "resumed after kill -9 between checkpoints == uninterrupted; parts removed" || { bad "resume after kill between checkpoints"; cat "$tmp/out.log"; }
