@@ -656,6 +656,7 @@ static int setup_rank0(run *R, rs_err *e) {
     if (!R->quiet) { fprintf(stderr, "rnnsweep: "); prepare_describe(&info, stderr); }
     R->plan.content_hash = info.content_hash;      /* the /series attribute (results.h) */
     plan_set_bar_seconds(&R->plan, R->data.bar_seconds);
+    R->plan.series = config_series(&R->cfg, R->data.bar_seconds);   /* resume_covers */
     if ((rc = prepare_tasks(&R->cfg, &R->plan, &R->data, &R->tasks, &R->n_tasks, &R->folds, &R->n_folds, e)))
         return rc;
 

@@ -703,6 +703,7 @@ int plan_build(const sweep_config *c, sweep_plan *p, rs_err *e) {
     memset(p, 0, sizeof *p);
     rs_err_clear(e);
     p->data_hash = c->data_hash ? c->data_hash : config_data_hash(c);
+    p->series = -1;
     p->n_in = c->features.n_feat;
     p->head = c->target.kind == TARGET_TREND3 ? RNN_HEAD_CLS : RNN_HEAD_REG;
     p->n_out = p->head == RNN_HEAD_CLS ? 3 : 1;

@@ -132,6 +132,10 @@ typedef struct {
     uint64_t       content_hash;          /* the prepared data's content hash
                                              (prepare_info); 0 until the caller
                                              that loaded the data sets it        */
+    int            series;                /* TASK_SERIES_* the run stores
+                                             (config_series, set with the data);
+                                             -1 (plan_build): not known, and
+                                             resume_covers ignores resolution    */
     rnn_head       head;                  /* REG (return, price) or CLS (trend3)  */
     int            n_out;                 /* 1 or 3                               */
     int            merged;                /* model points merged as equal keys    */

@@ -288,6 +288,9 @@ void resume_report_print(const resume_report *r, const resume_opts *o, FILE *f) 
 
 int resume_covers(const sweep_plan *p, const task_view *v) {
     if (v->h->n_strat < p->n_strategies) return 0;
+    /* a record with series at another resolution than the run stores is
+     * not covered: it is re-evaluated at the new one (no retraining) */
+    if (p->series >= 0 && v->h->n_test > 0 && v->h->series != p->series) return 0;
     for (int s = 0; s < p->n_strategies; s++) {
         int found = 0;
         for (int r = 0; r < v->h->n_strat && !found; r++) found = v->rows[r].strategy_key == p->strategies[s].key;

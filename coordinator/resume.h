@@ -94,7 +94,8 @@ int resume_open(const resume_opts *o, store *st, journal **j, resume_report *rep
 /* The report's lines ("rnnsweep: ..."), nothing when there is nothing to say. */
 void resume_report_print(const resume_report *rep, const resume_opts *o, FILE *f);
 
-/* Does record v have a row for every strategy point of plan p? */
+/* Does record v have a row for every strategy point of plan p, and (when
+ * p->series is known and v has a series) its series at p->series? */
 int resume_covers(const sweep_plan *p, const task_view *v);
 
 typedef struct {

@@ -11,6 +11,7 @@
 #   - `show --config ID --series bar` on the day file recomputes the per-bar
 #     curve that the bar run stored, bit for bit; read_results.py's
 #     recompute_bar_series and load_points agree; changed data: exit 2
+#   - --resume with only `series` changed re-evaluates at the new resolution
 #   - series = none: no per-strategy series, and show says why PBO and
 #     walk-forward selection cannot run
 set -u
@@ -165,6 +166,16 @@ grep -q "per day over 261 days" "$tmp/show.txt" && grep -q "PBO (CSCV, 16 blocks
 [ "$(wc -l < "$tmp/lbd.csv")" -eq 41 ] && cmp -s "$tmp/lbd.csv" "$tmp/lbb.csv" \
   && ok "leaderboard: sharpe (per fold) and roi_c% equal in the day and bar files (40 configurations)" \
   || { bad "leaderboard day vs bar"; diff "$tmp/lbd.csv" "$tmp/lbb.csv" | head -5; }
+
+# changing only the resolution on --resume re-evaluates the finished task at the
+# new one (no retraining): the file then equals a fresh run at that resolution
+cp "$tmp/day10.h5" "$tmp/rs.h5"; cp "$tmp/day10.h5.journal" "$tmp/rs.h5.journal"
+"$rs" run "$tmp/day10.ini" -o "$tmp/rs.h5" --resume --set run.series=bar > "$tmp/rs.log" 2>&1; rc=$?
+dump "$tmp/rs.h5" /series/returns "$tmp/rsr.bin"; dump "$tmp/bar10.h5" /series/returns "$tmp/rbr.bin"
+if [ $rc -eq 0 ] && grep -q "0 trained, 1 re-evaluated" "$tmp/rs.log" && [ "$(attr "$tmp/rs.h5" series/resolution)" = '"bar"' ] \
+   && [ -s "$tmp/rsr.bin" ] && cmp -s "$tmp/rsr.bin" "$tmp/rbr.bin"; then
+  ok "--resume with series day -> bar: re-evaluated, not retrained; /series/returns == the bar run's"
+else bad "--resume with another series (rc $rc, resolution $(attr "$tmp/rs.h5" series/resolution))"; cat "$tmp/rs.log"; fi
 
 # series = none: rows still there, no strategy series; PBO and walk-forward say why
 make_cfg "$tmp/none.ini" none "$t10"
