@@ -150,7 +150,10 @@ typedef struct {
  * RS_EINTERNAL (HDF5 or I/O error, one line naming the path — a full disk
  * gives "PATH: writing PATH.tmp: No space left on device"; PATH is then
  * untouched and PATH.tmp removed).  A failed write leaves nothing behind
- * in HDF5: the process may write again, and exits cleanly.  Memory: the
+ * in HDF5: the process may write again, and exits cleanly (a file written
+ * by HDF5 itself, below, is protected by the room check only: a disk that
+ * another writer fills between the check and the write fails inside HDF5,
+ * whose clean-up after a failed close is not to be trusted).  Memory: the
  * compressed file's size, on top of the records. */
 int results_write(const char *path, const sweep_config *c, const sweep_plan *p,
                   const results_fold *folds, int n_folds,
@@ -167,8 +170,12 @@ typedef struct {
     void *ctx;
 } results_source;
 
-/* results_write from a source.  Memory: the compressed file's size, one
- * record at a time, and ~56 bytes per record for the ordering. */
+/* results_write from a source.  Memory: one record at a time, ~56 bytes
+ * per record for the ordering, and the compressed file's size when the
+ * records add up to at most 1 GiB (RNNSWEEP_DIRECT_WRITE_BYTES): a bigger
+ * file is written to PATH.tmp by HDF5 itself, after a check that its file
+ * system has room for an upper bound of it (RS_EINTERNAL "No space left
+ * on device (the file needs up to N MiB, M MiB free)" otherwise). */
 int results_write_source(const char *path, const sweep_config *c, const sweep_plan *p,
                          const results_fold *folds, int n_folds, const results_source *src,
                          const results_meta *m, rs_err *e);

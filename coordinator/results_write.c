@@ -24,6 +24,23 @@
  * callbacks), never copied: 222 bytes per small task, 22 MB at 10^5 in
  * bench/scale.sh.
  *
+ * Big files go straight to disk.  A sweep of 1-minute years stores ~9 MB
+ * of per-bar predictions per task (task.h): its final file does not fit in
+ * rank 0's memory.  When the records to write add up to more than
+ * RESULTS_DIRECT_BYTES (1 GiB; the environment variable
+ * RNNSWEEP_DIRECT_WRITE_BYTES overrides it, tests use 0), HDF5 writes
+ * PATH.tmp itself (the sec2 driver) and memory stays one record plus
+ * HDF5's caches.  The full-disk hazard above is then met before HDF5
+ * writes a byte: the file system must have room for an upper bound of the
+ * file (RESULTS_DIRECT_SLACK x the records, the plan's tables and 1 MiB:
+ * compression never grows a dataset by more than deflate's few bytes per
+ * chunk), else the
+ * write fails with one line saying how much it needs.  Every dataset and
+ * attribute is the same either way (tests/test_faults.sh compares them);
+ * the file's own bytes differ (the drivers allocate space differently), so
+ * a sweep's final file is byte-identical to another run's of the same
+ * records, which takes the same path.
+ *
  * Checkpoints (issue 15).  A sweep's checkpoint used to be this function on
  * every record: its cost grew with the whole file (~20 s at 10^5 tasks).
  * Three designs were weighed:
@@ -69,6 +86,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "coordinator/h5io.h"
@@ -79,6 +98,8 @@
 /* The in-memory file grows by this much at a time (glibc moves large
  * blocks with mremap, so growth costs no copy). */
 #define IMAGE_INCREMENT ((size_t)4 << 20)
+#define RESULTS_DIRECT_BYTES ((uint64_t)1 << 30)
+#define RESULTS_DIRECT_SLACK 1.25
 
 /* Row i of /plan/strategies into buf (L.size bytes, zeroed by the caller). */
 static void strat_row(const strat_layout *L, const sweep_plan *p, int i, unsigned char *buf) {
@@ -753,6 +774,57 @@ static void sync_dir_of(const char *path) {
     free(dir);
 }
 
+/* Records adding up to more than this many bytes are written to disk by
+ * HDF5 (see the top of the file). */
+static uint64_t direct_threshold(void) {
+    const char *s = getenv("RNNSWEEP_DIRECT_WRITE_BYTES");
+    if (s && *s) {
+        char *end;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (!*end) return (uint64_t)v;
+    }
+    return RESULTS_DIRECT_BYTES;
+}
+
+/* Room for an upper bound of a file written from rec_bytes of records in
+ * tmp's file system: 0, or -1 with one line saying what is needed. */
+static int disk_room(h5io_ctx *x, const sweep_plan *p, int n_folds, const char *tmp, uint64_t rec_bytes) {
+    /* the records' blocks, the plan's tables (a row is < 512 bytes) and
+     * 1 MiB of HDF5 metadata */
+    const double need = RESULTS_DIRECT_SLACK * (double)rec_bytes +
+                        512.0 * ((double)p->n_models + p->n_strategies + p->n_corrections + n_folds) +
+                        (double)(1u << 20);
+    const char *slash = strrchr(tmp, '/');
+    char *dir = !slash ? strdup(".") : slash == tmp ? strdup("/") : strndup(tmp, (size_t)(slash - tmp));
+    if (!dir) return h5io_oom(x);
+    struct statvfs sv;
+    int rc = statvfs(dir, &sv);
+    free(dir);
+    if (rc) return 0;                          /* cannot tell: let the write say */
+    const double avail = (double)sv.f_bavail * (double)sv.f_frsize;
+    if (avail >= need) return 0;
+    errno = ENOSPC;
+    return h5io_xfail(x, RS_EINTERNAL, "writing %s: No space left on device (the file needs up to %.1f MiB, "
+                      "%.1f MiB free)", tmp, need / 1048576.0, avail / 1048576.0);
+}
+
+/* fsync a file HDF5 wrote and closed: 0, or -1 with errno. */
+static int sync_file(const char *path) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = fsync(fd), err = errno;
+    if (close(fd) && !rc) { rc = -1; err = errno; }
+    errno = err;
+    return rc;
+}
+
+/* Whether a failed write left a .tmp behind (the direct path creates it
+ * before it fails; the in-memory path removes its own). */
+static int direct_tmp_made(const char *tmp) {
+    struct stat sb;
+    return stat(tmp, &sb) == 0;
+}
+
 /* The test hook RNNSWEEP_TEST_WRITE_PAUSE=SECONDS[:N] (results.h): sleep
  * with PATH.tmp written and not yet renamed, so a test can kill -9 a run in
  * the middle of a checkpoint (every write, or only the N-th of the
@@ -827,6 +899,7 @@ int results_write_source(const char *path, const sweep_config *c, const sweep_pl
     qsort(mk, (size_t)p->n_models, sizeof *mk, cmp_keyidx);
     qsort(sk, (size_t)p->n_strategies, sizeof *sk, cmp_keyidx);
     int n_sel = 0, max_strat = 1;
+    uint64_t rec_bytes = 0;                  /* the selected records' bytes   */
     /* one pass over the records: which go in, and each one's mapped rows
      * (the map needs room for the widest record: grown as they come) */
     for (int i = 0; i < n_tasks; i++) {
@@ -845,6 +918,7 @@ int results_write_source(const char *path, const sweep_config *c, const sweep_pl
             map = nm;
         }
         const task_head *h = v.h;
+        rec_bytes += v.bytes;
         sel[n_sel++] = (sel_t){ h->task_key, h->fold_id, i, mi, map_rows(&v, sk, p->n_strategies, map), h->n_strat,
                                 h->n_test, h->status, h->n_pts, h->series, h->n_curve, h->n_trcls,
                                 h->n_weights };
@@ -860,25 +934,36 @@ int results_write_source(const char *path, const sweep_config *c, const sweep_pl
     int done = n_sel, failed = 0;
     for (int i = 0; i < n_sel; i++) failed += sel[i].status != TASK_OK;
 
-    /* the file, in memory */
+    /* the file: in memory, or (big) on disk, written by HDF5 */
+    const int direct = rec_bytes > direct_threshold();
+    if (direct && disk_room(&x, p, n_folds, tmp, rec_bytes)) goto fail;
     if (layout_types_open(&x, &T)) goto fail;
     fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5FD_file_image_callbacks_t cb = { img_malloc, img_memcpy, img_realloc, img_free, img_udata_copy,
                                        img_udata_free, &img };
     /* STRONG: closing the file closes whatever an error path left open */
     if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
-        H5Pset_fapl_core(fapl, IMAGE_INCREMENT, 0) < 0 || H5Pset_file_image_callbacks(fapl, &cb) < 0) {
+        (direct ? H5Pset_fapl_sec2(fapl) < 0
+                : H5Pset_fapl_core(fapl, IMAGE_INCREMENT, 0) < 0 || H5Pset_file_image_callbacks(fapl, &cb) < 0)) {
         h5io_fail(&x, "file access list");
         goto fail;
     }
     f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (f < 0) { h5io_fail(&x, "cannot create the file in memory"); goto fail; }
+    if (f < 0) { h5io_fail(&x, direct ? "cannot create the .tmp file" : "cannot create the file in memory"); goto fail; }
     if (write_attrs(&x, f, c, p, m, done, failed) ||
         write_plan(&x, f, &T, p, folds, n_folds) ||
         write_tasks(&x, f, &T, p, src, sel, n_sel, sk, max_strat) ||
         write_extra(&x, f, &T, src, sel, n_sel, EX_CURVE) || write_extra(&x, f, &T, src, sel, n_sel, EX_TRCLS) ||
         write_extra(&x, f, &T, src, sel, n_sel, EX_WEIGHTS))
         goto fail;
+    if (direct) {
+        if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) { h5io_fail(&x, "writing %s", tmp); goto fail; }
+        herr_t dr = H5Fclose(f);
+        f = -1;
+        if (dr < 0) { h5io_fail(&x, "closing %s", tmp); goto fail; }
+        if (sync_file(tmp)) { h5io_xfail(&x, RS_EINTERNAL, "writing %s: %s", tmp, strerror(errno)); goto fail; }
+        goto written;
+    }
     /* H5Fget_file_image flushes: the size is the finished file's */
     ssize_t size = H5Fget_file_image(f, NULL, 0);
     if (size < 0) { h5io_fail(&x, "flushing the file"); goto fail; }
@@ -889,6 +974,7 @@ int results_write_source(const char *path, const sweep_config *c, const sweep_pl
 
     /* the file, on disk */
     if (put_file(tmp, img.p, (size_t)size)) { h5io_xfail(&x, RS_EINTERNAL, "writing %s: %s", tmp, strerror(errno)); goto fail; }
+written:
     write_pause();
     if (rename(tmp, path)) {
         h5io_xfail(&x, RS_EINTERNAL, "cannot rename the .tmp file over it: %s", strerror(errno));
@@ -905,6 +991,7 @@ int results_write_source(const char *path, const sweep_config *c, const sweep_pl
 
 fail:
     if (f >= 0) H5Fclose(f);
+    if (tmp && direct_tmp_made(tmp)) unlink(tmp);
     layout_types_close(&T);
     if (fapl >= 0) H5Pclose(fapl);
     h5io_quiet_off(&q);

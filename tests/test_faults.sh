@@ -4,7 +4,8 @@
 #   1 a full disk (a small tmpfs; root only, else SKIP): exit 1 with one
 #     line, every journalled task kept, --resume after freeing space equals
 #     an uninterrupted run — with one rank, through mpirun, and when only the
-#     final HDF5 write fails (it segfaulted in MPI_Finalize, exit 139)
+#     final HDF5 write fails (it segfaulted in MPI_Finalize, exit 139), also
+#     when HDF5 writes the file to disk itself (RNNSWEEP_DIRECT_WRITE_BYTES)
 #   2 a flipped byte mid-journal: the other records kept, the lost one taken
 #     from the .h5, "corrupt record at byte N (K records after it kept)";
 #     a damaged head rebuilt from the .h5, or refused with how to recover
@@ -76,6 +77,11 @@ flip() { printf "$(printf '\\x%02x' $(( $(od -An -tu1 -j "$2" -N1 "$1") ^ 0x20 )
 run "$tmp/tiny.ini" -o "$tmp/ref.h5" || { bad "reference run"; cat "$tmp/out.log"; }
 "${MPIRUN[@]}" -np 3 "$rs" run "$tmp/mid.ini" -o "$tmp/mid_ref.h5" --quiet > "$tmp/out.log" 2>&1 || bad "mid reference run"
 J=$(stat -c %s "$tmp/ref.h5.journal"); H=$(stat -c %s "$tmp/ref.h5")
+# a file HDF5 writes to disk itself (records over RNNSWEEP_DIRECT_WRITE_BYTES,
+# 1 GiB by default) holds the same datasets as one built in memory
+RNNSWEEP_DIRECT_WRITE_BYTES=0 "$rs" run "$tmp/tiny.ini" -o "$tmp/direct.h5" --quiet > "$tmp/out.log" 2>&1 \
+  && same_results "$tmp/ref.h5" "$tmp/direct.h5" direct && [ ! -e "$tmp/direct.h5.tmp" ] \
+  && ok "written to disk by HDF5 (direct): the same datasets as the in-memory file" || { bad "direct write"; cat "$tmp/out.log"; }
 
 # ---- 1. a full disk ---------------------------------------------------------------
 # fullfs NAME FREE: a 4 MiB tmpfs with FREE bytes left
@@ -108,6 +114,11 @@ if [ $root = 1 ]; then
   full_disk final $(( J + H * 6 / 10 )) "$rs"             # the journal fits, the final .h5 does not
   grep -q "writing .*x.h5.tmp: No space left on device" "$tmp/full.log" \
     && ok "full disk (final): the .h5 write names PATH.tmp and the reason" || { bad "final write message"; cat "$tmp/full.log"; }
+  # files HDF5 writes to disk itself (big sweeps; forced here): the room is
+  # checked before HDF5 writes a byte, so no write fails inside HDF5
+  full_disk direct $(( J + H * 6 / 10 )) env RNNSWEEP_DIRECT_WRITE_BYTES=0 "$rs"
+  grep -q "writing .*x.h5.tmp: No space left on device (the file needs up to" "$tmp/full.log" \
+    && ok "full disk (direct): refused before HDF5 writes, saying what the file needs" || { bad "direct write message"; cat "$tmp/full.log"; }
 else
   echo "SKIP full disk: needs root to mount a small tmpfs"
 fi
