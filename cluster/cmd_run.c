@@ -106,6 +106,15 @@ static void usage(FILE *f) {
 
 typedef struct { uint64_t key; int index; } key_index;
 
+/* One part file of this run (checkpoint): its name's journal offset, its
+ * records' keys (8 bytes a task, owned) and their journal bytes. */
+typedef struct {
+    uint64_t  end;
+    int       n;
+    uint64_t  bytes;
+    uint64_t *keys;                  /* [n]                                       */
+} ck_part;
+
 typedef struct {
     /* command line */
     const char   *config_path;
@@ -146,6 +155,10 @@ typedef struct {
                                     checkpoint (the next part file's tasks)   */
     int           ck_n, ck_cap;
     int           n_parts;       /* part files written by this run            */
+    ck_part      *parts;         /* [np_live] this run's parts on disk, oldest
+                                    first (compaction, checkpoint)            */
+    int           np_live, np_cap;
+    int           n_merged;      /* parts folded into a later one             */
     double        ck_seconds, ck_max;   /* their total and longest write time */
     double        t_start, t_last_write, t_last_progress;
     double        cost_done;
@@ -271,34 +284,110 @@ static void parts_remove(const run *R) { parts_scan(R, 1); }
  * journal bytes it covers end there, so names sort in journal order and
  * `rnnsweep merge` of FILE.h5 and the parts in name order is the sweep's
  * state: the later record of a key wins).  Its cost is that of the new
- * records (and the plan's tables), never of the whole sweep. */
+ * records (and the plan's tables), never of the whole sweep.
+ *
+ * Compaction keeps the number of parts small on a long run (one a minute
+ * is 1,440 a day, each carrying the plan's tables, and every `show` of a
+ * running sweep merges them all): like a binary counter, the new records
+ * absorb the newest parts of this run while such a part holds no more
+ * records than have been gathered so far and the merged part stays under
+ * CK_MERGE_BYTES of records.  The merged part is written under the new
+ * (largest) name first and the parts it absorbed are removed after, so a
+ * reader always sees every record (at worst twice, the same bytes).  A
+ * record is rewritten at most log2(CK_MERGE_BYTES / a checkpoint's bytes)
+ * times, a checkpoint writes at most CK_MERGE_BYTES plus its own records,
+ * and a run leaves about its records' bytes / CK_MERGE_BYTES parts plus a
+ * logarithm.  Parts of earlier runs (before a --resume) are left as they
+ * are. */
+#define CK_MERGE_BYTES ((uint64_t)64 << 20)
+
+static uint64_t ck_merge_bytes(void) {
+    const char *s = getenv("RNNSWEEP_CK_MERGE_BYTES");     /* tests */
+    if (s && *s) {
+        char *end;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (!*end) return (uint64_t)v;
+    }
+    return CK_MERGE_BYTES;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void part_path(const run *R, uint64_t end, char *path, size_t n) {
+    snprintf(path, n, "%s.part-%016llx", R->output, (unsigned long long)end);
+}
+
 static int checkpoint(run *R, rs_err *e) {
     if (!R->ck_n) { R->dirty = 0; return 0; }
     double t0 = rs_now();
-    int *idx = malloc((size_t)R->ck_n * sizeof *idx);
-    if (!idx) return rs_err_set(e, RS_EINTERNAL, "out of memory");
-    int n = 0;
+    if (R->np_live == R->np_cap) {
+        int nc = R->np_cap ? 2 * R->np_cap : 16;
+        ck_part *np = realloc(R->parts, (size_t)nc * sizeof *np);
+        if (!np) return rs_err_set(e, RS_EINTERNAL, "out of memory");
+        R->parts = np;
+        R->np_cap = nc;
+    }
+    /* the new records, and the parts they absorb */
+    uint64_t bytes = 0, cap = ck_merge_bytes();
     for (int i = 0; i < R->ck_n; i++) {
         int at = store_find(&R->st, R->ck_keys[i]);
+        if (at >= 0) bytes += R->st.rec[at].len;
+    }
+    int first = R->np_live;
+    long n_keys = R->ck_n;
+    while (first > 0 && R->parts[first - 1].n <= n_keys && R->parts[first - 1].bytes + bytes <= cap) {
+        first--;
+        n_keys += R->parts[first].n;
+        bytes += R->parts[first].bytes;
+    }
+    uint64_t *keys = malloc((size_t)n_keys * sizeof *keys);
+    int *idx = malloc((size_t)n_keys * sizeof *idx);
+    if (!keys || !idx) { free(keys); free(idx); return rs_err_set(e, RS_EINTERNAL, "out of memory"); }
+    long k = 0;
+    for (int p = first; p < R->np_live; p++)
+        for (int i = 0; i < R->parts[p].n; i++) keys[k++] = R->parts[p].keys[i];
+    for (int i = 0; i < R->ck_n; i++) keys[k++] = R->ck_keys[i];
+    /* a retried task's key can come twice: the store holds its latest record */
+    qsort(keys, (size_t)k, sizeof *keys, cmp_u64);
+    int n = 0;
+    long nk = 0;
+    for (long i = 0; i < k; i++) {
+        if (i && keys[i] == keys[i - 1]) continue;
+        keys[nk++] = keys[i];
+        int at = store_find(&R->st, keys[i]);
         if (at >= 0) idx[n++] = at;
     }
     char blas[256], shard[32], path[CFG_PATH_MAX + 40];
     results_meta m = run_meta(R, blas, sizeof blas, shard, sizeof shard);
-    snprintf(path, sizeof path, "%s.part-%016llx", R->output, (unsigned long long)journal_bytes(R->j));
+    const uint64_t end = journal_bytes(R->j);
+    part_path(R, end, path, sizeof path);
     store_src ss = { R, idx };
     results_source src = { n, store_src_get, &ss };
     int rc = results_write_source(path, &R->cfg, &R->plan, R->folds, R->n_folds, &src, &m, e);
     free(idx);
-    if (!rc) {
-        double dt = rs_now() - t0;
-        R->ck_seconds += dt;
-        if (dt > R->ck_max) R->ck_max = dt;
-        R->n_parts++;
-        R->dirty = 0;
-        R->ck_n = 0;
-        R->t_last_write = rs_now();
+    if (rc) { free(keys); return rc; }
+    /* the merged part is whole under its name: the parts it holds may go */
+    for (int p = first; p < R->np_live; p++) {
+        char old[CFG_PATH_MAX + 40];
+        part_path(R, R->parts[p].end, old, sizeof old);
+        if (R->parts[p].end != end && unlink(old) && errno != ENOENT)
+            fprintf(stderr, "rnnsweep: removing %s: %s\n", old, strerror(errno));
+        free(R->parts[p].keys);
+        R->n_merged++;
     }
-    return rc;
+    R->parts[first] = (ck_part){ end, (int)nk, bytes, keys };
+    R->np_live = first + 1;
+    double dt = rs_now() - t0;
+    R->ck_seconds += dt;
+    if (dt > R->ck_max) R->ck_max = dt;
+    R->n_parts++;
+    R->dirty = 0;
+    R->ck_n = 0;
+    R->t_last_write = rs_now();
+    return 0;
 }
 
 /* The status file: written whole (tmp + rename) so a launcher never reads
@@ -811,6 +900,8 @@ static void run_free(run *R) {
     free(R->todo);
     free(R->todo_mode);
     free(R->ck_keys);
+    for (int i = 0; i < R->np_live; i++) free(R->parts[i].keys);
+    free(R->parts);
     free(R->hv_group);
     free(R->hv_alive);
     free(R->hv_folds);
@@ -837,8 +928,8 @@ static int finish_rank0(run *R, int result, const sched_stats *ss) {
         rc = 1;
     } else parts_remove(R);
     if (R->n_parts && !R->quiet)
-        fprintf(stderr, "rnnsweep: %d checkpoints (part files) in %.2f s, the longest %.3f s\n", R->n_parts,
-                R->ck_seconds, R->ck_max);
+        fprintf(stderr, "rnnsweep: %d checkpoints (part files, %d folded into later ones) in %.2f s, the "
+                "longest %.3f s\n", R->n_parts, R->n_merged, R->ck_seconds, R->ck_max);
     progress(R, 1);
     if (R->size > 1) {
         fprintf(stderr, "rnnsweep: busy fraction per rank over %.1f s:", ss->wall);

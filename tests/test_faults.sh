@@ -11,7 +11,8 @@
 #     a damaged head rebuilt from the .h5, or refused with how to recover
 #   2b checkpoints (part files, README "Checkpoints"): kill -9 between
 #     checkpoints — every part is a whole results file, FILE.h5 + the parts
-#     merge to what was checkpointed (and show reads them so) — and kill -9 DURING one (inside the
+#     merge to what was checkpointed (and show reads them so), parts fold
+#     (compaction) and still hold every checkpointed task — and kill -9 DURING one (inside the
 #     write, RNNSWEEP_TEST_WRITE_PAUSE): no half-written file under a final
 #     name; --resume completes to the uninterrupted run's results and
 #     removes the parts
@@ -154,6 +155,8 @@ cp "$tmp/ref.h5" "$tmp/d3.h5"
 
 # ---- 2b. checkpoints: kill -9 between and during them ----------------------------------
 # one rank checkpoints before every task with --checkpoint 0: one part per task
+# (compaction off here: RNNSWEEP_CK_MERGE_BYTES=0; it is tested at the end)
+export RNNSWEEP_CK_MERGE_BYTES=0
 intable "$rs" run "$tmp/mid.ini" -o "$tmp/ck.h5" --checkpoint 0 --quiet > "$tmp/ck.log" 2>&1 &
 pc=$!
 for _ in $(seq 1 1200); do [ "$(ls "$tmp"/ck.h5.part-* 2>/dev/null | grep -vc '\.tmp$')" -ge 3 ] && break; sleep 0.05; done
@@ -225,6 +228,24 @@ else bad "kill -9 inside a checkpoint: $(ls "$tmp"/ckd.h5* | tr '\n' ' ')"; fi
 run "$tmp/mid.ini" -o "$tmp/ckd.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/ckd.h5" ck-during \
   && ! ls "$tmp"/ckd.h5.part-* > /dev/null 2>&1 \
   && ok "resumed after kill -9 inside a checkpoint == uninterrupted; parts and .tmp removed" || { bad "resume after kill during a checkpoint"; cat "$tmp/out.log"; }
+# compaction: one-task checkpoints fold like a binary counter; killed inside
+# the 7th write (FILE.h5, then checkpoints 1-5 whole, the 6th in .tmp), the
+# parts on disk are those of 5 tasks folded 4 + 1: two files, holding all 5
+unset RNNSWEEP_CK_MERGE_BYTES
+RNNSWEEP_TEST_WRITE_PAUSE=30:7 intable "$rs" run "$tmp/mid.ini" -o "$tmp/cc.h5" --checkpoint 0 --quiet > "$tmp/cc.log" 2>&1 &
+pc=$!
+for _ in $(seq 1 1200); do ls "$tmp"/cc.h5.part-*.tmp > /dev/null 2>&1 && break; sleep 0.05; done
+sleep 0.2; kill -9 $pc; wait $pc 2>/dev/null
+parts=$(ls "$tmp"/cc.h5.part-* 2>/dev/null | grep -v '\.tmp$')
+np=$(echo "$parts" | grep -c part-)
+"$rs" merge "$tmp/cc_snap.h5" "$tmp/cc.h5" $parts > "$tmp/out.log" 2>&1; rc=$?
+ns=$(attr "$tmp/cc_snap.h5" tasks_done)
+if [ "$np" = 2 ] && [ $rc -eq 0 ] && [ "$ns" = 5 ]; then
+  ok "compaction: 5 one-task checkpoints left 2 part files (4 + 1), FILE.h5 + parts hold the 5 tasks"
+else bad "compaction (parts $np, merge rc $rc, $ns tasks)"; ls "$tmp"/cc.h5*; cat "$tmp/out.log"; fi
+run "$tmp/mid.ini" -o "$tmp/cc.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/cc.h5" ck-compact \
+  && ! ls "$tmp"/cc.h5.part-* > /dev/null 2>&1 \
+  && ok "resumed after kill -9 with compacted parts == uninterrupted; parts removed" || { bad "resume after compaction"; cat "$tmp/out.log"; }
 
 # ---- 3. one writer per output --------------------------------------------------------------
 intable "$rs" run "$tmp/mid.ini" -o "$tmp/lk.h5" --grace 0 --quiet > "$tmp/a.log" 2>&1 &
