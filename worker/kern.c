@@ -164,11 +164,11 @@ static inline void pack_a(int mc, int kc, int mr, const float *A, long ars, long
 
 KERN_TARGET_AVX512 INL void tile512(int mr, int nv, int tail, __mmask16 mk, int K,
                                    const float *A, long ars, long acs, const float *B, long ldb,
-                                   float *C, long ldc, int ld) {
+                                   const float *I, long ild, float *C, long ldc, int ld) {
     __m512 c[8][2];
     _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
         _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
-            const float *p = C + i * ldc + 16 * j;
+            const float *p = I + i * ild + 16 * j;
             c[i][j] = !ld ? _mm512_setzero_ps()
                     : (tail && j == nv - 1) ? _mm512_maskz_loadu_ps(mk, p) : _mm512_loadu_ps(p);
         }
@@ -192,7 +192,7 @@ KERN_TARGET_AVX512 INL void tile512(int mr, int nv, int tail, __mmask16 mk, int 
 
 KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long ars, long acs,
                                      const float *B, long ldb, const float *Bpk, long pstride,
-                                     float *C, long ldc, int acc) {
+                                     const float *bias, float *C, long ldc, int acc) {
     _Alignas(64) float bp[KC * 32];                 /* one packed B panel   */
     _Alignas(64) float ap[MC * KC];                 /* one packed A block   */
     /* Packing A pays when the block is reused across several N panels; for
@@ -207,7 +207,10 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
      * (heap; per panel on the stack if that fails or M is one block). */
     float *bblk = !Bpk && M > MC ? aligned_alloc(64, sizeof(float) * (size_t)kstep * np * 32) : NULL;
     for (int k0 = 0; k0 < K; k0 += kstep) {
-        const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0;
+        const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0 || bias;
+        /* Where each chain's init comes from: C itself, or the bias row
+         * (row stride 0) on the first K block. */
+        const int ib = !(acc || k0 > 0) && bias;
         if (bblk)
             for (int j = 0; j < np; j++) {
                 const int n0 = j * 32, nw = N - n0 < 32 ? N - n0 : 32;
@@ -221,6 +224,7 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
                 const int rem = nw - 16 * (nv - 1), tail = rem < 16;
                 const __mmask16 mk = (__mmask16)((1u << rem) - 1u);
                 const float *Bp;
+                long bl = 32;
                 if (Bpk) Bp = Bpk + (long)(n0 / 32) * pstride + (long)k0 * 32;
                 else if (bblk) Bp = bblk + (long)(n0 / 32) * kc * 32;
                 else { pack_panel(kc, nw, 32, B + (long)k0 * ldb + n0, ldb, bp); Bp = bp; }
@@ -228,7 +232,7 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
                     const int mr = m1 - i0 < 8 ? m1 - i0 : 8;
                     const float *Ap = pa ? ap + (long)(i0 - m0) * kc : A + i0 * ars + (long)k0 * acs;
                     float *Cp = C + i0 * ldc + n0;
-#define T512(R, V, TL) tile512(R, V, TL, mk, kc, Ap, a_rs, a_cs, Bp, 32, Cp, ldc, ld)
+#define T512(R, V, TL) tile512(R, V, TL, mk, kc, Ap, a_rs, a_cs, Bp, bl, ib ? bias + n0 : Cp, ib ? 0 : ldc, Cp, ldc, ld)
 #define C512(R) case R: \
                     if (nv == 2) { if (tail) T512(R, 2, 1); else T512(R, 2, 0); } \
                     else { if (tail) T512(R, 1, 1); else T512(R, 1, 0); } break;
@@ -248,11 +252,11 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
 
 KERN_TARGET_AVX2 INL void tile256(int mr, int nv, int tail, __m256i mk, int K,
                                  const float *A, long ars, long acs, const float *B, long ldb,
-                                 float *C, long ldc, int ld) {
+                                 const float *I, long ild, float *C, long ldc, int ld) {
     __m256 c[6][2];
     _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
         _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
-            const float *p = C + i * ldc + 8 * j;
+            const float *p = I + i * ild + 8 * j;
             c[i][j] = !ld ? _mm256_setzero_ps()
                     : (tail && j == nv - 1) ? _mm256_maskload_ps(p, mk) : _mm256_loadu_ps(p);
         }
@@ -276,7 +280,7 @@ KERN_TARGET_AVX2 INL void tile256(int mr, int nv, int tail, __m256i mk, int K,
 
 KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long ars, long acs,
                                      const float *B, long ldb, const float *Bpk, long pstride,
-                                     float *C, long ldc, int acc) {
+                                     const float *bias, float *C, long ldc, int acc) {
     _Alignas(64) float bp[KC * 16];                 /* one packed B panel   */
     _Alignas(64) float ap[MC * KC];                 /* one packed A block   */
     /* Packing A pays when the block is reused across several N panels; for
@@ -291,7 +295,10 @@ KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long a
      * (heap; per panel on the stack if that fails or M is one block). */
     float *bblk = !Bpk && M > MC ? aligned_alloc(64, sizeof(float) * (size_t)kstep * np * 16) : NULL;
     for (int k0 = 0; k0 < K; k0 += kstep) {
-        const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0;
+        const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0 || bias;
+        /* Where each chain's init comes from: C itself, or the bias row
+         * (row stride 0) on the first K block. */
+        const int ib = !(acc || k0 > 0) && bias;
         if (bblk)
             for (int j = 0; j < np; j++) {
                 const int n0 = j * 16, nw = N - n0 < 16 ? N - n0 : 16;
@@ -306,6 +313,7 @@ KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long a
                 const __m256i mk = _mm256_cmpgt_epi32(_mm256_set1_epi32(rem),
                                                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
                 const float *Bp;
+                long bl = 16;
                 if (Bpk) Bp = Bpk + (long)(n0 / 16) * pstride + (long)k0 * 16;
                 else if (bblk) Bp = bblk + (long)(n0 / 16) * kc * 16;
                 else { pack_panel(kc, nw, 16, B + (long)k0 * ldb + n0, ldb, bp); Bp = bp; }
@@ -313,7 +321,7 @@ KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long a
                     const int mr = m1 - i0 < 6 ? m1 - i0 : 6;
                     const float *Ap = pa ? ap + (long)(i0 - m0) * kc : A + i0 * ars + (long)k0 * acs;
                     float *Cp = C + i0 * ldc + n0;
-#define T256(R, V, TL) tile256(R, V, TL, mk, kc, Ap, a_rs, a_cs, Bp, 16, Cp, ldc, ld)
+#define T256(R, V, TL) tile256(R, V, TL, mk, kc, Ap, a_rs, a_cs, Bp, bl, ib ? bias + n0 : Cp, ib ? 0 : ldc, Cp, ldc, ld)
 #define C256(R) case R: \
                     if (nv == 2) { if (tail) T256(R, 2, 1); else T256(R, 2, 0); } \
                     else { if (tail) T256(R, 1, 1); else T256(R, 1, 0); } break;
@@ -344,13 +352,15 @@ static void gemm_base(int M, int N, int K, const float *A, long ars, long acs,
     }
 }
 
-/* The same chains reading B from packed panels (kern_pack_b). */
+/* The same chains reading B from packed panels (kern_pack_b); bias, when
+ * not NULL, is every row's init (acc is then 0). */
 static void gemm_base_pk(int M, int N, int K, const float *A, long ars, long acs,
-                         const float *Bp, long pstride, float *C, long ldc, int acc) {
+                         const float *Bp, long pstride, const float *bias, float *C, long ldc, int acc) {
     const int nr = 16, np = (N + nr - 1) / nr;
     for (int m = 0; m < M; m++) {
         float *c = C + m * ldc;
-        if (!acc) for (int n = 0; n < N; n++) c[n] = 0.0f;
+        if (bias) memcpy(c, bias, sizeof(float) * (size_t)N);
+        else if (!acc) for (int n = 0; n < N; n++) c[n] = 0.0f;
         for (int k = 0; k < K; k++) {
             const float a = A[m * ars + k * acs];
             for (int j = 0; j < np; j++) {
@@ -391,8 +401,8 @@ void kern_gemm_on(kern_path p, int M, int N, int K, const float *A, long ars, lo
     }
     switch (p) {
 #if KERN_X86
-    case KERN_AVX512: gemm512(M, N, K, A, ars, acs, B, ldb, NULL, 0, C, ldc, acc); return;
-    case KERN_AVX2:   gemm256(M, N, K, A, ars, acs, B, ldb, NULL, 0, C, ldc, acc); return;
+    case KERN_AVX512: gemm512(M, N, K, A, ars, acs, B, ldb, NULL, 0, NULL, C, ldc, acc); return;
+    case KERN_AVX2:   gemm256(M, N, K, A, ars, acs, B, ldb, NULL, 0, NULL, C, ldc, acc); return;
 #endif
     case KERN_BASE:   gemm_base(M, N, K, A, ars, acs, B, ldb, C, ldc, acc); return;
     default:
@@ -443,23 +453,39 @@ void kern_pack_b(kern_path p, int K, int N, const float *B, long bks, long bns, 
     }
 }
 
-void kern_gemm_packed(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
-                      const float *Bp, long pstride, float *C, long ldc, int acc) {
+/* kern_gemm_packed and kern_gemm_packed_bias: init = bias row, or the old C
+ * (acc), or +0. */
+static void gemm_packed(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
+                        const float *Bp, long pstride, const float *bias, float *C, long ldc, int acc) {
     assert(M >= 0 && N >= 0 && K >= 0);
     assert(((uintptr_t)Bp & 63) == 0 && pstride % 16 == 0);
+    assert(!(bias && acc));
     if (M == 0 || N == 0) return;
     if (K == 0) {
-        if (!acc) for (int m = 0; m < M; m++) memset(C + m * ldc, 0, sizeof(float) * (size_t)N);
+        for (int m = 0; m < M; m++)
+            if (bias) memcpy(C + m * ldc, bias, sizeof(float) * (size_t)N);
+            else if (!acc) memset(C + m * ldc, 0, sizeof(float) * (size_t)N);
         return;
     }
     switch (p) {
 #if KERN_X86
-    case KERN_AVX512: gemm512(M, N, K, A, ars, acs, NULL, 0, Bp, pstride, C, ldc, acc); return;
-    case KERN_AVX2:   gemm256(M, N, K, A, ars, acs, NULL, 0, Bp, pstride, C, ldc, acc); return;
+    case KERN_AVX512: gemm512(M, N, K, A, ars, acs, NULL, 0, Bp, pstride, bias, C, ldc, acc); return;
+    case KERN_AVX2:   gemm256(M, N, K, A, ars, acs, NULL, 0, Bp, pstride, bias, C, ldc, acc); return;
 #endif
-    case KERN_BASE:   gemm_base_pk(M, N, K, A, ars, acs, Bp, pstride, C, ldc, acc); return;
+    case KERN_BASE:   gemm_base_pk(M, N, K, A, ars, acs, Bp, pstride, bias, C, ldc, acc); return;
     default:
         assert(!"kern_gemm_packed: not a kernel path of this module");
-        gemm_base_pk(M, N, K, A, ars, acs, Bp, pstride, C, ldc, acc);
+        gemm_base_pk(M, N, K, A, ars, acs, Bp, pstride, bias, C, ldc, acc);
     }
+}
+
+void kern_gemm_packed(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
+                      const float *Bp, long pstride, float *C, long ldc, int acc) {
+    gemm_packed(p, M, N, K, A, ars, acs, Bp, pstride, NULL, C, ldc, acc);
+}
+
+void kern_gemm_packed_bias(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
+                           const float *Bp, long pstride, const float *bias, float *C, long ldc) {
+    assert(bias);
+    gemm_packed(p, M, N, K, A, ars, acs, Bp, pstride, bias, C, ldc, 0);
 }
