@@ -176,7 +176,7 @@ KERN_TARGET_AVX512 INL void tile512(int mr, int nv, int tail, __mmask16 mk, int 
         const float *b = B + k * ldb, *a = A + k * acs;
         __m512 bv[2];
         _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++)
-            bv[j] = _mm512_load_ps(b + 16 * j);        /* panel: padded, aligned */
+            bv[j] = _mm512_loadu_ps(b + 16 * j);       /* panel, or B in place   */
         _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++) {
             __m512 av = _mm512_set1_ps(a[i * ars]);
             _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) c[i][j] = _mm512_fmadd_ps(av, bv[j], c[i][j]);
@@ -206,6 +206,11 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
     /* Several M blocks re-read each B panel: pack the K block of B once
      * (heap; per panel on the stack if that fails or M is one block). */
     float *bblk = !Bpk && M > MC ? aligned_alloc(64, sizeof(float) * (size_t)kstep * np * 32) : NULL;
+    /* One M tile: each B panel is read once, so packing it would copy as
+     * many floats as the product reads (dW_ih's Cᵀ = xᵀ·dG, M = D rows).
+     * Full panels are then read in place; only a partial last panel is
+     * packed (zero padded: no masked B loads). */
+    const int inplace = !Bpk && M <= 8;
     for (int k0 = 0; k0 < K; k0 += kstep) {
         const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0 || bias;
         /* Where each chain's init comes from: C itself, or the bias row
@@ -227,6 +232,7 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
                 long bl = 32;
                 if (Bpk) Bp = Bpk + (long)(n0 / 32) * pstride + (long)k0 * 32;
                 else if (bblk) Bp = bblk + (long)(n0 / 32) * kc * 32;
+                else if (inplace && nw == 32) { Bp = B + (long)k0 * ldb + n0; bl = ldb; }
                 else { pack_panel(kc, nw, 32, B + (long)k0 * ldb + n0, ldb, bp); Bp = bp; }
                 for (int i0 = m0; i0 < m1; i0 += 8) {
                     const int mr = m1 - i0 < 8 ? m1 - i0 : 8;
@@ -264,7 +270,7 @@ KERN_TARGET_AVX2 INL void tile256(int mr, int nv, int tail, __m256i mk, int K,
         const float *b = B + k * ldb, *a = A + k * acs;
         __m256 bv[2];
         _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++)
-            bv[j] = _mm256_load_ps(b + 8 * j);         /* panel: padded, aligned */
+            bv[j] = _mm256_loadu_ps(b + 8 * j);        /* panel, or B in place   */
         _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++) {
             __m256 av = _mm256_broadcast_ss(a + i * ars);
             _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) c[i][j] = _mm256_fmadd_ps(av, bv[j], c[i][j]);
@@ -294,6 +300,11 @@ KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long a
     /* Several M blocks re-read each B panel: pack the K block of B once
      * (heap; per panel on the stack if that fails or M is one block). */
     float *bblk = !Bpk && M > MC ? aligned_alloc(64, sizeof(float) * (size_t)kstep * np * 16) : NULL;
+    /* One M tile: each B panel is read once, so packing it would copy as
+     * many floats as the product reads (dW_ih's Cᵀ = xᵀ·dG, M = D rows).
+     * Full panels are then read in place; only a partial last panel is
+     * packed (zero padded: no masked B loads). */
+    const int inplace = !Bpk && M <= 6;
     for (int k0 = 0; k0 < K; k0 += kstep) {
         const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0 || bias;
         /* Where each chain's init comes from: C itself, or the bias row
@@ -316,6 +327,7 @@ KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long a
                 long bl = 16;
                 if (Bpk) Bp = Bpk + (long)(n0 / 16) * pstride + (long)k0 * 16;
                 else if (bblk) Bp = bblk + (long)(n0 / 16) * kc * 16;
+                else if (inplace && nw == 16) { Bp = B + (long)k0 * ldb + n0; bl = ldb; }
                 else { pack_panel(kc, nw, 16, B + (long)k0 * ldb + n0, ldb, bp); Bp = bp; }
                 for (int i0 = m0; i0 < m1; i0 += 6) {
                     const int mr = m1 - i0 < 6 ? m1 - i0 : 6;
