@@ -13,6 +13,7 @@
  *      B in {1, 64}, 1 and 2 threads, N Adam steps on each forced path give
  *      bitwise-identical weights and inference outputs.
  *   4. RS_KERNEL parsing and refusals; kern_pack_t.
+ *   5. kern_gemm_packed_bias: the chain from the bias row, on every path.
  * A path the CPU lacks (AVX-512 on this development machine) is skipped
  * with a printed "SKIP <path>: <reason>" line, never silently.
  */
@@ -181,6 +182,30 @@ static void test_packed(void) {
                     CU_ASSERT(!memcmp(C, ref, sizeof(float) * (size_t)M * ldc));
                     compared++;
                 }
+                /* Bias as the chain's init = the scalar chain started from
+                 * C = bias rows; and NOT the product with the bias added
+                 * after, for some element (else the init were not used). */
+                {
+                    float *bias = malloc(sizeof(float) * (size_t)N);
+                    fill(bias, N, &r);
+                    for (int m = 0; m < M; m++) memcpy(ref + m * ldc, bias, sizeof(float) * (size_t)N);
+                    memcpy(C, C0, sizeof(float) * (size_t)M * ldc);
+                    kern_gemm_on(KERN_BASE, M, N, K, A, K, 1, B, N, ref, ldc, 1);
+                    for (int m = 0; m < M; m++)
+                        for (long n = N; n < ldc; n++) ref[m * ldc + n] = C0[m * ldc + n];
+                    kern_gemm_packed_bias(p, M, N, K, A, K, 1, Bp, ps, bias, C, ldc);
+                    CU_ASSERT(!memcmp(C, ref, sizeof(float) * (size_t)M * ldc));
+                    int used = 0;
+                    for (int m = 0; m < M && !used; m++)
+                        for (int n = 0; n < N; n++) {
+                            float c = 0.0f;
+                            for (int k = 0; k < K; k++) c = fmaf(A[(long)m * K + k], B[(long)k * N + n], c);
+                            if (C[m * ldc + n] != bias[n] + c) { used = 1; break; }
+                        }
+                    if (M * N >= 64) CU_ASSERT(used);
+                    compared++;
+                    free(bias);
+                }
                 /* Columns from the second panel on, rows k0 = K/2 on. */
                 const int nr = kern_nr(p), k0 = K / 2;
                 if (N > nr && K - k0 > 0) {
@@ -197,7 +222,7 @@ static void test_packed(void) {
     }
     can_run(KERN_AVX512, "packed");
     printf("\n    %d packed-B products bitwise equal to the unpacked scalar chain ", compared);
-    CU_ASSERT(compared >= 2 * 2 * 2 * N_SHAPES);
+    CU_ASSERT(compared >= 2 * 2 * 3 * N_SHAPES);
 }
 
 /* ---- the whole engine ----------------------------------------------------- */

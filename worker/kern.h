@@ -8,7 +8,7 @@
  *
  *     c = init;  for k = 0 .. K-1 (strictly in order):  c = fmaf(A(m,k), B(k,n), c)
  *
- * with init = +0 or the old C[m][n] (accumulate).  The AVX-512 and AVX2 paths
+ * with init = +0, the old C[m][n] (accumulate) or a bias row.  The AVX-512 and AVX2 paths
  * vectorise across n only (one lane = one output element's chain) and tile
  * across m; the baseline path calls libm's fmaf, correctly rounded by
  * contract.  K is blocked for cache by storing C and continuing the chain
@@ -111,6 +111,16 @@ void   kern_pack_b(kern_path p, int K, int N, const float *B, long bks, long bns
  * chains, so the same bytes as the unpacked call. */
 void   kern_gemm_packed(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
                         const float *Bp, long pstride, float *C, long ldc, int acc);
+
+/* The same with every row's chain starting from the bias row instead of 0:
+ *     C(m,n) = bias[n];  for k in order: C(m,n) = fmaf(A(m,k), B(k,n), C(m,n))
+ * bias: [N] floats, read only.  Why: adding the bias after the product is a
+ * second pass over C (the input projection's [T*b x G*H] gates, as large as
+ * the product itself when the input has few features); as the chain's init
+ * it costs nothing.  The rounding differs from "product, then + bias" — the
+ * same on every path, which is what identity needs. */
+void   kern_gemm_packed_bias(kern_path p, int M, int N, int K, const float *A, long ars, long acs,
+                             const float *Bp, long pstride, const float *bias, float *C, long ldc);
 
 /* Pack the transpose of B [N x K] (row stride ldb) into Bt [K x N], dense:
  * Bt[k*N + n] = B[n*ldb + k].  The layout kern_gemm reads for x·Wᵀ. */

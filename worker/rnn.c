@@ -164,11 +164,14 @@ static void kgemm(int M, int N, int K, const real *A, long ars, long acs, const 
             kern_gemm_on(kp, M, hi - lo, K, A, ars, acs, B + lo, ldb, C + lo, ldc, beta != 0);
     }
 }
-/* The same on B packed by kern_pack_b (pstride floats between panels).
- * Column chunks start at multiples of 32, a whole panel on every path. */
+/* The same on B packed by kern_pack_b (pstride floats between panels);
+ * bias, when not NULL, is each chain's init (kern_gemm_packed_bias; beta
+ * must then be 0).  Column chunks start at multiples of 32, a whole panel
+ * on every path. */
 static void kgemm_pk(int M, int N, int K, const real *A, long ars, long acs, const real *Bp, long pstride,
-                     real beta, real *C, long ldc, split_dim sd) {
+                     const real *bias, real beta, real *C, long ldc, split_dim sd) {
     assert(beta == 0 || beta == 1);
+    assert(!(bias && beta != 0));
     const kern_path kp = kern_active();
     const int nr = kern_nr(kp), len = sd == SPLIT_M ? M : N, nch = gemm_chunks(M, N, K, len);
     const int step = ((len + nch - 1) / nch + 31) / 32 * 32;
@@ -176,17 +179,18 @@ static void kgemm_pk(int M, int N, int K, const real *A, long ars, long acs, con
     for (int c = 0; c < nch; c++) {
         int lo = c * step, hi = lo + step < len ? lo + step : len;
         if (lo >= hi) continue;
-        if (sd == SPLIT_M)
-            kern_gemm_packed(kp, hi - lo, N, K, A + lo * ars, ars, acs, Bp, pstride, C + lo * ldc, ldc, beta != 0);
-        else
-            kern_gemm_packed(kp, M, hi - lo, K, A, ars, acs, Bp + (long)(lo / nr) * pstride, pstride,
-                             C + lo, ldc, beta != 0);
+        const int m0 = sd == SPLIT_M ? lo : 0, mn = sd == SPLIT_M ? hi - lo : M;
+        const int n0 = sd == SPLIT_N ? lo : 0, nn = sd == SPLIT_N ? hi - lo : N;
+        const real *a = A + m0 * ars, *bp = Bp + (long)(n0 / nr) * pstride;
+        real *cc = C + m0 * ldc + n0;
+        if (bias) kern_gemm_packed_bias(kp, mn, nn, K, a, ars, acs, bp, pstride, bias + n0, cc, ldc);
+        else kern_gemm_packed(kp, mn, nn, K, a, ars, acs, bp, pstride, cc, ldc, beta != 0);
     }
 }
 static inline int use_kern(void) { return kern_active() != KERN_BLAS; }
 static inline long pk_stride(int K) { return (long)K * kern_nr(kern_active()); }
 #else
-#define kgemm_pk(M, N, K, A, ars, acs, Bp, ps, beta, C, ldc, sd) ((void)(Bp), (void)(ps), assert(!"no kernels in the double build"))
+#define kgemm_pk(M, N, K, A, ars, acs, Bp, ps, bias, beta, C, ldc, sd) ((void)(Bp), (void)(ps), (void)(bias), assert(!"no kernels in the double build"))
 static inline long pk_stride(int K) { (void)K; return 0; }
 static inline int use_kern(void) { return 0; }
 #define kgemm(M, N, K, A, ars, acs, B, ldb, beta, C, ldc, sd) ((void)(B), (void)(ldb), assert(!"no kernels in the double build"))
@@ -210,12 +214,12 @@ static inline void gemm_nn(int M, int N, int K, const real *A, int lda, const re
  * pack_weights_bwd): Bp is W's packing, ps its panel stride.  BLAS reads W. */
 static inline void gemm_pk_nt(int M, int N, int K, const real *A, int lda, const real *W, int ldw,
                               const real *Bp, long ps, real beta, real *C, int ldc, split_dim sd) {
-    if (use_kern()) kgemm_pk(M, N, K, A, lda, 1, Bp, ps, beta, C, ldc, sd);
+    if (use_kern()) kgemm_pk(M, N, K, A, lda, 1, Bp, ps, NULL, beta, C, ldc, sd);
     else gemm(CblasNoTrans, CblasTrans, M, N, K, A, lda, W, ldw, beta, C, ldc, sd);
 }
 static inline void gemm_pk_nn(int M, int N, int K, const real *A, int lda, const real *W, int ldw,
                               const real *Bp, long ps, real beta, real *C, int ldc, split_dim sd) {
-    if (use_kern()) kgemm_pk(M, N, K, A, lda, 1, Bp, ps, beta, C, ldc, sd);
+    if (use_kern()) kgemm_pk(M, N, K, A, lda, 1, Bp, ps, NULL, beta, C, ldc, sd);
     else gemm(CblasNoTrans, CblasNoTrans, M, N, K, A, lda, W, ldw, beta, C, ldc, sd);
 }
 static inline void gemm_tn(int M, int N, int K, const real *A, int lda, const real *B, int ldb,
@@ -606,18 +610,24 @@ static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, 
     memset(a->hs, 0, sizeof(real) * (size_t)b * H);
     if (a->cs) memset(a->cs, 0, sizeof(real) * (size_t)b * H);
 
-    /* Input projection of all T steps at once: gates[TB x GH] = x · W_ih^T. */
-    gemm_pk_nt(TB, GH, in, x, in, p->w_ih, in, m->wp_ih[l], pk_stride(in), 0, a->gates, GH, SPLIT_M);
-    /* Biases: LSTM/RNN fold both vectors in here; the GRUs keep b_hh for the
+    /* Input projection of all T steps at once, biases included:
+     *     gates[TB x GH] = x · W_ih^T + bias,   bias [GH].
+     * LSTM/RNN fold both vectors in here; the GRUs keep b_hh for the
      * recurrent side because the reset gate multiplies U_n h + b_hn. */
     real *bias = m->step[3];
     for (int j = 0; j < GH; j++)
         bias[j] = p->b_ih[j] + ((s->cell == RNN_LSTM || s->cell >= RNN_TANH) ? p->b_hh[j] : 0);
-    #pragma omp parallel for schedule(static) num_threads(tl_nt) if ((long)TB * GH >= PAR_MIN)
-    for (int r = 0; r < TB; r++) {
-        real *g = a->gates + (size_t)r * GH;
-        #pragma omp simd
-        for (int j = 0; j < GH; j++) g[j] += bias[j];
+    if (use_kern()) {
+        /* The bias is each chain's init: no second pass over the gates. */
+        kgemm_pk(TB, GH, in, x, in, 1, m->wp_ih[l], pk_stride(in), bias, 0, a->gates, GH, SPLIT_M);
+    } else {
+        gemm(CblasNoTrans, CblasTrans, TB, GH, in, x, in, p->w_ih, in, 0, a->gates, GH, SPLIT_M);
+        #pragma omp parallel for schedule(static) num_threads(tl_nt) if ((long)TB * GH >= PAR_MIN)
+        for (int r = 0; r < TB; r++) {
+            real *g = a->gates + (size_t)r * GH;
+            #pragma omp simd
+            for (int j = 0; j < GH; j++) g[j] += bias[j];
+        }
     }
 
     for (int t = 0; t < T; t++) {
