@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # make bench: every throughput benchmark, side by side, in one run.
 #
-#   bench/run.sh [--quick] [--threads "1 2"] [--min-time S]
+#   bench/run.sh [--quick] [--threads "1 2"] [--min-time S] [--openblas "Haswell unset"] [--rnn-only]
+#
+# --openblas lists the OpenBLAS kernel settings to run (default: the
+# environment's OPENBLAS_CORETYPE, or Haswell, then unset); --rnn-only stops
+# after the RNN tables (engine, PyTorch, oneDNN), before the backtester,
+# scheduler, scale and search benches.
 #
 # For each OpenBLAS kernel setting (the environment's OPENBLAS_CORETYPE,
 # Haswell/AVX2 on these machines, and unset = the library's own pick) and
@@ -18,13 +23,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-quick=""; threads="1 2"; mt=0.25
+quick=""; threads="1 2"; mt=0.25; cts=""; rnn_only=0
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=--quick ;;
     --threads) threads=$2; shift ;;
     --min-time) mt=$2; shift ;;
-    *) echo "usage: bench/run.sh [--quick] [--threads \"1 2\"] [--min-time S]" >&2; exit 2 ;;
+    --openblas) cts=$2; shift ;;
+    --rnn-only) rnn_only=1 ;;
+    *) echo "usage: bench/run.sh [--quick] [--threads \"1 2\"] [--min-time S] [--openblas \"Haswell unset\"] [--rnn-only]" >&2; exit 2 ;;
   esac; shift
 done
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -34,7 +41,7 @@ env_ct=${OPENBLAS_CORETYPE:-}
 have_torch=0; /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
 {
   echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# date: $(date -u +%Y-%m-%dT%H:%MZ); command: bench/run.sh $quick --threads \"$threads\" --min-time $mt"
+  echo "# date: $(date -u +%Y-%m-%dT%H:%MZ); command: bench/run.sh $quick --threads \"$threads\" --min-time $mt${cts:+ --openblas \"$cts\"}"
 } > "$raw"
 run() {  # run LABEL CMD...: prefix each data line with the kernel label
   local label=$1; shift
@@ -42,7 +49,7 @@ run() {  # run LABEL CMD...: prefix each data line with the kernel label
     case $line in '#'*) echo "# [$label] ${line#\# }";; *) echo "$label $line";; esac
   done | tee -a "$raw"
 }
-for ct in "${env_ct:-Haswell}" unset; do
+for ct in ${cts:-${env_ct:-Haswell} unset}; do
   for th in $threads; do
     if [ "$ct" = unset ]; then E=(env -u OPENBLAS_CORETYPE); label=openblas-auto
     else E=(env OPENBLAS_CORETYPE="$ct"); label=openblas-$ct; fi
@@ -59,6 +66,7 @@ for ct in "${env_ct:-Haswell}" unset; do
 done
 [ -x "$BUILD/bench/bench_onednn" ] || echo "# oneDNN bench not built (libdnnl-dev missing)" | tee -a "$raw"
 python3 bench/summarize.py "$raw" > "$BUILD/bench/summary-$stamp.md" && cat "$BUILD/bench/summary-$stamp.md"
+if [ $rnn_only = 1 ]; then echo ">> raw lines: $raw; table: $BUILD/bench/summary-$stamp.md"; exit 0; fi
 echo
 echo ">> backtester"; OMP_NUM_THREADS=1 "$BUILD"/bench/bench_backtest 1000000 7
 if [ -d ../shared/data/fx/histdata-m1 ]; then echo ">> loader"; OMP_NUM_THREADS=2 "$BUILD"/bench/bench_load 3; fi
