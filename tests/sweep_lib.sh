@@ -8,17 +8,24 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 # mpirun as root on a container: no hwthread binding surprises
 MPIRUN=(mpirun --oversubscribe --bind-to none)
-# Under `make asan` the program runs through a wrapper that preloads ASan and
-# tests/nodlclose.c and applies tests/lsan.supp (see the Makefile's asan).
-if [ -n "${RS_ASAN_PRELOAD:-}" ] && [ -n "${tmp:-}" ]; then
-  rs_abs="$(cd "$(dirname "$rs")" && pwd)/$(basename "$rs")"
-  cat > "$tmp/rnnsweep" <<WRAP
+# Under `make asan` a program run under mpirun goes through a wrapper that
+# preloads ASan and tests/nodlclose.c and applies tests/lsan.supp (see the
+# Makefile's asan): Open MPI's one-off allocations, in components it has
+# dlclose'd, are otherwise reported as leaks of unknown modules.
+# asan_wrap PROGRAM NAME: the path to run PROGRAM by ($tmp/NAME, the
+# wrapper, under make asan; PROGRAM itself otherwise).
+asan_wrap() {
+  if [ -n "${RS_ASAN_PRELOAD:-}" ] && [ -n "${tmp:-}" ]; then
+    local abs; abs="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+    cat > "$tmp/$2" <<WRAP
 #!/bin/sh
 LD_PRELOAD="$RS_ASAN_PRELOAD" ASAN_OPTIONS=fast_unwind_on_malloc=0 \
-LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp exec $rs_abs "\$@"
+LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp exec $abs "\$@"
 WRAP
-  chmod +x "$tmp/rnnsweep"; rs="$tmp/rnnsweep"
-fi
+    chmod +x "$tmp/$2"; echo "$tmp/$2"
+  else echo "$1"; fi
+}
+rs=$(asan_wrap "$rs" rnnsweep)
 fail=0
 ok()   { echo "ok   $*"; }
 bad()  { echo "FAIL $*"; fail=1; }

@@ -45,6 +45,7 @@ same_results "$tmp/np1.h5" "$tmp/np3.h5" np3 && ok "np1 == np3, bit for bit" || 
 # for the 1 GiB of a real run, so the multi-part path runs on small records.
 bs=${BUILD:-build}/bench/bench_sched
 if [ -x "$bs" ]; then
+  bs=$(asan_wrap "$bs" bench_sched)
   if RNNSWEEP_MPI_PART_BYTES=1048576 "${MPIRUN[@]}" -np 3 "$bs" --tasks 12 --test-bars 125000 --strategies 20 --verify 1 \
        > "$tmp/parts.log" 2>&1 && grep -q "record_bytes=1[0-9]\{7\} " "$tmp/parts.log" \
        && grep -q "^verify: 0 of 12 results arrived different (part size 1048576 bytes)" "$tmp/parts.log"; then
