@@ -172,12 +172,12 @@ static const char *live_path(const char *path, char *tmp, size_t tmp_len, const 
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : path;
+    const char *ps = strrchr(path, '/'), *base = ps ? ps + 1 : path;   /* not in dir: it is cut */
     if (!slash) snprintf(dir, sizeof dir, ".");
     else if (slash == dir) dir[1] = 0;
     else *slash = 0;
-    char prefix[4096];
-    snprintf(prefix, sizeof prefix, "%s.part-", base);
+    char prefix[4096 + 16];
+    snprintf(prefix, sizeof prefix, "%.4095s.part-", base);
     size_t pl = strlen(prefix);
     DIR *d = opendir(dir);
     if (!d) return path;
