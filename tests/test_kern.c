@@ -43,11 +43,14 @@ static void fill(float *x, long n, rs_rng *r) {
 
 typedef struct { int M, N, K; } shape;
 
-/* Odd shapes: tails in every dimension; K = 300 and 517 cross KC = 256;
- * M = 101 crosses MC = 96; N = 1 is the regression head. */
+/* Odd shapes: tails in every dimension; K = 300 and 517 cross the AVX-512
+ * K block (256), K = 1031 the AVX2 one (512) in three equal blocks; M = 101
+ * crosses MC = 96, M = 301 makes four M blocks with packed A (N > 64) and
+ * a packed B block per K block; N = 1 is the regression head. */
 static const shape SHAPES[] = {
     { 1, 1, 1 }, { 1, 1, 7 }, { 7, 13, 5 }, { 5, 17, 300 }, { 13, 33, 19 },
     { 101, 23, 9 }, { 64, 1, 300 }, { 9, 49, 517 }, { 3, 1200, 13 }, { 64, 96, 32 },
+    { 197, 77, 1031 }, { 301, 130, 45 },
 };
 #define N_SHAPES ((int)(sizeof SHAPES / sizeof *SHAPES))
 

@@ -143,16 +143,24 @@ static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K,
 }
 
 /* The engine's own kernels (kern.h): every output element one fixed FMA
- * chain, so any split over output elements is exact.  Same chunks as the
- * BLAS path, which keeps the thread schedule the same for both.  The double
+ * chain, so any split over output elements is exact.  The double
  * build (gradient checks) has no kernels of its own and stays on
  * cblas_dgemm. */
 #ifndef RS_DOUBLE
+/* Chunks for the own kernels: at most one per thread.  Any split gives the
+ * same bytes here, so the shape-only count of gemm_chunks (which keeps a
+ * BLAS's results independent of the thread count) is only a cap; more
+ * chunks than threads would repack A and restart the tile loops for
+ * nothing (one thread: 8 chunks of a 64 x 600 step cost ~15 %). */
+static int kern_chunks(int M, int N, int K, int len) {
+    const int c = gemm_chunks(M, N, K, len);
+    return c < tl_nt ? c : tl_nt < 1 ? 1 : tl_nt;
+}
 static void kgemm(int M, int N, int K, const real *A, long ars, long acs, const real *B, long ldb,
                   real beta, real *C, long ldc, split_dim sd) {
     assert(beta == 0 || beta == 1);
     const kern_path kp = kern_active();
-    const int len = sd == SPLIT_M ? M : N, nch = gemm_chunks(M, N, K, len);
+    const int len = sd == SPLIT_M ? M : N, nch = kern_chunks(M, N, K, len);
     const int step = ((len + nch - 1) / nch + 15) / 16 * 16;
     #pragma omp parallel for schedule(static) num_threads(tl_nt) if (nch > 1 && tl_nt > 1)
     for (int c = 0; c < nch; c++) {
@@ -173,7 +181,7 @@ static void kgemm_pk(int M, int N, int K, const real *A, long ars, long acs, con
     assert(beta == 0 || beta == 1);
     assert(!(bias && beta != 0));
     const kern_path kp = kern_active();
-    const int nr = kern_nr(kp), len = sd == SPLIT_M ? M : N, nch = gemm_chunks(M, N, K, len);
+    const int nr = kern_nr(kp), len = sd == SPLIT_M ? M : N, nch = kern_chunks(M, N, K, len);
     const int step = ((len + nch - 1) / nch + 31) / 32 * 32;
     #pragma omp parallel for schedule(static) num_threads(tl_nt) if (nch > 1 && tl_nt > 1)
     for (int c = 0; c < nch; c++) {
