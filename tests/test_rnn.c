@@ -17,10 +17,12 @@
  * orders of magnitude (each is O(max |torch|)).
  */
 #include "tests/cu.h"
+#include "worker/kern.h"
 #include "worker/rnn.h"
 #include "worker/train.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -208,26 +210,95 @@ static void test_spec_errors(void) {
     CU_ASSERT_EQUAL(rnn_cell_parse("transformer", &c), -1);
 }
 
+/* Reference copies of the engine's float activations in both arithmetics
+ * (worker/rnn.c, exp_f / tanh_a): fma_ = 0 is the separate multiply-add of
+ * commit 6d39433, which RS_KERNEL=blas must keep; fma_ = 1 the fmaf form of
+ * the own kernels.  This file is C11 too (no contraction), so "a * b + c"
+ * here rounds twice, as there. */
+#define RFM(a, b, c) (fma_ ? fmaf((a), (b), (c)) : (a) * (b) + (c))
+static float ref_exp(float x, int fma_) {
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    const float magic = 12582912.0f;
+    union { float f; uint32_t u; } t = { RFM(x, 1.44269504088896341f, magic) }, sc;
+    float k = t.f - magic;
+    uint32_t ki = t.u - 0x4B400000u;
+    float r = RFM(k, -0.693359375f, x);
+    r = RFM(k, 2.12194440e-4f, r);
+    float r2 = r * r, p = 1.9875691500E-4f;
+    p = RFM(p, r, 1.3981999507E-3f);
+    p = RFM(p, r, 8.3334519073E-3f);
+    p = RFM(p, r, 4.1665795894E-2f);
+    p = RFM(p, r, 1.6666665459E-1f);
+    p = RFM(p, r, 5.0000001201E-1f);
+    p = RFM(p, r2, r) + 1.0f;
+    sc.u = (ki + 127u) << 23;
+    return p * sc.f;
+}
+static float ref_tanh(float x, int fma_) {
+    float ax = x < 0.0f ? -x : x;
+    float big = 1.0f - 2.0f / (ref_exp(2.0f * ax, fma_) + 1.0f);
+    big = x < 0.0f ? -big : big;
+    float z = x * x, q = RFM(-5.70498872745E-3f, z, 2.06390887954E-2f);
+    q = RFM(q, z, -5.37397155531E-2f);
+    q = RFM(q, z, 1.33314422036E-1f);
+    q = RFM(q, z, -3.33332819422E-1f);
+    float small = RFM(q * z, x, x);
+    return ax < 0.625f ? small : big;
+}
+#undef RFM
+
 /* The float activations (own exp/tanh so loops vectorise) stay within a few
- * ulp of libm and propagate NaN — the divergence check depends on that. */
+ * ulp of libm and propagate NaN — the divergence check depends on that — on
+ * every kernel path; the own kernels' paths compute the fmaf form and
+ * RS_KERNEL=blas the pre-issue-14 form, bit for bit, and the two differ
+ * somewhere (else this could not tell them apart).  A tanh RNN of width 1
+ * with unit weights and zero biases returns tanh(x) exactly: each product
+ * is one multiply by 1 plus 0. */
 static void test_activation_accuracy(void) {
+#ifdef RS_DOUBLE
+    const int npaths = 1;
+    const kern_path paths[1] = { KERN_BLAS };
+#else
+    const int npaths = 4;
+    const kern_path paths[4] = { KERN_BLAS, KERN_BASE, KERN_AVX2, KERN_AVX512 };
+#endif
+    const kern_path saved = kern_active();
     rnn_spec s = { .cell = RNN_TANH, .n_layers = 1, .hidden = { 1 }, .n_in = 1, .seq_len = 1,
                    .batch = 1, .head = RNN_HEAD_REG, .n_out = 1 };
     rnn_model *m = rnn_create(&s, NULL);
     m->p[0].w_ih[0] = 1; m->p[0].b_ih[0] = 0; m->p[0].b_hh[0] = 0;
     m->w_out[0] = 1; m->b_out[0] = 0;
-    double worst = 0;
-    for (double v = -20; v <= 20; v += 0.001) {
-        real x = (real)v;
+    int differ = 0;
+    for (int pi = 0; pi < npaths; pi++) {
+        if (!kern_cpu_has(paths[pi])) { printf("\n    %s: SKIP (not on this CPU) ", kern_name(paths[pi])); continue; }
+        CU_ASSERT_EQUAL_FATAL(kern_force(paths[pi], NULL), 0);
+        double worst = 0;
+        long mism = 0;
+        for (double v = -20; v <= 20; v += 0.001) {
+            real x = (real)v;
+            rnn_forward(m, &x, 1, 0, 0);
+            double ref = tanh((double)x), err = fabs(m->logits[0] - ref) / fmax(fabs(ref), 1e-30);
+            if (err > worst) worst = err;
+#ifndef RS_DOUBLE
+            const float want = ref_tanh(x, paths[pi] != KERN_BLAS);
+            if (memcmp(&m->logits[0], &want, sizeof want)) mism++;
+            if (ref_tanh(x, 0) != ref_tanh(x, 1)) differ++;
+#endif
+        }
+        printf("\n    %s: tanh worst relative error %.2e, %ld values off its arithmetic ",
+               kern_name(paths[pi]), worst, mism);
+        CU_ASSERT(worst < 4e-7);   /* ~3.4 ulp */
+        CU_ASSERT_EQUAL(mism, 0);
+        real x = NAN;
         rnn_forward(m, &x, 1, 0, 0);
-        double ref = tanh((double)x), err = fabs(m->logits[0] - ref) / fmax(fabs(ref), 1e-30);
-        if (err > worst) worst = err;
+        CU_ASSERT(isnan(m->logits[0]));
     }
-    printf("\n    tanh worst relative error %.2e ", worst);
-    CU_ASSERT(worst < 4e-7);   /* ~3.4 ulp */
-    real x = NAN;
-    rnn_forward(m, &x, 1, 0, 0);
-    CU_ASSERT(isnan(m->logits[0]));
+#ifndef RS_DOUBLE
+    printf("\n    the two arithmetics differ at %d of the grid's values ", differ);
+    CU_ASSERT(differ > 0);
+#endif
+    kern_force(saved, NULL);
     rnn_free(m);
 }
 
