@@ -35,18 +35,19 @@
 #define KERN_X86 0
 #endif
 
-/* K blocks: a B panel [KC x NR] stays in L1 (48 KB on Zen 4/5, 32-48 KB on
- * Intel) while the M tiles stream A past it.  Longer blocks mean fewer
- * passes of C through the caches: the whole-sequence products (K = T*b up to
- * 6400) park and reload C once per block.  AVX2 (NR 16): 512 x 16 = 32 KB;
- * measured against 256 on this VM: dx (6400 x 300 x 900) 65 -> 77-80
- * GFLOP/s, the backward step (64 x 300 x 900) 72 -> 86-88.  AVX-512 (NR 32)
- * stays at 256 x 32 = 32 KB.  The block length never changes a value. */
+/* K blocks.  Longer blocks mean fewer passes of C through the caches: the
+ * whole-sequence products (K = T*b up to 6400) park and reload C once per
+ * block.  AVX2 (NR 16): 512, a 32 KB panel — this whole L1 on the Zen 3
+ * class VM it was tuned on, yet faster than 256 there: in-engine, 2xLSTM(300)
+ * T100, the weight gradients 67 -> 72 GFLOP/s and the steps 76 -> 81 (two
+ * runs each; 384 in between).  AVX-512 (NR 32) stays at 256 x 32 = 32 KB,
+ * untuned: no AVX-512 CPU was at hand.  The block length never changes a
+ * value (the chain is parked in C exactly). */
 #define KC5 256
 #define KC2 512
 #define MC 96       /* M block: multiple of both MRs (6 and 8)            */
-/* Prefetch the next C tile when C has several M blocks and is this wide;
- * below it C is cache resident (the engine's steps). */
+/* Prefetch the next C tile when C has several M blocks and is this wide
+ * (or the chains start from C: prefetch_next_c). */
 #define PF_MIN_N 128
 
 /* ---- path selection ------------------------------------------------------ */
@@ -170,9 +171,10 @@ static inline void pack_a(int mc, int kc, int mr, const float *A, long ars, long
 /* The C tile the next register tile will load and store (rows i0.., w
  * floats from column n0: at most 3 cache lines a row) is asked for now, so
  * its misses overlap this tile's FMAs instead of stalling the next tile's
- * first loads.  Used where C streams through L3: several M blocks and a wide
- * C (N >= 512; the 2000³ product gained 12-21 %); on the engine's narrower,
- * cache-resident C it measured no gain.  A hint: no effect on values. */
+ * first loads.  Used where C streams through L3: several M blocks and a C
+ * of N >= PF_MIN_N (the 2000³ product gained 12-21 %), and wherever the
+ * chain starts from C (acc: the recurrent step adding to gates the input
+ * projection wrote long before).  A hint: no effect on values. */
 static inline __attribute__((always_inline)) void prefetch_next_c(const float *C, long ldc, int i0, int n0,
                                                                   int m1, int N, int mr, int w) {
     if (n0 >= N) return;
