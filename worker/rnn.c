@@ -505,14 +505,18 @@ static void prefetch_l2(const void *p, size_t n) {
  * activated gates out.
  *
  * ROWK(name, (params), (args)) { body } defines the body once (inlined, so
- * `omp simd` vectorises it for each target), three clones, and `name`
- * itself, which calls the clone of kern_isa(): the same choice as the GEMM
- * kernels, so RS_KERNEL / kern_force selects every vector loop of a step. */
+ * `omp simd` vectorises it for each target) with act_fma in scope, three
+ * clones per arithmetic (act_fma = 1: the own kernels' fmaf polynomials;
+ * 0, suffix s: RS_KERNEL=blas's separate multiply-add, see exp_f), and
+ * `name` itself, which calls the clone of kern_isa() and of the path: the
+ * same choice as the GEMM kernels, so RS_KERNEL / kern_force selects every
+ * vector loop of a step.  Bodies without activations compile to identical
+ * pairs, which the compiler may merge. */
 #define ROWK_LIST(...) __VA_ARGS__
 #if defined(__x86_64__) && !defined(RS_NO_CLONES)
 #define ROWK(name, params, args)                                                  \
     static inline __attribute__((always_inline)) void                            \
-        name##_body(const int act_fma __attribute__((unused)), ROWK_LIST params);                        \
+        name##_body(const int act_fma __attribute__((unused)), ROWK_LIST params);    \
     KERN_TARGET_AVX512 static void name##_v4 params { name##_body(1, ROWK_LIST args); } \
     KERN_TARGET_AVX2 static void name##_v3 params { name##_body(1, ROWK_LIST args); }   \
     static void name##_v1 params { name##_body(1, ROWK_LIST args); }             \
