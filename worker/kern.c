@@ -11,7 +11,7 @@
  *
  * Loop order of the vector paths (GotoBLAS without packing A; B arrives
  * k-major, packed once per batch by the caller where it was not already):
- *   for each K block of KC      the chain is stored to C and reloaded
+ *   for each K block (KC2/KC5)  the chain is stored to C and reloaded
  *     for each M block of MC    A block stays in L2 across the N panels
  *       for each N panel (NR)   B panel [KC x NR] stays in L1 across M tiles
  *         for each M tile (MR)  MR x NR accumulators in registers
@@ -242,8 +242,7 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
      * Full panels are then read in place; only a partial last panel is
      * packed (zero padded: no masked B loads). */
     const int inplace = !Bpk && M <= 8;
-    const int ld_c = acc;
-    const int pf = (M > MC && N >= PF_MIN_N) || ld_c;
+    const int pf = (M > MC && N >= PF_MIN_N) || acc;
     for (int k0 = 0; k0 < K; k0 += kstep) {
         const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0 || bias;
         /* Where each chain's init comes from: C itself, or the bias row
@@ -338,8 +337,7 @@ KERN_TARGET_AVX2 static void gemm256(int M, int N, int K, const float *A, long a
      * Full panels are then read in place; only a partial last panel is
      * packed (zero padded: no masked B loads). */
     const int inplace = !Bpk && M <= 6;
-    const int ld_c = acc;
-    const int pf = (M > MC && N >= PF_MIN_N) || ld_c;
+    const int pf = (M > MC && N >= PF_MIN_N) || acc;
     for (int k0 = 0; k0 < K; k0 += kstep) {
         const int kc = K - k0 < kstep ? K - k0 : kstep, ld = acc || k0 > 0 || bias;
         /* Where each chain's init comes from: C itself, or the bias row
