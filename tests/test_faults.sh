@@ -182,13 +182,26 @@ else bad "show of a checkpointed sweep (rc $rc)"; cat "$tmp/live.err"; diff "$tm
 run "$tmp/mid.ini" -o "$tmp/ck.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/ck.h5" ck-between \
   && ! ls "$tmp"/ck.h5.part-* > /dev/null 2>&1 \
   && ok "resumed after kill -9 between checkpoints == uninterrupted; parts removed" || { bad "resume after kill between checkpoints"; cat "$tmp/out.log"; }
+# wait_held_tmp FILE: until a FILE.part-*.tmp is the one RNNSWEEP_TEST_WRITE_PAUSE
+# holds — the same name 0.3 s later.  A checkpoint that is not paused leaves its
+# .tmp for milliseconds; seeing one of those and killing 0.2 s later killed the
+# run one checkpoint early (CI: "compaction (parts 1, ...)", once faster training
+# made checkpoints close together).
+wait_held_tmp() {
+  local t1
+  for _ in $(seq 1 1200); do
+    t1=$(ls "$1".part-*.tmp 2>/dev/null)
+    if [ -n "$t1" ]; then sleep 0.3; [ "$(ls "$1".part-*.tmp 2>/dev/null)" = "$t1" ] && return 0; fi
+    sleep 0.05
+  done
+}
 # a resume's first checkpoint holds the records journalled after the last part:
 # killed inside its 4th write (FILE.h5, two parts, then the part of task 3),
 # the run leaves parts of tasks 1-2 and a journal of 3; resumed with
 # --checkpoint 0 and killed once it wrote a part, FILE.h5 + parts hold all 3
 RNNSWEEP_TEST_WRITE_PAUSE=30:4 intable "$rs" run "$tmp/mid.ini" -o "$tmp/ckt.h5" --checkpoint 0 --quiet > "$tmp/ckt.log" 2>&1 &
 pc=$!
-for _ in $(seq 1 1200); do ls "$tmp"/ckt.h5.part-*.tmp > /dev/null 2>&1 && break; sleep 0.05; done
+wait_held_tmp "$tmp/ckt.h5"
 sleep 0.2; kill -9 $pc; wait $pc 2>/dev/null
 p1=$(ls "$tmp"/ckt.h5.part-* 2>/dev/null | grep -vc '\.tmp$'); nj=$(records "$tmp/ckt.h5.journal")
 cp "$tmp/ckt.h5.journal" "$tmp/ckt_killed.journal"
@@ -219,7 +232,7 @@ run "$tmp/mid.ini" -o "$tmp/ckt.h5" --resume && same_results "$tmp/mid_ref.h5" "
 # inside a checkpoint: the part is written to .tmp, the hook holds it there
 RNNSWEEP_TEST_WRITE_PAUSE=30 intable "$rs" run "$tmp/mid.ini" -o "$tmp/ckd.h5" --checkpoint 0 --quiet > "$tmp/ckd.log" 2>&1 &
 pc=$!
-for _ in $(seq 1 1200); do ls "$tmp"/ckd.h5.part-*.tmp > /dev/null 2>&1 && break; sleep 0.05; done
+wait_held_tmp "$tmp/ckd.h5"
 sleep 0.2; kill -9 $pc; wait $pc 2>/dev/null
 tmpf=$(ls "$tmp"/ckd.h5.part-*.tmp 2>/dev/null | head -1)
 if [ -n "$tmpf" ] && ! ls "$tmp"/ckd.h5.part-* 2>/dev/null | grep -qv '\.tmp$' && h5dump -H "$tmp/ckd.h5" > /dev/null 2>&1; then
@@ -234,7 +247,7 @@ run "$tmp/mid.ini" -o "$tmp/ckd.h5" --resume && same_results "$tmp/mid_ref.h5" "
 unset RNNSWEEP_CK_MERGE_BYTES
 RNNSWEEP_TEST_WRITE_PAUSE=30:7 intable "$rs" run "$tmp/mid.ini" -o "$tmp/cc.h5" --checkpoint 0 --quiet > "$tmp/cc.log" 2>&1 &
 pc=$!
-for _ in $(seq 1 1200); do ls "$tmp"/cc.h5.part-*.tmp > /dev/null 2>&1 && break; sleep 0.05; done
+wait_held_tmp "$tmp/cc.h5"
 sleep 0.2; kill -9 $pc; wait $pc 2>/dev/null
 parts=$(ls "$tmp"/cc.h5.part-* 2>/dev/null | grep -v '\.tmp$')
 np=$(echo "$parts" | grep -c part-)
