@@ -35,6 +35,20 @@
 #define KERN_X86 0
 #endif
 
+/* The emulated AVX-512 build (tests only; see "avx512" below): the AVX-512
+ * driver is compiled for AVX2 + FMA, which the emulation's loops
+ * vectorise to, and "avx512" is available wherever AVX2 is. */
+#ifdef KERN_EMU512
+#if !KERN_X86
+#error "KERN_EMU512 emulates the x86-64 AVX-512 path"
+#endif
+#undef KERN_TARGET_AVX512
+#define KERN_TARGET_AVX512 KERN_TARGET_AVX2
+#define EMU512 1
+#else
+#define EMU512 0
+#endif
+
 /* K blocks.  Longer blocks mean fewer passes of C through the caches: the
  * whole-sequence products (K = T*b up to 6400) park and reload C once per
  * block.  AVX2 (NR 16): 512, a 32 KB panel — this whole L1 on the Zen 3
@@ -73,6 +87,7 @@ int kern_cpu_has(kern_path p) {
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case KERN_AVX512:
         __builtin_cpu_init();
+        if (EMU512) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
                __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -131,8 +146,13 @@ int kern_force(kern_path p, rs_err *e) {
 
 kern_path kern_isa(void) {
     kern_path p = kern_active();
-    return p == KERN_BLAS ? kern_best() : p;
+    if (p == KERN_BLAS) p = kern_best();
+    /* Emulated AVX-512: rnn.c's gate-pass clones are real machine code, so
+     * they take the AVX2 clone (the same bytes by their own contract). */
+    return EMU512 && p == KERN_AVX512 ? KERN_AVX2 : p;
 }
+
+int kern_emulated(kern_path p) { return EMU512 && p == KERN_AVX512; }
 
 #if KERN_X86
 /* B block [kc x nw] (row stride ldb) into a dense panel [kc x nr], columns
@@ -189,35 +209,82 @@ static inline __attribute__((always_inline)) void prefetch_next_c(const float *C
 
 /* ---- avx512 ----------------------------------------------------------------
  * Tile: up to 8 rows x 2 vectors of 16.  `tail` marks the last vector as
- * partial (mask mk); masked-off lanes load 0 and are never stored. */
+ * partial (mask mk); masked-off lanes load 0 and are never stored.
+ *
+ * The driver and tile reach the seven AVX-512 operations through the v5_*
+ * names below.  A normal build maps them to the intrinsics.  A build with
+ * -DKERN_EMU512 (the test binary test_kern_emu512, never the product) maps
+ * them to pairs of AVX2 operations (a 16-lane fused multiply-add is two
+ * 8-lane ones: one rounding per lane, round-to-nearest-even) and the masked
+ * forms to per-lane C: masked-off lanes are neither read nor written, as
+ * the masked instructions promise.
+ * So the AVX-512 driver's blocking, packing, tails and masks run, and are
+ * checked bit for bit, on a CPU without AVX-512; what emulation cannot check
+ * is GCC's code generation for the intrinsics and the hardware itself. */
 
 #define INL static inline __attribute__((always_inline))
 
-KERN_TARGET_AVX512 INL void tile512(int mr, int nv, int tail, __mmask16 mk, int K,
+#ifndef KERN_EMU512
+typedef __m512 v5;
+typedef __mmask16 v5mask;
+#define v5_zero()            _mm512_setzero_ps()
+#define v5_set1(x)           _mm512_set1_ps(x)
+#define v5_load(p)           _mm512_loadu_ps(p)
+#define v5_loadz(m, p)       _mm512_maskz_loadu_ps(m, p)
+#define v5_store(p, v)       _mm512_storeu_ps(p, v)
+#define v5_storem(p, m, v)   _mm512_mask_storeu_ps(p, m, v)
+#define v5_fmadd(a, b, c)    _mm512_fmadd_ps(a, b, c)
+#else
+/* Two AVX2 halves: vfmadd231ps on 8 lanes is the same per-lane fused
+ * multiply-add as on 16.  The masked forms are per-lane C, so a sanitizer
+ * sees every lane they touch and none they skip. */
+typedef struct { __m256 lo, hi; } v5;
+typedef uint16_t v5mask;
+KERN_TARGET_AVX512 INL v5 v5_zero(void) { v5 r = { _mm256_setzero_ps(), _mm256_setzero_ps() }; return r; }
+KERN_TARGET_AVX512 INL v5 v5_set1(float x) { v5 r = { _mm256_set1_ps(x), _mm256_set1_ps(x) }; return r; }
+KERN_TARGET_AVX512 INL v5 v5_load(const float *p) { v5 r = { _mm256_loadu_ps(p), _mm256_loadu_ps(p + 8) }; return r; }
+KERN_TARGET_AVX512 INL void v5_store(float *p, v5 v) { _mm256_storeu_ps(p, v.lo); _mm256_storeu_ps(p + 8, v.hi); }
+KERN_TARGET_AVX512 INL v5 v5_fmadd(v5 a, v5 b, v5 c) {
+    v5 r = { _mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi) };
+    return r;
+}
+KERN_TARGET_AVX512 INL v5 v5_loadz(v5mask m, const float *p) {
+    _Alignas(32) float f[16];
+    for (int i = 0; i < 16; i++) f[i] = (m >> i) & 1 ? p[i] : 0.0f;
+    return v5_load(f);
+}
+KERN_TARGET_AVX512 INL void v5_storem(float *p, v5mask m, v5 v) {
+    _Alignas(32) float f[16];
+    v5_store(f, v);
+    for (int i = 0; i < 16; i++) if ((m >> i) & 1) p[i] = f[i];
+}
+#endif
+
+KERN_TARGET_AVX512 INL void tile512(int mr, int nv, int tail, v5mask mk, int K,
                                    const float *A, long ars, long acs, const float *B, long ldb,
                                    const float *I, long ild, float *C, long ldc, int ld) {
-    __m512 c[8][2];
+    v5 c[8][2];
     _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
         _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
             const float *p = I + i * ild + 16 * j;
-            c[i][j] = !ld ? _mm512_setzero_ps()
-                    : (tail && j == nv - 1) ? _mm512_maskz_loadu_ps(mk, p) : _mm512_loadu_ps(p);
+            c[i][j] = !ld ? v5_zero()
+                    : (tail && j == nv - 1) ? v5_loadz(mk, p) : v5_load(p);
         }
     _Pragma("GCC unroll 4") for (int k = 0; k < K; k++) {
         const float *b = B + k * ldb, *a = A + k * acs;
-        __m512 bv[2];
+        v5 bv[2];
         _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++)
-            bv[j] = _mm512_loadu_ps(b + 16 * j);       /* panel, or B in place   */
+            bv[j] = v5_load(b + 16 * j);       /* panel, or B in place   */
         _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++) {
-            __m512 av = _mm512_set1_ps(a[i * ars]);
-            _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) c[i][j] = _mm512_fmadd_ps(av, bv[j], c[i][j]);
+            v5 av = v5_set1(a[i * ars]);
+            _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) c[i][j] = v5_fmadd(av, bv[j], c[i][j]);
         }
     }
     _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
         _Pragma("GCC unroll 2") for (int j = 0; j < nv; j++) {
             float *p = C + i * ldc + 16 * j;
-            if (tail && j == nv - 1) _mm512_mask_storeu_ps(p, mk, c[i][j]);
-            else _mm512_storeu_ps(p, c[i][j]);
+            if (tail && j == nv - 1) v5_storem(p, mk, c[i][j]);
+            else v5_store(p, c[i][j]);
         }
 }
 
@@ -259,7 +326,7 @@ KERN_TARGET_AVX512 static void gemm512(int M, int N, int K, const float *A, long
             for (int n0 = 0; n0 < N; n0 += 32) {
                 const int nw = N - n0 < 32 ? N - n0 : 32, nv = (nw + 15) / 16;
                 const int rem = nw - 16 * (nv - 1), tail = rem < 16;
-                const __mmask16 mk = (__mmask16)((1u << rem) - 1u);
+                const v5mask mk = (v5mask)((1u << rem) - 1u);
                 const float *Bp;
                 long bl = 32;
                 if (Bpk) Bp = Bpk + (long)(n0 / 32) * pstride + (long)k0 * 32;

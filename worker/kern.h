@@ -79,8 +79,16 @@ kern_path kern_active(void);
 int kern_force(kern_path p, rs_err *e);
 
 /* The instruction set of the vector clones for the active path: the path
- * itself, or kern_best() for blas. */
+ * itself, or kern_best() for blas (in the emulated build, avx2 for avx512:
+ * see kern_emulated). */
 kern_path kern_isa(void);
+
+/* 1 when path p runs emulated: only p = avx512 in a build with
+ * -DKERN_EMU512 (the test binary test_kern_emu512), where the AVX-512
+ * driver's seven vector operations are plain C over 16 lanes (per-lane
+ * fmaf, masked lanes untouched), so its blocking, packing and tails run on
+ * a CPU without AVX-512.  0 in every product build. */
+int kern_emulated(kern_path p);
 
 /* C[M x N] = (acc ? C : 0) + A·B on the active path (not blas: asserts).
  *   A(m,k) = A[m*ars + k*acs]    (row-major A: ars = lda, acs = 1;
