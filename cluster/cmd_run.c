@@ -42,6 +42,7 @@
 #include "coordinator/resume.h"
 #include "coordinator/store.h"
 #include "worker/evaluate.h"
+#include "worker/kern.h"
 #include "worker/task.h"
 #include "worker/version.h"
 
@@ -970,7 +971,9 @@ int cmd_run(int argc, char **argv) {
     }
     sched_catch_signals();
     comm_host_name(R.host, sizeof R.host);
-    snprintf(R.blas, sizeof R.blas, "kern=%s %s", rnn_kernel_name(), openblas_get_corename());
+    /* The arithmetic tag (kern.h, KERN_ARITH) lets `show` tell a sweep
+     * whose tasks were trained with different arithmetic. */
+    snprintf(R.blas, sizeof R.blas, "kern=%s a%d %s", rnn_kernel_name(), KERN_ARITH, openblas_get_corename());
 
     R.t_start = rs_now();
     results_iso_time((int64_t)time(NULL), R.created);

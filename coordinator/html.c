@@ -430,9 +430,11 @@ static void provenance(FILE *f, const results_file *r, const sweep_plan *p, cons
     char hs[20], dh[20];
     snprintf(hs, sizeof hs, "%016llx", (unsigned long long)r->sweep_hash);
     snprintf(dh, sizeof dh, "%016llx", (unsigned long long)r->data_hash);
+    char ar[600];
+    if (report_arith_text(r, ar, sizeof ar - 40) > 1) strcat(ar, " — MIXED ARITHMETIC (README, \"GEMM kernels\")");
     const struct { const char *k, *v; } kv[] = {
         { "program", r->program }, { "sweep", r->name }, { "sweep hash", hs }, { "data hash", dh },
-        { "created", r->created }, { "updated", r->updated }, { "BLAS", r->blas },
+        { "created", r->created }, { "updated", r->updated }, { "BLAS", r->blas }, { "arithmetic (tasks)", ar },
         { "hosts", r->hosts ? r->hosts : "" }, { "shard", r->shard }, { "git commit", r->git_commit },
         { "Slurm job", r->slurm_job_id }, { "Slurm array", r->slurm_array_job_id },
         { "Slurm array task", r->slurm_array_task_id },

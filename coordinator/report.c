@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "worker/folds.h"
+#include "worker/kern.h"
 
 #define PAIRED_B 2000
 
@@ -334,6 +335,69 @@ static void print_failures(const board *b, const results_file *r, FILE *f) {
         shown++;
     }
     if (more) fprintf(f, "  ... and %d more (every task's message: /tasks message)\n", more);
+}
+
+/* The arithmetics that trained the sweep's tasks (kern.h, kern_arith_class),
+ * with the number of trained tasks (optimiser steps > 0) of each, at most
+ * ARITH_MAX kinds (the rest counted under the last).  A sweep resumed or
+ * merged across binaries, or across RS_KERNEL=blas and the own kernels,
+ * has more than one: its results as a whole then differ in their last
+ * bits from a rerun with any one of them. */
+#define ARITH_MAX 8
+typedef struct { char name[48]; int n; } arith_count;
+
+static int arith_tally(const results_file *r, arith_count *a) {
+    int na = 0;
+    for (int i = 0; i < r->n_tasks; i++) {
+        task_view v;
+        rs_err pe;
+        if (task_view_parse(r->tasks[i].p, r->tasks[i].len, &v, &pe) || v.h->steps <= 0) continue;
+        char blas[TASK_BLAS_MAX + 1], cl[48];
+        memcpy(blas, v.h->blas, TASK_BLAS_MAX);
+        blas[TASK_BLAS_MAX] = 0;
+        kern_arith_class(blas, cl, sizeof cl);
+        int j = 0;
+        while (j < na && strcmp(a[j].name, cl)) j++;
+        if (j == na) {
+            if (na == ARITH_MAX) j = na - 1;
+            else { snprintf(a[na].name, sizeof a[na].name, "%s", cl); a[na++].n = 0; }
+        }
+        a[j].n++;
+    }
+    return na;
+}
+
+int report_arith_text(const results_file *r, char *buf, size_t n) {
+    arith_count a[ARITH_MAX];
+    const int na = arith_tally(r, a);
+    size_t o = 0;
+    if (n) buf[0] = 0;
+    for (int j = 0; j < na && o < n; j++) {
+        int w = snprintf(buf + o, n - o, "%s%d on %s", j ? ", " : "", a[j].n, a[j].name);
+        if (w < 0) break;
+        o += (size_t)w;
+    }
+    return na;
+}
+
+static void print_arith(const results_file *r, int format, FILE *f) {
+    arith_count a[ARITH_MAX];
+    const int na = arith_tally(r, a);
+    if (format == REPORT_JSON) {
+        fputs("  \"arithmetic\": [", f);
+        for (int j = 0; j < na; j++) {
+            fprintf(f, "%s{\"kernels\": ", j ? ", " : "");
+            json_str(f, a[j].name);
+            fprintf(f, ", \"tasks\": %d}", a[j].n);
+        }
+        fputs("],\n", f);
+        return;
+    }
+    if (na < 2) return;
+    char t[ARITH_MAX * 64];
+    report_arith_text(r, t, sizeof t);
+    fprintf(f, "MIXED ARITHMETIC: the tasks were trained %s (/tasks blas): each task reproduces with its own, "
+            "but a rerun of the sweep on any one of them differs in the last bits (README, \"GEMM kernels\")\n", t);
 }
 
 /* The median over configurations of the seed sd, beside the sd across
@@ -807,6 +871,7 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
         fprintf(f, "  \"metric\": \"%s\", \"higher_is_better\": %s, \"trials\": %d, \"folds\": %d, "
                 "\"lookahead_rows_left_out\": %d, \"flagged_left_out\": %d,\n", m->name, m->higher ? "true" : "false",
                 b->n_trials, b->n_folds, b->n_hidden, b->n_flagged);
+        print_arith(r, format, f);
         fputs("  \"verdict\": ", f);
         json_str(f, vl);
         fprintf(f, ",\n  \"statistics\": {");
@@ -848,6 +913,7 @@ int report_print(const results_file *r, const sweep_plan *p, const report_opts *
     }
     fputc('\n', f);
     if (r->tasks_failed) print_failures(b, r, f);
+    print_arith(r, format, f);
     fprintf(f, "%s\n", vl);
     if (b->n_hidden)
         fprintf(f, "%d LOOK-AHEAD rows (correction = motormap_peek, which reads each test window's own "

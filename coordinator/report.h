@@ -76,6 +76,14 @@ void report_cells(const board *b, int c, int rank, int full_id, char (*cells)[RE
  * 0.14, walk-forward selection +X % vs buy-and-hold +Y %") into buf. */
 void report_verdict_line(const board *b, const verdict *v, char *buf, size_t n);
 
+/* Which arithmetics trained r's tasks (kern.h, kern_arith_class), with
+ * the number of trained tasks (optimiser steps > 0) of each, as
+ * "8 on own kernels a2" or "4 on OpenBLAS Haswell, 4 on own kernels a2"
+ * into buf ("" when no task trained).  Returns the number of kinds (at most
+ * 8; further kinds count under the eighth): more than 1 is a mixed sweep,
+ * which show flags with a MIXED ARITHMETIC line. */
+int report_arith_text(const results_file *r, char *buf, size_t n);
+
 /* The statistics lines (deflated and probabilistic Sharpe with their
  * inputs, PBO and its logits, walk-forward selection and its picks) and the
  * legend lines (columns, label prefixes, flagged values) show prints. */

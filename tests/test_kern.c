@@ -388,6 +388,69 @@ static void test_env_and_names(void) {
            kern_emulated(kern_best()) ? ", emulated" : "");
 }
 
+/* ---- the arithmetic version ------------------------------------------------ */
+
+/* The hash of what KERN_ARITH's arithmetic trains from a fixed start: four
+ * cells (LSTM 2 layers with dropout, both GRUs, tanh), STEPS Adam steps,
+ * the weights and the inference outputs.  Recorded for KERN_ARITH 2.  A
+ * change that moves any trained bit fails here: bump KERN_ARITH in kern.h
+ * (with a line of history) and record the new hash, so task rows from
+ * before and after the change stay tellable apart (`show`: MIXED
+ * ARITHMETIC). */
+#define ARITH_VERSION_RECORDED 2
+#define ARITH_HASH_RECORDED 0x02a60ad49ca790beull
+
+static uint64_t arith_hash(kern_path p) {
+    static const rnn_spec specs[4] = {
+        { .cell = RNN_LSTM, .n_layers = 2, .hidden = { 13, 7 }, .n_in = D_IN, .seq_len = T_LEN, .batch = 5,
+          .head = RNN_HEAD_REG, .n_out = 1, .dropout = 0.25, .seed = 3 },
+        { .cell = RNN_GRU, .n_layers = 1, .hidden = { 17 }, .n_in = D_IN, .seq_len = T_LEN, .batch = 6,
+          .head = RNN_HEAD_REG, .n_out = 1, .seed = 4 },
+        { .cell = RNN_GRU_CLASSIC, .n_layers = 1, .hidden = { 9 }, .n_in = D_IN, .seq_len = T_LEN, .batch = 3,
+          .head = RNN_HEAD_REG, .n_out = 1, .seed = 5 },
+        { .cell = RNN_TANH, .n_layers = 1, .hidden = { 11 }, .n_in = D_IN, .seq_len = T_LEN, .batch = 4,
+          .head = RNN_HEAD_REG, .n_out = 1, .seed = 6 },
+    };
+    uint64_t h = 0;
+    for (int i = 0; i < 4; i++) {
+        size_t np = rnn_param_count(&specs[i]);
+        real *w = malloc(sizeof(real) * np), o[8];
+        train_on(p, 1, &specs[i], w, o);
+        h = rs_hash_bytes(w, sizeof(real) * np, h);
+        h = rs_hash_bytes(o, sizeof(real) * (size_t)specs[i].batch, h);
+        free(w);
+    }
+    return h;
+}
+
+static void test_arith_version(void) {
+    kern_path before = kern_active();
+    const uint64_t h = arith_hash(kern_best());
+    printf("\n    KERN_ARITH %d: training hash %016llx (%s) ", KERN_ARITH, (unsigned long long)h, kern_name(kern_best()));
+    if (h != ARITH_HASH_RECORDED || KERN_ARITH != ARITH_VERSION_RECORDED)
+        printf("\n    the own kernels' arithmetic changed (or KERN_ARITH did alone): bump KERN_ARITH in "
+               "worker/kern.h and record 0x%016llx for it here", (unsigned long long)h);
+    CU_ASSERT_EQUAL(h, ARITH_HASH_RECORDED);
+    CU_ASSERT_EQUAL(KERN_ARITH, ARITH_VERSION_RECORDED);
+    /* Every own path agrees (the tag names all of them); OpenBLAS does not. */
+    for (int pi = 0; pi < 3; pi++)
+        if (kern_cpu_has(PATHS[pi]) && PATHS[pi] != kern_best()) CU_ASSERT_EQUAL(arith_hash(PATHS[pi]), h);
+    CU_ASSERT_NOT_EQUAL(arith_hash(KERN_BLAS), h);
+    kern_force(before, NULL);
+
+    /* The classes a task's blas field names. */
+    char c[48];
+    CU_ASSERT_STRING_EQUAL(kern_arith_class("kern=avx2 a2 Haswell", c, sizeof c), "own kernels a2");
+    CU_ASSERT_STRING_EQUAL(kern_arith_class("kern=avx512 a2 SkylakeX", c, sizeof c), "own kernels a2");
+    CU_ASSERT_STRING_EQUAL(kern_arith_class("kern=base a3 Haswell", c, sizeof c), "own kernels a3");
+    CU_ASSERT_STRING_EQUAL(kern_arith_class("kern=avx2 Haswell", c, sizeof c), "own kernels, untagged");
+    CU_ASSERT_STRING_EQUAL(kern_arith_class("kern=blas a2 Haswell", c, sizeof c), "OpenBLAS Haswell");
+    CU_ASSERT_STRING_EQUAL(kern_arith_class("kern=blas Haswell", c, sizeof c), "OpenBLAS Haswell");
+    CU_ASSERT_STRING_EQUAL(kern_arith_class("SkylakeX", c, sizeof c), "OpenBLAS SkylakeX");
+    CU_ASSERT_STRING_EQUAL(kern_arith_class("", c, sizeof c), "");
+    CU_ASSERT_STRING_EQUAL(kern_arith_class("kern=avx2 a2 Haswell", c, 5), "own ");
+}
+
 static CU_TestInfo tests[] = {
     { "each path against a double-precision triple loop, odd shapes", test_against_naive },
     { "avx2 / avx512 bitwise equal to the scalar fmaf chain", test_paths_bitwise },
@@ -395,6 +458,7 @@ static CU_TestInfo tests[] = {
     { "training: every cell, 1-3 layers, H 1/13/300, B 1/64, 1-2 threads, bitwise per path", test_training_identical },
     { "blas comparator agrees to rounding", test_blas_close },
     { "RS_KERNEL parsing, refusals, names, pack", test_env_and_names },
+    { "KERN_ARITH names this arithmetic (a recorded training hash); blas field classes", test_arith_version },
     CU_TEST_INFO_NULL
 };
 

@@ -254,11 +254,24 @@ else
   echo "SKIP git_commit: not built in a git tree"
 fi
 /usr/bin/python3 - "$tmp/prov.h5" <<'PY' && ok "/tasks: host and BLAS kernel per task" || bad "/tasks host, blas"
-import sys, h5py, socket
+import re, sys, h5py, socket
 t = h5py.File(sys.argv[1])["tasks"][()]
 assert len(t) == 8 and all(h.decode() == socket.gethostname() for h in t["host"]), t["host"]
-assert all(b.decode() for b in t["blas"]), t["blas"]
+assert all(re.fullmatch(r"kern=(avx512|avx2|base) a[0-9]+ \S+", b.decode()) for b in t["blas"]), t["blas"]
 PY
+# a sweep whose tasks were trained with two arithmetics says so in show
+# (kern.h, KERN_ARITH): half of it on RS_KERNEL=blas, merged with the rest
+RS_KERNEL=blas run "$tmp/tiny.ini" --shard 1/2 -o "$tmp/ar1.h5" && run "$tmp/tiny.ini" --shard 2/2 -o "$tmp/ar2.h5" \
+  && "$rs" merge "$tmp/ar.h5" "$tmp/ar1.h5" "$tmp/ar2.h5" > /dev/null || bad "shards on two kernel paths"
+"$rs" show "$tmp/ar.h5" > "$tmp/ar.txt" 2>&1
+"$rs" show "$tmp/ar.h5" --format json > "$tmp/ar.json" 2>&1
+grep -Eq "^MIXED ARITHMETIC: the tasks were trained 4 on (OpenBLAS \S+, 4 on own kernels a[0-9]+|own kernels a[0-9]+, 4 on OpenBLAS \S+) " "$tmp/ar.txt" \
+  && ! "$rs" show "$tmp/np1.h5" | grep -q "MIXED ARITHMETIC" && ! "$rs" show "$tmp/ar2.h5" | grep -q "MIXED ARITHMETIC" \
+  && /usr/bin/python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['arithmetic']; assert sorted(x['tasks'] for x in a)==[4,4], a" "$tmp/ar.json" \
+  && "$rs" report "$tmp/ar.h5" --html "$tmp/ar.html" > /dev/null && grep -q "4 on own kernels a[0-9]* — MIXED ARITHMETIC" "$tmp/ar.html" \
+  && "$rs" report "$tmp/np1.h5" --html "$tmp/np1.html" > /dev/null && grep -q "<td>8 on own kernels a[0-9]*</td>" "$tmp/np1.html" \
+  && ok "show and the report flag a sweep trained with two arithmetics (4 tasks on blas, 4 on the own kernels)" \
+  || { bad "mixed arithmetic in show"; cat "$tmp/ar.txt"; }
 
 # --- the HDF5 file is rebuilt from the journal --------------------------------
 cp "$tmp/np1.h5.journal" "$tmp/re.h5.journal"; echo "garbage" > "$tmp/re.h5"

@@ -154,6 +154,35 @@ kern_path kern_isa(void) {
 
 int kern_emulated(kern_path p) { return EMU512 && p == KERN_AVX512; }
 
+char *kern_arith_class(const char *blas, char *out, size_t n) {
+    if (!n) return out;
+    out[0] = 0;
+    if (!blas || !*blas) return out;
+    if (strncmp(blas, "kern=", 5)) {                  /* before the own kernels */
+        snprintf(out, n, "OpenBLAS %s", blas);
+        return out;
+    }
+    /* "kern=PATH", then " aN" (tagged) or not, then " CORE". */
+    char path[16] = "", tag[16] = "";
+    const char *q = blas + 5;
+    size_t k = strcspn(q, " ");
+    snprintf(path, sizeof path, "%.*s", (int)(k < sizeof path ? k : sizeof path - 1), q);
+    q += k;
+    while (*q == ' ') q++;
+    const char *core = q;
+    if (q[0] == 'a' && q[1] >= '0' && q[1] <= '9') {
+        k = strcspn(q, " ");
+        snprintf(tag, sizeof tag, "%.*s", (int)(k < sizeof tag ? k : sizeof tag - 1), q);
+        core = q + k;
+        while (*core == ' ') core++;
+    }
+    kern_path p;
+    if (!kern_parse(path, &p) && p == KERN_BLAS) snprintf(out, n, "OpenBLAS %s", core);
+    else if (tag[0]) snprintf(out, n, "own kernels %s", tag);
+    else snprintf(out, n, "own kernels, untagged");
+    return out;
+}
+
 #if KERN_X86
 /* B block [kc x nw] (row stride ldb) into a dense panel [kc x nr], columns
  * nw..nr-1 zero: the tiles then read one contiguous, aligned stream (no TLB

@@ -90,6 +90,34 @@ kern_path kern_isa(void);
  * a CPU without AVX-512.  0 in every product build. */
 int kern_emulated(kern_path p);
 
+/* ---- arithmetic versions ---------------------------------------------------
+ * KERN_ARITH names the own kernels' arithmetic (the GEMM chains and the
+ * gate passes' fmaf polynomials).  Every own path (avx512, avx2, base)
+ * computes the same bytes, so one number stands for all of them.  Bump it
+ * whenever a change alters any value training computes on those paths:
+ * tests/test_kern.c trains a fixed model and compares a hash of the
+ * weights with the one recorded for this number, and fails until both are
+ * updated.  History:
+ *   1   own kernels, 9ea7984 up to b281871 (task rows "kern=avx2 Haswell":
+ *       no tag was written yet)
+ *   2   own kernels with fmaf activations, from b281871 on
+ * The OpenBLAS path (RS_KERNEL=blas) has computed the same bytes as the
+ * engine of 6d39433 throughout, on a given OpenBLAS core.  Each task's
+ * `blas` field says what trained it: "kern=PATH aN CORE" (cmd_run.c), e.g.
+ * "kern=avx2 a2 Haswell". */
+#define KERN_ARITH 2
+
+/* The arithmetic a task's blas field names, as text for messages, written
+ * to out[n] (truncated to fit) and returned:
+ *   "own kernels a2"        any own path with tag a2 (they agree bitwise)
+ *   "own kernels, untagged" "kern=avx2 Haswell": own kernels before the
+ *                           tags (arithmetic 1 or 2: undecidable)
+ *   "OpenBLAS Haswell"      kern=blas, or a bare core name (a record from
+ *                           before the own kernels): OpenBLAS on that core
+ *   ""                      an empty field (the task never ran)
+ * Two tasks with the same text were trained with one arithmetic. */
+char *kern_arith_class(const char *blas, char *out, size_t n);
+
 /* C[M x N] = (acc ? C : 0) + A·B on the active path (not blas: asserts).
  *   A(m,k) = A[m*ars + k*acs]    (row-major A: ars = lda, acs = 1;
  *                                 Aᵀ stored [K x M]: ars = 1, acs = lda)
