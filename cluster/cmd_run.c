@@ -38,6 +38,7 @@
 #include "coordinator/override.h"
 #include "coordinator/plan.h"
 #include "coordinator/prepare.h"
+#include "coordinator/report.h"
 #include "coordinator/results.h"
 #include "coordinator/resume.h"
 #include "coordinator/store.h"
@@ -221,20 +222,25 @@ static results_meta run_meta(const run *R, char *blas, size_t nb, char *shard, s
 
 /* A results_source (results.h) over store records: all of them
  * (idx NULL) or idx[0..n). */
-typedef struct { run *R; const int *idx; } store_src;
+/* ar, when not NULL, counts each record's arithmetic once: the writer
+ * reads the records in several passes, each in order, so record i counts
+ * when it is the next not yet counted. */
+typedef struct { run *R; const int *idx; report_arith *ar; int counted; } store_src;
 
 static int store_src_get(void *ctx, int i, task_view *v, rs_err *e) {
     store_src *ss = ctx;
-    return store_get(&ss->R->st, ss->idx ? ss->idx[i] : i, &ss->R->rb, v, e);
+    int rc = store_get(&ss->R->st, ss->idx ? ss->idx[i] : i, &ss->R->rb, v, e);
+    if (!rc && ss->ar && i == ss->counted) { report_arith_add(ss->ar, v->h); ss->counted++; }
+    return rc;
 }
 
 /* FILE.h5 written whole from every record held, read back one at a time
  * from the journal: at the start of a sweep of a new plan and once at its
  * end (README "Checkpoints"). */
-static int write_results(run *R, rs_err *e) {
+static int write_results(run *R, report_arith *ar, rs_err *e) {
     char blas[256], shard[32];
     results_meta m = run_meta(R, blas, sizeof blas, shard, sizeof shard);
-    store_src ss = { R, NULL };
+    store_src ss = { R, NULL, ar, 0 };
     results_source src = { R->st.n, store_src_get, &ss };
     int rc = results_write_source(R->output, &R->cfg, &R->plan, R->folds, R->n_folds, &src, &m, e);
     if (!rc) {
@@ -365,7 +371,7 @@ static int checkpoint(run *R, rs_err *e) {
     results_meta m = run_meta(R, blas, sizeof blas, shard, sizeof shard);
     const uint64_t end = journal_bytes(R->j);
     part_path(R, end, path, sizeof path);
-    store_src ss = { R, idx };
+    store_src ss = { R, idx, NULL, 0 };
     results_source src = { n, store_src_get, &ss };
     int rc = results_write_source(path, &R->cfg, &R->plan, R->folds, R->n_folds, &src, &m, e);
     free(idx);
@@ -774,7 +780,7 @@ static int setup_rank0(run *R, rs_err *e) {
      * beside it, and is rewritten once, at the end */
     uint64_t sh;
     if (!R->resume || rep.rewritten || results_sweep_hash(R->output, &sh) || sh != plan_sweep_hash(&R->plan)) {
-        if ((rc = write_results(R, e))) return rc;
+        if ((rc = write_results(R, NULL, e))) return rc;
         parts_remove(R);
         return 0;
     }
@@ -923,7 +929,11 @@ static int finish_rank0(run *R, int result, const sched_stats *ss) {
     int rc = journal_close(R->j, &e);
     R->j = NULL;
     if (rc) fprintf(stderr, "rnnsweep: %s\n", e.msg);
-    if (write_results(R, &e)) {
+    /* The final write reads every record: it also counts the arithmetics
+     * that trained them (a resume or an extension across binaries). */
+    report_arith ar;
+    memset(&ar, 0, sizeof ar);
+    if (write_results(R, &ar, &e)) {
         fprintf(stderr, "rnnsweep: %s (the journal %s holds every finished task: free space or fix the cause, "
                 "then rerun with --resume)\n", e.msg, R->jpath);
         rc = 1;
@@ -952,6 +962,7 @@ static int finish_rank0(run *R, int result, const sched_stats *ss) {
                store_count(&R->st, TASK_DIVERGED), store_count(&R->st, TASK_EMPTY), ss->wall, R->trained_now,
                R->reeval_now, R->counts.reused);
     }
+    report_arith_warn(&ar, "rnnsweep: ", stderr);
     if (rc && !status) status = 1;
     return status;
 }

@@ -430,8 +430,11 @@ static void provenance(FILE *f, const results_file *r, const sweep_plan *p, cons
     char hs[20], dh[20];
     snprintf(hs, sizeof hs, "%016llx", (unsigned long long)r->sweep_hash);
     snprintf(dh, sizeof dh, "%016llx", (unsigned long long)r->data_hash);
-    char ar[600];
-    if (report_arith_text(r, ar, sizeof ar - 40) > 1) strcat(ar, " — MIXED ARITHMETIC (README, \"GEMM kernels\")");
+    char ar[REPORT_ARITH_MAX * 64 + 64];
+    report_arith ra;
+    memset(&ra, 0, sizeof ra);
+    report_arith_of(r, &ra);
+    if (report_arith_text(&ra, ar, sizeof ar - 64) > 1) strcat(ar, " — MIXED ARITHMETIC (README, \"GEMM kernels\")");
     const struct { const char *k, *v; } kv[] = {
         { "program", r->program }, { "sweep", r->name }, { "sweep hash", hs }, { "data hash", dh },
         { "created", r->created }, { "updated", r->updated }, { "BLAS", r->blas }, { "arithmetic (tasks)", ar },

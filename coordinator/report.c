@@ -337,67 +337,65 @@ static void print_failures(const board *b, const results_file *r, FILE *f) {
     if (more) fprintf(f, "  ... and %d more (every task's message: /tasks message)\n", more);
 }
 
-/* The arithmetics that trained the sweep's tasks (kern.h, kern_arith_class),
- * with the number of trained tasks (optimiser steps > 0) of each, at most
- * ARITH_MAX kinds (the rest counted under the last).  A sweep resumed or
- * merged across binaries, or across RS_KERNEL=blas and the own kernels,
- * has more than one: its results as a whole then differ in their last
- * bits from a rerun with any one of them. */
-#define ARITH_MAX 8
-typedef struct { char name[48]; int n; } arith_count;
+/* The arithmetics that trained the sweep's tasks (report.h). */
+void report_arith_add(report_arith *a, const task_head *h) {
+    if (h->steps <= 0) return;
+    char blas[TASK_BLAS_MAX + 1], cl[48];
+    memcpy(blas, h->blas, TASK_BLAS_MAX);
+    blas[TASK_BLAS_MAX] = 0;
+    kern_arith_class(blas, cl, sizeof cl);
+    int j = 0;
+    while (j < a->n && strcmp(a->k[j].name, cl)) j++;
+    if (j == a->n) {
+        if (a->n == REPORT_ARITH_MAX) j = a->n - 1;
+        else { snprintf(a->k[j].name, sizeof a->k[j].name, "%s", cl); a->k[j].tasks = 0; a->n++; }
+    }
+    a->k[j].tasks++;
+}
 
-static int arith_tally(const results_file *r, arith_count *a) {
-    int na = 0;
+void report_arith_of(const results_file *r, report_arith *a) {
     for (int i = 0; i < r->n_tasks; i++) {
         task_view v;
         rs_err pe;
-        if (task_view_parse(r->tasks[i].p, r->tasks[i].len, &v, &pe) || v.h->steps <= 0) continue;
-        char blas[TASK_BLAS_MAX + 1], cl[48];
-        memcpy(blas, v.h->blas, TASK_BLAS_MAX);
-        blas[TASK_BLAS_MAX] = 0;
-        kern_arith_class(blas, cl, sizeof cl);
-        int j = 0;
-        while (j < na && strcmp(a[j].name, cl)) j++;
-        if (j == na) {
-            if (na == ARITH_MAX) j = na - 1;
-            else { snprintf(a[na].name, sizeof a[na].name, "%s", cl); a[na++].n = 0; }
-        }
-        a[j].n++;
+        if (!task_view_parse(r->tasks[i].p, r->tasks[i].len, &v, &pe)) report_arith_add(a, v.h);
     }
-    return na;
 }
 
-int report_arith_text(const results_file *r, char *buf, size_t n) {
-    arith_count a[ARITH_MAX];
-    const int na = arith_tally(r, a);
+int report_arith_text(const report_arith *a, char *buf, size_t n) {
     size_t o = 0;
     if (n) buf[0] = 0;
-    for (int j = 0; j < na && o < n; j++) {
-        int w = snprintf(buf + o, n - o, "%s%d on %s", j ? ", " : "", a[j].n, a[j].name);
+    for (int j = 0; j < a->n && o < n; j++) {
+        int w = snprintf(buf + o, n - o, "%s%d on %s", j ? ", " : "", a->k[j].tasks, a->k[j].name);
         if (w < 0) break;
         o += (size_t)w;
     }
-    return na;
+    return a->n;
+}
+
+void report_arith_warn(const report_arith *a, const char *prefix, FILE *f) {
+    if (a->n < 2) return;
+    char t[REPORT_ARITH_MAX * 64];
+    report_arith_text(a, t, sizeof t);
+    fprintf(f, "%sMIXED ARITHMETIC: the tasks were trained %s (/tasks blas): each task reproduces with its own, "
+            "but a rerun of the sweep on any one of them differs in the last bits (README, \"GEMM kernels\")\n",
+            prefix, t);
 }
 
 static void print_arith(const results_file *r, int format, FILE *f) {
-    arith_count a[ARITH_MAX];
-    const int na = arith_tally(r, a);
+    report_arith a;
+    memset(&a, 0, sizeof a);
+    report_arith_of(r, &a);
     if (format == REPORT_JSON) {
         fputs("  \"arithmetic\": [", f);
-        for (int j = 0; j < na; j++) {
+        for (int j = 0; j < a.n; j++) {
             fprintf(f, "%s{\"kernels\": ", j ? ", " : "");
-            json_str(f, a[j].name);
-            fprintf(f, ", \"tasks\": %d}", a[j].n);
+            json_str(f, a.k[j].name);
+            fprintf(f, ", \"tasks\": %d}", a.k[j].tasks);
         }
         fputs("],\n", f);
         return;
     }
-    if (na < 2) return;
-    char t[ARITH_MAX * 64];
-    report_arith_text(r, t, sizeof t);
-    fprintf(f, "MIXED ARITHMETIC: the tasks were trained %s (/tasks blas): each task reproduces with its own, "
-            "but a rerun of the sweep on any one of them differs in the last bits (README, \"GEMM kernels\")\n", t);
+    report_arith_warn(&a, "", f);
 }
 
 /* The median over configurations of the seed sd, beside the sd across

@@ -76,13 +76,33 @@ void report_cells(const board *b, int c, int rank, int full_id, char (*cells)[RE
  * 0.14, walk-forward selection +X % vs buy-and-hold +Y %") into buf. */
 void report_verdict_line(const board *b, const verdict *v, char *buf, size_t n);
 
-/* Which arithmetics trained r's tasks (kern.h, kern_arith_class), with
- * the number of trained tasks (optimiser steps > 0) of each, as
- * "8 on own kernels a2" or "4 on OpenBLAS Haswell, 4 on own kernels a2"
- * into buf ("" when no task trained).  Returns the number of kinds (at most
- * 8; further kinds count under the eighth): more than 1 is a mixed sweep,
- * which show flags with a MIXED ARITHMETIC line. */
-int report_arith_text(const results_file *r, char *buf, size_t n);
+/* ---- the arithmetics that trained a sweep ----------------------------------
+ * A sweep resumed or merged across binaries, or across RS_KERNEL=blas and
+ * the own kernels, holds tasks trained with more than one arithmetic
+ * (kern.h, KERN_ARITH, kern_arith_class): each task still reproduces with
+ * its own, but the sweep as a whole differs in its last bits from a rerun
+ * with any one of them.  show, the HTML report and the end of `run` say so. */
+#define REPORT_ARITH_MAX 8
+typedef struct {
+    int n;                                   /* kinds seen (<= REPORT_ARITH_MAX) */
+    struct { char name[48]; int tasks; } k[REPORT_ARITH_MAX];
+} report_arith;                              /* zero-initialised = empty         */
+
+/* Count one task (only trained ones: optimiser steps > 0).  Kinds past the
+ * eighth are counted under the eighth. */
+void report_arith_add(report_arith *a, const task_head *h);
+
+/* Every task of r, into a zeroed *a. */
+void report_arith_of(const results_file *r, report_arith *a);
+
+/* "8 on own kernels a2" or "4 on OpenBLAS Haswell, 4 on own kernels a2"
+ * into buf ("" when no task trained).  Returns the number of kinds: more
+ * than 1 is a mixed sweep. */
+int report_arith_text(const report_arith *a, char *buf, size_t n);
+
+/* The MIXED ARITHMETIC line show prints (prefix, then the kinds and what
+ * it means, newline), when a holds more than one kind; else nothing. */
+void report_arith_warn(const report_arith *a, const char *prefix, FILE *f);
 
 /* The statistics lines (deflated and probabilistic Sharpe with their
  * inputs, PBO and its logits, walk-forward selection and its picks) and the

@@ -272,6 +272,12 @@ grep -Eq "^MIXED ARITHMETIC: the tasks were trained 4 on (OpenBLAS \S+, 4 on own
   && "$rs" report "$tmp/np1.h5" --html "$tmp/np1.html" > /dev/null && grep -q "<td>8 on own kernels a[0-9]*</td>" "$tmp/np1.html" \
   && ok "show and the report flag a sweep trained with two arithmetics (4 tasks on blas, 4 on the own kernels)" \
   || { bad "mixed arithmetic in show"; cat "$tmp/ar.txt"; }
+# ... and so does the end of a run that resumed across them
+cp "$tmp/ar1.h5" "$tmp/ar3.h5"; cp "$tmp/ar1.h5.journal" "$tmp/ar3.h5.journal"
+run "$tmp/tiny.ini" -o "$tmp/ar3.h5" --resume && grep -Eq "^rnnsweep: MIXED ARITHMETIC: the tasks were trained 4 on OpenBLAS \S+, 4 on own kernels a[0-9]+ " "$tmp/out.log" \
+  && run "$tmp/tiny.ini" -o "$tmp/ar4.h5" && ! grep -q "MIXED" "$tmp/out.log" \
+  && ok "a resume across kernels ends with the MIXED ARITHMETIC line (a run of one arithmetic: none)" \
+  || { bad "mixed arithmetic at the end of a resumed run"; cat "$tmp/out.log"; }
 
 # --- the HDF5 file is rebuilt from the journal --------------------------------
 cp "$tmp/np1.h5.journal" "$tmp/re.h5.journal"; echo "garbage" > "$tmp/re.h5"
