@@ -36,8 +36,8 @@
 #endif
 
 /* The emulated AVX-512 build (tests only; see "avx512" below): the AVX-512
- * driver is compiled for AVX2 + FMA, which the emulation's loops
- * vectorise to, and "avx512" is available wherever AVX2 is. */
+ * driver is compiled for AVX2 + FMA, whose instructions the emulation is
+ * made of, and "avx512" is available wherever AVX2 is. */
 #ifdef KERN_EMU512
 #if !KERN_X86
 #error "KERN_EMU512 emulates the x86-64 AVX-512 path"

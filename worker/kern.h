@@ -85,9 +85,9 @@ kern_path kern_isa(void);
 
 /* 1 when path p runs emulated: only p = avx512 in a build with
  * -DKERN_EMU512 (the test binary test_kern_emu512), where the AVX-512
- * driver's seven vector operations are plain C over 16 lanes (per-lane
- * fmaf, masked lanes untouched), so its blocking, packing and tails run on
- * a CPU without AVX-512.  0 in every product build. */
+ * driver's seven vector operations are pairs of AVX2 ones (the masked
+ * forms per-lane C: masked lanes untouched), so its blocking, packing and
+ * tails run on a CPU without AVX-512.  0 in every product build. */
 int kern_emulated(kern_path p);
 
 /* ---- arithmetic versions ---------------------------------------------------
