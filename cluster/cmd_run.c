@@ -221,10 +221,9 @@ static results_meta run_meta(const run *R, char *blas, size_t nb, char *shard, s
 }
 
 /* A results_source (results.h) over store records: all of them
- * (idx NULL) or idx[0..n). */
-/* ar, when not NULL, counts each record's arithmetic once: the writer
- * reads the records in several passes, each in order, so record i counts
- * when it is the next not yet counted. */
+ * (idx NULL) or idx[0..n).  ar, when not NULL, counts each record's
+ * arithmetic once: the writer reads the records in several passes, each
+ * in order, so record i counts when it is the next not yet counted. */
 typedef struct { run *R; const int *idx; report_arith *ar; int counted; } store_src;
 
 static int store_src_get(void *ctx, int i, task_view *v, rs_err *e) {
