@@ -11,6 +11,7 @@
  */
 #include "tests/cu.h"
 #include "worker/train.h"
+#include "worker/kern.h"
 
 #include <math.h>
 #include <omp.h>
@@ -63,6 +64,85 @@ static void test_adam_by_hand(void) {
     CU_ASSERT_CLOSE(rnn_clip_grads(m, 1.0), 5.0, 1e-9);
     CU_ASSERT_CLOSE(m->g[0].w_ih[0], 0.6, 1e-7);
     CU_ASSERT_CLOSE(m->g[0].w_hh[0], 0.8, 1e-7);
+    rnn_free(m);
+}
+
+/* The Adam update as it was written before its loop was cloned per
+ * instruction set (worker/train.c, adam_body), kept scalar here: the
+ * reference the clones must match bit for bit. */
+__attribute__((optimize("no-tree-vectorize")))
+static void adam_reference(long n, real *p, real *mm, real *vv, const real *g, const unsigned char *dec,
+                           const rnn_train_opts *o, long t) {
+    const double bc1 = 1.0 - pow(o->beta1, (double)t), bc2 = 1.0 - pow(o->beta2, (double)t);
+    const real b1 = (real)o->beta1, b2 = (real)o->beta2, eps = (real)o->eps;
+    const real omb1 = (real)(1.0 - o->beta1), omb2 = (real)(1.0 - o->beta2);
+    const real step = (real)(o->lr / bc1), sbc2 = (real)sqrt(bc2);
+    const real decay = (real)(1.0 - o->lr * o->weight_decay);
+    const int wd = o->weight_decay > 0;
+    for (long i = 0; i < n; i++) {
+        real pi = p[i];
+        if (wd && dec[i]) pi *= decay;
+        real mi = b1 * mm[i] + omb1 * g[i];
+        real vi = b2 * vv[i] + omb2 * g[i] * g[i];
+        mm[i] = mi; vv[i] = vi;
+        p[i] = pi - step * mi / (sqrt(vi) / sbc2 + eps);
+    }
+}
+
+/* Every clone of the Adam loop (the forced kernel path picks it) gives the
+ * bytes of the scalar loop, with and without weight decay, over a model
+ * whose parameter count is neither a multiple of a vector nor of the
+ * threaded chunk (ADAM_CHUNK 16384), on 1 and 2 threads. */
+static void test_adam_clones_bitwise(void) {
+    rnn_spec s = small_spec(RNN_LSTM, 61, 3, 8, 4, RNN_HEAD_REG, 1);
+    s.n_layers = 2; s.hidden[1] = 29;                  /* 26,806 parameters      */
+    rnn_model *m = rnn_create(&s, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    const long n = (long)m->n_params;
+    CU_ASSERT(n > 16384 && n % 16);
+    real *p0 = malloc(sizeof(real) * n * 7), *mm0 = p0 + n, *vv0 = p0 + 2 * n, *g = p0 + 3 * n;
+    real *p = p0 + 4 * n, *mm = p0 + 5 * n, *vv = p0 + 6 * n;
+    rs_rng r;
+    rs_rng_seed(&r, 7);
+    for (long i = 0; i < n; i++) {
+        p0[i] = m->params[i];
+        mm0[i] = (real)(0.01 * rs_rng_normal(&r));
+        vv0[i] = (real)(1e-4 * fabs(rs_rng_normal(&r)));
+        g[i] = (real)(0.1 * rs_rng_normal(&r));
+    }
+    g[5] = 0; vv0[5] = 0; mm0[5] = 0;                  /* sqrt(0) + eps          */
+    const kern_path before = kern_active();
+    static const kern_path paths[] = { KERN_BASE, KERN_AVX2, KERN_AVX512 };
+    int checked = 0;
+    for (int pi = 0; pi < 3; pi++) {
+        if (!kern_cpu_has(paths[pi]) || kern_emulated(paths[pi])) continue;
+        for (int wd = 0; wd < 2; wd++)
+            for (int th = 1; th <= 2; th++) {
+                CU_ASSERT_EQUAL_FATAL(kern_force(paths[pi], NULL), 0);
+                rnn_train_opts o = rnn_train_defaults();
+                o.lr = 0.003; o.weight_decay = wd ? 0.1 : 0;
+                memcpy(m->params, p0, sizeof(real) * n);
+                memcpy(m->adam_m, mm0, sizeof(real) * n);
+                memcpy(m->adam_v, vv0, sizeof(real) * n);
+                memcpy(m->grads, g, sizeof(real) * n);
+                memcpy(p, p0, sizeof(real) * n); memcpy(mm, mm0, sizeof(real) * n); memcpy(vv, vv0, sizeof(real) * n);
+                m->adam_t = 2;
+                int saved = omp_get_max_threads();
+                omp_set_num_threads(th);
+                rnn_adam_step(m, &o);                          /* step t = 3    */
+                omp_set_num_threads(saved);
+                adam_reference(n, p, mm, vv, g, m->decay, &o, 3);
+                CU_ASSERT(!memcmp(m->params, p, sizeof(real) * n));
+                CU_ASSERT(!memcmp(m->adam_m, mm, sizeof(real) * n));
+                CU_ASSERT(!memcmp(m->adam_v, vv, sizeof(real) * n));
+                CU_ASSERT(memcmp(m->params, p0, sizeof(real) * n));       /* it moved */
+                checked++;
+            }
+    }
+    printf("\n    %d runs (paths x decay x threads) over %ld parameters bitwise equal to the scalar loop ", checked, n);
+    CU_ASSERT(checked >= 8);
+    kern_force(before, NULL);
+    free(p0);
     rnn_free(m);
 }
 
@@ -318,6 +398,7 @@ static void test_determinism_threads(void) {
 
 static CU_TestInfo tests[] = {
     { "adam(w) steps and clipping by hand", test_adam_by_hand },
+    { "adam: every cloned loop bitwise equal to the scalar one", test_adam_clones_bitwise },
     { "every cell learns a noisy sine", test_learning_regression },
     { "lstm/gru/gru_classic learn a lagged sign", test_learning_classification },
     { "early stopping restores the best epoch", test_early_stopping_and_curve },
