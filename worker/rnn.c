@@ -254,13 +254,37 @@ static inline void gemm_tn(int M, int N, int K, const real *A, int lda, const re
     else gemm(CblasTrans, CblasNoTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
 }
 
-/* acc[j] += sum over rows r of A[r][j], j < n, rows in order: deterministic. */
-static void colsum_acc(const real *A, int rows, int n, int lda, real *acc) {
-    for (int r = 0; r < rows; r++) {
-        const real *a = A + (size_t)r * lda;
+/* acc[j] += sum over rows r of A[r][j] for j < n, and acc2[j] += the same
+ * sum for j < n2 (n2 <= n; acc2 NULL: none), each chain over the rows in
+ * order: deterministic, and the bytes of one row-by-row pass per
+ * accumulator.  Why two at once: LSTM's b_ih and b_hh (and the GRUs' r, z
+ * parts) are sums of the same gate gradients, [T*b x GH] — MBs that come
+ * back from L3 — so one read serves both.  Why row blocks: the chains stay
+ * in registers for RB rows instead of a load and store of acc per row. */
+#define RB 8
+static void colsum_acc2(const real *A, int rows, int n, int lda, real *acc, int n2, real *acc2) {
+    assert(n2 <= n);
+    if (!acc2) n2 = 0;
+    for (int r0 = 0; r0 < rows; r0 += RB) {
+        const int nr = rows - r0 < RB ? rows - r0 : RB;
+        const real *a = A + (size_t)r0 * lda;
         #pragma omp simd
-        for (int j = 0; j < n; j++) acc[j] += a[j];
+        for (int j = 0; j < n2; j++) {
+            real c = acc[j], c2 = acc2[j];
+            for (int r = 0; r < nr; r++) { c += a[(size_t)r * lda + j]; c2 += a[(size_t)r * lda + j]; }
+            acc[j] = c; acc2[j] = c2;
+        }
+        #pragma omp simd
+        for (int j = n2; j < n; j++) {
+            real c = acc[j];
+            for (int r = 0; r < nr; r++) c += a[(size_t)r * lda + j];
+            acc[j] = c;
+        }
     }
+}
+#undef RB
+static void colsum_acc(const real *A, int rows, int n, int lda, real *acc) {
+    colsum_acc2(A, rows, n, lda, acc, 0, NULL);
 }
 
 static int gates_of(rnn_cell c) {
@@ -992,14 +1016,15 @@ static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, r
     const int TB1 = (T - 1) * b;
     const real *gates1 = a->gates + (size_t)b * GH, *hprev1 = a->hs + (size_t)b * H;
     gemm_tn(GH, in, TB, a->gates, GH, a->x, in, 1, gd->w_ih, in, SPLIT_M);
-    colsum_acc(a->gates, TB, GH, GH, gd->b_ih);
+    /* Bias gradients: b_ih sees every gate; b_hh the same sums, except the
+     * GRU's n part (U_n h + b_hn sits inside r's product: aux below). */
+    colsum_acc2(a->gates, TB, GH, GH, gd->b_ih, s->cell == RNN_GRU ? 2 * H : GH, gd->b_hh);
     switch (s->cell) {
     case RNN_GRU:
         if (TB1 > 0) {
             gemm_tn(2 * H, H, TB1, gates1, GH, hprev1, H, 1, gd->w_hh, H, SPLIT_M);
             gemm_tn(H, H, TB1, a->aux + (size_t)b * H, H, hprev1, H, 1, gd->w_hh + (size_t)2 * H * H, H, SPLIT_M);
         }
-        colsum_acc(a->gates, TB, 2 * H, GH, gd->b_hh);
         colsum_acc(a->aux, TB, H, H, gd->b_hh + 2 * H);
         break;
     case RNN_GRU_CLASSIC:
@@ -1008,11 +1033,9 @@ static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, r
             gemm_tn(H, H, TB1, gates1 + 2 * H, GH, a->aux + (size_t)b * H, H, 1,
                     gd->w_hh + (size_t)2 * H * H, H, SPLIT_M);
         }
-        colsum_acc(a->gates, TB, GH, GH, gd->b_hh);
         break;
     default:
         if (TB1 > 0) gemm_tn(GH, H, TB1, gates1, GH, hprev1, H, 1, gd->w_hh, H, SPLIT_M);
-        colsum_acc(a->gates, TB, GH, GH, gd->b_hh);
         break;
     }
     if (dx) gemm_nn(TB, in, GH, a->gates, GH, p->w_ih, in, 0, dx, in, SPLIT_M);
