@@ -261,28 +261,39 @@ static inline void gemm_tn(int M, int N, int K, const real *A, int lda, const re
  * parts) are sums of the same gate gradients, [T*b x GH] — MBs that come
  * back from L3 — so one read serves both.  Why row blocks: the chains stay
  * in registers for RB rows instead of a load and store of acc per row. */
-#define RB 8
 static void colsum_acc2(const real *A, int rows, int n, int lda, real *acc, int n2, real *acc2) {
     assert(n2 <= n);
     if (!acc2) n2 = 0;
-    for (int r0 = 0; r0 < rows; r0 += RB) {
-        const int nr = rows - r0 < RB ? rows - r0 : RB;
-        const real *a = A + (size_t)r0 * lda;
+    int r = 0;
+    /* Eight rows at a time, written out so the j loops vectorise: each
+     * chain adds a0[j], a1[j], ... a7[j] in that order. */
+#define ADD8(c) c += a0[j]; c += a1[j]; c += a2[j]; c += a3[j]; \
+                c += a4[j]; c += a5[j]; c += a6[j]; c += a7[j]
+    for (; r + 8 <= rows; r += 8) {
+        const real *a0 = A + (size_t)r * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+        const real *a4 = a3 + lda, *a5 = a4 + lda, *a6 = a5 + lda, *a7 = a6 + lda;
         #pragma omp simd
         for (int j = 0; j < n2; j++) {
             real c = acc[j], c2 = acc2[j];
-            for (int r = 0; r < nr; r++) { c += a[(size_t)r * lda + j]; c2 += a[(size_t)r * lda + j]; }
+            ADD8(c); ADD8(c2);
             acc[j] = c; acc2[j] = c2;
         }
         #pragma omp simd
         for (int j = n2; j < n; j++) {
             real c = acc[j];
-            for (int r = 0; r < nr; r++) c += a[(size_t)r * lda + j];
+            ADD8(c);
             acc[j] = c;
         }
     }
+#undef ADD8
+    for (; r < rows; r++) {
+        const real *a = A + (size_t)r * lda;
+        #pragma omp simd
+        for (int j = 0; j < n2; j++) { acc[j] += a[j]; acc2[j] += a[j]; }
+        #pragma omp simd
+        for (int j = n2; j < n; j++) acc[j] += a[j];
+    }
 }
-#undef RB
 static void colsum_acc(const real *A, int rows, int n, int lda, real *acc) {
     colsum_acc2(A, rows, n, lda, acc, 0, NULL);
 }
