@@ -233,6 +233,34 @@ static int store_src_get(void *ctx, int i, task_view *v, rs_err *e) {
     return rc;
 }
 
+/* Before training: a resume whose finished tasks were trained with
+ * another arithmetic than this binary's (kern.h, KERN_ARITH; RS_KERNEL=blas)
+ * is about to make a mixed sweep.  Said now, while the run can still be
+ * stopped and restarted with the binary (or RS_KERNEL) that began it, and
+ * again at the end (write_results' count).  Reads each record's head only
+ * (store_get_rows: a few kB of a record of many MB). */
+static void resume_warn_arith(run *R) {
+    report_arith old;
+    memset(&old, 0, sizeof old);
+    for (int i = 0; i < R->st.n; i++) {
+        task_view v;
+        rs_err pe;
+        if (!store_get_rows(&R->st, i, &R->rb, &v, &pe)) report_arith_add(&old, v.h);
+    }
+    char mine[48], have[REPORT_ARITH_MAX * 64];
+    kern_arith_class(R->blas, mine, sizeof mine);
+    int other = 0;
+    for (int j = 0; j < old.n; j++) other |= strcmp(old.k[j].name, mine) != 0;
+    if (!other) return;
+    report_arith_text(&old, have, sizeof have);
+    fprintf(stderr,
+            "rnnsweep: MIXED ARITHMETIC ahead: the finished tasks of %s were trained %s; this run trains "
+            "the remaining %d on %s (%s), so the sweep will not be byte-identical to a rerun with either. "
+            "To keep one arithmetic, stop now and resume with the binary (or RS_KERNEL) that began it "
+            "(README, \"GEMM kernels\")\n",
+            R->output, have, R->n_todo, mine, R->blas);
+}
+
 /* FILE.h5 written whole from every record held, read back one at a time
  * from the journal: at the start of a sweep of a new plan and once at its
  * end (README "Checkpoints"). */
@@ -773,6 +801,7 @@ static int setup_rank0(run *R, rs_err *e) {
         R->n_todo = resume_choose(&R->plan, R->tasks, R->n_tasks, R->shard_k, R->shard_n, R->retry_failed, &R->st,
                                   R->todo, R->todo_mode, &R->counts);
     if (!R->quiet) resume_counts_print(&R->counts, stderr);
+    if (R->resume && R->n_todo > 0) resume_warn_arith(R);
     if ((rc = prepare_strategies(&R->plan, &R->strat, &R->skey, e))) return rc;
     /* FILE.h5 is written whole here only when it is not this plan's file
      * already: on a resume of the same plan it stands, with the part files

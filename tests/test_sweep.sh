@@ -275,9 +275,14 @@ grep -Eq "^MIXED ARITHMETIC: the tasks were trained 4 on (OpenBLAS \S+, 4 on own
 # ... and so does the end of a run that resumed across them
 cp "$tmp/ar1.h5" "$tmp/ar3.h5"; cp "$tmp/ar1.h5.journal" "$tmp/ar3.h5.journal"
 run "$tmp/tiny.ini" -o "$tmp/ar3.h5" --resume && grep -Eq "^rnnsweep: MIXED ARITHMETIC: the tasks were trained 4 on OpenBLAS \S+, 4 on own kernels a[0-9]+ " "$tmp/out.log" \
+  && ahead=$(grep -n "^rnnsweep: MIXED ARITHMETIC ahead: the finished tasks of .* were trained 4 on OpenBLAS \S*; this run trains the remaining 4 on own kernels a[0-9]* (kern=" "$tmp/out.log" | cut -d: -f1) \
+  && closing=$(grep -n "^rnnsweep: MIXED ARITHMETIC: the tasks" "$tmp/out.log" | cut -d: -f1) \
+  && [ -n "$ahead" ] && [ "$ahead" -lt "$closing" ] \
   && run "$tmp/tiny.ini" -o "$tmp/ar4.h5" && ! grep -q "MIXED" "$tmp/out.log" \
-  && ok "a resume across kernels ends with the MIXED ARITHMETIC line (a run of one arithmetic: none)" \
-  || { bad "mixed arithmetic at the end of a resumed run"; cat "$tmp/out.log"; }
+  && cp "$tmp/ar1.h5" "$tmp/ar5.h5" && cp "$tmp/ar1.h5.journal" "$tmp/ar5.h5.journal" \
+  && RS_KERNEL=blas run "$tmp/tiny.ini" -o "$tmp/ar5.h5" --resume && ! grep -q "MIXED" "$tmp/out.log" \
+  && ok "a resume across kernels warns before training and ends with the MIXED ARITHMETIC line (one arithmetic: neither)" \
+  || { bad "mixed arithmetic around a resumed run"; cat "$tmp/out.log"; }
 
 # --- the HDF5 file is rebuilt from the journal --------------------------------
 cp "$tmp/np1.h5.journal" "$tmp/re.h5.journal"; echo "garbage" > "$tmp/re.h5"
