@@ -81,7 +81,8 @@ void report_verdict_line(const board *b, const verdict *v, char *buf, size_t n);
  * the own kernels, holds tasks trained with more than one arithmetic
  * (kern.h, KERN_ARITH, kern_arith_class): each task still reproduces with
  * its own, but the sweep as a whole differs in its last bits from a rerun
- * with any one of them.  show, the HTML report and the end of `run` say so. */
+ * with any one of them.  show, the HTML report and the end of `run` say so
+ * (and `run --resume`, before it trains, when it is about to). */
 #define REPORT_ARITH_MAX 8
 typedef struct {
     int n;                                   /* kinds seen (<= REPORT_ARITH_MAX) */

@@ -259,8 +259,9 @@ static inline void gemm_tn(int M, int N, int K, const real *A, int lda, const re
  * order: deterministic, and the bytes of one row-by-row pass per
  * accumulator.  Why two at once: LSTM's b_ih and b_hh (and the GRUs' r, z
  * parts) are sums of the same gate gradients, [T*b x GH] — MBs that come
- * back from L3 — so one read serves both.  Why row blocks: the chains stay
- * in registers for RB rows instead of a load and store of acc per row. */
+ * back from L3 — so one read serves both.  Why eight rows at a time: the
+ * chains stay in registers across them instead of a load and store of acc
+ * per row. */
 static void colsum_acc2(const real *A, int rows, int n, int lda, real *acc, int n2, real *acc2) {
     assert(n2 <= n);
     if (!acc2) n2 = 0;
