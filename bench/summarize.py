@@ -130,6 +130,26 @@ def main(path):
         c = r[3]
         return f"{c[0]} L{c[1]} H{c[2]} T{c[3]}"
 
+    # The peak the 70 % target is set against: the measured AVX-512 sgemm
+    # peak (issue 14), i.e. the best 2000³ rate of the own avx512 kernel and
+    # of OpenBLAS left to its own pick (label openblas-auto: its AVX-512
+    # kernels on such a CPU).  On a CPU without AVX-512 (no kern-avx512
+    # line), the best sgemm measured at all, and the text says so.
+    p1 = {(lb, impl): gf for (lb, t, impl), gf in peaks.items() if t == 1}
+    c512 = [(gf, f"{impl}, {lb}") for (lb, impl), gf in p1.items()
+            if impl == "kern-avx512" or (impl == "openblas" and lb == "openblas-auto")]
+    has512 = any(impl == "kern-avx512" for (lb, impl) in p1)
+    if has512 and c512:
+        pk, pk_src = max(c512)
+        pk_text = f"{pk:.1f} GFLOP/s, the measured AVX-512 sgemm peak ({pk_src}; 2000³)"
+    elif p1:
+        pk, pk_src = max((gf, f"{impl}, {lb}") for (lb, impl), gf in p1.items())
+        pk_text = f"{pk:.1f} GFLOP/s ({pk_src}; 2000³; AVX-512 not available on this CPU)"
+    else:
+        pk = None
+    if pk and has512 and not any(lb == "openblas-auto" for (lb, impl) in p1):
+        pk_text += "; OpenBLAS's own AVX-512 pick not run (--openblas without unset)"
+
     for kern in sorted({c[2] for c in checks if c[2] != "blas"}) + ["blas"]:
         rows1 = [c for c in checks if c[0] == env and c[1] == 1 and c[2] == kern]
         if not rows1:
@@ -143,7 +163,6 @@ def main(path):
                 [r for r in tr if r[3] == ("lstm", 2, 300, 100)], lambda r: r[5], 1.0, show)
         verdict("inference ≥ 1.0× oneDNN at every shape", inf, lambda r: r[5], 1.0, show)
         verdict("training ≥ 3× PyTorch at H ≤ 128", [r for r in tr if r[3][2] <= 128], lambda r: r[6], 3.0, show)
-        pk = peaks.get((env, 1, "openblas"))
         # What 3x PyTorch asks of the hardware: the engine's GEMM rate scaled
         # to 3x torch's seq/s.  Above the measured peak, no kernel meets it.
         miss = [r for r in tr if r[3][2] <= 128 and r[6] is not None and r[6] < 3.0 and r[7]]
@@ -153,12 +172,11 @@ def main(path):
             hi = max(need, key=lambda x: x[1])
             print(f"  - 3× PyTorch at the {len(miss)} shapes below it means {min(x[1] for x in need):.0f}–"
                   f"{hi[1]:.0f} GFLOP/s of GEMM arithmetic over the whole step, gate passes included "
-                  f"(the measured sgemm peak: {pk:.1f}); {len(over)} of them above that peak, so beyond "
+                  f"(peak: {pk_text}); {len(over)} of them above that peak, so beyond "
                   f"any kernel on this CPU; the most at {show(hi[0])} ({hi[1] / pk:.2f}× peak)")
         big = [r for r in tr if r[3][2] == 300]
         if pk and big:
-            verdict(f"≥ 70 % of the measured sgemm peak ({pk:.1f} GFLOP/s, OpenBLAS {env}, 2000³; "
-                    f"AVX-512 not available on this CPU) at H = 300 (engine GFLOP/s / peak)",
+            verdict(f"≥ 70 % of the peak ({pk_text}) at H = 300 (engine GFLOP/s / peak)",
                     big, lambda r: r[7] / pk, 0.70, show)
         print()
     rows2 = [c for c in checks if c[0] == env and c[1] == 2 and c[4] == "train"]
