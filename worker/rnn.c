@@ -583,14 +583,23 @@ static void prefetch_l2(const void *p, size_t n) {
 ROWK(lstm_fwd_row, (int H, real *restrict g, const real *restrict cp,
                               real *restrict c, real *restrict tc, real *restrict h),
      (H, g, cp, c, tc, h)) {
+    /* Two passes: the four gates and the cell, then tanh of the cell.  In
+     * one loop each vector's chain (tanh of g, the cell, tanh of the cell:
+     * ~130 dependent cycles) left too little independent work to overlap;
+     * split, the same operations on the same values (the cell is stored
+     * and reloaded exactly) ran 10-20 % faster (Zen 5 AVX-512, b = 64,
+     * H 32-300: 2.1-2.3 -> 1.6-2.0 ns an element). */
     #pragma omp simd
     for (int j = 0; j < H; j++) {
         real i_ = sigm(g[j]), f_ = sigm(g[H + j]);
         real g_ = tanh_r(g[2 * H + j]), o_ = sigm(g[3 * H + j]);
         g[j] = i_; g[H + j] = f_; g[2 * H + j] = g_; g[3 * H + j] = o_;
-        real cc = f_ * cp[j] + i_ * g_;
-        real t = tanh_r(cc);
-        c[j] = cc; tc[j] = t; h[j] = o_ * t;
+        c[j] = f_ * cp[j] + i_ * g_;
+    }
+    #pragma omp simd
+    for (int j = 0; j < H; j++) {
+        real t = tanh_r(c[j]);
+        tc[j] = t; h[j] = g[3 * H + j] * t;
     }
 }
 static void lstm_fwd_step(int b, int H, real *g, const real *cprev, real *c, real *tc, real *h) {
@@ -605,14 +614,17 @@ static void lstm_fwd_step(int b, int H, real *g, const real *cprev, real *c, rea
 ROWK(gru_fwd_row, (int H, real *restrict g, const real *restrict q, const real *restrict b_hh,
                              const real *restrict hp, real *restrict hn, real *restrict h),
      (H, g, q, b_hh, hp, hn, h)) {
+    /* Two passes, as in lstm_fwd_row: r and z, then n (which waits on r). */
     #pragma omp simd
     for (int j = 0; j < H; j++) {
-        real r = sigm(g[j] + q[j] + b_hh[j]);
-        real z = sigm(g[H + j] + q[H + j] + b_hh[H + j]);
-        real u = q[2 * H + j] + b_hh[2 * H + j];
-        real n = tanh_r(g[2 * H + j] + r * u);
-        g[j] = r; g[H + j] = z; g[2 * H + j] = n;
-        hn[j] = u;
+        g[j] = sigm(g[j] + q[j] + b_hh[j]);
+        g[H + j] = sigm(g[H + j] + q[H + j] + b_hh[H + j]);
+        hn[j] = q[2 * H + j] + b_hh[2 * H + j];
+    }
+    #pragma omp simd
+    for (int j = 0; j < H; j++) {
+        real n = tanh_r(g[2 * H + j] + g[j] * hn[j]), z = g[H + j];
+        g[2 * H + j] = n;
         h[j] = (1 - z) * n + z * hp[j];
     }
 }
