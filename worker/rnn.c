@@ -544,9 +544,11 @@ static void prefetch_l2(const void *p, size_t n) {
  * `omp simd` vectorises it for each target) with act_fma in scope, three
  * clones per arithmetic (act_fma = 1: the own kernels' fmaf polynomials;
  * 0, suffix s: RS_KERNEL=blas's separate multiply-add, see exp_f), and
- * `name` itself, which calls the clone of kern_isa() and of the path: the
- * same choice as the GEMM kernels, so RS_KERNEL / kern_force selects every
- * vector loop of a step.  Bodies without activations compile to identical
+ * `name##_pick()`, which returns the clone of kern_isa() and of the path:
+ * the same choice as the GEMM kernels, so RS_KERNEL / kern_force selects
+ * every vector loop of a step.  The step functions pick once per step, not
+ * once per row: at H = 32 the per-row choice (two calls into kern.c and a
+ * switch) was ~13 ns of a ~65 ns row.  Bodies without activations compile to identical
  * pairs, which the compiler may merge. */
 #define ROWK_LIST(...) __VA_ARGS__
 #if defined(__x86_64__) && !defined(RS_NO_CLONES)
@@ -559,12 +561,13 @@ static void prefetch_l2(const void *p, size_t n) {
     KERN_TARGET_AVX512 static void name##_v4s params { name##_body(0, ROWK_LIST args); } \
     KERN_TARGET_AVX2 static void name##_v3s params { name##_body(0, ROWK_LIST args); }   \
     static void name##_v1s params { name##_body(0, ROWK_LIST args); }            \
-    static void name params {                                                    \
+    typedef void name##_fn params;                                               \
+    static name##_fn *name##_pick(void) {                                        \
         const int s = kern_active() == KERN_BLAS;                                \
         switch (kern_isa()) {                                                    \
-        case KERN_AVX512: if (s) name##_v4s args; else name##_v4 args; return;   \
-        case KERN_AVX2: if (s) name##_v3s args; else name##_v3 args; return;     \
-        default: if (s) name##_v1s args; else name##_v1 args; return;            \
+        case KERN_AVX512: return s ? name##_v4s : name##_v4;                     \
+        case KERN_AVX2: return s ? name##_v3s : name##_v3;                       \
+        default: return s ? name##_v1s : name##_v1;                              \
         }                                                                        \
     }                                                                            \
     static inline __attribute__((always_inline)) void                            \
@@ -573,6 +576,8 @@ static void prefetch_l2(const void *p, size_t n) {
 #define ROWK(name, params, args)                                                  \
     static void name##_body(const int act_fma __attribute__((unused)), ROWK_LIST params);                \
     static void name params { name##_body(kern_active() != KERN_BLAS, ROWK_LIST args); } \
+    typedef void name##_fn params;                                               \
+    static name##_fn *name##_pick(void) { return name; }                         \
     static void name##_body(const int act_fma __attribute__((unused)), ROWK_LIST params)
 #endif
 
@@ -603,9 +608,10 @@ ROWK(lstm_fwd_row, (int H, real *restrict g, const real *restrict cp,
     }
 }
 static void lstm_fwd_step(int b, int H, real *g, const real *cprev, real *c, real *tc, real *h) {
+    lstm_fwd_row_fn *row = lstm_fwd_row_pick();
     FOR_ROWS(b, H) {
         size_t o = (size_t)bi * H;
-        lstm_fwd_row(H, g + 4 * o, cprev + o, c + o, tc + o, h + o);
+        row(H, g + 4 * o, cprev + o, c + o, tc + o, h + o);
     }
 }
 
@@ -630,9 +636,10 @@ ROWK(gru_fwd_row, (int H, real *restrict g, const real *restrict q, const real *
 }
 static void gru_fwd_step(int b, int H, real *gx, const real *hp, const real *b_hh,
                          const real *hprev, real *hn, real *h) {
+    gru_fwd_row_fn *row = gru_fwd_row_pick();
     FOR_ROWS(b, H) {
         size_t o = (size_t)bi * H;
-        gru_fwd_row(H, gx + 3 * o, hp + 3 * o, b_hh, hprev + o, hn + o, h + o);
+        row(H, gx + 3 * o, hp + 3 * o, b_hh, hprev + o, hn + o, h + o);
     }
 }
 
@@ -650,9 +657,10 @@ ROWK(gruc_fwd_rz_row, (int H, real *restrict g, const real *restrict q, const re
 }
 static void gruc_fwd_rz(int b, int H, real *gx, const real *hp, const real *b_hh,
                         const real *hprev, real *rh) {
+    gruc_fwd_rz_row_fn *row = gruc_fwd_rz_row_pick();
     FOR_ROWS(b, H) {
         size_t o = (size_t)bi * H;
-        gruc_fwd_rz_row(H, gx + 3 * o, hp + 2 * o, b_hh, hprev + o, rh + o);
+        row(H, gx + 3 * o, hp + 2 * o, b_hh, hprev + o, rh + o);
     }
 }
 
@@ -670,9 +678,10 @@ ROWK(gruc_fwd_n_row, (int H, real *restrict g, const real *restrict u, const rea
 }
 static void gruc_fwd_n(int b, int H, real *gx, const real *un, const real *b_hn,
                        const real *hprev, real *h) {
+    gruc_fwd_n_row_fn *row = gruc_fwd_n_row_pick();
     FOR_ROWS(b, H) {
         size_t o = (size_t)bi * H;
-        gruc_fwd_n_row(H, gx + 3 * o, un + o, b_hn, hprev + o, h + o);
+        row(H, gx + 3 * o, un + o, b_hn, hprev + o, h + o);
     }
 }
 
@@ -687,7 +696,8 @@ ROWK(rnn_fwd_row, (int H, int relu, real *restrict g, real *restrict h),
     }
 }
 static void rnn_fwd_step(int b, int H, int relu, real *g, real *h) {
-    FOR_ROWS(b, H) rnn_fwd_row(H, relu, g + (size_t)bi * H, h + (size_t)bi * H);
+    rnn_fwd_row_fn *row = rnn_fwd_row_pick();
+    FOR_ROWS(b, H) row(H, relu, g + (size_t)bi * H, h + (size_t)bi * H);
 }
 
 /* ---- forward ---------------------------------------------------------------- */
@@ -901,9 +911,10 @@ ROWK(lstm_bwd_row, (int H, real *restrict g, const real *restrict tc, const real
 }
 static void lstm_bwd_step(int b, int H, real *g, const real *tc, const real *cprev,
                           real *dhn, real *dcn) {
+    lstm_bwd_row_fn *row = lstm_bwd_row_pick();
     FOR_ROWS(b, H) {
         size_t o = (size_t)bi * H;
-        lstm_bwd_row(H, g + 4 * o, tc + o, cprev + o, dhn + o, dcn + o);
+        row(H, g + 4 * o, tc + o, cprev + o, dhn + o, dcn + o);
     }
 }
 
@@ -925,9 +936,10 @@ ROWK(gru_bwd_row, (int H, real *restrict g, real *restrict u, const real *restri
     }
 }
 static void gru_bwd_step(int b, int H, real *g, real *hn, const real *hprev, real *dhn, real *dgh) {
+    gru_bwd_row_fn *row = gru_bwd_row_pick();
     FOR_ROWS(b, H) {
         size_t o = (size_t)bi * H;
-        gru_bwd_row(H, g + 3 * o, hn + o, hprev + o, dhn + o, dgh + 3 * o);
+        row(H, g + 3 * o, hn + o, hprev + o, dhn + o, dgh + 3 * o);
     }
 }
 
@@ -943,9 +955,10 @@ ROWK(gruc_bwd_zn_row, (int H, real *restrict g, const real *restrict hp, real *r
     }
 }
 static void gruc_bwd_zn(int b, int H, real *g, const real *hprev, real *dhn) {
+    gruc_bwd_zn_row_fn *row = gruc_bwd_zn_row_pick();
     FOR_ROWS(b, H) {
         size_t o = (size_t)bi * H;
-        gruc_bwd_zn_row(H, g + 3 * o, hprev + o, dhn + o);
+        row(H, g + 3 * o, hprev + o, dhn + o);
     }
 }
 
@@ -961,9 +974,10 @@ ROWK(gruc_bwd_r_row, (int H, real *restrict g, const real *restrict d, const rea
     }
 }
 static void gruc_bwd_r(int b, int H, real *g, const real *drh, const real *hprev, real *dhn) {
+    gruc_bwd_r_row_fn *row = gruc_bwd_r_row_pick();
     FOR_ROWS(b, H) {
         size_t o = (size_t)bi * H;
-        gruc_bwd_r_row(H, g + 3 * o, drh + o, hprev + o, dhn + o);
+        row(H, g + 3 * o, drh + o, hprev + o, dhn + o);
     }
 }
 
@@ -978,7 +992,8 @@ ROWK(rnn_bwd_row, (int H, int relu, real *restrict g, real *restrict dh),
     }
 }
 static void rnn_bwd_step(int b, int H, int relu, real *g, real *dhn) {
-    FOR_ROWS(b, H) rnn_bwd_row(H, relu, g + (size_t)bi * H, dhn + (size_t)bi * H);
+    rnn_bwd_row_fn *row = rnn_bwd_row_pick();
+    FOR_ROWS(b, H) row(H, relu, g + (size_t)bi * H, dhn + (size_t)bi * H);
 }
 
 static void add_into(real *dst, const real *src, long n) {
