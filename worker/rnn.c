@@ -58,9 +58,9 @@ typedef union { float f; uint32_t u; } f32bits;
  * emulation in the baseline clone), so identity across ISAs holds. */
 #define FM(a, b, c) (fma_ ? fmaf((a), (b), (c)) : (a) * (b) + (c))
 
+/* exp of x already clamped to [-87, 88] (the callers clamp in their own
+ * domain, see sigm_a).  NaN propagates. */
 static inline __attribute__((always_inline)) float exp_f(float x, int fma_) {
-    x = x < -87.0f ? -87.0f : x;           /* ternaries keep NaN (compare false) */
-    x = x > 88.0f ? 88.0f : x;
     const float magic = 12582912.0f;       /* 1.5 * 2^23: adds round to integer  */
     f32bits t = { FM(x, 1.44269504088896341f, magic) };
     float k = t.f - magic;
@@ -78,11 +78,28 @@ static inline __attribute__((always_inline)) float exp_f(float x, int fma_) {
     f32bits s = { .u = (ki + 127u) << 23 };
     return p * s.f;
 }
-static inline __attribute__((always_inline)) float sigm_a(float x, int fma_) { return 1.0f / (1.0f + exp_f(-x, fma_)); }
+/* The clamps keep exp's argument in [-87, 88] and are written where GCC
+ * vectorises them cheaply.  Clamping -x to [-87, 88] inside exp cost ~8
+ * instructions a vector (GCC folded the negation into both compares and
+ * if-converted the pair as one masked chain); clamping x to [-88, 87] and
+ * then negating is the same value and two compare-and-blends.  In tanh_a,
+ * 2|x| >= 0 (or NaN), so its lower clamp could never fire, and fabsf /
+ * copysignf replace the compare-and-negate selects.  Every result is the
+ * same bits as the first form (commit 6d39433 for fma_ = 0, b281871 for
+ * fma_ = 1) for every non-NaN float — checked over all 2^32 inputs in both
+ * arithmetics — and NaN stays NaN.  LSTM gate pass 15-20 % faster (Zen 5,
+ * AVX-512 and AVX2 clones). */
+static inline __attribute__((always_inline)) float sigm_a(float x, int fma_) {
+    x = x < -88.0f ? -88.0f : x;           /* ternaries keep NaN (compare false) */
+    x = x > 87.0f ? 87.0f : x;
+    return 1.0f / (1.0f + exp_f(-x, fma_));
+}
 static inline __attribute__((always_inline)) float tanh_a(float x, int fma_) {
-    float ax = x < 0.0f ? -x : x;
-    float big = 1.0f - 2.0f / (exp_f(2.0f * ax, fma_) + 1.0f);
-    big = x < 0.0f ? -big : big;
+    float ax = fabsf(x);
+    float a2 = 2.0f * ax;
+    a2 = a2 > 88.0f ? 88.0f : a2;
+    float big = 1.0f - 2.0f / (exp_f(a2, fma_) + 1.0f);
+    big = copysignf(big, x);
     float z = x * x;
     float q = FM(-5.70498872745E-3f, z, 2.06390887954E-2f);
     q = FM(q, z, -5.37397155531E-2f);
