@@ -15,6 +15,7 @@
 #include "coordinator/html.h"
 #include "coordinator/plan.h"
 #include "coordinator/report.h"
+#include "coordinator/lock.h"
 #include "coordinator/prepare.h"
 #include "coordinator/results.h"
 #include "worker/evaluate.h"
@@ -212,8 +213,22 @@ static const char *live_path(const char *path, char *tmp, size_t tmp_len, const 
             for (int i = 0; i < n; i++) in[i + 1] = names[i];
             if (merge_files(tmp, in, n + 1, 1) == 0) {
                 use = tmp;
-                fprintf(stderr, "rnnsweep %s: a sweep is writing %s: showing it with its %d checkpoint "
-                        "part%s (the state at its last checkpoint)\n", cmd, path, n, n == 1 ? "" : "s");
+                /* Parts outlive a run only when it was killed (a run that
+                 * ends, however, folds them into FILE.h5): say which. */
+                char lpath[4096 + 8];
+                snprintf(lpath, sizeof lpath, "%.4095s.lock", path);
+                const int live = lock_probe(lpath);
+                if (live == 1)
+                    fprintf(stderr, "rnnsweep %s: a sweep is writing %s: showing it with its %d checkpoint "
+                            "part%s (the state at its last checkpoint)\n", cmd, path, n, n == 1 ? "" : "s");
+                else if (live == 0)
+                    fprintf(stderr, "rnnsweep %s: %s: no run is writing it, but a run that stopped before its "
+                            "end left %d checkpoint part%s: showing it with them (the state at its last "
+                            "checkpoint); `rnnsweep run CONFIG -o %s --resume` finishes it\n",
+                            cmd, path, n, n == 1 ? "" : "s", path);
+                else
+                    fprintf(stderr, "rnnsweep %s: %s has %d checkpoint part%s beside it: showing it with them "
+                            "(the state at the last checkpoint)\n", cmd, path, n, n == 1 ? "" : "s");
             } else {
                 unlink(tmp);
                 tmp[0] = 0;

@@ -52,6 +52,14 @@ int lock_acquire(const char *path, double wait_seconds, lock **out, rs_err *e);
 /* 1 when the handle really holds a lock (0 on a filesystem without locks). */
 int lock_held(const lock *l);
 
+/* Whether a live run holds the lock file `path`, for readers (show,
+ * report) that only want to say so: 1 held, 0 not held (no lock file, or
+ * the stale file of a run that was killed), -1 unknown (a filesystem
+ * without locks, or an error).  It takes a shared lock for the length of
+ * one flock call and never creates or writes the file; lock_acquire waits
+ * out such a probe (LOCK_PROBE_GRACE) instead of refusing a run. */
+int lock_probe(const char *path);
+
 /* Unlink the lock file and release the lock (NULL fine). */
 void lock_release(lock *l);
 

@@ -1,11 +1,14 @@
 /* test_lock.c — one writer per output: a held lock refuses a second taker
  * with who holds it; a dead holder's lock (kill -9) is taken over; a
  * waiting taker gets it when the holder lets go; release removes the
- * file; a directory that cannot hold the file is bad input. */
+ * file; a directory that cannot hold the file is bad input; a probe
+ * tells a live holder from a stale file and never makes a run fail. */
 #include "tests/cu.h"
 #include "coordinator/lock.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,6 +123,55 @@ static void test_same_process(void) {
     lock_release(b);
 }
 
+/* lock_probe (show, report): 0 with no file, 1 while a run holds it, 0
+ * on a killed run's stale file, which it leaves as it was; a taker with
+ * --lock-wait 0 waits out a probe's momentary shared lock instead of
+ * refusing (here a shared lock held 0.1 s). */
+static void test_probe(void) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/d.h5.lock", g_dir);
+    CU_ASSERT_EQUAL(lock_probe(path), 0);
+    CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);    /* the probe creates nothing */
+    int rd, wr;
+    pid_t pid = holder(path, &rd, &wr);
+    CU_ASSERT_FATAL(pid > 0);
+    char c = 0;
+    CU_ASSERT_EQUAL(read(rd, &c, 1), 1);
+    CU_ASSERT_EQUAL(lock_probe(path), 1);
+    kill(pid, SIGKILL);
+    int st;
+    CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+    struct stat a, b;
+    CU_ASSERT_EQUAL_FATAL(stat(path, &a), 0);
+    CU_ASSERT_EQUAL(lock_probe(path), 0);
+    CU_ASSERT_EQUAL_FATAL(stat(path, &b), 0);
+    CU_ASSERT(a.st_ino == b.st_ino && a.st_size == b.st_size && a.st_size > 0);
+    close(rd);
+    close(wr);
+
+    int ready[2];
+    CU_ASSERT_FATAL(pipe(ready) == 0);
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        int fd = open(path, O_RDONLY);
+        char y = fd >= 0 && flock(fd, LOCK_SH) == 0 ? 'y' : 'n';
+        if (write(ready[1], &y, 1) != 1) _exit(3);
+        usleep(100000);
+        _exit(0);
+    }
+    CU_ASSERT_EQUAL(read(ready[0], &c, 1), 1);
+    CU_ASSERT_EQUAL(c, 'y');
+    lock *l = NULL;
+    rs_err e;
+    CU_ASSERT_EQUAL(lock_acquire(path, 0, &l, &e), 0);
+    CU_ASSERT(lock_held(l));
+    CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+    lock_release(l);
+    close(ready[0]);
+    close(ready[1]);
+}
+
 static void test_bad_place(void) {
     char path[160];
     lock *l = NULL;
@@ -136,6 +188,7 @@ static CU_TestInfo tests[] = {
     {"kill -9 of the holder: its stale lock is taken over", test_stale},
     {"two handles in one process exclude each other", test_same_process},
     {"a lock file that cannot be created: bad input", test_bad_place},
+    {"lock_probe: none, held, stale (untouched); a run waits out a probe", test_probe},
     CU_TEST_INFO_NULL
 };
 
