@@ -34,6 +34,10 @@ they are per bar; load_equity stitches either; recompute_bar_series runs
 `rnnsweep show --config ID --series bar`, which recomputes a per-bar curve
 from the stored predictions and the sweep's data (its hash checked).
 
+A killed or running sweep leaves checkpoint parts (FILE.h5.part-*) beside
+FILE.h5; this module reads FILE.h5 alone, and load() warns when parts exist
+(checkpoint_parts lists them; `rnnsweep merge` folds them into a new file).
+
 Only h5py and numpy are required.  Without pandas, load() and load_series()
 return dicts of numpy arrays (same column names) and say so on stderr.
 """
@@ -123,6 +127,33 @@ def _no_pandas():
           file=sys.stderr)
 
 
+_PARTS_WARNED = set()
+
+
+def checkpoint_parts(path):
+    """The checkpoint part files beside a results file (FILE.h5.part-*,
+    journal order), which exist only while a run writes FILE.h5 or after
+    one was killed.  This module reads FILE.h5 alone; load() says so on
+    stderr when parts exist, once per path."""
+    d, base = os.path.split(os.path.abspath(path))
+    pre = base + ".part-"
+    try:
+        names = sorted(n for n in os.listdir(d) if n.startswith(pre) and not n.endswith(".tmp"))
+    except OSError:
+        return []
+    return [os.path.join(d, n) for n in names]
+
+
+def _warn_parts(path):
+    parts = checkpoint_parts(path)
+    if parts and path not in _PARTS_WARNED:
+        _PARTS_WARNED.add(path)
+        print(f"read_results: {path} has {len(parts)} checkpoint part(s) beside it (a run is writing it, or "
+              f"stopped before its end): this reads {path} alone, the state at that run's start; "
+              f"`rnnsweep merge NOW.h5 {path} {path}.part-*` is the state at its last checkpoint",
+              file=sys.stderr)
+
+
 def load_attrs(path):
     """The root attributes as a dict of Python values (strings decoded),
     and the /series attributes as series_resolution, series_day_rule,
@@ -144,7 +175,9 @@ def load_attrs(path):
 
 def load(path):
     """/results as a DataFrame: task_row fields, trading fields flattened,
-    status as names, and the plan's model and strategy columns joined."""
+    status as names, and the plan's model and strategy columns joined.
+    Warns on stderr when checkpoint parts lie beside the file."""
+    _warn_parts(path)
     with h5py.File(path, "r") as f:
         rows = f["/results"][()]
         models = f["/plan/models"][()]

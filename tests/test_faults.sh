@@ -175,10 +175,20 @@ else bad "kill -9 between checkpoints (parts $np, whole $allok, merge rc $rc, $n
 mkdir -p "$tmp/livetmp"
 TMPDIR="$tmp/livetmp" "$rs" show "$tmp/ck.h5" --format csv > "$tmp/live.csv" 2> "$tmp/live.err"; rc=$?
 "$rs" show "$tmp/ck_snap.h5" --format csv > "$tmp/snap.csv" 2> /dev/null
-if [ $rc -eq 0 ] && cmp -s "$tmp/live.csv" "$tmp/snap.csv" && grep -q "a sweep is writing" "$tmp/live.err" \
+# (killed: no run holds the lock, so show says the run stopped, not that it writes)
+if [ $rc -eq 0 ] && cmp -s "$tmp/live.csv" "$tmp/snap.csv" && grep -q "no run is writing it, but a run that stopped" "$tmp/live.err" \
+   && ! grep -q "a sweep is writing" "$tmp/live.err" \
    && [ -z "$(ls -A "$tmp/livetmp")" ] && [ -s "$tmp/live.csv" ]; then
-  ok "show on a sweep's FILE.h5 with $np parts = show of FILE.h5 + parts merged; says so; leaves no temporary file"
+  ok "show on a killed sweep's FILE.h5 with $np parts = show of FILE.h5 + parts merged; says the run stopped; leaves no temporary file"
 else bad "show of a checkpointed sweep (rc $rc)"; cat "$tmp/live.err"; diff "$tmp/live.csv" "$tmp/snap.csv" | head; fi
+# the Python reader reads FILE.h5 alone: it says so when parts lie beside it
+if /usr/bin/python3 -c "import h5py" 2> /dev/null; then
+  PYTHONPATH=results /usr/bin/python3 -c 'import sys, read_results as rr; rr.load(sys.argv[1])' \
+    "$tmp/ck.h5" > /dev/null 2> "$tmp/py.err"; rc=$?
+  [ $rc -eq 0 ] && grep -q "has $np checkpoint part(s) beside it" "$tmp/py.err" \
+    && ok "read_results.load on FILE.h5 with $np parts: warns that it reads FILE.h5 alone" \
+    || { bad "read_results.load with parts (rc $rc)"; cat "$tmp/py.err"; }
+fi
 run "$tmp/mid.ini" -o "$tmp/ck.h5" --resume && same_results "$tmp/mid_ref.h5" "$tmp/ck.h5" ck-between \
   && ! ls "$tmp"/ck.h5.part-* > /dev/null 2>&1 \
   && ok "resumed after kill -9 between checkpoints == uninterrupted; parts removed" || { bad "resume after kill between checkpoints"; cat "$tmp/out.log"; }
@@ -202,6 +212,10 @@ wait_held_tmp() {
 RNNSWEEP_TEST_WRITE_PAUSE=30:4 intable "$rs" run "$tmp/mid.ini" -o "$tmp/ckt.h5" --checkpoint 0 --quiet > "$tmp/ckt.log" 2>&1 &
 pc=$!
 wait_held_tmp "$tmp/ckt.h5"
+# the run is alive (paused inside a checkpoint write, holding the lock) with 2 parts
+"$rs" show "$tmp/ckt.h5" --format csv > /dev/null 2> "$tmp/live2.err"; rc=$?
+[ $rc -eq 0 ] && grep -q "a sweep is writing .*ckt.h5: showing it with its 2 checkpoint parts" "$tmp/live2.err" \
+  && ok "show on a live sweep's FILE.h5: says a sweep is writing it" || { bad "show of a live sweep (rc $rc)"; cat "$tmp/live2.err"; }
 sleep 0.2; kill -9 $pc; wait $pc 2>/dev/null
 p1=$(ls "$tmp"/ckt.h5.part-* 2>/dev/null | grep -vc '\.tmp$'); nj=$(records "$tmp/ckt.h5.journal")
 cp "$tmp/ckt.h5.journal" "$tmp/ckt_killed.journal"
