@@ -302,12 +302,68 @@ static void test_activation_accuracy(void) {
     rnn_free(m);
 }
 
+/* rnn_predict and rnn_evaluate pack the weights once and run
+ * rnn_forward_packed per batch: the same bytes as rnn_forward on every
+ * batch, on every kernel path; after the weights change (an Adam step)
+ * the next call repacks, so it sees the new weights, never stale packs. */
+static void test_packed_inference(void) {
+#ifdef RS_DOUBLE
+    const int npaths = 1;
+    const kern_path paths[1] = { KERN_BLAS };
+#else
+    const int npaths = 4;
+    const kern_path paths[4] = { KERN_BLAS, KERN_BASE, KERN_AVX2, KERN_AVX512 };
+#endif
+    const kern_path saved = kern_active();
+    enum { T = 5, D = 3, B = 8, ROWS = 40, N = 21 };   /* 21 windows: batches of 8, 8, 5 */
+    float xs[ROWS * D], ys[ROWS];
+    rs_rng r; rs_rng_seed(&r, 9);
+    for (int i = 0; i < ROWS * D; i++) xs[i] = (float)rs_rng_normal(&r);
+    for (int i = 0; i < ROWS; i++) ys[i] = (float)(i % 3);
+    rnn_data d = { xs, ys, ROWS, D };
+    int ends[N];
+    for (int i = 0; i < N; i++) ends[i] = T - 1 + (i * 7) % (ROWS - T + 1);
+    for (int pi = 0; pi < npaths; pi++) {
+        if (!kern_cpu_has(paths[pi])) continue;
+        CU_ASSERT_EQUAL_FATAL(kern_force(paths[pi], NULL), 0);
+        for (int cell = RNN_LSTM; cell <= RNN_RELU; cell++) {
+            rnn_spec s = { .cell = (rnn_cell)cell, .n_layers = 2, .hidden = { 13, 6 }, .n_in = D,
+                           .seq_len = T, .batch = B, .head = RNN_HEAD_CLS, .n_out = 3, .seed = 4 };
+            rnn_model *m = rnn_create(&s, NULL);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+            for (int round = 0; round < 2; round++) {
+                /* packed calls first: the last packs are of the old weights */
+                double want[N * 3], got[N * 3], lsum = 0;
+                rnn_predict(m, &d, ends, N, got);
+                const double le = rnn_evaluate(m, &d, ends, N);
+                for (int i = 0; i < N; i += B) {
+                    int b = N - i < B ? N - i : B;
+                    rnn_gather(m, &d, ends + i, b);
+                    rnn_forward(m, m->xbatch, b, 0, 0);
+                    rnn_outputs(m, want + (size_t)i * 3);
+                    lsum += rnn_loss(m, m->ybatch) * b;
+                }
+                CU_ASSERT(memcmp(want, got, sizeof want) == 0);
+                CU_ASSERT(memcmp(&le, &(double){ lsum / N }, sizeof le) == 0);
+                /* new weights: a step of Adam on some gradient */
+                for (size_t k = 0; k < m->n_params; k++) m->grads[k] = (real)rs_rng_normal(&r);
+                rnn_train_opts o = rnn_train_defaults();
+                o.lr = 0.05;
+                rnn_adam_step(m, &o);
+            }
+            rnn_free(m);
+        }
+    }
+    kern_force(saved, NULL);
+}
+
 static CU_TestInfo tests[] = {
     { "parity with torch (lstm, gru, rnn, stacked): outputs, loss, grads, adamw", test_torch_parity },
     { "batch rows independent, partial batches", test_batch_independence },
     { "weights blob round trip and refusals", test_blob_roundtrip },
     { "spec validation messages", test_spec_errors },
     { "float activations accurate, NaN propagates", test_activation_accuracy },
+    { "predict/evaluate pack once: rnn_forward's bytes on every path, new weights seen", test_packed_inference },
     CU_TEST_INFO_NULL
 };
 

@@ -518,6 +518,7 @@ rnn_model *rnn_create(const rnn_spec *s, rs_err *e) {
     rnn_model *m = calloc(1, sizeof *m);
     if (!m) { rs_err_set(e, RS_EINTERNAL, "out of memory"); return NULL; }
     m->spec = *s;
+    m->packed_path = -1;
     m->G = gates_of(s->cell);
     m->n_params = rnn_param_count(s);
     m->arena_bytes = layout(NULL, s, NULL);
@@ -845,11 +846,17 @@ static void pack_weights(rnn_model *m) {
 #endif
 }
 
-void rnn_forward(rnn_model *m, const real *x, int b, int train, uint64_t dropout_key) {
+void rnn_pack(rnn_model *m) {
+    if (use_kern()) pack_weights(m);
+    m->packed_path = use_kern() ? (int)kern_active() : -1;
+}
+
+static void forward(rnn_model *m, const real *x, int b, int train, uint64_t dropout_key, int pack) {
     const rnn_spec *s = &m->spec;
     m->b = b;
     int saved = engine_enter();
-    if (use_kern()) pack_weights(m);
+    if (pack) rnn_pack(m);
+    assert(!use_kern() || m->packed_path == (int)kern_active());
     const real *in = x;
     for (int l = 0; l < s->n_layers; l++) {
         layer_forward(m, l, in, b, train, dropout_key);
@@ -863,6 +870,14 @@ void rnn_forward(rnn_model *m, const real *x, int b, int train, uint64_t dropout
     for (int bi = 0; bi < b; bi++)
         for (int k = 0; k < K; k++) m->logits[(size_t)bi * K + k] += m->b_out[k];
     engine_leave(saved);
+}
+
+void rnn_forward(rnn_model *m, const real *x, int b, int train, uint64_t dropout_key) {
+    forward(m, x, b, train, dropout_key, 1);
+}
+
+void rnn_forward_packed(rnn_model *m, const real *x, int b, int train, uint64_t dropout_key) {
+    forward(m, x, b, train, dropout_key, 0);
 }
 
 double rnn_loss(rnn_model *m, const real *y) {

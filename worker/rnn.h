@@ -134,12 +134,14 @@ typedef struct {
     real          *step[4];                /* [B][G*Hmax] per-step scratch */
     /* Weights in the panel layout the kernels read (kern_pack_b), packed
      * from params at the start of every rnn_forward / rnn_backward, i.e.
-     * once per batch (not on the blas path, nor in the double build). */
+     * once per batch, or once per loop of rnn_forward_packed (rnn_pack;
+     * not on the blas path, nor in the double build). */
     real          *wp_ih[RNN_MAX_LAYERS];  /* w_ihᵀ: K = in, N = G*H       */
     real          *wp_hh[RNN_MAX_LAYERS];  /* w_hhᵀ: K = H, N = G*H (gru_classic: 2H, U_rz) */
     real          *wp_hhn[RNN_MAX_LAYERS]; /* gru_classic U_nᵀ: K = H, N = H; else NULL */
     real          *wp_hhb[RNN_MAX_LAYERS]; /* w_hh: K = G*H, N = H (backward) */
     real          *wt_out;                 /* [H_top x K] = w_outᵀ, dense  */
+    int            packed_path;            /* kern path of the forward packs, -1: none */
     int            b;                      /* batch of the last forward    */
     long           adam_t;                 /* Adam steps taken             */
     void          *arena;                  /* the one allocation           */
@@ -170,6 +172,18 @@ size_t rnn_arena_bytes(const rnn_spec *s);
  *   train nonzero: apply dropout with masks derived from dropout_key
  * Leaves activations for rnn_backward and head outputs in m->logits [b][K]. */
 void rnn_forward(rnn_model *m, const real *x, int b, int train, uint64_t dropout_key);
+
+/* Inference over many batches with fixed weights (rnn_evaluate,
+ * rnn_predict): rnn_pack packs the forward's weights once, and each
+ * rnn_forward_packed is rnn_forward without its per-batch packing — the
+ * same bytes, since a pack is a copy.  Valid while neither the weights
+ * nor the kernel path (kern_force) change after rnn_pack; rnn_forward and
+ * rnn_backward repack, so a later rnn_forward_packed still sees their
+ * (unchanged) weights.  rnn_forward_packed asserts the path it was packed
+ * for.  On the blas path and in the double build rnn_pack does nothing.
+ * oneDNN's inference, too, reorders its weights once, at setup. */
+void rnn_pack(rnn_model *m);
+void rnn_forward_packed(rnn_model *m, const real *x, int b, int train, uint64_t dropout_key);
 
 /* Loss of the last forward against targets y[b] (REG: value; CLS: class id
  * stored as a real).  Writes dLoss/dlogits into m->dlogits.  MSE is the mean

@@ -156,10 +156,11 @@ double rnn_evaluate(rnn_model *m, const rnn_data *d, const int *ends, int n) {
     if (n <= 0) return NAN;
     const int B = m->spec.batch;
     double sum = 0;
+    rnn_pack(m);                     /* weights fixed over the loop: pack once */
     for (int i = 0; i < n; i += B) {
         int b = n - i < B ? n - i : B;
         rnn_gather(m, d, ends + i, b);
-        rnn_forward(m, m->xbatch, b, 0, 0);
+        rnn_forward_packed(m, m->xbatch, b, 0, 0);
         sum += rnn_loss(m, m->ybatch) * b;
     }
     return sum / n;
@@ -167,10 +168,11 @@ double rnn_evaluate(rnn_model *m, const rnn_data *d, const int *ends, int n) {
 
 void rnn_predict(rnn_model *m, const rnn_data *d, const int *ends, int n, double *out) {
     const int B = m->spec.batch, K = m->spec.n_out;
+    rnn_pack(m);
     for (int i = 0; i < n; i += B) {
         int b = n - i < B ? n - i : B;
         rnn_gather(m, d, ends + i, b);
-        rnn_forward(m, m->xbatch, b, 0, 0);
+        rnn_forward_packed(m, m->xbatch, b, 0, 0);
         rnn_outputs(m, out + (size_t)i * K);
     }
 }
