@@ -210,6 +210,14 @@ static void test_spec_errors(void) {
     CU_ASSERT_EQUAL(rnn_cell_parse("transformer", &c), -1);
 }
 
+/* The kernel paths a test walks (the double build has only blas). */
+#ifdef RS_DOUBLE
+static const kern_path paths[] = { KERN_BLAS };
+#else
+static const kern_path paths[] = { KERN_BLAS, KERN_BASE, KERN_AVX2, KERN_AVX512 };
+#endif
+static const int npaths = (int)(sizeof paths / sizeof paths[0]);
+
 /* Reference copies of the engine's float activations in both arithmetics
  * (worker/rnn.c, exp_f / tanh_a): fma_ = 0 is the separate multiply-add of
  * commit 6d39433, which RS_KERNEL=blas must keep; fma_ = 1 the fmaf form of
@@ -256,13 +264,6 @@ static float ref_tanh(float x, int fma_) {
  * with unit weights and zero biases returns tanh(x) exactly: each product
  * is one multiply by 1 plus 0. */
 static void test_activation_accuracy(void) {
-#ifdef RS_DOUBLE
-    const int npaths = 1;
-    const kern_path paths[1] = { KERN_BLAS };
-#else
-    const int npaths = 4;
-    const kern_path paths[4] = { KERN_BLAS, KERN_BASE, KERN_AVX2, KERN_AVX512 };
-#endif
     const kern_path saved = kern_active();
     rnn_spec s = { .cell = RNN_TANH, .n_layers = 1, .hidden = { 1 }, .n_in = 1, .seq_len = 1,
                    .batch = 1, .head = RNN_HEAD_REG, .n_out = 1 };
@@ -307,13 +308,6 @@ static void test_activation_accuracy(void) {
  * batch, on every kernel path; after the weights change (an Adam step)
  * the next call repacks, so it sees the new weights, never stale packs. */
 static void test_packed_inference(void) {
-#ifdef RS_DOUBLE
-    const int npaths = 1;
-    const kern_path paths[1] = { KERN_BLAS };
-#else
-    const int npaths = 4;
-    const kern_path paths[4] = { KERN_BLAS, KERN_BASE, KERN_AVX2, KERN_AVX512 };
-#endif
     const kern_path saved = kern_active();
     enum { T = 5, D = 3, B = 8, ROWS = 40, N = 21 };   /* 21 windows: batches of 8, 8, 5 */
     float xs[ROWS * D], ys[ROWS];
