@@ -326,6 +326,37 @@ static void test_training_identical(void) {
     kern_force(before, NULL);
 }
 
+/* Row slices (rnn.c rec_slices): with 2+ threads each thread takes a block
+ * of batch rows through the whole recurrence.  An odd batch on 2 and 3
+ * threads gives uneven blocks (37 rows: 24 + 13; 16 + 16 + 5), which the
+ * B = 1 / 64 cases above never cut; every cell, two layers with dropout,
+ * the best path, against the same path on 1 thread. */
+static void test_row_slices(void) {
+    kern_path before = kern_active();
+    const kern_path p = kern_best();
+    int runs = 0;
+    for (int cell = RNN_LSTM; cell <= RNN_RELU; cell++) {
+        rnn_spec s = { .cell = (rnn_cell)cell, .n_layers = 2, .n_in = D_IN, .seq_len = T_LEN,
+                       .batch = 37, .head = RNN_HEAD_REG, .n_out = 1, .dropout = 0.25,
+                       .seed = 11 + (uint64_t)cell, .hidden = { 13, 40 } };
+        size_t np = rnn_param_count(&s);
+        real *ref = malloc(sizeof(real) * np), *got = malloc(sizeof(real) * np);
+        real ro[64], go[64];
+        train_on(p, 1, &s, ref, ro);
+        for (int th = 2; th <= 3; th++) {
+            train_on(p, th, &s, got, go);
+            int same = !memcmp(ref, got, sizeof(real) * np) && !memcmp(ro, go, sizeof(real) * (size_t)s.batch);
+            if (!same) printf("\n    %s B=37: %d threads differ from 1", rnn_cell_name(s.cell), th);
+            CU_ASSERT(same);
+            runs++;
+        }
+        free(ref); free(got);
+    }
+    printf("\n    %d runs (5 cells, B=37, 2-3 threads, %s) bitwise equal to 1 thread ", runs, kern_name(p));
+    CU_ASSERT_EQUAL(runs, 10);
+    kern_force(before, NULL);
+}
+
 /* The BLAS comparator computes the same model to rounding (not bitwise). */
 static void test_blas_close(void) {
     kern_path before = kern_active();
@@ -457,6 +488,7 @@ static CU_TestInfo tests[] = {
     { "avx2 / avx512 bitwise equal to the scalar fmaf chain", test_paths_bitwise },
     { "pre-packed B (whole, sub-ranges, both sources) bitwise equal", test_packed },
     { "training: every cell, 1-3 layers, H 1/13/300, B 1/64, 1-2 threads, bitwise per path", test_training_identical },
+    { "row slices: B = 37 on 2 and 3 threads bitwise equal to 1 thread", test_row_slices },
     { "blas comparator agrees to rounding", test_blas_close },
     { "RS_KERNEL parsing, refusals, names, pack", test_env_and_names },
     { "KERN_ARITH names this arithmetic (a recorded training hash); blas field classes", test_arith_version },

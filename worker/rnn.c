@@ -271,6 +271,32 @@ static inline void gemm_tn(int M, int N, int K, const real *A, int lda, const re
     else gemm(CblasTrans, CblasNoTrans, M, N, K, A, lda, B, ldb, beta, C, ldc, sd);
 }
 
+/* Row slices for a layer's recurrence (fwd_rows, bwd_rows): how many
+ * threads each take a block of batch rows through all T steps, with no
+ * fork/join per step.  1 = the whole batch on the calling thread, whose
+ * per-step products then split along N (kgemm_pk) when they are large.
+ * Any row split gives the same bytes on the own kernels (one FMA chain per
+ * element, gate passes elementwise), so this is a speed choice; BLAS's
+ * per-element results may depend on M, so RS_KERNEL=blas never slices.
+ * Blocks are multiples of 8 rows (the avx512 tile height).
+ *
+ * Why a size rule: each slice reads all of W_hh (forward) or W_hh^T
+ * (backward) every step, while the N split gives each thread 1/nt of its
+ * columns.  While the packed matrix fits in a core's L2 with room to spare
+ * (REC_SLICE_MAX_BYTES; L2 is 1-2 MB per core on the nodes measured),
+ * slicing wins by dropping T fork/joins per layer per pass (2 threads,
+ * H <= 128: training 1.04-1.38x, inference 1.13-1.63x); once it does not
+ * (H = 300: 1.4 MB for LSTM), each slice streams it from L3 and the N split
+ * wins (slicing measured 0.65-0.92x there).  bench/README.md has the A/B. */
+#define REC_SLICE_MAX_BYTES (512u * 1024u)
+static int rec_slices(int b, int H, int GH) {
+    if (!use_kern() || tl_nt < 2 || b < 16) return 1;
+    if ((size_t)GH * (size_t)H * sizeof(real) > REC_SLICE_MAX_BYTES) return 1;
+    const int c = b / 8;
+    return c < tl_nt ? c : tl_nt;
+}
+static int rec_step(int b, int ns) { return ((b + ns - 1) / ns + 7) / 8 * 8; }
+
 /* acc[j] += sum over rows r of A[r][j] for j < n, and acc2[j] += the same
  * sum for j < n2 (n2 <= n; acc2 NULL: none), each chain over the rows in
  * order: deterministic, and the bytes of one row-by-row pass per
@@ -720,6 +746,65 @@ static void rnn_fwd_step(int b, int H, int relu, real *g, real *h) {
 
 /* ---- forward ---------------------------------------------------------------- */
 
+/* The recurrence of layer l over batch rows [lo, hi) of b: step t's
+ * recurrent product and gate pass for those rows only.  Rows never meet in
+ * the recurrence (row i of h_t depends on row i of h_{t-1} alone), so any
+ * split over rows gives the same bytes; rec_slices() below decides one.
+ *
+ * The input projection (layer_forward) wrote every step's gates ([T*b x GH],
+ * MBs at the protocol's shapes), so step t's slice is back in L3 or DRAM
+ * when the recurrent product adds to it, and each register tile's first C
+ * loads miss (under perf, 2x64 LSTM's step products ran at half the
+ * per-flop rate of its whole-sequence ones).  The next step's slice is asked
+ * into L2 while this step runs (a hint: values unchanged); 2x64 LSTM T100
+ * training +8 % / +14 % (medians of 5 and 9 interleaved runs).  Only when
+ * the whole batch's slice fits easily (<= 128 KB: H <= 128 for LSTM);
+ * larger ones would evict the streamed weights.  The backward's saved
+ * activations, prefetched alike, measured no gain. */
+static void fwd_rows(rnn_model *m, int l, int b, int lo, int hi) {
+    const rnn_spec *s = &m->spec;
+    rnn_layer_act *a = &m->a[l];
+    const rnn_layer_view *p = &m->p[l];
+    const int T = s->seq_len, H = a->H, GH = m->G * H, n = hi - lo;
+    const size_t slice = (size_t)n * GH * sizeof(real);
+    const int pf_next = (size_t)b * GH * sizeof(real) <= ((size_t)128 << 10);
+    for (int t = 0; t < T; t++) {
+        real *g = a->gates + ((size_t)t * b + lo) * GH;
+        const real *hprev = a->hs + ((size_t)t * b + lo) * H;
+        real *h = a->hs + ((size_t)(t + 1) * b + lo) * H;
+        if (pf_next && t + 1 < T) prefetch_l2(g + (size_t)b * GH, slice);
+        switch (s->cell) {
+        case RNN_LSTM:
+            if (t > 0) gemm_pk_nt(n, GH, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 1, g, GH, SPLIT_N);   /* h0 = 0 */
+            lstm_fwd_step(n, H, g, a->cs + ((size_t)t * b + lo) * H, a->cs + ((size_t)(t + 1) * b + lo) * H,
+                          a->tc + ((size_t)t * b + lo) * H, h);
+            break;
+        case RNN_GRU: {
+            real *hp = m->step[0] + (size_t)lo * GH;
+            if (t > 0) gemm_pk_nt(n, GH, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 0, hp, GH, SPLIT_N);
+            else memset(hp, 0, sizeof(real) * (size_t)n * GH);
+            gru_fwd_step(n, H, g, hp, p->b_hh, hprev, a->aux + ((size_t)t * b + lo) * H, h);
+            break;
+        }
+        case RNN_GRU_CLASSIC: {
+            real *hp = m->step[0] + (size_t)lo * 2 * H, *un = m->step[1] + (size_t)lo * H;
+            real *rh = a->aux + ((size_t)t * b + lo) * H;
+            if (t > 0) gemm_pk_nt(n, 2 * H, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 0, hp, 2 * H, SPLIT_N);
+            else memset(hp, 0, sizeof(real) * (size_t)n * 2 * H);
+            gruc_fwd_rz(n, H, g, hp, p->b_hh, hprev, rh);
+            if (t > 0) gemm_pk_nt(n, H, H, rh, H, p->w_hh + (size_t)2 * H * H, H, m->wp_hhn[l], pk_stride(H), 0, un, H, SPLIT_N);
+            else memset(un, 0, sizeof(real) * (size_t)n * H);
+            gruc_fwd_n(n, H, g, un, p->b_hh + 2 * H, hprev, h);
+            break;
+        }
+        case RNN_TANH: case RNN_RELU:
+            if (t > 0) gemm_pk_nt(n, H, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 1, g, H, SPLIT_N);
+            rnn_fwd_step(n, H, s->cell == RNN_RELU, g, h);
+            break;
+        }
+    }
+}
+
 static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, uint64_t key) {
     const rnn_spec *s = &m->spec;
     rnn_layer_act *a = &m->a[l];
@@ -752,51 +837,19 @@ static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, 
         }
     }
 
-    /* The input projection above wrote every step's gates ([T*b x GH], MBs
-     * at the protocol's shapes), so step t's slice is back in L3 or DRAM
-     * when the recurrent product adds to it, and each register tile's
-     * first C loads miss (under perf, 2x64 LSTM's step products ran at half
-     * the per-flop rate of its whole-sequence ones).  The next step's slice
-     * is asked into L2 while this step runs (a hint: values unchanged);
-     * 2x64 LSTM T100 training +8 % / +14 % (medians of 5 and 9 interleaved
-     * runs).  Only slices that fit easily (<= 128 KB: H <= 128 for LSTM);
-     * larger ones would evict the streamed weights.  The backward's saved
-     * activations, prefetched alike, measured no gain. */
-    const size_t slice = (size_t)b * GH * sizeof(real);
-    const int pf_next = slice <= ((size_t)128 << 10);
-    for (int t = 0; t < T; t++) {
-        real *g = a->gates + (size_t)t * b * GH;
-        const real *hprev = a->hs + (size_t)t * b * H;
-        real *h = a->hs + (size_t)(t + 1) * b * H;
-        if (pf_next && t + 1 < T) prefetch_l2(g + (size_t)b * GH, slice);
-        switch (s->cell) {
-        case RNN_LSTM:
-            if (t > 0) gemm_pk_nt(b, GH, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 1, g, GH, SPLIT_N);   /* h0 = 0 */
-            lstm_fwd_step(b, H, g, a->cs + (size_t)t * b * H, a->cs + (size_t)(t + 1) * b * H,
-                          a->tc + (size_t)t * b * H, h);
-            break;
-        case RNN_GRU: {
-            real *hp = m->step[0];
-            if (t > 0) gemm_pk_nt(b, GH, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 0, hp, GH, SPLIT_N);
-            else memset(hp, 0, sizeof(real) * (size_t)b * GH);
-            gru_fwd_step(b, H, g, hp, p->b_hh, hprev, a->aux + (size_t)t * b * H, h);
-            break;
+    const int ns = rec_slices(b, H, GH);
+    if (ns > 1) {
+        const int step = rec_step(b, ns);
+        #pragma omp parallel for schedule(static) num_threads(ns)
+        for (int c = 0; c < ns; c++) {
+            const int lo = c * step, hi = lo + step < b ? lo + step : b;
+            const int keep = tl_nt;
+            tl_nt = 1;                         /* no team inside a slice */
+            if (lo < hi) fwd_rows(m, l, b, lo, hi);
+            tl_nt = keep;
         }
-        case RNN_GRU_CLASSIC: {
-            real *hp = m->step[0], *un = m->step[1], *rh = a->aux + (size_t)t * b * H;
-            if (t > 0) gemm_pk_nt(b, 2 * H, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 0, hp, 2 * H, SPLIT_N);
-            else memset(hp, 0, sizeof(real) * (size_t)b * 2 * H);
-            gruc_fwd_rz(b, H, g, hp, p->b_hh, hprev, rh);
-            if (t > 0) gemm_pk_nt(b, H, H, rh, H, p->w_hh + (size_t)2 * H * H, H, m->wp_hhn[l], pk_stride(H), 0, un, H, SPLIT_N);
-            else memset(un, 0, sizeof(real) * (size_t)b * H);
-            gruc_fwd_n(b, H, g, un, p->b_hh + 2 * H, hprev, h);
-            break;
-        }
-        case RNN_TANH: case RNN_RELU:
-            if (t > 0) gemm_pk_nt(b, H, H, hprev, H, p->w_hh, H, m->wp_hh[l], pk_stride(H), 1, g, H, SPLIT_N);
-            rnn_fwd_step(b, H, s->cell == RNN_RELU, g, h);
-            break;
-        }
+    } else {
+        fwd_rows(m, l, b, 0, b);
     }
 
     /* The output fed upward: hs[1..T] itself, or its inverted-dropout copy.
@@ -1033,6 +1086,53 @@ static void add_into(real *dst, const real *src, long n) {
     for (long k = 0; k < n; k++) dst[k] += src[k];
 }
 
+/* The backward recurrence of layer l over batch rows [lo, hi) of b, from
+ * step T-1 down to 0 (rows independent, as in fwd_rows).  On return each
+ * step's gate slice holds its gate gradients for these rows.
+ *   dseq  [T][b][H] dLoss/d(out) from the layer above (dropout applied), or NULL
+ *   dlast [b][H]    dLoss/dh_T from the head, or NULL */
+static void bwd_rows(rnn_model *m, int l, const real *dseq, const real *dlast, int lo, int hi) {
+    const rnn_spec *s = &m->spec;
+    rnn_layer_act *a = &m->a[l];
+    const rnn_layer_view *p = &m->p[l];
+    const int T = s->seq_len, b = m->b, H = a->H, GH = m->G * H, n = hi - lo;
+    real *dhn = m->step[0] + (size_t)lo * H, *dcn = m->step[1] + (size_t)lo * H;
+    real *tmp = m->step[2] + (size_t)lo * (s->cell == RNN_GRU ? GH : H);
+    const real *wb = m->wp_hhb[l];          /* W_hh packed for d·W_hh    */
+
+    if (dlast) memcpy(dhn, dlast + (size_t)lo * H, sizeof(real) * (size_t)n * H);
+    else memset(dhn, 0, sizeof(real) * (size_t)n * H);
+    if (s->cell == RNN_LSTM) memset(dcn, 0, sizeof(real) * (size_t)n * H);
+
+    for (int t = T - 1; t >= 0; t--) {
+        const size_t r0 = (size_t)t * b + lo;           /* step t, row lo */
+        real *g = a->gates + r0 * GH;
+        const real *hprev = a->hs + r0 * H;
+        if (dseq) add_into(dhn, dseq + r0 * H, (long)n * H);
+        switch (s->cell) {
+        case RNN_LSTM:
+            lstm_bwd_step(n, H, g, a->tc + r0 * H, a->cs + r0 * H, dhn, dcn);
+            if (t > 0) gemm_pk_nn(n, H, GH, g, GH, p->w_hh, H, wb, pk_stride(GH), 0, dhn, H, SPLIT_N);
+            break;
+        case RNN_GRU:
+            gru_bwd_step(n, H, g, a->aux + r0 * H, hprev, dhn, tmp);
+            if (t > 0) gemm_pk_nn(n, H, GH, tmp, GH, p->w_hh, H, wb, pk_stride(GH), 1, dhn, H, SPLIT_N);
+            break;
+        case RNN_GRU_CLASSIC:
+            gruc_bwd_zn(n, H, g, hprev, dhn);
+            gemm_pk_nn(n, H, H, g + 2 * H, GH, p->w_hh + (size_t)2 * H * H, H, wb + 2 * H * pk_stride(1), pk_stride(GH),
+                       0, tmp, H, SPLIT_N);
+            gruc_bwd_r(n, H, g, tmp, hprev, dhn);
+            if (t > 0) gemm_pk_nn(n, H, 2 * H, g, GH, p->w_hh, H, wb, pk_stride(GH), 1, dhn, H, SPLIT_N);
+            break;
+        case RNN_TANH: case RNN_RELU:
+            rnn_bwd_step(n, H, s->cell == RNN_RELU, g, dhn);
+            if (t > 0) gemm_pk_nn(n, H, H, g, H, p->w_hh, H, wb, pk_stride(GH), 0, dhn, H, SPLIT_N);
+            break;
+        }
+    }
+}
+
 /* Backward through layer l.
  *   dseq  [T][b][H] dLoss/d(out) from the layer above, or NULL (top layer)
  *   dlast [b][H]    dLoss/dh_T from the head, or NULL
@@ -1042,8 +1142,6 @@ static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, r
     rnn_layer_act *a = &m->a[l];
     const rnn_layer_view *p = &m->p[l], *gd = &m->g[l];
     const int T = s->seq_len, b = m->b, H = a->H, in = a->in, GH = m->G * H, TB = T * b;
-    real *dhn = m->step[0], *dcn = m->step[1], *tmp = m->step[2];
-    const real *wb = m->wp_hhb[l];          /* W_hh packed for d·W_hh    */
 
     /* Gradient through the dropout of this layer's output. */
     if (dseq && a->masked) {
@@ -1051,35 +1149,19 @@ static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, r
         #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
         for (long k = 0; k < n; k++) dseq[k] *= a->mask[k];
     }
-    if (dlast) memcpy(dhn, dlast, sizeof(real) * (size_t)b * H);
-    else memset(dhn, 0, sizeof(real) * (size_t)b * H);
-    if (s->cell == RNN_LSTM) memset(dcn, 0, sizeof(real) * (size_t)b * H);
-
-    for (int t = T - 1; t >= 0; t--) {
-        real *g = a->gates + (size_t)t * b * GH;
-        const real *hprev = a->hs + (size_t)t * b * H;
-        if (dseq) add_into(dhn, dseq + (size_t)t * b * H, (long)b * H);
-        switch (s->cell) {
-        case RNN_LSTM:
-            lstm_bwd_step(b, H, g, a->tc + (size_t)t * b * H, a->cs + (size_t)t * b * H, dhn, dcn);
-            if (t > 0) gemm_pk_nn(b, H, GH, g, GH, p->w_hh, H, wb, pk_stride(GH), 0, dhn, H, SPLIT_N);
-            break;
-        case RNN_GRU:
-            gru_bwd_step(b, H, g, a->aux + (size_t)t * b * H, hprev, dhn, tmp);
-            if (t > 0) gemm_pk_nn(b, H, GH, tmp, GH, p->w_hh, H, wb, pk_stride(GH), 1, dhn, H, SPLIT_N);
-            break;
-        case RNN_GRU_CLASSIC:
-            gruc_bwd_zn(b, H, g, hprev, dhn);
-            gemm_pk_nn(b, H, H, g + 2 * H, GH, p->w_hh + (size_t)2 * H * H, H, wb + 2 * H * pk_stride(1), pk_stride(GH),
-                       0, tmp, H, SPLIT_N);
-            gruc_bwd_r(b, H, g, tmp, hprev, dhn);
-            if (t > 0) gemm_pk_nn(b, H, 2 * H, g, GH, p->w_hh, H, wb, pk_stride(GH), 1, dhn, H, SPLIT_N);
-            break;
-        case RNN_TANH: case RNN_RELU:
-            rnn_bwd_step(b, H, s->cell == RNN_RELU, g, dhn);
-            if (t > 0) gemm_pk_nn(b, H, H, g, H, p->w_hh, H, wb, pk_stride(GH), 0, dhn, H, SPLIT_N);
-            break;
+    const int ns = rec_slices(b, H, GH);
+    if (ns > 1) {
+        const int step = rec_step(b, ns);
+        #pragma omp parallel for schedule(static) num_threads(ns)
+        for (int c = 0; c < ns; c++) {
+            const int lo = c * step, hi = lo + step < b ? lo + step : b;
+            const int keep = tl_nt;
+            tl_nt = 1;                         /* no team inside a slice */
+            if (lo < hi) bwd_rows(m, l, dseq, dlast, lo, hi);
+            tl_nt = keep;
         }
+    } else {
+        bwd_rows(m, l, dseq, dlast, 0, b);
     }
 
     /* Whole-sequence gradients.  Step 0 saw h_{-1} = 0, so the recurrent
