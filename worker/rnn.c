@@ -805,6 +805,8 @@ static void fwd_rows(rnn_model *m, int l, int b, int lo, int hi) {
     }
 }
 
+static void rec_run(rnn_model *m, int l, int b, const real *dseq, const real *dlast, int bwd);
+
 static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, uint64_t key) {
     const rnn_spec *s = &m->spec;
     rnn_layer_act *a = &m->a[l];
@@ -837,20 +839,7 @@ static void layer_forward(rnn_model *m, int l, const real *x, int b, int train, 
         }
     }
 
-    const int ns = rec_slices(b, H, GH);
-    if (ns > 1) {
-        const int step = rec_step(b, ns);
-        #pragma omp parallel for schedule(static) num_threads(ns)
-        for (int c = 0; c < ns; c++) {
-            const int lo = c * step, hi = lo + step < b ? lo + step : b;
-            const int keep = tl_nt;
-            tl_nt = 1;                         /* no team inside a slice */
-            if (lo < hi) fwd_rows(m, l, b, lo, hi);
-            tl_nt = keep;
-        }
-    } else {
-        fwd_rows(m, l, b, 0, b);
-    }
+    rec_run(m, l, b, NULL, NULL, 0);
 
     /* The output fed upward: hs[1..T] itself, or its inverted-dropout copy.
      * Each mask element is a hash of (key, layer, index): the same for any
@@ -1133,6 +1122,30 @@ static void bwd_rows(rnn_model *m, int l, const real *dseq, const real *dlast, i
     }
 }
 
+/* Layer l's recurrence over the whole batch b, forward (bwd = 0: fwd_rows)
+ * or backward (bwd = 1: bwd_rows, with its dseq and dlast), as the row
+ * slices rec_slices() picks, each on its own thread with no team inside. */
+static void rec_run(rnn_model *m, int l, int b, const real *dseq, const real *dlast, int bwd) {
+    const int H = m->a[l].H, ns = rec_slices(b, H, m->G * H);
+    if (ns == 1) {                             /* the calling thread, its team for the products */
+        if (bwd) bwd_rows(m, l, dseq, dlast, 0, b);
+        else fwd_rows(m, l, b, 0, b);
+        return;
+    }
+    const int step = rec_step(b, ns);
+    #pragma omp parallel for schedule(static) num_threads(ns)
+    for (int c = 0; c < ns; c++) {
+        const int lo = c * step, hi = lo + step < b ? lo + step : b;
+        const int keep = tl_nt;
+        tl_nt = 1;                             /* no team inside a slice */
+        if (lo < hi) {
+            if (bwd) bwd_rows(m, l, dseq, dlast, lo, hi);
+            else fwd_rows(m, l, b, lo, hi);
+        }
+        tl_nt = keep;
+    }
+}
+
 /* Backward through layer l.
  *   dseq  [T][b][H] dLoss/d(out) from the layer above, or NULL (top layer)
  *   dlast [b][H]    dLoss/dh_T from the head, or NULL
@@ -1149,20 +1162,7 @@ static void layer_backward(rnn_model *m, int l, real *dseq, const real *dlast, r
         #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
         for (long k = 0; k < n; k++) dseq[k] *= a->mask[k];
     }
-    const int ns = rec_slices(b, H, GH);
-    if (ns > 1) {
-        const int step = rec_step(b, ns);
-        #pragma omp parallel for schedule(static) num_threads(ns)
-        for (int c = 0; c < ns; c++) {
-            const int lo = c * step, hi = lo + step < b ? lo + step : b;
-            const int keep = tl_nt;
-            tl_nt = 1;                         /* no team inside a slice */
-            if (lo < hi) bwd_rows(m, l, dseq, dlast, lo, hi);
-            tl_nt = keep;
-        }
-    } else {
-        bwd_rows(m, l, dseq, dlast, 0, b);
-    }
+    rec_run(m, l, b, dseq, dlast, 1);
 
     /* Whole-sequence gradients.  Step 0 saw h_{-1} = 0, so the recurrent
      * weight GEMMs start at step 1; biases see every step. */
