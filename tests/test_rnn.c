@@ -219,20 +219,36 @@ static const kern_path paths[] = { KERN_BLAS, KERN_BASE, KERN_AVX2, KERN_AVX512 
 static const int npaths = (int)(sizeof paths / sizeof paths[0]);
 
 /* Reference copies of the engine's float activations in both arithmetics
- * (worker/rnn.c, exp_f / tanh_a): fma_ = 0 is the separate multiply-add of
- * commit 6d39433, which RS_KERNEL=blas must keep; fma_ = 1 the fmaf form of
- * the own kernels.  This file is C11 too (no contraction), so "a * b + c"
- * here rounds twice, as there. */
+ * (worker/rnn.c, exp_f0 / sigm_a / tanh_a): fma_ = 0 is the separate multiply-add of
+ * commit 6d39433, which RS_KERNEL=blas must keep; fma_ = 1 the own kernels'
+ * KERN_ARITH 3 (fmaf, exp of degree 6, tanh from expm1).  This file is C11
+ * too (no contraction), so "a * b + c" here rounds twice, as there. */
 #define RFM(a, b, c) (fma_ ? fmaf((a), (b), (c)) : (a) * (b) + (c))
-static float ref_exp(float x, int fma_) {
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
+/* x = k ln2 + r; returns r and 2^k (*sc). */
+static float ref_reduce(float x, int fma_, float *sc) {
     const float magic = 12582912.0f;
-    union { float f; uint32_t u; } t = { RFM(x, 1.44269504088896341f, magic) }, sc;
+    union { float f; uint32_t u; } t = { RFM(x, 1.44269504088896341f, magic) }, s;
     float k = t.f - magic;
     uint32_t ki = t.u - 0x4B400000u;
     float r = RFM(k, -0.693359375f, x);
     r = RFM(k, 2.12194440e-4f, r);
+    s.u = (ki + 127u) << 23;
+    *sc = s.f;
+    return r;
+}
+static float ref_em1(float r) {                  /* KERN_ARITH 3: e^r - 1 */
+    float q = 1.3926183587713494e-3f;
+    q = fmaf(q, r, 8.363179052722578e-3f);
+    q = fmaf(q, r, 4.1666554617204574e-2f);
+    q = fmaf(q, r, 1.6666576989698775e-1f);
+    q = fmaf(q, r, 0.5f);
+    return fmaf(q, r * r, r);
+}
+static float ref_exp(float x, int fma_) {
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    float sc, r = ref_reduce(x, fma_, &sc);
+    if (fma_) return (ref_em1(r) + 1.0f) * sc;
     float r2 = r * r, p = 1.9875691500E-4f;
     p = RFM(p, r, 1.3981999507E-3f);
     p = RFM(p, r, 8.3334519073E-3f);
@@ -240,11 +256,17 @@ static float ref_exp(float x, int fma_) {
     p = RFM(p, r, 1.6666665459E-1f);
     p = RFM(p, r, 5.0000001201E-1f);
     p = RFM(p, r2, r) + 1.0f;
-    sc.u = (ki + 127u) << 23;
-    return p * sc.f;
+    return p * sc;
 }
 static float ref_tanh(float x, int fma_) {
     float ax = x < 0.0f ? -x : x;
+    if (fma_) {
+        float y = -2.0f * ax, sc;
+        y = y < -20.0f ? -20.0f : y;
+        float r = ref_reduce(y, 1, &sc);
+        float m = fmaf(sc, ref_em1(r), sc - 1.0f);
+        return copysignf(m / (-2.0f - m), x);
+    }
     float big = 1.0f - 2.0f / (ref_exp(2.0f * ax, fma_) + 1.0f);
     big = x < 0.0f ? -big : big;
     float z = x * x, q = RFM(-5.70498872745E-3f, z, 2.06390887954E-2f);

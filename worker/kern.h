@@ -100,12 +100,15 @@ int kern_emulated(kern_path p);
  * updated.  History:
  *   1   own kernels, 9ea7984 up to b281871 (task rows "kern=avx2 Haswell":
  *       no tag was written yet)
- *   2   own kernels with fmaf activations, from b281871 on
+ *   2   own kernels with fmaf activations, b281871 up to b959520
+ *   3   own kernels with cheaper activations: exp's polynomial of degree 6,
+ *       tanh through expm1 in one formula (rnn.c, "activations"): ~20 %
+ *       fewer operations in the gate rows
  * The OpenBLAS path (RS_KERNEL=blas) has computed the same bytes as the
  * engine of 6d39433 throughout, on a given OpenBLAS core.  Each task's
  * `blas` field says what trained it: "kern=PATH aN CORE" (cmd_run.c), e.g.
  * "kern=avx2 a2 Haswell". */
-#define KERN_ARITH 2
+#define KERN_ARITH 3
 
 /* The arithmetic a task's blas field names, as text for messages, written
  * to out[n] (truncated to fit) and returned:
