@@ -51,9 +51,10 @@
  *             exp's polynomial of degree 6 (degree 7 was ~40x more accurate
  *             than float can show); sigmoid's 1 + e^-x as one fmaf of the
  *             scale; tanh from expm1 in one formula instead of two evaluated
- *             and blended.  About 20 % fewer operations in the gate rows,
- *             which are compute-bound (LSTM row, b = 64, AVX-512 clone on
- *             Zen 4, best of 5: 2.55-2.85 -> 2.16-2.57 ns a unit, H 32-300).  Over all 2^32 float inputs, against double:
+ *             and blended.  The LSTM row's AVX-512 clone has 172 vector
+ *             instructions instead of 224, and the rows are compute-bound:
+ *             b = 64, Zen 4, best of 7, 2.41-2.68 -> 2.03-2.34 ns a unit
+ *             (12-16 % less), H 32-300.  Over all 2^32 float inputs, against double:
  *             tanh within 2.50 ulp (arithmetic 2: 1.33), sigmoid within 2.48
  *             ulp where x >= -87 (as before: the error is 1 + e^-x's and the
  *             division's; below -87, the clamp); tanh(+-inf) = +-1 exactly.
