@@ -22,8 +22,10 @@
 #include "worker/train.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -373,9 +375,75 @@ static void test_packed_inference(void) {
     kern_force(saved, NULL);
 }
 
+/* Inference (rnn_forward_packed, train = 0) on the own kernels computes each step's input
+ * projection just before that step's recurrent product, into a one-step
+ * scratch, instead of all T steps into the gates buffer first (rnn.c,
+ * fwd_rows).  Every chain is unchanged — bias, then x·W_ih in order, parked
+ * and continued by h·W_hh — so it must give the training forward's bytes:
+ * every layer's h sequence and the head's outputs, for every cell, 1-3
+ * layers, a partial batch, and 1 and 2 threads (2 threads slice rows at
+ * b >= 16).  Dropout off: the training forward would mask otherwise. */
+static void test_inference_equals_training_forward(void) {
+    const kern_path saved = kern_active();
+    const kern_path paths[3] = { KERN_AVX512, KERN_AVX2, KERN_BASE };
+    const int saved_nt = omp_get_max_threads();
+    enum { T = 9, D = 3, BMAX = 40 };
+    real x[T * BMAX * D];
+    rs_rng r; rs_rng_seed(&r, 17);
+    for (int i = 0; i < T * BMAX * D; i++) x[i] = (real)rs_rng_normal(&r);
+    int checked = 0;
+    for (int pi = 0; pi < 3; pi++) {
+        if (!kern_cpu_has(paths[pi])) { printf("\n    (%s: CPU lacks it, skipped)", kern_name(paths[pi])); continue; }
+        CU_ASSERT_EQUAL_FATAL(kern_force(paths[pi], NULL), 0);
+        for (int cell = RNN_LSTM; cell <= RNN_RELU; cell++)
+            for (int L = 1; L <= 3; L++)
+                for (int nt = 1; nt <= 2; nt++) {
+                    omp_set_num_threads(nt);
+                    rnn_spec s = { .cell = (rnn_cell)cell, .n_layers = L, .hidden = { 13, 37, 5 }, .n_in = D,
+                                   .seq_len = T, .batch = BMAX, .head = RNN_HEAD_CLS, .n_out = 3,
+                                   .seed = 21 + (uint64_t)cell };
+                    rnn_model *m = rnn_create(&s, NULL);
+                    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+                    const int bs[2] = { BMAX, 7 };
+                    for (int bi = 0; bi < 2; bi++) {
+                        const int b = bs[bi];
+                        size_t nh = 0;
+                        for (int l = 0; l < L; l++) nh += (size_t)(T + 1) * b * s.hidden[l];
+                        real *want = malloc(sizeof(real) * (nh + (size_t)b * 3));
+                        rnn_forward(m, x, b, 1, 0);
+                        size_t o = 0;
+                        for (int l = 0; l < L; l++) {
+                            const size_t k = (size_t)(T + 1) * b * s.hidden[l];
+                            memcpy(want + o, m->a[l].hs, sizeof(real) * k);
+                            o += k;
+                        }
+                        memcpy(want + o, m->logits, sizeof(real) * (size_t)b * 3);
+                        memset(m->logits, 0, sizeof(real) * (size_t)b * 3);
+                        rnn_pack(m);
+                        rnn_forward_packed(m, x, b, 0, 0);
+                        CU_ASSERT(!m->kept);
+                        o = 0;
+                        for (int l = 0; l < L; l++) {
+                            const size_t k = (size_t)(T + 1) * b * s.hidden[l];
+                            CU_ASSERT(memcmp(want + o, m->a[l].hs, sizeof(real) * k) == 0);
+                            o += k;
+                        }
+                        CU_ASSERT(memcmp(want + o, m->logits, sizeof(real) * (size_t)b * 3) == 0);
+                        free(want);
+                        checked++;
+                    }
+                    rnn_free(m);
+                }
+    }
+    CU_ASSERT(checked >= 60);           /* base alone: 5 cells x 3 depths x 2 thread counts x 2 batches */
+    omp_set_num_threads(saved_nt);
+    kern_force(saved, NULL);
+}
+
 static CU_TestInfo tests[] = {
     { "parity with torch (lstm, gru, rnn, stacked): outputs, loss, grads, adamw", test_torch_parity },
     { "batch rows independent, partial batches", test_batch_independence },
+    { "inference forward = training forward, bit for bit (own kernels)", test_inference_equals_training_forward },
     { "weights blob round trip and refusals", test_blob_roundtrip },
     { "spec validation messages", test_spec_errors },
     { "float activations accurate, NaN propagates", test_activation_accuracy },
