@@ -241,8 +241,9 @@ static void kgemm(int M, int N, int K, const real *A, long ars, long acs, const 
     assert(beta == 0 || beta == 1);
     const kern_path kp = kern_active();
     const int len = sd == SPLIT_M ? M : N, nch = kern_chunks(M, N, K, len);
+    if (nch == 1) { kern_gemm_on(kp, M, N, K, A, ars, acs, B, ldb, C, ldc, beta != 0); return; }
     const int step = ((len + nch - 1) / nch + 15) / 16 * 16;
-    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (nch > 1 && tl_nt > 1)
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (tl_nt > 1)
     for (int c = 0; c < nch; c++) {
         int lo = c * step, hi = lo + step < len ? lo + step : len;
         if (lo >= hi) continue;
@@ -262,8 +263,13 @@ static void kgemm_pk(int M, int N, int K, const real *A, long ars, long acs, con
     assert(!(bias && beta != 0));
     const kern_path kp = kern_active();
     const int nr = kern_nr(kp), len = sd == SPLIT_M ? M : N, nch = kern_chunks(M, N, K, len);
+    if (nch == 1) {         /* no OpenMP region: the per-step products are ~10 us */
+        if (bias) kern_gemm_packed_bias(kp, M, N, K, A, ars, acs, Bp, pstride, bias, C, ldc);
+        else kern_gemm_packed(kp, M, N, K, A, ars, acs, Bp, pstride, C, ldc, beta != 0);
+        return;
+    }
     const int step = ((len + nch - 1) / nch + 31) / 32 * 32;
-    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (nch > 1 && tl_nt > 1)
+    #pragma omp parallel for schedule(static) num_threads(tl_nt) if (tl_nt > 1)
     for (int c = 0; c < nch; c++) {
         int lo = c * step, hi = lo + step < len ? lo + step : len;
         if (lo >= hi) continue;
@@ -670,9 +676,17 @@ static void prefetch_l2(const void *p, size_t n) {
     static void name##_body(const int act_fma __attribute__((unused)), ROWK_LIST params)
 #endif
 
-#define FOR_ROWS(b, H) \
-    _Pragma("omp parallel for schedule(static) num_threads(tl_nt) if ((b) * (H) >= PAR_MIN)") \
-    for (int bi = 0; bi < (b); bi++)
+/* Rows of a step spread over the team when the step is big enough; below
+ * PAR_MIN a plain loop, not an OpenMP region with a false `if` (libgomp still
+ * enters and leaves one: ~2 % of GRU 1x32 inference under perf). */
+#define FOR_ROWS(b, H, ...) do {                                              \
+        if (tl_nt > 1 && (b) * (H) >= PAR_MIN) {                              \
+            _Pragma("omp parallel for schedule(static) num_threads(tl_nt)")   \
+            for (int bi = 0; bi < (b); bi++) { __VA_ARGS__ }                  \
+        } else {                                                              \
+            for (int bi = 0; bi < (b); bi++) { __VA_ARGS__ }                  \
+        }                                                                     \
+    } while (0)
 
 ROWK(lstm_fwd_row, (int H, real *restrict g, const real *restrict cp,
                               real *restrict c, real *restrict tc, real *restrict h),
@@ -698,10 +712,10 @@ ROWK(lstm_fwd_row, (int H, real *restrict g, const real *restrict cp,
 }
 static void lstm_fwd_step(int b, int H, real *g, const real *cprev, real *c, real *tc, real *h) {
     lstm_fwd_row_fn *row = lstm_fwd_row_pick();
-    FOR_ROWS(b, H) {
+    FOR_ROWS(b, H,
         size_t o = (size_t)bi * H;
         row(H, g + 4 * o, cprev + o, c + o, tc + o, h + o);
-    }
+    );
 }
 
 /* GRU (PyTorch form).  gx: [b][3H] input side incl. b_ih; hp: [b][3H]
@@ -726,10 +740,10 @@ ROWK(gru_fwd_row, (int H, real *restrict g, const real *restrict q, const real *
 static void gru_fwd_step(int b, int H, real *gx, const real *hp, const real *b_hh,
                          const real *hprev, real *hn, real *h) {
     gru_fwd_row_fn *row = gru_fwd_row_pick();
-    FOR_ROWS(b, H) {
+    FOR_ROWS(b, H,
         size_t o = (size_t)bi * H;
         row(H, gx + 3 * o, hp + 3 * o, b_hh, hprev + o, hn + o, h + o);
-    }
+    );
 }
 
 /* GRU classic, first half: r, z and r⊙h.  hp: [b][2H] U_rz h. */
@@ -747,10 +761,10 @@ ROWK(gruc_fwd_rz_row, (int H, real *restrict g, const real *restrict q, const re
 static void gruc_fwd_rz(int b, int H, real *gx, const real *hp, const real *b_hh,
                         const real *hprev, real *rh) {
     gruc_fwd_rz_row_fn *row = gruc_fwd_rz_row_pick();
-    FOR_ROWS(b, H) {
+    FOR_ROWS(b, H,
         size_t o = (size_t)bi * H;
         row(H, gx + 3 * o, hp + 2 * o, b_hh, hprev + o, rh + o);
-    }
+    );
 }
 
 /* GRU classic, second half: n and h.  un: [b][H] U_n (r⊙h). */
@@ -768,10 +782,10 @@ ROWK(gruc_fwd_n_row, (int H, real *restrict g, const real *restrict u, const rea
 static void gruc_fwd_n(int b, int H, real *gx, const real *un, const real *b_hn,
                        const real *hprev, real *h) {
     gruc_fwd_n_row_fn *row = gruc_fwd_n_row_pick();
-    FOR_ROWS(b, H) {
+    FOR_ROWS(b, H,
         size_t o = (size_t)bi * H;
         row(H, gx + 3 * o, un + o, b_hn, hprev + o, h + o);
-    }
+    );
 }
 
 ROWK(rnn_fwd_row, (int H, int relu, real *restrict g, real *restrict h),
@@ -786,7 +800,7 @@ ROWK(rnn_fwd_row, (int H, int relu, real *restrict g, real *restrict h),
 }
 static void rnn_fwd_step(int b, int H, int relu, real *g, real *h) {
     rnn_fwd_row_fn *row = rnn_fwd_row_pick();
-    FOR_ROWS(b, H) row(H, relu, g + (size_t)bi * H, h + (size_t)bi * H);
+    FOR_ROWS(b, H, row(H, relu, g + (size_t)bi * H, h + (size_t)bi * H););
 }
 
 /* ---- forward ---------------------------------------------------------------- */
@@ -1048,10 +1062,10 @@ ROWK(lstm_bwd_row, (int H, real *restrict g, const real *restrict tc, const real
 static void lstm_bwd_step(int b, int H, real *g, const real *tc, const real *cprev,
                           real *dhn, real *dcn) {
     lstm_bwd_row_fn *row = lstm_bwd_row_pick();
-    FOR_ROWS(b, H) {
+    FOR_ROWS(b, H,
         size_t o = (size_t)bi * H;
         row(H, g + 4 * o, tc + o, cprev + o, dhn + o, dcn + o);
-    }
+    );
 }
 
 /* GRU: g holds r,z,n in, dGx out; hn holds U_n h + b_hn in, dGh's n part out;
@@ -1073,10 +1087,10 @@ ROWK(gru_bwd_row, (int H, real *restrict g, real *restrict u, const real *restri
 }
 static void gru_bwd_step(int b, int H, real *g, real *hn, const real *hprev, real *dhn, real *dgh) {
     gru_bwd_row_fn *row = gru_bwd_row_pick();
-    FOR_ROWS(b, H) {
+    FOR_ROWS(b, H,
         size_t o = (size_t)bi * H;
         row(H, g + 3 * o, hn + o, hprev + o, dhn + o, dgh + 3 * o);
-    }
+    );
 }
 
 /* GRU classic, first half: dz, dn (into g), and dh*z into dhn. */
@@ -1092,10 +1106,10 @@ ROWK(gruc_bwd_zn_row, (int H, real *restrict g, const real *restrict hp, real *r
 }
 static void gruc_bwd_zn(int b, int H, real *g, const real *hprev, real *dhn) {
     gruc_bwd_zn_row_fn *row = gruc_bwd_zn_row_pick();
-    FOR_ROWS(b, H) {
+    FOR_ROWS(b, H,
         size_t o = (size_t)bi * H;
         row(H, g + 3 * o, hprev + o, dhn + o);
-    }
+    );
 }
 
 /* GRU classic, second half: drh = d(r⊙h) → dr and the direct part of dh. */
@@ -1111,10 +1125,10 @@ ROWK(gruc_bwd_r_row, (int H, real *restrict g, const real *restrict d, const rea
 }
 static void gruc_bwd_r(int b, int H, real *g, const real *drh, const real *hprev, real *dhn) {
     gruc_bwd_r_row_fn *row = gruc_bwd_r_row_pick();
-    FOR_ROWS(b, H) {
+    FOR_ROWS(b, H,
         size_t o = (size_t)bi * H;
         row(H, g + 3 * o, drh + o, hprev + o, dhn + o);
-    }
+    );
 }
 
 ROWK(rnn_bwd_row, (int H, int relu, real *restrict g, real *restrict dh),
@@ -1129,12 +1143,17 @@ ROWK(rnn_bwd_row, (int H, int relu, real *restrict g, real *restrict dh),
 }
 static void rnn_bwd_step(int b, int H, int relu, real *g, real *dhn) {
     rnn_bwd_row_fn *row = rnn_bwd_row_pick();
-    FOR_ROWS(b, H) row(H, relu, g + (size_t)bi * H, dhn + (size_t)bi * H);
+    FOR_ROWS(b, H, row(H, relu, g + (size_t)bi * H, dhn + (size_t)bi * H););
 }
 
 static void add_into(real *dst, const real *src, long n) {
-    #pragma omp parallel for simd schedule(static) num_threads(tl_nt) if (n >= PAR_MIN)
-    for (long k = 0; k < n; k++) dst[k] += src[k];
+    if (tl_nt > 1 && n >= PAR_MIN) {    /* per step: no region below PAR_MIN (FOR_ROWS) */
+        #pragma omp parallel for simd schedule(static) num_threads(tl_nt)
+        for (long k = 0; k < n; k++) dst[k] += src[k];
+    } else {
+        #pragma omp simd
+        for (long k = 0; k < n; k++) dst[k] += src[k];
+    }
 }
 
 /* The backward recurrence of layer l over batch rows [lo, hi) of b, from
