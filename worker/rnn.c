@@ -826,9 +826,11 @@ static void rnn_fwd_step(int b, int H, int relu, real *g, real *h) {
  * is computed here, into a one-step scratch (step[2], rows lo.. of it), just
  * before its recurrent product adds to it — the same chain (bias, x·W_ih,
  * parked, then h·W_hh) as the whole-sequence projection, in L1/L2 instead
- * of a round trip through L3.  1 thread, Zen 4, min of 5 interleaved runs:
- * LSTM 1x64 T100 1.15x, 2x64 T100 1.18x, 1x128 T60 1.16x, GRU 1x64 T100
- * 1.17x, 2x128 T100 1.10x; T = 20 0.99-1.05x.  Training keeps the
+ * of a round trip through L3.  1 thread, Zen 4, min of 5 interleaved runs,
+ * the 48 protocol shapes: 0.94-1.21x, geomean 1.07x (T >= 60: 1.09x; LSTM
+ * 1x64 T100 1.17x, GRU 1x128 T100 1.21x; the losses at H = 32, where an
+ * empty OpenMP region per call cost more than the memory saved, until
+ * kgemm_pk stopped entering one; bench/results-2026-12-03-s14-ab.md).  Training keeps the
  * whole-sequence product: per step it measured 0.89-1.03x (the slice must
  * reach memory for backward either way). */
 static void fwd_rows(rnn_model *m, int l, int b, int lo, int hi) {
