@@ -188,8 +188,9 @@ void rnn_forward(rnn_model *m, const real *x, int b, int train, uint64_t dropout
  * reads (which asserts so).  On the own kernels each step's input
  * projection is then computed just before that step, into a one-step
  * scratch, instead of all T steps into the [T*b x G*H] gates first: those
- * MBs no longer make a round trip through L3 (1 thread, Zen 4: inference
- * 1.05-1.18x at T >= 60).  The chains are the same, so are the bytes
+ * MBs no longer make a round trip through L3 (1 thread, Zen 4, the 48
+ * protocol shapes: 0.94-1.21x, geomean 1.07x; bench/README.md, "Session
+ * 14").  The chains are the same, so are the bytes
  * (test_rnn checks it against the training forward). */
 void rnn_pack(rnn_model *m);
 void rnn_forward_packed(rnn_model *m, const real *x, int b, int train, uint64_t dropout_key);
