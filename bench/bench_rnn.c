@@ -29,12 +29,19 @@
  * peak lines are one n x n x n product (n = 2000), cblas_sgemm under the
  * environment's OPENBLAS_CORETYPE and each kernel path of --kernels, on
  * --threads threads: the "measured sgemm peak" the engine's rate is set
- * against.
+ * against.  The fma lines (peak fma-zmm / fma-ymm 0 threads gflops) are the
+ * core's arithmetic ceiling: twelve independent chains of register-only
+ * fused multiply-adds on 16 (zmm, AVX-512) or 8 (ymm, AVX2) lanes, on each
+ * of --threads threads at once.  No GEMM reaches it (loads, tile edges,
+ * packing); it is what "beyond any kernel on this CPU" is judged against
+ * (bench/summarize.py), where the sgemm peak would be too low a ceiling:
+ * Zen 4, 1 thread, measured 114 against sgemm's 87-98.
  */
 #include "worker/kern.h"
 #include "worker/train.h"
 
 #include <cblas.h>
+#include <immintrin.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -184,6 +191,58 @@ static void peak_kern(void *q) {
     }
 }
 
+/* ---- the FMA ceiling --------------------------------------------------------
+ * n iterations of 12 independent FMA chains (enough to cover the FMA
+ * latency on two pipes); returns a sum of the chains so none is dead code.
+ * The values stay normal: c grows by 1e-7 a step from 0. */
+#define FMA12(T, FMA) \
+    T c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z, c8 = z, c9 = z, c10 = z, c11 = z; \
+    /* The empty asm claims to change every chain: GCC can neither merge  \
+     * the twelve (they are equal) nor fold the loop. */                   \
+    for (long i = 0; i < n; i++) { \
+        c0 = FMA(a, b, c0); c1 = FMA(a, b, c1); c2 = FMA(a, b, c2); c3 = FMA(a, b, c3); \
+        c4 = FMA(a, b, c4); c5 = FMA(a, b, c5); c6 = FMA(a, b, c6); c7 = FMA(a, b, c7); \
+        c8 = FMA(a, b, c8); c9 = FMA(a, b, c9); c10 = FMA(a, b, c10); c11 = FMA(a, b, c11); \
+        __asm__ volatile("" : "+v"(c0), "+v"(c1), "+v"(c2), "+v"(c3), "+v"(c4), "+v"(c5)); \
+        __asm__ volatile("" : "+v"(c6), "+v"(c7), "+v"(c8), "+v"(c9), "+v"(c10), "+v"(c11)); \
+    }
+__attribute__((target("avx512f"))) static float fma_zmm(long n) {
+    const __m512 a = _mm512_set1_ps(1.0f), b = _mm512_set1_ps(1e-7f), z = _mm512_setzero_ps();
+    FMA12(__m512, _mm512_fmadd_ps)
+    __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(c0, c1), _mm512_add_ps(c2, c3)),
+                             _mm512_add_ps(_mm512_add_ps(c4, c5), _mm512_add_ps(c6, c7)));
+    s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(c8, c9), _mm512_add_ps(c10, c11)));
+    return _mm512_reduce_add_ps(s);
+}
+__attribute__((target("avx2,fma"))) static float fma_ymm(long n) {
+    const __m256 a = _mm256_set1_ps(1.0f), b = _mm256_set1_ps(1e-7f), z = _mm256_setzero_ps();
+    FMA12(__m256, _mm256_fmadd_ps)
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)),
+                             _mm256_add_ps(_mm256_add_ps(c4, c5), _mm256_add_ps(c6, c7)));
+    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(c8, c9), _mm256_add_ps(c10, c11)));
+    float f[8];
+    _mm256_storeu_ps(f, s);
+    return f[0] + f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7];
+}
+#undef FMA12
+
+/* GFLOP/s of `threads` threads running fma_zmm (zmm = 1) or fma_ymm at once:
+ * the best of 3 runs of ~0.2 s. */
+static double fma_peak(int zmm, int threads) {
+    const long n = 20000000;                   /* 20M x 12 FMAs: ~0.2 s at 1.2 per ns */
+    const double flops = (double)n * 12 * 2 * (zmm ? 16 : 8) * threads;
+    double best = 0;
+    volatile float sink = 0;
+    for (int r = 0; r < 3; r++) {
+        double t0 = rs_now();
+        #pragma omp parallel num_threads(threads) reduction(+ : sink)
+        sink += zmm ? fma_zmm(n) : fma_ymm(n);
+        double t = rs_now() - t0;
+        if (flops / t > best) best = flops / t;
+    }
+    return best / 1e9;
+}
+
 static void print_peaks(int threads) {
     peak_ctx c = { .n = 2000 };
     size_t nn = (size_t)c.n * c.n;
@@ -196,6 +255,8 @@ static void print_peaks(int threads) {
         c.p = g_paths[p];
         printf("peak kern-%s %d %d %.1f\n", kern_name(c.p), c.n, threads, measure(peak_kern, &c) * f / 1e9);
     }
+    if (kern_cpu_has(KERN_AVX512)) printf("peak fma-zmm 0 %d %.1f\n", threads, fma_peak(1, threads));
+    if (kern_cpu_has(KERN_AVX2)) printf("peak fma-ymm 0 %d %.1f\n", threads, fma_peak(0, threads));
     fflush(stdout);
     free(c.A); free(c.B); free(c.C);
 }
