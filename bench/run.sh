@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # make bench: every throughput benchmark, side by side, in one run.
 #
-#   bench/run.sh [--quick] [--threads "1 2"] [--min-time S] [--openblas "Haswell unset"] [--rnn-only]
+#   bench/run.sh [--quick] [--threads "1 2"] [--min-time S] [--openblas "Haswell unset"]
+#                [--rounds R] [--rnn-only]
 #
+# --rounds R (default 1) runs the RNN benches R times over, interleaved
+# (engine, PyTorch, oneDNN; then all three again), and the tables take each
+# implementation's best round: on a shared VM a slow phase of a few minutes
+# otherwise lands on one implementation only and moves its ratios by 5-20 %
+# (bench/README.md, session 15).
 # --openblas lists the OpenBLAS kernel settings to run (default: the
 # environment's OPENBLAS_CORETYPE, or Haswell, then unset); --rnn-only stops
 # after the RNN tables (engine, PyTorch, oneDNN), before the backtester,
@@ -23,7 +29,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-quick=""; threads="1 2"; mt=0.25; cts=""; rnn_only=0
+quick=""; threads="1 2"; mt=0.25; cts=""; rnn_only=0; rounds=1
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=--quick ;;
@@ -31,7 +37,9 @@ while [ $# -gt 0 ]; do
     --min-time) mt=$2; shift ;;
     --openblas) cts=$2; shift ;;
     --rnn-only) rnn_only=1 ;;
-    *) echo "usage: bench/run.sh [--quick] [--threads \"1 2\"] [--min-time S] [--openblas \"Haswell unset\"] [--rnn-only]" >&2; exit 2 ;;
+    --rounds) rounds=$2; shift
+      [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --rounds expects a positive integer, got '$rounds'" >&2; exit 2; } ;;
+    *) echo "usage: bench/run.sh [--quick] [--threads \"1 2\"] [--min-time S] [--openblas \"Haswell unset\"] [--rounds R] [--rnn-only]" >&2; exit 2 ;;
   esac; shift
 done
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -41,7 +49,7 @@ env_ct=${OPENBLAS_CORETYPE:-}
 have_torch=0; /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
 {
   echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# date: $(date -u +%Y-%m-%dT%H:%MZ); command: bench/run.sh $quick --threads \"$threads\" --min-time $mt${cts:+ --openblas \"$cts\"}"
+  echo "# date: $(date -u +%Y-%m-%dT%H:%MZ); command: bench/run.sh $quick --threads \"$threads\" --min-time $mt${cts:+ --openblas \"$cts\"} --rounds $rounds"
 } > "$raw"
 run() {  # run LABEL CMD...: prefix each data line with the kernel label
   local label=$1; shift
@@ -49,11 +57,13 @@ run() {  # run LABEL CMD...: prefix each data line with the kernel label
     case $line in '#'*) echo "# [$label] ${line#\# }";; *) echo "$label $line";; esac
   done | tee -a "$raw"
 }
+for round in $(seq "$rounds"); do
 for ct in ${cts:-${env_ct:-Haswell} unset}; do
   for th in $threads; do
     if [ "$ct" = unset ]; then E=(env -u OPENBLAS_CORETYPE); label=openblas-auto
     else E=(env OPENBLAS_CORETYPE="$ct"); label=openblas-$ct; fi
-    echo ">> kernels $label, $th thread(s)" >&2
+    echo ">> round $round/$rounds: kernels $label, $th thread(s)" >&2
+    echo "# round $round/$rounds $(date -u +%H:%MZ)" >> "$raw"
     kflag=(); [ -n "${RS_KERNELS:-}" ] && kflag=(--kernels "$(tr ' ' , <<<"$RS_KERNELS"),blas")
     run "$label" "${E[@]}" OMP_NUM_THREADS="$th" "$BUILD"/bench/bench_rnn --threads "$th" $quick --min-time "$mt" "${kflag[@]}"
     if [ $have_torch = 1 ]; then
@@ -63,6 +73,7 @@ for ct in ${cts:-${env_ct:-Haswell} unset}; do
       run "$label" env OMP_NUM_THREADS="$th" "$BUILD"/bench/bench_onednn --threads "$th" $quick --min-time "$mt"
     fi
   done
+done
 done
 [ -x "$BUILD/bench/bench_onednn" ] || echo "# oneDNN bench not built (libdnnl-dev missing)" | tee -a "$raw"
 python3 bench/summarize.py "$raw" > "$BUILD/bench/summary-$stamp.md" && cat "$BUILD/bench/summary-$stamp.md"
