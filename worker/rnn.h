@@ -132,12 +132,17 @@ typedef struct {
     real          *dlogits;                /* [B][K] dLoss/dlogits         */
     real          *dseq[2];                /* [T][B][Hmax] ping-pong dh    */
     real          *step[4];                /* [B][G*Hmax] per-step scratch */
+    real          *xh;                     /* [B][2*Hmax] inference: rows [x_t | h_{t-1}] */
     /* Weights in the panel layout the kernels read (kern_pack_b), packed
      * from params at the start of every rnn_forward / rnn_backward, i.e.
      * once per batch, or once per loop of rnn_forward_packed (rnn_pack;
      * not on the blas path, nor in the double build). */
+    /* Every cell but gru_classic packs [w_ih | w_hh]ᵀ as one B of K = in + H
+     * (the rows x·W_ih reads, then those h·W_hh reads; panel stride
+     * (in + H)·nr): wp_ih is the packing, wp_hh a view of it at K row in.
+     * So one step's x_t and h_{t-1} side by side are one product. */
     real          *wp_ih[RNN_MAX_LAYERS];  /* w_ihᵀ: K = in, N = G*H       */
-    real          *wp_hh[RNN_MAX_LAYERS];  /* w_hhᵀ: K = H, N = G*H (gru_classic: 2H, U_rz) */
+    real          *wp_hh[RNN_MAX_LAYERS];  /* w_hhᵀ: K = H, N = G*H (gru_classic: 2H, U_rz, its own packing) */
     real          *wp_hhn[RNN_MAX_LAYERS]; /* gru_classic U_nᵀ: K = H, N = H; else NULL */
     real          *wp_hhb[RNN_MAX_LAYERS]; /* w_hh: K = G*H, N = H (backward) */
     real          *wt_out;                 /* [H_top x K] = w_outᵀ, dense  */
@@ -190,8 +195,10 @@ void rnn_forward(rnn_model *m, const real *x, int b, int train, uint64_t dropout
  * scratch, instead of all T steps into the [T*b x G*H] gates first: those
  * MBs no longer make a round trip through L3 (1 thread, Zen 4, the 48
  * protocol shapes: 0.94-1.21x, geomean 1.07x; bench/README.md, "Session
- * 14").  The chains are the same, so are the bytes
- * (test_rnn checks it against the training forward). */
+ * 14").  For the LSTM and tanh/relu cells x_t and h_{t-1} then go side by
+ * side into one product over the stacked packing (wp_ih): 1.02-1.09x more
+ * (bench/README.md, "Session 15").  The chains are the same, so are the
+ * bytes (test_rnn checks it against the training forward). */
 void rnn_pack(rnn_model *m);
 void rnn_forward_packed(rnn_model *m, const real *x, int b, int train, uint64_t dropout_key);
 
