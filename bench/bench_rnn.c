@@ -5,6 +5,10 @@
  *
  *   build/bench/bench_rnn [--threads N] [--quick] [--filter cell,H,L,T]
  *                         [--min-time S] [--kernels avx2,blas] [--no-peak]
+ *                         [--peak-only] [--list]
+ *   --list prints the protocol's shapes ("cell,H,L,T", one a line, in run
+ *   order; --quick's subset with --quick) and exits; --peak-only prints the
+ *   header and the peak lines and exits (bench/run.sh --by-shape uses both).
  *
  * Protocol (shared with bench/torch_rnn.py and bench/bench_onednn.c):
  *   cell in {lstm, gru}, H in {32, 64, 128, 300}, L in {1, 2} (both H wide),
@@ -290,7 +294,7 @@ static void run_config(rnn_cell cell, int H, int L, int T, int threads) {
 }
 
 int main(int argc, char **argv) {
-    int threads = 1, quick = 0, peak = 1;
+    int threads = 1, quick = 0, peak = 1, list = 0, peak_only = 0;
     const char *filter = NULL, *kernels = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
@@ -299,11 +303,31 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--min-time") && i + 1 < argc) min_time = atof(argv[++i]);
         else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) kernels = argv[++i];
         else if (!strcmp(argv[i], "--no-peak")) peak = 0;
+        else if (!strcmp(argv[i], "--list")) list = 1;
+        else if (!strcmp(argv[i], "--peak-only")) peak_only = 1;
         else {
             fprintf(stderr, "usage: bench_rnn [--threads N] [--quick] [--filter cell,H,L,T] [--min-time S]"
-                            " [--kernels avx2,blas] [--no-peak]\n");
+                            " [--kernels avx2,blas] [--no-peak] [--peak-only] [--list]\n");
             return 2;
         }
+    }
+    /* The protocol's shapes, one "cell,H,L,T" a line, in run order: the one
+     * list bench/run.sh --by-shape walks (and hands to every implementation's
+     * --filter), so the shapes are defined here only. */
+    static const int Hs[4] = { 32, 64, 128, 300 }, Ts[3] = { 20, 60, 100 };
+#define FOR_SHAPES(BODY) \
+    for (int c = 0; c < 2; c++) \
+        for (int hi = 0; hi < 4; hi++) \
+            for (int L = 1; L <= 2; L++) \
+                for (int ti = 0; ti < 3; ti++) { \
+                    if (quick && (Hs[hi] == 64 || Hs[hi] == 300 || L == 2 || Ts[ti] != 60)) continue; \
+                    const rnn_cell cell = c ? RNN_GRU : RNN_LSTM; \
+                    const int H = Hs[hi], T = Ts[ti]; \
+                    BODY \
+                }
+    if (list) {
+        FOR_SHAPES(printf("%s,%d,%d,%d\n", rnn_cell_name(cell), H, L, T);)
+        return 0;
     }
     char kbuf[64];
     snprintf(kbuf, sizeof kbuf, "%s,blas", kern_name(kern_best()));
@@ -324,7 +348,8 @@ int main(int argc, char **argv) {
            ct ? ct : "(unset)", openblas_get_config(), threads);
     for (int p = 0; p < g_npaths; p++) printf(" %s", kern_name(g_paths[p]));
     printf("; load %s\n", load_text());
-    if (peak) print_peaks(threads);
+    if (peak || peak_only) print_peaks(threads);
+    if (peak_only) return 0;
     if (filter) {
         char cn[32]; int H, L, T;
         rnn_cell cell;
@@ -335,13 +360,7 @@ int main(int argc, char **argv) {
         run_config(cell, H, L, T, threads);
         return 0;
     }
-    static const int Hs[4] = { 32, 64, 128, 300 }, Ts[3] = { 20, 60, 100 };
-    for (int c = 0; c < 2; c++)
-        for (int hi = 0; hi < 4; hi++)
-            for (int L = 1; L <= 2; L++)
-                for (int ti = 0; ti < 3; ti++) {
-                    if (quick && (Hs[hi] == 64 || Hs[hi] == 300 || L == 2 || Ts[ti] != 60)) continue;
-                    run_config(c ? RNN_GRU : RNN_LSTM, Hs[hi], L, Ts[ti], threads);
-                }
+    FOR_SHAPES(run_config(cell, H, L, T, threads);)
+#undef FOR_SHAPES
     return 0;
 }

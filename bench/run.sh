@@ -2,8 +2,14 @@
 # make bench: every throughput benchmark, side by side, in one run.
 #
 #   bench/run.sh [--quick] [--threads "1 2"] [--min-time S] [--openblas "Haswell unset"]
-#                [--rounds R] [--rnn-only]
+#                [--rounds R] [--by-shape] [--rnn-only]
 #
+# --by-shape interleaves at the shape level: for every shape (bench_rnn
+# --list), the engine, PyTorch and oneDNN run one after the other (each
+# through --filter), so a slow phase of a shared VM lasting a minute or two
+# falls on all three at that shape rather than on one implementation's whole
+# pass.  It costs a process start per shape and implementation (PyTorch's
+# import: about 2.5 s).  With --rounds R each shape is visited R times.
 # --rounds R (default 1) runs the RNN benches R times over, interleaved
 # (engine, PyTorch, oneDNN; then all three again), and the tables take each
 # implementation's best round: on a shared VM a slow phase of a few minutes
@@ -29,7 +35,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-quick=""; threads="1 2"; mt=0.25; cts=""; rnn_only=0; rounds=1
+quick=""; threads="1 2"; mt=0.25; cts=""; rnn_only=0; rounds=1; by_shape=0
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=--quick ;;
@@ -37,9 +43,10 @@ while [ $# -gt 0 ]; do
     --min-time) mt=$2; shift ;;
     --openblas) cts=$2; shift ;;
     --rnn-only) rnn_only=1 ;;
+    --by-shape) by_shape=1 ;;
     --rounds) rounds=$2; shift
       [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: --rounds expects a positive integer, got '$rounds'" >&2; exit 2; } ;;
-    *) echo "usage: bench/run.sh [--quick] [--threads \"1 2\"] [--min-time S] [--openblas \"Haswell unset\"] [--rounds R] [--rnn-only]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick] [--threads \"1 2\"] [--min-time S] [--openblas \"Haswell unset\"] [--rounds R] [--by-shape] [--rnn-only]" >&2; exit 2 ;;
   esac; shift
 done
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -47,9 +54,16 @@ raw=$BUILD/bench/raw-$stamp.txt
 mkdir -p "$BUILD/bench"
 env_ct=${OPENBLAS_CORETYPE:-}
 have_torch=0; /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
+# oneDNN's bench is not part of `make all` (it needs libdnnl-dev): build it
+# here when the library is installed, so a direct bench/run.sh does not
+# spend its minutes without the comparator (make bench builds it too).
+if [ ! -x "$BUILD/bench/bench_onednn" ] && [ -f /usr/include/dnnl.h ]; then
+  make --no-print-directory BUILD="$BUILD" "$BUILD/bench/bench_onednn" >&2 ||
+    echo "bench/run.sh: building $BUILD/bench/bench_onednn failed; oneDNN columns will be empty" >&2
+fi
 {
   echo "# machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) cpus; load $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "# date: $(date -u +%Y-%m-%dT%H:%MZ); command: bench/run.sh $quick --threads \"$threads\" --min-time $mt${cts:+ --openblas \"$cts\"} --rounds $rounds"
+  echo "# date: $(date -u +%Y-%m-%dT%H:%MZ); command: bench/run.sh $quick --threads \"$threads\" --min-time $mt${cts:+ --openblas \"$cts\"} --rounds $rounds$([ $by_shape = 1 ] && echo ' --by-shape')"
 } > "$raw"
 run() {  # run LABEL CMD...: prefix each data line with the kernel label
   local label=$1; shift
@@ -65,6 +79,19 @@ for ct in ${cts:-${env_ct:-Haswell} unset}; do
     echo ">> round $round/$rounds: kernels $label, $th thread(s)" >&2
     echo "# round $round/$rounds $(date -u +%H:%MZ)" >> "$raw"
     kflag=(); [ -n "${RS_KERNELS:-}" ] && kflag=(--kernels "$(tr ' ' , <<<"$RS_KERNELS"),blas")
+    if [ $by_shape = 1 ]; then
+      run "$label" "${E[@]}" OMP_NUM_THREADS="$th" "$BUILD"/bench/bench_rnn --threads "$th" --peak-only "${kflag[@]}"
+      for shape in $("$BUILD"/bench/bench_rnn $quick --list); do
+        run "$label" "${E[@]}" OMP_NUM_THREADS="$th" "$BUILD"/bench/bench_rnn --threads "$th" --no-peak \
+          --filter "$shape" --min-time "$mt" "${kflag[@]}" | grep -v '^#'
+        [ $have_torch = 1 ] && run "$label" "${E[@]}" OMP_NUM_THREADS="$th" /usr/bin/python3 bench/torch_rnn.py \
+          --threads "$th" --filter "$shape" --min-time "$mt" | grep -v '^#'
+        [ "$ct" != unset ] && [ -x "$BUILD/bench/bench_onednn" ] && run "$label" env OMP_NUM_THREADS="$th" \
+          "$BUILD"/bench/bench_onednn --threads "$th" --filter "$shape" --min-time "$mt" | grep -v '^#'
+      done
+      [ $have_torch = 1 ] || echo "# torch not installed (make bench-deps installs python3-torch)" | tee -a "$raw"
+      continue
+    fi
     run "$label" "${E[@]}" OMP_NUM_THREADS="$th" "$BUILD"/bench/bench_rnn --threads "$th" $quick --min-time "$mt" "${kflag[@]}"
     if [ $have_torch = 1 ]; then
       run "$label" "${E[@]}" OMP_NUM_THREADS="$th" /usr/bin/python3 bench/torch_rnn.py --threads "$th" $quick --min-time "$mt"
@@ -75,7 +102,10 @@ for ct in ${cts:-${env_ct:-Haswell} unset}; do
   done
 done
 done
-[ -x "$BUILD/bench/bench_onednn" ] || echo "# oneDNN bench not built (libdnnl-dev missing)" | tee -a "$raw"
+if [ ! -x "$BUILD/bench/bench_onednn" ]; then
+  if [ -f /usr/include/dnnl.h ]; then echo "# oneDNN bench not built (its build failed: make $BUILD/bench/bench_onednn)" | tee -a "$raw"
+  else echo "# oneDNN bench not built (libdnnl-dev missing: make bench-deps installs it)" | tee -a "$raw"; fi
+fi
 python3 bench/summarize.py "$raw" > "$BUILD/bench/summary-$stamp.md" && cat "$BUILD/bench/summary-$stamp.md"
 if [ $rnn_only = 1 ]; then echo ">> raw lines: $raw; table: $BUILD/bench/summary-$stamp.md"; exit 0; fi
 echo

@@ -14,7 +14,8 @@ engine's own kernel paths (avx2, avx512, base) do not use OpenBLAS at all;
 only the `blas` path differs between labels.  Standard library only.
 
 Rounds (bench/run.sh --rounds R): the same measurement may appear R times,
-one per round, the rounds interleaved (engine, PyTorch, oneDNN, then again).
+one per round, the rounds interleaved (engine, PyTorch, oneDNN, then again;
+with --by-shape, the three at each shape in turn).
 Every implementation's figure is then its best over the rounds (highest
 seq/s, its GFLOP/s with it; highest peak), so a slow phase of a shared VM
 that hit one implementation in one round does not decide a ratio; the
@@ -71,7 +72,11 @@ def main(path):
                     seen[(impl, label, th, cfg, mode)].append(val)
     for h in header:
         print(h + "  ")
-    if loads:
+    if len(loads) > 8:          # run.sh --by-shape: one bench_rnn process a shape
+        one = sorted(float(x.split()[0]) for x in loads)
+        print(f"1-min load when each of {len(one)} bench_rnn processes started: "
+              f"{one[0]:.2f}–{one[-1]:.2f}, median {one[len(one) // 2]:.2f} (2 vCPUs, shared)  ")
+    elif loads:
         print(f"1-min load when each bench_rnn pass started: {', '.join(loads)} (2 vCPUs, shared)  ")
     rounds = max((len(v) for v in seen.values()), default=1)
     if rounds > 1:

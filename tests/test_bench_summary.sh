@@ -4,7 +4,8 @@
 # with two rounds (bench/run.sh --rounds 2) each implementation's figure is
 # its best round, not the last one read; the FMA ceiling (bench_rnn's fma
 # lines), not the sgemm peak, decides what is "beyond any kernel"; and
-# run.sh refuses a bad --rounds with status 2 before it measures anything.
+# run.sh refuses a bad --rounds with status 2 before it measures anything;
+# --by-shape's pieces (the shape list, the load line) hold.
 set -u
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -64,6 +65,27 @@ grep -v fma-zmm "$tmp/raw.txt" > "$tmp/raw2.txt"
 python3 bench/summarize.py "$tmp/raw2.txt" > "$tmp/sum2.md"
 grep -qF "no FMA ceiling measured" "$tmp/sum2.md" && ! grep -qF "beyond any kernel" "$tmp/sum2.md" \
   && ok "no fma lines: not judged" || bad "no fma lines: $(grep -F 'PyTorch at the' -A1 "$tmp/sum2.md")"
+
+# run.sh --by-shape starts one bench_rnn per shape: ten load headers are
+# summarised as a range, not listed.
+{ for i in 0 1 2 3 4 5 6 7 8 9; do
+    echo "# [openblas-Haswell] rnnsweep engine; OPENBLAS_CORETYPE=Haswell; threads 1; kernels avx512 blas; load 0.$i"; done
+  grep -v '^#' "$tmp/raw.txt"; } > "$tmp/raw3.txt"
+python3 bench/summarize.py "$tmp/raw3.txt" > "$tmp/sum3.md"
+grep -qF "1-min load when each of 10 bench_rnn processes started: 0.00–0.90, median 0.50" "$tmp/sum3.md" \
+  && ok "--by-shape loads: one line, range and median" || bad "--by-shape loads: $(grep -F '1-min load' "$tmp/sum3.md")"
+
+# The shape list run.sh --by-shape walks: bench_rnn --list, 48 distinct
+# shapes (LSTM and GRU, H 32-300, L 1-2, T 20-100), --quick's 4 among them.
+B=${BUILD:-build}/bench/bench_rnn
+if [ -x "$B" ]; then
+  "$B" --list > "$tmp/list"; "$B" --list --quick > "$tmp/quick"
+  [ "$(sort -u "$tmp/list" | wc -l)" = 48 ] && [ "$(wc -l < "$tmp/list")" = 48 ] \
+    && ! grep -qvE '^(lstm|gru),(32|64|128|300),[12],(20|60|100)$' "$tmp/list" \
+    && ok "bench_rnn --list: the 48 protocol shapes" || bad "bench_rnn --list: $(tr '\n' ' ' < "$tmp/list")"
+  [ "$(wc -l < "$tmp/quick")" = 4 ] && [ -z "$(comm -23 <(sort "$tmp/quick") <(sort "$tmp/list"))" ] \
+    && ok "bench_rnn --list --quick: 4 of them" || bad "bench_rnn --list --quick: $(tr '\n' ' ' < "$tmp/quick")"
+else echo "SKIP bench_rnn --list: $B not built"; fi
 
 # --rounds must be a positive integer: status 2, and no raw file started.
 before=$(ls build/bench/raw-*.txt 2>/dev/null | wc -l)
