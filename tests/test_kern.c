@@ -270,6 +270,19 @@ static void train_on(kern_path p, int threads, const rnn_spec *s, real *params, 
     omp_set_num_threads(saved);
 }
 
+/* Built with AddressSanitizer (`make asan`: GCC defines __SANITIZE_ADDRESS__,
+ * clang answers __has_feature). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static void test_training_identical(void) {
     kern_path before = kern_active();
     int configs = 0, runs = 0;
@@ -277,7 +290,7 @@ static void test_training_identical(void) {
      * test_kern proved avx2 = base on every configuration, and the scalar
      * baseline would cost minutes under `make asan`. */
     const int emu = kern_emulated(KERN_AVX512);
-    const kern_path refp = emu ? KERN_AVX2 : KERN_BASE;
+    const kern_path refp0 = emu ? KERN_AVX2 : KERN_BASE;
     const int Hs[3] = { 1, 13, 300 }, Bs[2] = { 1, 64 };
     for (int cell = RNN_LSTM; cell <= RNN_RELU; cell++)
         for (int L = 1; L <= 3; L++)
@@ -290,6 +303,16 @@ static void test_training_identical(void) {
                                    .seq_len = T_LEN, .batch = Bs[bi], .head = RNN_HEAD_REG,
                                    .n_out = 1, .dropout = L > 1 ? 0.25 : 0, .seed = 5 + (uint64_t)cell };
                     for (int l = 0; l < L; l++) s.hidden[l] = (Hs[hi] == 300 && l > 0) ? 13 : Hs[hi];
+                    /* Under the sanitizers the scalar baseline at H = 300,
+                     * B = 64 (libm's fmaf through instrumented loops) took
+                     * 2,055 s of test_kern's run on an Intel node (30 s
+                     * without them).  There avx2 is the reference and base
+                     * is skipped: the unsanitized run of this same test
+                     * proves base = avx2 at that shape, and base's memory
+                     * use is still checked at H 1 and 13 and at B = 1. */
+                    const int skip_base = SANITIZED && !emu && Hs[hi] == 300 && Bs[bi] == 64 &&
+                                          kern_cpu_has(KERN_AVX2);
+                    const kern_path refp = skip_base ? KERN_AVX2 : refp0;
                     size_t np = rnn_param_count(&s);
                     real *ref = malloc(sizeof(real) * np), *got = malloc(sizeof(real) * np);
                     real ro[64], go[64];
@@ -300,6 +323,7 @@ static void test_training_identical(void) {
                     rnn_free(init);
                     for (int pi = 0; pi < 3; pi++) {
                         if (!kern_cpu_has(PATHS[pi]) || (emu && PATHS[pi] != KERN_AVX512)) continue;
+                        if (skip_base && PATHS[pi] == KERN_BASE) continue;
                         for (int th = 1; th <= 2; th++) {
                             if (PATHS[pi] == refp && th == 1) continue;
                             train_on(PATHS[pi], th, &s, got, go);
@@ -319,8 +343,9 @@ static void test_training_identical(void) {
                     free(ref); free(got);
                 }
     can_run(KERN_AVX512, "training identity");
-    printf("\n    %d configurations x %d steps: %d runs bitwise equal to %s/1 thread%s ", configs, STEPS, runs,
-           kern_name(refp), emu ? " (avx512 emulated)" : "");
+    printf("\n    %d configurations x %d steps: %d runs bitwise equal to %s/1 thread%s%s ", configs, STEPS, runs,
+           kern_name(refp0), emu ? " (avx512 emulated)" : "",
+           SANITIZED && !emu ? " (sanitized build: avx2 the reference at H 300, B 64; base skipped there)" : "");
     CU_ASSERT_EQUAL(configs, 5 * 3 * 3 * 2);
     CU_ASSERT(runs >= configs * (emu ? 2 : 3));
     kern_force(before, NULL);
