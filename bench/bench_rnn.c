@@ -311,9 +311,10 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    /* The protocol's shapes, one "cell,H,L,T" a line, in run order: the one
-     * list bench/run.sh --by-shape walks (and hands to every implementation's
-     * --filter), so the shapes are defined here only. */
+    /* The protocol's shapes, one "cell,H,L,T" a line, in run order: the list
+     * bench/run.sh --by-shape walks and hands to every implementation's
+     * --filter.  torch_rnn.py and bench_onednn.c still keep their own copy
+     * of these loops for a whole pass (run.sh without --by-shape). */
     static const int Hs[4] = { 32, 64, 128, 300 }, Ts[3] = { 20, 60, 100 };
 #define FOR_SHAPES(BODY) \
     for (int c = 0; c < 2; c++) \
